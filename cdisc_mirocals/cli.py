@@ -1,0 +1,102 @@
+"""The cdisc-mirocals command line. Thin: parse options, call one pipeline function, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cdisc_mirocals import __version__, pipeline
+from cdisc_mirocals.errors import MirocalsError, ProblemsError
+from cdisc_mirocals.spec import load_spec
+
+EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+OUT_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+class Command(click.Command):
+    """Turns errors the user can fix into a clean message and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ProblemsError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            n = len(exc.problems)
+            click.echo(f"{n} {exc.kind}{'s' if n != 1 else ''}", err=True)
+            ctx.exit(1)
+        except MirocalsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdisc-mirocals")
+def main():
+    """MIROCALS from raw case report forms to SDTM, ADaM, submission files and survival analysis."""
+
+
+def _echo_table(rows: list[dict]) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    click.echo("  ".join(c.ljust(widths[c]) for c in cols))
+    for r in rows:
+        click.echo("  ".join(str(r[c]).rjust(widths[c]) if isinstance(r[c], int) else str(r[c]).ljust(widths[c])
+                             for c in cols))
+
+
+@main.command(cls=Command)
+@click.option("--subjects", "-n", type=click.IntRange(min=0), default=None,
+              help="Number of randomised subjects [default: 220, from specs/study.toml].")
+@click.option("--seed", type=int, default=None, help="Random seed [default: 2017]. The same seed gives identical files.")
+@click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")
+def simulate(subjects, seed, out):
+    """Simulate the raw CRF export of a MIROCALS-like study, one CSV per form."""
+    files = pipeline.simulate(out, subjects, seed)
+    click.echo(f"wrote {len(files)} raw forms to {out}/")
+
+
+@main.command("check-raw", cls=Command)
+@click.argument("raw_dir", type=EXISTING_DIR)
+def check_raw(raw_dir):
+    """Check a raw CRF folder against specs/raw; list every problem and exit 1 if there is any."""
+    from cdisc_mirocals.raw import read_raw
+
+    raw = read_raw(raw_dir)
+    _echo_table(raw.summary().to_dict("records"))
+    click.echo(f"{raw_dir}: {len(raw.forms)} forms, {sum(len(f) for f in raw.forms.values())} records, no problems")
+
+
+@main.command(cls=Command)
+@click.argument("raw_dir", type=EXISTING_DIR, required=False)
+@click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True, help="Output folder.")
+def convert(raw_dir, out):
+    """Run the main job on RAW_DIR, or on the simulated default study when RAW_DIR is omitted.
+
+    With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are then read
+    and checked against specs/raw, and a per-form summary is printed.
+    """
+    result = pipeline.convert(raw_dir, out)
+    if result.simulated:
+        click.echo(f"simulated the default study into {result.raw_dir}/")
+    _echo_table(result.raw.summary().to_dict("records"))
+
+
+@main.command(cls=Command)
+@click.option("--specs", type=EXISTING_DIR, default=None, help="Specification folder [default: the package's own].")
+def specs(specs):
+    """Load and check the specifications; print what they define."""
+    spec = load_spec(specs)
+    click.echo(f"study {spec.study.studyid}: specs at {spec.root}")
+    for std in (spec.sdtm, spec.adam):
+        n_vars = sum(len(d.variables) for d in std.datasets.values())
+        click.echo(f"  {std.name}: {len(std.datasets)} datasets, {n_vars} variables, {len(std.codelists)} codelists")
+    click.echo(f"  raw: {len(spec.raw)} forms, {sum(len(f.fields) for f in spec.raw.values())} fields")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The MIROCALS raw-CRF simulator: realistic EDC exports calibrated to the published trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from cdisc_mirocals.simulate import assessments, events, subject_forms
+from cdisc_mirocals.simulate.mess import untidy
+from cdisc_mirocals.simulate.subjects import Calibration, simulate_subjects
+from cdisc_mirocals.spec import Spec, load_spec
+from cdisc_mirocals.submission.atomic import atomic_write
+
+__all__ = ["simulate_study", "write_forms"]
+
+
+def simulate_study(n_subjects: int | None = None, seed: int | None = None, spec: Spec | None = None,
+                   progress: Callable[[Iterable, str], Iterable] | None = None) -> dict[str, pd.DataFrame]:
+    """Simulate the raw forms of a study: {form name: DataFrame of text, columns as in specs/raw}."""
+    spec = spec or load_spec()
+    study = spec.study
+    cal = Calibration(study)
+    n = cal.default_subjects if n_subjects is None else n_subjects
+    seed = cal.default_seed if seed is None else seed
+    if n < 0:
+        raise ValueError("n_subjects must be >= 0")
+    s = simulate_subjects(n, seed, study)
+    v = assessments.visits(s, seed, study)
+    inj = events.injections(s, seed, study)
+    last_dose = inj[inj["_given"]].groupby("SUBJID")["_day"].max()
+    steps = {
+        "ENROL": lambda: subject_forms.enrol(s, seed),
+        "ELIG": lambda: subject_forms.elig(s),
+        "RAND": lambda: subject_forms.rand(s, study),
+        "VISIT": lambda: assessments.visit_form(v),
+        "INJ": lambda: inj.drop(columns=["_day", "_given"]),
+        "CM": lambda: events.medications(s, seed, study),
+        "ALSFRS": lambda: assessments.alsfrs(s, v, seed),
+        "SVC": lambda: assessments.svc(s, v, seed, cal),
+        "VS": lambda: assessments.vs(s, v, seed),
+        "LAB": lambda: assessments.lab(s, v, seed),
+        "TREG": lambda: assessments.treg(s, v, seed),
+        "CSF": lambda: assessments.csf(s, v, seed),
+        "AE": lambda: events.adverse_events(s, inj, seed),
+        "MH": lambda: events.medical_history(s, seed),
+        "TRACH": lambda: subject_forms.trach(s),
+        "DEATH": lambda: subject_forms.death(s, seed),
+        "EOS": lambda: subject_forms.eos(s, last_dose),
+    }
+    names = list(spec.raw)
+    missing = set(names) ^ set(steps)
+    if missing:
+        raise RuntimeError(f"simulator and specs/raw disagree on forms: {sorted(missing)}")
+    iterate = progress or (lambda items, label: items)
+    forms = {}
+    for name in iterate(names, "Simulating forms"):
+        df = steps[name]()
+        forms[name] = df[spec.raw[name].columns].reset_index(drop=True)
+    return untidy(forms, seed, cal.mess_share)
+
+
+def write_forms(forms: dict[str, pd.DataFrame], out: str | Path, spec: Spec | None = None) -> list[Path]:
+    """Write one CSV per form, atomically, as an EDC export: UTF-8, comma, quoted only when needed."""
+    spec = spec or load_spec()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, form in spec.raw.items():
+        path = out / form.file
+        with atomic_write(path, "w") as fh:
+            forms[name].to_csv(fh, index=False, lineterminator="\n")
+        written.append(path)
+    return written

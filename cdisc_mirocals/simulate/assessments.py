@@ -1,0 +1,218 @@
+"""Visit-based forms: VISIT, ALSFRS, SVC, VS, LAB, TREG, CSF."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.raw.dates import days_to_raw
+from cdisc_mirocals.simulate.subjects import IL2, MONTH, NONE, Calibration, stream
+
+UNSCHEDULED = "Unscheduled"
+# Share of the ALSFRS-R points lost that falls on each item, by site of onset.
+ITEM_SHARE = {
+    "Limb": [0.05, 0.04, 0.05, 0.11, 0.12, 0.11, 0.10, 0.12, 0.13, 0.07, 0.05, 0.05],
+    "Bulbar": [0.16, 0.12, 0.15, 0.06, 0.07, 0.06, 0.06, 0.07, 0.08, 0.07, 0.05, 0.05],
+}
+# code: (category, unit, decimals, mean male, mean female, sd, ref low, ref high)
+LAB_TESTS = {
+    "HGB": ("Haematology", "g/L", 0, 146, 133, 10, 120, 170),
+    "WBC": ("Haematology", "10^9/L", 1, 6.6, 6.4, 1.5, 4.0, 10.0),
+    "NEUT": ("Haematology", "10^9/L", 2, 4.0, 3.9, 1.1, 2.0, 7.5),
+    "LYM": ("Haematology", "10^9/L", 2, 1.8, 1.9, 0.5, 1.0, 4.0),
+    "EOS": ("Haematology", "10^9/L", 2, 0.16, 0.15, 0.07, 0.0, 0.5),
+    "PLAT": ("Haematology", "10^9/L", 0, 245, 265, 50, 150, 400),
+    "ALT": ("Chemistry", "U/L", 0, 26, 21, 8, 0, 45),
+    "AST": ("Chemistry", "U/L", 0, 25, 22, 6, 0, 40),
+    "BILI": ("Chemistry", "umol/L", 0, 10, 8, 3.5, 0, 21),
+    "CREAT": ("Chemistry", "umol/L", 0, 72, 58, 11, 45, 110),
+}
+TREG_VISITS = ("BASELINE", "MONTH 2", "MONTH 6", "MONTH 12", "MONTH 18")
+
+
+def fmt(values, decimals: int) -> np.ndarray:
+    """Numbers as CRF text with a fixed number of decimals; NaN becomes an empty field.
+
+    Formats each distinct value once: far faster than numpy's string formatting on millions of rows.
+    """
+    v = np.asarray(values, dtype=float)
+    out = np.full(v.shape, "", dtype=object)
+    ok = ~np.isnan(v)
+    scaled = np.round(v[ok] * 10**decimals).astype(np.int64)
+    uniq, inverse = np.unique(scaled, return_inverse=True)
+    text = np.array([f"{u / 10**decimals:.{decimals}f}" for u in uniq], dtype=object)
+    out[ok] = text[inverse]
+    return out
+
+
+def visits(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
+    """One row per visit that took place: subject row, VISIT (CRF name), date and kind."""
+    rng = stream(seed, "visits")
+    cal = Calibration(study)
+    plan = study["schedule"]["visits"]
+    rnd = s[s["randomised"]]
+    rows = [pd.DataFrame({"row": s.index[~s["randomised"]], "visit": plan[0]["crf"], "name": plan[0]["visit"],
+                          "date": s.loc[~s["randomised"], "screen"]})]
+    stop = np.where(rnd["death"] != NONE, rnd["death"] - 1, rnd["eos"])
+    for v in plan:
+        n = len(rnd)
+        if v["visit"] == "SCREENING":
+            date = rnd["screen"].to_numpy()
+        elif v["day"] == study.primary_window_days:
+            date = rnd["eos"].to_numpy()  # end of study, or the early termination visit of a withdrawal
+        else:
+            jitter = np.clip(np.round(rng.normal(0, v["window"] / 3, n)), -v["window"], v["window"])
+            late = rng.random(n) < (cal.out_of_window_share if v["window"] else 0)
+            jitter = np.where(late, np.sign(rng.random(n) - 0.3) * (v["window"] + rng.integers(3, 22, n)), jitter)
+            date = rnd["rand"].to_numpy() + v["day"] - 1 + jitter.astype(np.int64)
+        keep = date <= stop
+        if v["day"] == study.primary_window_days:
+            keep = rnd["eos_status"].isin(["Completed", "Withdrawal by subject"]).to_numpy()
+        elif v["day"] > 1:
+            keep &= date < rnd["eos"].to_numpy()
+        rows.append(pd.DataFrame({"row": rnd.index[keep], "visit": v["crf"], "name": v["visit"], "date": date[keep]}))
+    extra = rng.random(len(rnd)) < cal.unscheduled_share
+    span = np.maximum(stop - rnd["rand"].to_numpy(), 1)
+    udate = rnd["rand"].to_numpy() + (rng.random(len(rnd)) * span).astype(np.int64)
+    rows.append(pd.DataFrame({"row": rnd.index[extra], "visit": UNSCHEDULED, "name": "UNSCHEDULED",
+                              "date": udate[extra]}))
+    out = pd.concat(rows, ignore_index=True)
+    out["subjid"] = s.loc[out["row"], "subjid"].to_numpy()
+    return out.sort_values(["row", "date", "visit"], kind="stable").reset_index(drop=True)
+
+
+def visit_form(v: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"SUBJID": v["subjid"], "VISIT": v["visit"], "VISDAT": days_to_raw(v["date"])})
+
+
+def _scheduled(v: pd.DataFrame) -> pd.DataFrame:
+    return v[v["visit"] != UNSCHEDULED]
+
+
+def alsfrs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = stream(seed, "alsfrs")
+    a = _scheduled(v)
+    subj = s.loc[a["row"]]
+    months = (a["date"].to_numpy() - subj["onset"].to_numpy()) / MONTH
+    lost = subj["alsfrs_slope"].to_numpy() * months
+    share = np.array([ITEM_SHARE[o] for o in subj["onset_site"]])
+    # A subject-level multiplier per item: patients differ in which functions go first.
+    item_speed = np.exp(stream(seed, "alsfrs-items").normal(0, 0.3, (len(s), 12)))[a["row"].to_numpy()]
+    latent = 4 - share * lost[:, None] * item_speed + rng.normal(0, 0.25, (len(a), 12))
+    scores = np.clip(np.round(latent), 0, 4)
+    scores[rng.random(scores.shape) < 0.01] = np.nan
+    total = scores.sum(axis=1)  # NaN when an item is missing: the CRF total is left blank
+    out = pd.DataFrame({"SUBJID": a["subjid"].to_numpy(), "VISIT": a["visit"].to_numpy(),
+                        "QSDAT": days_to_raw(a["date"])})
+    for i in range(12):
+        out[f"ALSFRS{i + 1:02d}"] = fmt(scores[:, i], 0)
+    out["ALSFRSTO"] = fmt(total, 0)
+    return out
+
+
+def _predicted_svc_litres(subj: pd.DataFrame) -> np.ndarray:
+    """ECSC reference equations for vital capacity, height in metres."""
+    h, age = subj["height"].to_numpy() / 100, subj["age"].to_numpy()
+    return np.where(subj["sex"] == "Male", 6.10 * h - 0.028 * age - 4.65, 4.66 * h - 0.026 * age - 3.28)
+
+
+def svc(s: pd.DataFrame, v: pd.DataFrame, seed: int, cal: Calibration) -> pd.DataFrame:
+    rng = stream(seed, "svc")
+    a = _scheduled(v)
+    subj = s.loc[a["row"]]
+    months = (a["date"].to_numpy() - subj["screen"].to_numpy()) / MONTH
+    rate = 2.0 * subj["alsfrs_slope"].to_numpy() / cal.alsfrs_slope_median
+    pp = np.clip(subj["svc_screen"].to_numpy() - rate * months + rng.normal(0, 2.5, len(a)), 8, 140)
+    pp[(months == 0)] = subj["svc_screen"].to_numpy()[months == 0]  # screening value as assessed for eligibility
+    litres = pp / 100 * _predicted_svc_litres(subj)
+    miss = rng.random(len(a)) < 0.02
+    pp[miss], litres[miss] = np.nan, np.nan
+    return pd.DataFrame({"SUBJID": a["subjid"].to_numpy(), "VISIT": a["visit"].to_numpy(),
+                         "REDAT": days_to_raw(a["date"]), "SVCL": fmt(litres, 2), "SVCPP": fmt(pp, 1)})
+
+
+def vs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = stream(seed, "vs")
+    subj = s.loc[v["row"]]
+    n = len(v)
+    months = (v["date"].to_numpy() - subj["screen"].to_numpy()) / MONTH
+    base = stream(seed, "vs-base")
+    sbp0, dbp0, pulse0 = (base.normal(m, sd, len(s))[v["row"].to_numpy()] for m, sd in ((128, 13), (78, 8), (74, 9)))
+    vals = {
+        "HEIGHT": np.where(v["name"].to_numpy() == "SCREENING", subj["height"].to_numpy(), np.nan),
+        "WEIGHT": subj["weight"].to_numpy() - 0.25 * subj["alsfrs_slope"].to_numpy() * months + rng.normal(0, 0.8, n),
+        "SYSBP": sbp0 + rng.normal(0, 8, n), "DIABP": dbp0 + rng.normal(0, 6, n),
+        "PULSE": pulse0 + rng.normal(0, 6, n), "TEMP": rng.normal(36.6, 0.3, n),
+    }
+    out = pd.DataFrame({"SUBJID": v["subjid"].to_numpy(), "VISIT": v["visit"].to_numpy(),
+                        "VSDAT": days_to_raw(v["date"])})
+    for col, dec in (("HEIGHT", 1), ("WEIGHT", 1), ("SYSBP", 0), ("DIABP", 0), ("PULSE", 0), ("TEMP", 1)):
+        x = vals[col].copy()
+        x[rng.random(n) < 0.02] = np.nan
+        out[col] = fmt(x, dec)
+    return out
+
+
+def lab(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = stream(seed, "lab")
+    subj = s.loc[v["row"]]
+    male = (subj["sex"] == "Male").to_numpy()
+    on_il2 = ((subj["arm"] == IL2).to_numpy() & (v["date"].to_numpy() >= subj["rand"].to_numpy())
+              & (v["date"].to_numpy() <= subj["treatment_stop"].to_numpy() + 28))
+    on_riluzole = v["date"].to_numpy() > subj["screen"].to_numpy()
+    frames = []
+    for code, (cat, unit, dec, mm, mf, sd, lo, hi) in LAB_TESTS.items():
+        level = stream(seed, f"lab-{code}").normal(0, 0.8 * sd, len(s))[v["row"].to_numpy()]
+        x = np.where(male, mm, mf) + level + rng.normal(0, 0.5 * sd, len(v))
+        if code == "EOS":
+            x = x * np.where(on_il2, 1.8, 1.0)  # low-dose IL-2 raises eosinophils
+        if code in ("ALT", "AST"):
+            x = x * np.where(on_riluzole, 1.2, 1.0)  # riluzole raises transaminases
+        x = np.maximum(x, 0.01 if dec else 1)
+        not_done = rng.random(len(v)) < 0.01
+        x[not_done] = np.nan
+        frames.append(pd.DataFrame({
+            "SUBJID": v["subjid"].to_numpy(), "VISIT": v["visit"].to_numpy(), "LBDAT": days_to_raw(v["date"]),
+            "LBCAT": cat, "LBTESTCD": code, "LBORRES": fmt(x, dec), "LBORRESU": unit,
+            "LBORNRLO": fmt(np.full(len(v), lo), 1 if lo % 1 else 0), "LBORNRHI": fmt(np.full(len(v), hi), 1 if hi % 1 else 0),
+            "LBSTAT": np.where(not_done, "Not done", ""), "_order": np.arange(len(v)),
+        }))
+    out = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def treg(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = stream(seed, "treg")
+    a = v[v["name"].isin(TREG_VISITS)]
+    subj = s.loc[a["row"]]
+    pct0 = stream(seed, "treg-base").normal(6.0, 1.3, len(s))[a["row"].to_numpy()]
+    cd4 = stream(seed, "cd4-base").normal(750, 180, len(s))[a["row"].to_numpy()]
+    after_start = a["date"].to_numpy() > subj["rand"].to_numpy()
+    il2 = (subj["arm"] == IL2).to_numpy()
+    frames = []
+    for tpt, offset, boost in (("Pre-cycle", 0, 1.15), ("End of cycle", 4, 1.6)):
+        date = a["date"].to_numpy() + offset
+        on_treatment = date < subj["treatment_stop"].to_numpy()
+        keep = np.ones(len(a), bool) if offset == 0 else on_treatment
+        factor = np.where(il2 & (after_start | (offset > 0)) & on_treatment, boost, 1.0)
+        pct = np.clip(pct0 * factor + rng.normal(0, 0.5, len(a)), 0.5, 40)
+        count = cd4 * pct / 100 * np.exp(rng.normal(0, 0.08, len(a)))
+        frames.append(pd.DataFrame({
+            "SUBJID": a["subjid"].to_numpy()[keep], "VISIT": a["visit"].to_numpy()[keep], "TRGTPT": tpt,
+            "TRGDAT": days_to_raw(date[keep]), "TREGCNT": fmt(count[keep], 1), "TREGPCT": fmt(pct[keep], 2),
+            "_order": np.arange(len(a))[keep] * 2 + (offset > 0),
+        }))
+    out = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def csf(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = stream(seed, "csf")
+    a = v[v["name"] == "BASELINE"]
+    subj = s.loc[a["row"]]
+    done = rng.random(len(a)) >= 0.05
+    return pd.DataFrame({
+        "SUBJID": a["subjid"].to_numpy(), "VISIT": a["visit"].to_numpy(),
+        "LPDAT": np.where(done, days_to_raw(a["date"]), ""), "LPDONE": np.where(done, "Yes", "No"),
+        "PNFH": np.where(done, fmt(subj["pnfh"].to_numpy(), 0), ""),
+    })

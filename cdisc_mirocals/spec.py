@@ -1,0 +1,498 @@
+"""Load specs/ into typed, immutable objects.
+
+The layout of the sheets is documented in docs/specs.md. Every problem found is collected and
+raised together as one SpecError naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from cdisc_mirocals.errors import Problem, SpecError
+
+DATA_TYPES = {
+    "text", "integer", "float", "date", "datetime", "time", "partialDate", "partialTime",
+    "partialDatetime", "incompleteDatetime", "durationDatetime",
+}
+ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
+RAW_TYPES = {"text", "integer", "float", "date", "partial date", "time"}
+COMPARATORS = {"EQ", "NE", "IN", "NOTIN", "LT", "LE", "GT", "GE"}
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str
+    nci_code: str
+    decode: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Codelist:
+    id: str
+    name: str
+    nci_code: str
+    data_type: str
+    terminology: str
+    extensible: bool
+    terms: tuple[Term, ...]
+    comment: str = ""
+
+    @property
+    def is_external(self) -> bool:
+        """A dictionary such as MedDRA: values are checked against it elsewhere, not listed here."""
+        return not self.terms and self.terminology not in ("CDISC/NCI", "Sponsor")
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(t.term for t in self.terms)
+
+    def decode(self, term: str) -> str:
+        return next(t.decode for t in self.terms if t.term == term)
+
+
+@dataclass(frozen=True)
+class Variable:
+    dataset: str
+    name: str
+    order: int
+    label: str
+    data_type: str
+    length: int | None
+    significant_digits: int | None
+    format: str
+    mandatory: bool
+    codelist: str
+    origin: str
+    source: str
+    method: str
+    predecessor: str
+    role: str
+    comment: str
+    core: str
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.data_type in ("integer", "float")
+
+
+@dataclass(frozen=True)
+class Condition:
+    variable: str
+    comparator: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValueLevel:
+    dataset: str
+    variable: str
+    order: int
+    where: tuple[Condition, ...]
+    data_type: str
+    length: int | None
+    significant_digits: int | None
+    format: str
+    mandatory: bool
+    codelist: str
+    origin: str
+    source: str
+    method: str
+    predecessor: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    class_: str
+    structure: str
+    purpose: str
+    keys: tuple[str, ...]
+    repeating: bool
+    reference_data: bool
+    comment: str
+    variables: tuple[Variable, ...]
+
+    def variable(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(f"{self.name} has no variable {name} in specs")
+
+    @property
+    def names(self) -> list[str]:
+        return [v.name for v in self.variables]
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    name: str
+    type: str
+    description: str
+    expression_context: str = ""
+    expression_code: str = ""
+    document: str = ""
+    pages: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    description: str
+    document: str = ""
+    pages: str = ""
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One standard's sheets: SDTM or ADaM."""
+
+    name: str
+    datasets: dict[str, Dataset]
+    codelists: dict[str, Codelist]
+    valuelevel: tuple[ValueLevel, ...]
+    methods: dict[str, Method]
+    comments: dict[str, Comment]
+
+    def __getitem__(self, dataset: str) -> Dataset:
+        try:
+            return self.datasets[dataset]
+        except KeyError:
+            raise KeyError(f"{self.name} specs define no dataset {dataset}") from None
+
+
+@dataclass(frozen=True)
+class RawField:
+    form: str
+    name: str
+    order: int
+    label: str
+    type: str
+    required: bool
+    allowed: tuple[str, ...]
+    min: float | None
+    max: float | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class RawForm:
+    name: str
+    file: str
+    description: str
+    keys: tuple[str, ...]
+    parent: str
+    required: bool
+    fields: tuple[RawField, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True)
+class Study:
+    """specs/study.toml, with the values code reads most often as attributes."""
+
+    studyid: str
+    data: dict[str, Any] = field(repr=False)
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.data[section]
+
+    @property
+    def pnfh_threshold(self) -> float:
+        return float(self.data["parameters"]["pnfh_threshold"])
+
+    @property
+    def primary_window_days(self) -> int:
+        return int(self.data["parameters"]["primary_window_days"])
+
+
+@dataclass(frozen=True)
+class Spec:
+    root: Path
+    study: Study
+    sdtm: Standard
+    adam: Standard
+    raw: dict[str, RawForm]
+
+
+# --------------------------------------------------------------------------- sheet reading
+
+
+class _Sheet:
+    """Reads one CSV sheet row by row, recording problems instead of stopping at the first."""
+
+    def __init__(self, path: Path, root: Path, columns: list[str], problems: list[Problem]):
+        self.path, self.columns, self.problems = path, columns, problems
+        self.name = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+
+    def rows(self):
+        if not self.path.is_file():
+            self.problems.append(Problem(self.name, None, None, None, "file is missing"))
+            return
+        with self.path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in self.columns if c not in (reader.fieldnames or [])]
+            if missing:
+                self.problems.append(Problem(self.name, 1, ", ".join(missing), None,
+                                             f"header lacks required columns; expected {self.columns}"))
+                return
+            for row in reader:
+                if not any((v or "").strip() for v in row.values()):
+                    continue
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+    def fail(self, line: int, column: str, value: str | None, expected: str) -> None:
+        self.problems.append(Problem(self.name, line, column, value, expected))
+
+    def get(self, line: int, row: dict, column: str, parse: Callable[[str], Any] = str,
+            required: bool = False, expected: str = "") -> Any:
+        raw = row.get(column, "")
+        if raw == "":
+            if required:
+                self.fail(line, column, raw, "a value is required")
+            return None if parse is not str else ""
+        try:
+            return parse(raw)
+        except (ValueError, KeyError):
+            self.fail(line, column, raw, expected or f"a valid {getattr(parse, '__name__', 'value')}")
+            return None
+
+
+def _yes_no(value: str) -> bool:
+    return {"yes": True, "no": False}[value.lower()]
+
+
+def _one_of(allowed: set[str]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(value)
+        return value
+    return parse
+
+
+def _where(text: str) -> tuple[Condition, ...]:
+    conditions = []
+    for part in text.split(" AND "):
+        var, comparator, values = part.strip().split(" ", 2)
+        if comparator not in COMPARATORS:
+            raise ValueError(text)
+        conditions.append(Condition(var, comparator, tuple(v.strip() for v in values.split("|"))))
+    return tuple(conditions)
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in text.split(",") if k.strip())
+
+
+# --------------------------------------------------------------------------- standards
+
+DATASET_COLUMNS = ["Dataset", "Description", "Class", "Structure", "Purpose", "Key Variables",
+                   "Repeating", "Reference Data"]
+VARIABLE_COLUMNS = ["Order", "Dataset", "Variable", "Label", "Data Type", "Length", "Significant Digits",
+                    "Format", "Mandatory", "Codelist", "Origin", "Source", "Method", "Predecessor",
+                    "Role", "Comment", "Core"]
+VALUELEVEL_COLUMNS = ["Order", "Dataset", "Variable", "Where Clause", "Data Type", "Length",
+                      "Significant Digits", "Format", "Mandatory", "Codelist", "Origin", "Source",
+                      "Method", "Predecessor", "Comment"]
+CODELIST_COLUMNS = ["ID", "Name", "NCI Codelist Code", "Data Type", "Terminology", "Extensible", "Order",
+                    "Term", "NCI Term Code", "Decoded Value"]
+METHOD_COLUMNS = ["ID", "Name", "Type", "Description"]
+COMMENT_COLUMNS = ["ID", "Description"]
+
+
+def _item_fields(sheet: _Sheet, line: int, row: dict) -> dict[str, Any]:
+    """The columns variables.csv and valuelevel.csv share."""
+    g = sheet.get
+    return dict(
+        data_type=g(line, row, "Data Type", _one_of(DATA_TYPES), True, f"one of {sorted(DATA_TYPES)}"),
+        length=g(line, row, "Length", int, expected="a whole number of bytes"),
+        significant_digits=g(line, row, "Significant Digits", int, expected="a whole number"),
+        format=g(line, row, "Format"),
+        mandatory=g(line, row, "Mandatory", _yes_no, True, "Yes or No"),
+        codelist=g(line, row, "Codelist"),
+        origin=g(line, row, "Origin", _one_of(ORIGINS), True, f"one of {sorted(ORIGINS)}"),
+        source=g(line, row, "Source"),
+        method=g(line, row, "Method"),
+        predecessor=g(line, row, "Predecessor"),
+        comment=g(line, row, "Comment"),
+    )
+
+
+def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem]) -> Standard:
+    def sheet(file: str, columns: list[str]) -> _Sheet:
+        return _Sheet(folder / file, root, columns, problems)
+
+    codelists: dict[str, dict] = {}
+    s = sheet("codelists.csv", CODELIST_COLUMNS)
+    for line, row in s.rows():
+        cid = s.get(line, row, "ID", required=True)
+        cl = codelists.setdefault(cid, dict(
+            id=cid, name=row["Name"], nci_code=row["NCI Codelist Code"], data_type=row["Data Type"],
+            terminology=row["Terminology"], comment=row.get("Comment", ""),
+            extensible=s.get(line, row, "Extensible", _yes_no, True, "Yes or No"), terms=[]))
+        if not row["Term"] and cl["terminology"] not in ("CDISC/NCI", "Sponsor"):
+            continue  # an external dictionary (MedDRA, WHODrug, ISO 3166) lists no terms
+        term = s.get(line, row, "Term", required=True)
+        if term in {t.term for t in cl["terms"]}:
+            s.fail(line, "Term", term, f"each term once per codelist; {term} repeats in {cid}")
+        cl["terms"].append(Term(term, row["NCI Term Code"], row["Decoded Value"],
+                                s.get(line, row, "Order", int, True, "a whole number") or 0))
+    codelist_objs = {k: Codelist(**{**v, "terms": tuple(sorted(v["terms"], key=lambda t: t.order))})
+                     for k, v in codelists.items()}
+
+    methods = {}
+    s = sheet("methods.csv", METHOD_COLUMNS)
+    for line, row in s.rows():
+        mid = s.get(line, row, "ID", required=True)
+        methods[mid] = Method(mid, row["Name"], row["Type"], s.get(line, row, "Description", required=True),
+                              row.get("Expression Context", ""), row.get("Expression Code", ""),
+                              row.get("Document", ""), row.get("Pages", ""))
+    comments = {}
+    s = sheet("comments.csv", COMMENT_COLUMNS)
+    for line, row in s.rows():
+        cid = s.get(line, row, "ID", required=True)
+        comments[cid] = Comment(cid, s.get(line, row, "Description", required=True),
+                                row.get("Document", ""), row.get("Pages", ""))
+
+    def check_refs(sheet_: _Sheet, line: int, item: dict) -> None:
+        for column, key, table in (("Codelist", "codelist", codelist_objs), ("Method", "method", methods),
+                                   ("Comment", "comment", comments)):
+            if item.get(key) and item[key] not in table:
+                sheet_.fail(line, column, item[key], f"an ID defined in {column.lower()}s sheet")
+
+    variables: dict[str, list[Variable]] = {}
+    s = sheet("variables.csv", VARIABLE_COLUMNS)
+    for line, row in s.rows():
+        item = _item_fields(s, line, row)
+        var = s.get(line, row, "Variable", required=True)
+        if len(var) > 8:
+            s.fail(line, "Variable", var, "a name of at most 8 characters")
+        label = s.get(line, row, "Label", required=True)
+        if len(label) > 40:
+            s.fail(line, "Label", label, "a label of at most 40 characters")
+        check_refs(s, line, item)
+        variables.setdefault(row["Dataset"], []).append(Variable(
+            dataset=s.get(line, row, "Dataset", required=True), name=var, label=label,
+            order=s.get(line, row, "Order", int, True, "a whole number") or 0,
+            role=row["Role"], core=row["Core"], **item))
+
+    datasets = {}
+    s = sheet("datasets.csv", DATASET_COLUMNS)
+    for line, row in s.rows():
+        ds = s.get(line, row, "Dataset", required=True)
+        vars_ = sorted(variables.pop(ds, []), key=lambda v: v.order)
+        if not vars_:
+            s.fail(line, "Dataset", ds, "at least one variable in variables.csv")
+        keys = _keys(row["Key Variables"])
+        unknown = [k for k in keys if k not in {v.name for v in vars_}]
+        if unknown:
+            s.fail(line, "Key Variables", row["Key Variables"], f"variables of {ds}; unknown: {unknown}")
+        datasets[ds] = Dataset(ds, row["Description"], row["Class"], row["Structure"], row["Purpose"], keys,
+                               bool(s.get(line, row, "Repeating", _yes_no, True, "Yes or No")),
+                               bool(s.get(line, row, "Reference Data", _yes_no, True, "Yes or No")),
+                               row.get("Comment", ""), tuple(vars_))
+    for ds in variables:
+        problems.append(Problem(f"{name.lower()}/variables.csv", None, "Dataset", ds,
+                                "a dataset listed in datasets.csv"))
+
+    valuelevel = []
+    s = sheet("valuelevel.csv", VALUELEVEL_COLUMNS)
+    for line, row in s.rows():
+        item = _item_fields(s, line, row)
+        check_refs(s, line, item)
+        where = s.get(line, row, "Where Clause", _where, True, "VAR EQ value [AND ...]")
+        valuelevel.append(ValueLevel(dataset=row["Dataset"], variable=row["Variable"],
+                                     order=s.get(line, row, "Order", int, True, "a whole number") or 0,
+                                     where=where or (), **item))
+    return Standard(name, datasets, codelist_objs, tuple(valuelevel), methods, comments)
+
+
+# --------------------------------------------------------------------------- raw forms
+
+def _number(text: str) -> float:
+    return float(text)
+
+
+def _load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, RawForm]:
+    fields: dict[str, list[RawField]] = {}
+    s = _Sheet(folder / "fields.csv", root,
+               ["Form", "Order", "Field", "Label", "Type", "Required", "Allowed Values", "Min", "Max"], problems)
+    for line, row in s.rows():
+        form = s.get(line, row, "Form", required=True)
+        fields.setdefault(form, []).append(RawField(
+            form=form, name=s.get(line, row, "Field", required=True),
+            order=s.get(line, row, "Order", int, True, "a whole number") or 0,
+            label=row["Label"], type=s.get(line, row, "Type", _one_of(RAW_TYPES), True, f"one of {sorted(RAW_TYPES)}"),
+            required=bool(s.get(line, row, "Required", _yes_no, True, "Yes or No")),
+            allowed=tuple(v.strip() for v in row["Allowed Values"].split("|") if v.strip()),
+            min=s.get(line, row, "Min", _number, expected="a number"),
+            max=s.get(line, row, "Max", _number, expected="a number"),
+            comment=row.get("Comment", "")))
+    forms = {}
+    s = _Sheet(folder / "forms.csv", root, ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
+               problems)
+    for line, row in s.rows():
+        name = s.get(line, row, "Form", required=True)
+        fs = tuple(sorted(fields.pop(name, []), key=lambda f: f.order))
+        keys = _keys(row["Key Variables"])
+        if not fs:
+            s.fail(line, "Form", name, "at least one field in fields.csv")
+        if any(k not in {f.name for f in fs} for k in keys):
+            s.fail(line, "Key Variables", row["Key Variables"], f"fields of form {name}")
+        forms[name] = RawForm(name, s.get(line, row, "File", required=True), row["Description"], keys,
+                              row["Parent"], bool(s.get(line, row, "Required", _yes_no, True, "Yes or No")), fs)
+    for line, row in s.rows():
+        if row["Parent"] and row["Parent"] not in forms:
+            s.fail(line, "Parent", row["Parent"], "a form listed in forms.csv")
+    for form in fields:
+        problems.append(Problem("raw/fields.csv", None, "Form", form, "a form listed in forms.csv"))
+    return forms
+
+
+# --------------------------------------------------------------------------- entry point
+
+def default_spec_root() -> Path:
+    """specs/ inside an installed wheel, else the source tree's specs/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / "specs", here.parent / "specs"):
+        if (candidate / "study.toml").is_file():
+            return candidate
+    raise SpecError([Problem("specs/", None, None, None,
+                             "the specification folder; reinstall the package or pass --specs")])
+
+
+def load_spec(root: str | Path | None = None) -> Spec:
+    """Load every sheet under `root` (default: the package's own specs/)."""
+    return _load_spec_cached(Path(root).resolve() if root else default_spec_root())
+
+
+@lru_cache(maxsize=8)
+def _load_spec_cached(root: Path) -> Spec:
+    problems: list[Problem] = []
+    study_path = root / "study.toml"
+    try:
+        data = tomllib.loads(study_path.read_text(encoding="utf-8"))
+        studyid = data["study"]["studyid"]
+    except FileNotFoundError:
+        raise SpecError([Problem(str(study_path.name), None, None, None, "file is missing")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError([Problem("study.toml", None, None, None, f"valid TOML ({exc})")]) from None
+    except KeyError:
+        raise SpecError([Problem("study.toml", None, "study.studyid", None, "a study identifier")]) from None
+    sdtm = _load_standard("SDTM", root / "sdtm", root, problems)
+    adam = _load_standard("ADaM", root / "adam", root, problems)
+    raw = _load_raw(root / "raw", root, problems)
+    if problems:
+        raise SpecError(problems)
+    return Spec(root, Study(studyid, data), sdtm, adam, raw)

@@ -1,0 +1,1 @@
+"""Submission files: XPT, Define-XML, and the atomic writing they share."""

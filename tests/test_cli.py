@@ -1,0 +1,52 @@
+"""The command line: help everywhere, a version, the main job on the default study, quiet when piped."""
+
+import pytest
+from click.testing import CliRunner
+
+from cdisc_mirocals import __version__
+from cdisc_mirocals.cli import main
+
+COMMANDS = ["simulate", "check-raw", "convert", "specs"]
+
+
+def test_version():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("command", [[]] + [[c] for c in COMMANDS])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, command + ["--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_convert_without_raw_dir_simulates_the_default_study_and_summarises_each_form(tmp_path, spec):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["convert", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (out / "raw").glob("*.csv"))
+    assert files == sorted(f.file for f in spec.raw.values())
+    assert "simulated the default study" in result.output
+    for form in spec.raw.values():
+        assert form.file in result.output
+    rand_line = next(line for line in result.output.splitlines() if line.startswith("RAND "))
+    assert rand_line.split()[2:] == ["220", "220"]
+
+
+def test_progress_stays_quiet_when_output_is_not_a_terminal(tmp_path):
+    result = CliRunner().invoke(main, ["simulate", "--subjects", "10", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"wrote 17 raw forms to {tmp_path}/"
+
+
+def test_a_missing_raw_folder_is_a_clean_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["check-raw", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_specs_command_reports_what_the_specs_define():
+    result = CliRunner().invoke(main, ["specs"])
+    assert result.exit_code == 0, result.output
+    assert "SDTM:" in result.output and "ADaM:" in result.output and "raw: 17 forms" in result.output

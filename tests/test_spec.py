@@ -1,0 +1,136 @@
+"""specs/ loads into typed objects; malformed sheets are refused with file, line and column;
+CDISC codes are the published ones."""
+
+import shutil
+import tarfile
+
+import pandas as pd
+import pytest
+from lxml import etree
+
+from cdisc_mirocals.errors import SpecError
+from cdisc_mirocals.spec import load_spec
+
+from conftest import REFERENCE
+
+CT_TARBALL = REFERENCE / "controlled-terminology" / "SDTM Terminology.tar.xz"
+ADAM_CT = REFERENCE / "controlled-terminology" / "ADaM Terminology.odm.xml"
+
+
+def test_study_parameters(spec):
+    assert spec.study.studyid == "MIROCALS"
+    assert spec.study.pnfh_threshold == 3700
+    assert spec.study.primary_window_days == 640
+    assert spec.study["standards"]["sdtmig"] == "3.4" and spec.study["standards"]["adamig"] == "1.3"
+    assert spec.study["standards"]["define_xml"].startswith("2.1")
+
+
+def test_every_dataset_has_ordered_variables_and_known_keys(spec):
+    for std in (spec.sdtm, spec.adam):
+        assert std.datasets
+        for ds in std.datasets.values():
+            orders = [v.order for v in ds.variables]
+            assert orders == sorted(orders) and len(set(orders)) == len(orders), ds.name
+            assert set(ds.keys) <= set(ds.names), ds.name
+            assert all(len(v.name) <= 8 and len(v.label) <= 40 for v in ds.variables), ds.name
+
+
+def test_study_domains_are_specified(spec):
+    sdtm = set(spec.sdtm.datasets)
+    assert {"DM", "SUPPDM", "SE", "SV", "EX", "CM", "AE", "DS", "MH", "DD", "PR", "LB", "QS", "RE", "VS",
+            "TA", "TE", "TV", "TI", "TS"} <= sdtm
+    assert {"ADSL", "ADTTE", "ADAE"} <= set(spec.adam.datasets)
+
+
+def test_raw_forms_have_subjects_and_keys(spec):
+    assert len(spec.raw) == 17
+    for form in spec.raw.values():
+        assert "SUBJID" in form.columns
+        assert form.keys and set(form.keys) <= set(form.columns)
+
+
+@pytest.fixture
+def specs_copy(tmp_path, spec):
+    dst = tmp_path / "specs"
+    shutil.copytree(spec.root, dst)
+    return dst
+
+
+def _edit_csv(path, line_no, column, value):
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[line_no - 2, column] = value
+    df.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("sheet,column,value,expected", [
+    ("sdtm/variables.csv", "Length", "eight", "a whole number of bytes"),
+    ("sdtm/variables.csv", "Mandatory", "Maybe", "Yes or No"),
+    ("sdtm/variables.csv", "Codelist", "NOSUCHCL", "an ID defined in codelists sheet"),
+    ("adam/variables.csv", "Label", "A label that is much longer than forty characters", "at most 40 characters"),
+    ("adam/variables.csv", "Origin", "Guessed", "one of"),
+    ("raw/fields.csv", "Type", "datetime-ish", "one of"),
+    ("sdtm/codelists.csv", "Extensible", "", "a value is required"),
+])
+def test_malformed_spec_names_file_line_and_column(specs_copy, sheet, column, value, expected):
+    _edit_csv(specs_copy / sheet, 5, column, value)
+    with pytest.raises(SpecError) as info:
+        load_spec(specs_copy)
+    problems = [str(p) for p in info.value.problems]
+    assert any(p.startswith(f"specs/{sheet}:5, column {column}") and expected in p for p in problems), problems
+
+
+def test_missing_sheet_is_named(specs_copy):
+    (specs_copy / "adam" / "methods.csv").unlink()
+    with pytest.raises(SpecError, match=r"specs/adam/methods.csv: file is missing"):
+        load_spec(specs_copy)
+
+
+def _sdtm_ct() -> pd.DataFrame:
+    if not CT_TARBALL.exists():
+        pytest.skip("CDISC CT reference not beside the project")
+    with tarfile.open(CT_TARBALL) as tar:
+        return pd.read_csv(tar.extractfile("SDTM Terminology.txt"), sep="\t", dtype=str, keep_default_na=False)
+
+
+def _adam_ct() -> dict[tuple[str, str], str]:
+    """(codelist code, term code) -> submission value, from the ADaM CT-XML."""
+    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "nciodm": "http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC"}
+    tree = etree.parse(str(ADAM_CT))
+    out = {}
+    for cl in tree.iterfind(".//odm:CodeList", ns):
+        cl_code = cl.get("{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID")
+        for item in cl.iterfind("odm:EnumeratedItem", ns):
+            out[(cl_code, item.get("{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID"))] = item.get("CodedValue")
+    return out
+
+
+def test_cdisc_codes_in_specs_are_the_published_ones(spec):
+    ct = _sdtm_ct()
+    sdtm_terms = {(r["Codelist Code"], r["Code"]): r["CDISC Submission Value"] for _, r in ct.iterrows()
+                  if r["Codelist Code"]}
+    extensible = {r["Code"]: r["Codelist Extensible (Yes/No)"] == "Yes" for _, r in ct.iterrows()
+                  if not r["Codelist Code"]}
+    adam_terms = _adam_ct() if ADAM_CT.exists() else {}
+    checked = 0
+    for std in (spec.sdtm, spec.adam):
+        for cl in std.codelists.values():
+            if not cl.nci_code:
+                assert cl.terminology != "CDISC/NCI" or not cl.terms, cl.id
+                continue
+            if cl.nci_code in extensible:
+                assert cl.extensible == extensible[cl.nci_code], cl.id
+            for term in cl.terms:
+                if not term.nci_code:
+                    assert cl.extensible, f"{cl.id}: {term.term} has no code but {cl.id} is not extensible"
+                    continue
+                published = sdtm_terms.get((cl.nci_code, term.nci_code), adam_terms.get((cl.nci_code, term.nci_code)))
+                assert published == term.term, f"{std.name} {cl.id} {term.nci_code}: {term.term} != {published}"
+                checked += 1
+    assert checked > 100
+
+
+def test_sponsor_defined_codelists_say_so(spec):
+    for std in (spec.sdtm, spec.adam):
+        for cl in std.codelists.values():
+            if cl.terminology == "Sponsor":
+                assert not cl.nci_code and not any(t.nci_code for t in cl.terms), cl.id
