@@ -5,7 +5,8 @@ CDISC rows (NCI codelist code, NCI term code, codelist name, Extensible flag and
 decode) are *copied* from the SDTM Controlled Terminology release named below; they
 are never typed by hand.  Sponsor-defined codelists, sponsor extensions of
 extensible CDISC codelists and external dictionaries (MedDRA, WHODrug, ISO 3166,
-ISO 21090) are declared here and appended after the CDISC rows.
+ISO 21090) are declared here and appended after the CDISC rows; arms, elements,
+treatments and planned visits are read from specs/study.toml so they have one source.
 
 Usage:
     python tools/build_ct_subset.py                 # write specs/sdtm/codelists.csv
@@ -21,6 +22,7 @@ import argparse
 import csv
 import sys
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +31,7 @@ CT_RELEASE = "2025-03-28"
 DEFAULT_CT = Path("/work/shared/reference/controlled-terminology/SDTM Terminology.tar.xz")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "specs" / "sdtm" / "codelists.csv"
+STUDY_TOML = REPO / "specs" / "study.toml"
 
 COLUMNS = ["ID", "Name", "NCI Codelist Code", "Data Type", "Terminology", "Extensible",
            "Order", "Term", "NCI Term Code", "Decoded Value", "Comment"]
@@ -52,7 +55,7 @@ LB_TESTS = ["HGB", "WBC", "NEUT", "LYM", "EOS", "PLAT", "ALT", "AST", "CREAT", "
 VS_TESTS = ["SYSBP", "DIABP", "PULSE", "TEMP", "WEIGHT", "HEIGHT", "BMI"]
 RE_TESTS = ["SVC", "SVCPP"]
 CP_TESTS = ["TLR", "TLHRTLH"]
-DD_TESTS = ["PRCDTH", "SECDTH", "LOCDTH", "AUTOPIND", "CUSCDIND"]
+DD_TESTS = ["PRCDTH", "AUTOPIND"]
 TS_PARMS = ["ACTSUB", "ADAPT", "ADDON", "AGEMAX", "AGEMIN", "COMPTRT", "CURTRT", "DCUTDESC",
             "DCUTDTC", "DMCIND", "DOSE", "DOSFRM", "DOSFRQ", "DOSU", "EXTTIND", "FCNTRY",
             "HLTSUBJI", "INDIC", "INTMODEL", "INTTYPE", "LENGTH", "NARMS", "OBJPRIM", "OBJSEC",
@@ -65,69 +68,57 @@ CDISC = [
     # identifiers / special purpose
     dict(id="DOMAIN", code="C66734", decode="pt",
          terms=["AE", "CM", "CP", "DD", "DM", "DS", "EX", "IE", "LB", "MH", "PR", "QS", "RE",
-                "SE", "SV", "TA", "TE", "TI", "TS", "TV", "VS"]),
+                "SE", "SS", "SV", "TA", "TE", "TI", "TS", "TV", "VS"]),
     dict(id="AGEU", code="C66781", terms=["YEARS"]),
-    dict(id="SEX", code="C66731", terms=["F", "M", "U", "INTERSEX"]),
+    dict(id="SEX", code="C66731", terms=["F", "M"]),
     dict(id="RACE", code="C74457",
-         terms=["AMERICAN INDIAN OR ALASKA NATIVE", "ASIAN", "BLACK OR AFRICAN AMERICAN",
-                "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "WHITE", "OTHER", "NOT REPORTED",
-                "UNKNOWN"]),
+         terms=["WHITE", "BLACK OR AFRICAN AMERICAN", "ASIAN", "OTHER", "NOT REPORTED"]),
     dict(id="ETHNIC", code="C66790",
-         terms=["HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED", "UNKNOWN"]),
+         terms=["HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED"]),
     dict(id="ARMNRS", code="C142179",
-         terms=["SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED", "UNPLANNED TREATMENT"]),
+         terms=["SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED"]),
     dict(id="NY", code="C66742", terms=["N", "Y"]),
-    dict(id="NYU", code="C66742", terms=["N", "Y", "U"]),
     dict(id="EPOCH", code="C99079", terms=["SCREENING", "RUN-IN", "TREATMENT", "FOLLOW-UP"]),
-    dict(id="CNTMODE", code="C171445", terms=["IN PERSON", "TELEPHONE CALL"]),
     dict(id="EVAL", code="C78735", terms=["INVESTIGATOR"]),
     # interventions
     dict(id="UNIT_EX", code="C71620", decode="self", terms=["10^6 IU"]),
     dict(id="FRM_EX", code="C66726", terms=["INJECTION, SOLUTION"]),
     dict(id="FREQ_EX", code="C71113", terms=["QD"]),
     dict(id="ROUTE_EX", code="C66729", terms=["SUBCUTANEOUS"]),
-    dict(id="UNIT_CM", code="C71620", decode="self",
-         terms=["mg", "ug", "g", "mL", "IU", "10^6 IU", "mg/kg", "TABLET", "CAPSULE", "PUFF",
-                "DROP"]),
-    dict(id="FREQ", code="C71113",
-         terms=["ONCE", "QD", "BID", "TID", "QID", "QHS", "QOD", "EVERY 4 WEEKS", "PRN",
-                "CONTINUOUS", "UNKNOWN"]),
+    # CM CRF values (raw CM form) -> CT: Once daily QD, Twice daily BID, Three times daily TID,
+    # As needed PRN, Once weekly "1 TIME PER WEEK"; Inhalation "RESPIRATORY (INHALATION)",
+    # Gastrostomy "INTRAGASTRIC" (CT has no gastrostomy route); puff "PUFF".
+    dict(id="UNIT_CM", code="C71620", decode="self", terms=["mg", "g", "mL", "ug", "IU", "PUFF"]),
+    dict(id="FREQ", code="C71113", terms=["QD", "BID", "TID", "PRN", "1 TIME PER WEEK"]),
     dict(id="ROUTE", code="C66729",
-         terms=["ORAL", "SUBCUTANEOUS", "INTRAVENOUS", "INTRAMUSCULAR", "INTRAGASTRIC",
-                "NASOGASTRIC", "SUBLINGUAL", "TOPICAL", "TRANSDERMAL", "CUTANEOUS",
-                "RESPIRATORY (INHALATION)", "NASAL", "OPHTHALMIC", "RECTAL", "UNKNOWN"]),
-    dict(id="PROCEDUR", code="C101858",
-         terms=["TRACHEOSTOMY", "INVASIVE MECHANICAL VENTILATION",
-                "NON-INVASIVE MECHANICAL VENTILATION"]),
+         terms=["ORAL", "SUBCUTANEOUS", "RESPIRATORY (INHALATION)", "TRANSDERMAL", "INTRAGASTRIC"]),
+    dict(id="PROCEDUR", code="C101858", terms=["TRACHEOSTOMY", "MECHANICAL VENTILATION"]),
     # events
     dict(id="AESEV", code="C66769", terms=["MILD", "MODERATE", "SEVERE"]),
     dict(id="OUT", code="C66768",
          terms=["RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
-                "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN"]),
+                "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL"]),
     dict(id="ACN", code="C66767",
-         terms=["DOSE NOT CHANGED", "DOSE REDUCED", "DRUG INTERRUPTED", "DRUG WITHDRAWN",
-                "NOT APPLICABLE", "UNKNOWN"]),
-    dict(id="ENRTPT", code="C66728", terms=["BEFORE", "COINCIDENT", "AFTER", "ONGOING", "UNKNOWN"]),
-    dict(id="DSCAT", code="C74558", terms=["PROTOCOL MILESTONE", "DISPOSITION EVENT"]),
+         terms=["DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "NOT APPLICABLE"]),
+    dict(id="ENRTPT", code="C66728", terms=["BEFORE", "ONGOING"]),
+    dict(id="DSCAT", code="C74558", terms=["PROTOCOL MILESTONE", "DISPOSITION EVENT", "OTHER EVENT"]),
     dict(id="DSSCAT", code="C170443", terms=["STUDY PARTICIPATION", "STUDY TREATMENT"]),
     dict(id="PROTMLST", code="C114118", terms=["INFORMED CONSENT OBTAINED", "RANDOMIZED"]),
     dict(id="NCOMPLT", code="C66727",
          terms=["COMPLETED", "DEATH", "WITHDRAWAL BY SUBJECT", "ADVERSE EVENT",
                 "LOST TO FOLLOW-UP", "PHYSICIAN DECISION", "SCREEN FAILURE",
                 "PROGRESSIVE DISEASE"]),
+    dict(id="OTHEVENT", code="C150811", terms=[],
+         ext=[("DEATH", "Death after the end of study participation (vital-status follow-up)")]),
     dict(id="MHEVDTYP", code="C124301", terms=["SYMPTOM ONSET", "DIAGNOSIS"]),
     # findings
     dict(id="ND", code="C66789", terms=["NOT DONE"]),
     dict(id="NRIND", code="C78736", terms=["LOW", "NORMAL", "HIGH", "ABNORMAL"]),
     dict(id="SPECTYPE", code="C78734", terms=["BLOOD", "SERUM", "CEREBROSPINAL FLUID"]),
-    dict(id="METHOD", code="C85492", terms=["ELISA", "FLOW CYTOMETRY", "SPIROMETRY"]),
-    dict(id="POSITION", code="C71148", terms=["SITTING", "SUPINE", "STANDING"]),
+    dict(id="METHOD", code="C85492", terms=["FLOW CYTOMETRY", "SPIROMETRY"]),
     dict(id="LBTESTCD", code="C65047", terms=LB_TESTS, decode="pair:C67154"),
     dict(id="LBTEST", code="C67154", codes_of="LBTESTCD"),
-    dict(id="LBORRESU", code="C71620", decode="self",
-         terms=["g/L", "g/dL", "10^9/L", "U/L", "umol/L", "mg/dL", "ng/L"]),
-    dict(id="LBSTRESU", code="C71620", decode="self",
-         terms=["g/L", "10^9/L", "U/L", "umol/L", "ng/L"]),
+    dict(id="LBUNIT", code="C71620", decode="self", terms=["g/L", "10^9/L", "U/L", "umol/L", "ng/L"]),
     dict(id="UNIT_G_L", code="C71620", decode="self", terms=["g/L"]),
     dict(id="UNIT_10E9_L", code="C71620", decode="self", terms=["10^9/L"]),
     dict(id="UNIT_U_L", code="C71620", decode="self", terms=["U/L"]),
@@ -157,6 +148,9 @@ CDISC = [
     dict(id="VSRESU_KGM2", code="C66770", decode="self", terms=["kg/m2"]),
     dict(id="DTHDXCD", code="C116108", terms=DD_TESTS, decode="pair:C116107"),
     dict(id="DTHDX", code="C116107", codes_of="DTHDXCD"),
+    dict(id="SSTESTCD", code="C124305", terms=["SURVSTAT"], decode="pair:C124306"),
+    dict(id="SSTEST", code="C124306", codes_of="SSTESTCD"),
+    dict(id="SSTATRS", code="C124304", terms=["ALIVE", "DEAD"]),
     dict(id="IECAT", code="C66797", terms=["INCLUSION", "EXCLUSION"]),
     # trial design / trial summary
     dict(id="TSPARMCD", code="C66738", terms=TS_PARMS, decode="pair:C67152"),
@@ -205,13 +199,12 @@ IE_COMMENT = ("Sponsor-defined: no CDISC term in CT 2025-03. Criterion text summ
               "MIROCALS protocol; replace with the verbatim protocol text before submission "
               "(category {cat})")
 
-ALSFRS_ITEMS = [
+ALSFRS_ITEMS = [   # QSTESTCD = field name of the raw ALSFRS form
     ("ALSFRS01", "ALSFRS-R-Speech", "Item 1"),
     ("ALSFRS02", "ALSFRS-R-Salivation", "Item 2"),
     ("ALSFRS03", "ALSFRS-R-Swallowing", "Item 3"),
     ("ALSFRS04", "ALSFRS-R-Handwriting", "Item 4"),
-    ("ALSFRS5A", "ALSFRS-R-Cutting Food w/o Gastrostomy", "Item 5a (patients without gastrostomy)"),
-    ("ALSFRS5B", "ALSFRS-R-Cutting Food w/ Gastrostomy", "Item 5b (patients with gastrostomy)"),
+    ("ALSFRS05", "ALSFRS-R-Cutting Food/Handling Utensils", "Item 5 (5a or 5b, one score collected)"),
     ("ALSFRS06", "ALSFRS-R-Dressing and Hygiene", "Item 6"),
     ("ALSFRS07", "ALSFRS-R-Turning in Bed/Adjust Clothes", "Item 7"),
     ("ALSFRS08", "ALSFRS-R-Walking", "Item 8"),
@@ -219,52 +212,61 @@ ALSFRS_ITEMS = [
     ("ALSFRS10", "ALSFRS-R-Dyspnea", "Item 10"),
     ("ALSFRS11", "ALSFRS-R-Orthopnea", "Item 11"),
     ("ALSFRS12", "ALSFRS-R-Respiratory Insufficiency", "Item 12"),
-    ("ALSFRSTT", "ALSFRS-R-Total Score", "Total score 0-48, sum of items 1-12 (item 5a or 5b)"),
+    ("ALSFRSTO", "ALSFRS-R-Total Score", "Total score 0-48 as written on the CRF"),
 ]
 
-VISITS = [
-    (1, "SCREENING", "Start of SCRN element (informed consent); start of the 12-18 week "
-                     "riluzole run-in; VISITDY not defined (variable run-in length)"),
-    (2, "BASELINE/RANDOMISATION", "End of RUNIN element: randomisation and first IMP "
-                                  "injection, VISITDY 1 (cycle 1 day 1)"),
-    (3, "MONTH 2", "VISITDY 57 (cycle 3 day 1), window +/- 7 days"),
-    (4, "MONTH 4", "VISITDY 113 (cycle 5 day 1), window +/- 7 days"),
-    (5, "MONTH 6", "VISITDY 169 (cycle 7 day 1), window +/- 7 days"),
-    (6, "MONTH 9", "VISITDY 253 (cycle 10 day 1), window +/- 7 days"),
-    (7, "MONTH 12", "VISITDY 337 (cycle 13 day 1), window +/- 7 days"),
-    (8, "MONTH 15", "VISITDY 421 (cycle 16 day 1), window +/- 7 days"),
-    (9, "MONTH 18", "VISITDY 505 (cycle 19 day 1), window +/- 7 days"),
-    (10, "END OF STUDY", "VISITDY 640 (day 640 after randomisation: primary survival "
-                         "time point), or earlier at withdrawal"),
-]
+
+def study_sponsor_lists(study: dict) -> list[dict]:
+    """Arms, treatments and planned visits come from specs/study.toml (single source)."""
+    t = study["treatment"]
+    visits = []
+    for n, v in enumerate(study["schedule"]["visits"], 1):
+        if n == 1:
+            rule = (f"Start of the RUNIN element: screening visit = start of the {study['parameters']['runin_weeks'][0]}-"
+                    f"{study['parameters']['runin_weeks'][1]} week riluzole run-in; VISITDY {v['day']} "
+                    f"(nominal), window +/- {v['window']} days")
+        elif v["day"] == 1:
+            rule = ("Start of the treatment element: randomisation and first injection (cycle 1 day 1), "
+                    "VISITDY 1")
+        else:
+            cyc = (v["day"] - 1) // study["treatment"]["cycle_length_days"] + 1
+            on_cycle = (v["day"] - 1) % study["treatment"]["cycle_length_days"] == 0 and cyc <= t["cycles"]
+            rule = (f"VISITDY {v['day']}" + (f" (cycle {cyc} day 1)" if on_cycle else "")
+                    + f", window +/- {v['window']} days")
+        visits.append((n, v["visit"], rule))
+    regimen = (f"s.c. once daily for {t['injections_per_cycle']} days every {t['cycle_length_days']} days, "
+               f"{t['cycles']} cycles, added to riluzole")
+    return [
+        dict(id="ARMCD", name="Planned Arm Code", terms=[
+            (t["active_armcd"], t["active_arm"]), (t["placebo_armcd"], t["placebo_arm"])]),
+        dict(id="ARM", name="Description of Planned Arm", terms=[
+            (t["active_arm"], f"Aldesleukin {t['dose']:g} {t['dose_unit']} {regimen}"),
+            (t["placebo_arm"], f"Placebo {regimen}")]),
+        dict(id="EXTRT", name="Name of Treatment", terms=[
+            (t["active"], "Aldesleukin (recombinant interleukin-2)"), (t["placebo"], "Placebo")]),
+        dict(id="ETCD", name="Element Code", terms=[
+            ("SCRN", "Screening", "TESTRL: informed consent signed. TEENRL: screening visit "
+                                  "(start of the riluzole run-in)"),
+            ("RUNIN", "Riluzole run-in", "TESTRL: screening visit, start of the riluzole run-in. "
+                                         "TEENRL: first study injection at randomisation "
+                                         "(12 to 18 weeks later)"),
+            (t["active_armcd"], t["active_arm"], "TESTRL: first aldesleukin injection (cycle 1 day 1). "
+                                                 "TEENRL: day 28 of the last cycle received; TEDUR P532D"),
+            (t["placebo_armcd"], t["placebo_arm"], "TESTRL: first placebo injection (cycle 1 day 1). "
+                                                   "TEENRL: day 28 of the last cycle received; TEDUR P532D"),
+            ("FU", "Follow-up", "TESTRL: end of the treatment element. TEENRL: end of study "
+                                "(day 640, death, withdrawal or loss to follow-up)")]),
+        dict(id="ELEMENT", name="Description of Element", terms=[
+            ("Screening", "Screening"), ("Riluzole run-in", "Riluzole run-in"),
+            (t["active_arm"], t["active_arm"]), (t["placebo_arm"], t["placebo_arm"]),
+            ("Follow-up", "Follow-up")]),
+        dict(id="VISITNUM", name="Visit Number", datatype="integer",
+             terms=[(str(n), v, c) for n, v, c in visits]),
+        dict(id="VISIT", name="Visit Name", terms=[(v, v, c) for _, v, c in visits]),
+    ]
+
 
 SPONSOR = [
-    dict(id="ARMCD", name="Planned Arm Code", terms=[
-        ("LDIL2", "Aldesleukin 2 MIU"), ("PBO", "Placebo")]),
-    dict(id="ARM", name="Description of Planned Arm", terms=[
-        ("Aldesleukin 2 MIU", "Low-dose IL-2: aldesleukin 2 MIU s.c. QD days 1-5 every 28 "
-                              "days, 19 cycles, added to riluzole"),
-        ("Placebo", "Placebo s.c. QD days 1-5 every 28 days, 19 cycles, added to riluzole")]),
-    dict(id="ETCD", name="Element Code", terms=[
-        ("SCRN", "Screening", "TESTRL: informed consent signed. TEENRL: first riluzole intake "
-                              "of the run-in"),
-        ("RUNIN", "Riluzole run-in", "TESTRL: first riluzole intake of the run-in. TEENRL: "
-                                     "randomisation (12 to 18 weeks later)"),
-        ("IL2", "Aldesleukin 2 MIU", "TESTRL: first aldesleukin injection (cycle 1 day 1). "
-                                     "TEENRL: day 28 of cycle 19 or treatment discontinuation"),
-        ("PBO", "Placebo", "TESTRL: first placebo injection (cycle 1 day 1). TEENRL: day 28 of "
-                           "cycle 19 or treatment discontinuation"),
-        ("FU", "Follow-up", "TESTRL: end of the treatment element. TEENRL: day 640 after "
-                            "randomisation, death, withdrawal or loss to follow-up")]),
-    dict(id="ELEMENT", name="Description of Element", terms=[
-        ("Screening", "Screening"), ("Riluzole run-in", "Riluzole run-in"),
-        ("Aldesleukin 2 MIU", "Aldesleukin 2 MIU"), ("Placebo", "Placebo"),
-        ("Follow-up", "Follow-up")]),
-    dict(id="VISITNUM", name="Visit Number", datatype="integer",
-         terms=[(str(n), v, c) for n, v, c in VISITS]),
-    dict(id="VISIT", name="Visit Name", terms=[(v, v, c) for _, v, c in VISITS]),
-    dict(id="EXTRT", name="Name of Treatment", terms=[
-        ("ALDESLEUKIN", "Aldesleukin (recombinant interleukin-2)"), ("PLACEBO", "Placebo")]),
     dict(id="CMCAT", name="Category for Medication", terms=[
         ("RILUZOLE", "Background riluzole therapy"),
         ("CONCOMITANT MEDICATION", "Prior and concomitant medication")]),
@@ -279,8 +281,8 @@ SPONSOR = [
         ("HEMATOLOGY", "Hematology"), ("CHEMISTRY", "Clinical chemistry"),
         ("BIOMARKER", "CSF biomarker (pNFH)")]),
     dict(id="CPTPT", name="Planned Time Point Name", terms=[
-        ("PRE-CYCLE", "Before the first injection of the cycle (CPTPTNUM 1)"),
-        ("END OF CYCLE", "After the fifth injection of the cycle (CPTPTNUM 2)")]),
+        ("PRE-CYCLE", "Cycle day 1 before the first injection (CPTPTNUM 1)"),
+        ("END OF CYCLE", "Cycle day 5 after the last injection of the cycle (CPTPTNUM 2)")]),
     dict(id="QSTESTCD", name="ALSFRS-R Test Code", terms=[(c, t, n) for c, t, n in ALSFRS_ITEMS]),
     dict(id="QSTEST", name="ALSFRS-R Test Name", terms=[(t, t, n) for _, t, n in ALSFRS_ITEMS]),
     dict(id="ALSSCORE", name="ALSFRS-R Item Score", terms=[
@@ -292,11 +294,11 @@ SPONSOR = [
         ("STRCNTRY", "Stratum: Country"), ("STRONSET", "Stratum: Site of Onset"),
         ("RANDNO", "Randomisation Number"), ("ONSETSIT", "Site of Onset"),
         ("ELESCAT", "El Escorial Category")]),
-    dict(id="STRONSET", name="Stratum: Site of Onset", terms=[
+    dict(id="STRCNTRY", name="Stratum: Country", terms=[
+        ("FRANCE", "France (stratum as randomised by the IWRS)"),
+        ("UNITED KINGDOM", "United Kingdom (stratum as randomised by the IWRS)")]),
+    dict(id="ONSET", name="Site of Onset", terms=[
         ("BULBAR", "Bulbar onset"), ("LIMB", "Limb (spinal) onset")]),
-    dict(id="ONSETSIT", name="Site of Onset", terms=[
-        ("BULBAR", "Bulbar"), ("UPPER LIMB", "Upper limb"), ("LOWER LIMB", "Lower limb"),
-        ("TRUNCAL", "Trunk"), ("RESPIRATORY", "Respiratory")]),
     dict(id="ELESCAT", name="El Escorial Category", terms=[
         ("DEFINITE", "Clinically definite ALS"), ("PROBABLE", "Clinically probable ALS"),
         ("PROBABLE LABORATORY-SUPPORTED", "Clinically probable, laboratory-supported ALS"),
@@ -383,9 +385,9 @@ def cdisc_rows(ct: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def sponsor_rows() -> list[dict]:
+def sponsor_rows(study: dict) -> list[dict]:
     rows = []
-    for spec in SPONSOR:
+    for spec in study_sponsor_lists(study) + SPONSOR:
         for i, t in enumerate(spec["terms"], 1):
             term, dec = t[0], t[1]
             comment = t[2] if len(t) > 2 else ""
@@ -430,12 +432,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ct", type=Path, default=DEFAULT_CT)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--study", type=Path, default=STUDY_TOML, help="specs/study.toml")
     ap.add_argument("--check", action="store_true", help="verify --out against the CT file")
     args = ap.parse_args()
     ct = load_ct(args.ct)
     if args.check:
         return check(args.out, ct)
-    rows = cdisc_rows(ct) + sponsor_rows()
+    study = tomllib.loads(args.study.read_text(encoding="utf-8"))
+    rows = cdisc_rows(ct) + sponsor_rows(study)
     ids = [r["ID"] for r in rows]
     assert len({(r["ID"], r["Term"]) for r in rows}) == len(rows), "duplicate term in a codelist"
     args.out.parent.mkdir(parents=True, exist_ok=True)
