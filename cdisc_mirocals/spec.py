@@ -161,6 +161,7 @@ class Standard:
     valuelevel: tuple[ValueLevel, ...]
     methods: dict[str, Method]
     comments: dict[str, Comment]
+    ctmap: dict[str, dict[str, str]] = field(default_factory=dict)  # codelist -> collected value -> term
 
     def __getitem__(self, dataset: str) -> Dataset:
         try:
@@ -415,7 +416,18 @@ def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem])
         valuelevel.append(ValueLevel(dataset=row["Dataset"], variable=row["Variable"],
                                      order=s.get(line, row, "Order", int, True, "a whole number") or 0,
                                      where=where or (), **item))
-    return Standard(name, datasets, codelist_objs, tuple(valuelevel), methods, comments)
+    ctmap: dict[str, dict[str, str]] = {}
+    if (folder / "ctmap.csv").exists():
+        s = sheet("ctmap.csv", ["Codelist", "Collected Value", "Term"])
+        for line, row in s.rows():
+            cl = codelist_objs.get(row["Codelist"])
+            if cl is None:
+                s.fail(line, "Codelist", row["Codelist"], "an ID defined in codelists sheet")
+            elif row["Term"] not in cl.values:
+                s.fail(line, "Term", row["Term"], f"a term of codelist {cl.id}: {' | '.join(cl.values)}")
+            else:
+                ctmap.setdefault(cl.id, {})[s.get(line, row, "Collected Value", required=True).casefold()] = row["Term"]
+    return Standard(name, datasets, codelist_objs, tuple(valuelevel), methods, comments, ctmap)
 
 
 # --------------------------------------------------------------------------- raw forms

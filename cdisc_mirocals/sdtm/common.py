@@ -1,0 +1,131 @@
+"""Derivations every SDTM domain shares, each with one home: ISO 8601 dates, --SEQ, --DY, EPOCH,
+VISIT/VISITNUM and the baseline flag --LOBXFL. Frames in, new frames out; inputs are never mutated."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.assertions import assert_data_frame
+
+# YYYY[-MM[-DD[Thh[:mm[:ss[.f]]]]]], and the SDTMIG forms with an unknown component written as "-".
+ISO_8601 = (r"\d{4}(-(0[1-9]|1[0-2]|-)(-(0[1-9]|[12]\d|3[01]|-)"
+            r"(T([01]\d|2[0-3]|-)(:([0-5]\d|-)(:[0-5]\d(\.\d+)?)?)?)?)?)?")
+UNSCHEDULED = "UNSCHEDULED"
+
+
+def is_iso8601(values: pd.Series) -> pd.Series:
+    """True where a --DTC value is a valid ISO 8601 date/datetime (complete or partial) or empty."""
+    text = values.astype("string").fillna("")
+    ok = text.str.fullmatch(ISO_8601).fillna(False) | (text == "")
+    full = text.str.len() >= 10
+    real = pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce").notna()
+    return ok & (~full | real)
+
+
+def to_date(dtc: pd.Series) -> pd.Series:
+    """The calendar date of a --DTC value; NaT unless the date part is complete."""
+    text = dtc.astype("string")
+    full = text.str.len().fillna(0) >= 10
+    return pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
+
+def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """SDTM study day: date - reference + 1 on or after the reference, date - reference before it (no day 0)."""
+    delta = (dates - reference).dt.days
+    return pd.Series(np.where(delta >= 0, delta + 1, delta), index=dates.index).where(delta.notna())
+
+
+def derive_vars_dy(dataset: pd.DataFrame, reference: pd.DataFrame, *, dtc_vars: dict[str, str],
+                   ref_var: str = "RFSTDTC", by_vars: Sequence[str] = ("USUBJID",)) -> pd.DataFrame:
+    """Add --DY variables, {dtc: new_var}, against `ref_var` of `reference` (DM); no day 0.
+
+    Only complete dates give a study day; a partial date gives none.
+    """
+    assert_data_frame(dataset, [*by_vars, *dtc_vars], caller="derive_vars_dy")
+    assert_data_frame(reference, [*by_vars, ref_var], arg="reference", caller="derive_vars_dy")
+    ref = dataset[list(by_vars)].merge(reference[[*by_vars, ref_var]].drop_duplicates(list(by_vars)),
+                                       on=list(by_vars), how="left")[ref_var]
+    ref_date = to_date(pd.Series(ref.to_numpy(), index=dataset.index))
+    out = dataset.copy()
+    for dtc, new_var in dtc_vars.items():
+        out[new_var] = study_day(to_date(out[dtc]), ref_date)
+    return out
+
+
+def derive_var_seq(dataset: pd.DataFrame, *, new_var: str, by_vars: Sequence[str] = ("USUBJID",),
+                   order: Sequence[str] = ()) -> pd.DataFrame:
+    """Number records 1, 2, ... within `by_vars`, in the order of `order` (stable)."""
+    assert_data_frame(dataset, [*by_vars, *order], caller="derive_var_seq")
+    keys = [*by_vars, *order]
+    ranked = dataset.sort_values(keys, kind="stable", na_position="last")
+    out = dataset.copy()
+    out[new_var] = (ranked.groupby(list(by_vars), sort=False).cumcount() + 1).reindex(dataset.index).astype(float)
+    return out
+
+
+def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str,
+                     new_var: str = "EPOCH") -> pd.DataFrame:
+    """EPOCH of the subject's element (SE) in which the record's date falls.
+
+    An element runs from SESTDTC up to, not including, the next element's start; the last element
+    includes its SEENDTC. Records with a partial date, or outside every element, get no EPOCH.
+    """
+    assert_data_frame(dataset, ["USUBJID", dtc_var], caller="derive_var_epoch")
+    assert_data_frame(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"], arg="se", caller="derive_var_epoch")
+    out = dataset.copy()
+    out[new_var] = pd.Series(pd.NA, index=out.index, dtype="string")
+    date = to_date(out[dtc_var])
+    elements = se.assign(_start=to_date(se["SESTDTC"]), _end=to_date(se["SEENDTC"])).sort_values(["USUBJID", "_start"])
+    elements["_next"] = elements.groupby("USUBJID")["_start"].shift(-1)
+    elements["_stop"] = elements["_next"].fillna(elements["_end"] + pd.Timedelta(days=1))
+    records = pd.DataFrame({"USUBJID": out["USUBJID"], "_date": date, "_row": np.arange(len(out))})
+    joined = records.dropna(subset=["_date"]).merge(elements[["USUBJID", "_start", "_stop", "EPOCH"]], on="USUBJID")
+    hit = joined[(joined["_date"] >= joined["_start"]) & (joined["_date"] < joined["_stop"])]
+    epoch = out[new_var].to_numpy(dtype=object)
+    epoch[hit["_row"].to_numpy()] = hit["EPOCH"].to_numpy()
+    out[new_var] = pd.Series(epoch, index=out.index, dtype="string")
+    return out
+
+
+def derive_var_lobxfl(dataset: pd.DataFrame, reference: pd.DataFrame, *, by_vars: Sequence[str],
+                      dtc_var: str, result_var: str, new_var: str, ref_var: str = "RFXSTDTC") -> pd.DataFrame:
+    """Flag 'Y' on the last record with a result on or before first exposure (SDTMIG 3.4 --LOBXFL)."""
+    assert_data_frame(dataset, ["USUBJID", *by_vars, dtc_var, result_var], caller="derive_var_lobxfl")
+    ref = dataset[["USUBJID"]].merge(reference[["USUBJID", ref_var]], on="USUBJID", how="left")[ref_var]
+    ref_date = to_date(pd.Series(ref.to_numpy(), index=dataset.index))
+    date = to_date(dataset[dtc_var])
+    result = dataset[result_var].astype("string").fillna("").str.strip()
+    eligible = (date <= ref_date) & (result != "")
+    cand = dataset[eligible].assign(_date=date[eligible], _row=np.flatnonzero(eligible.to_numpy()))
+    last = cand.sort_values(["_date", "_row"]).groupby(["USUBJID", *by_vars], dropna=False).tail(1)
+    out = dataset.copy()
+    flag = np.full(len(out), "", dtype=object)
+    flag[last["_row"].to_numpy()] = "Y"
+    out[new_var] = flag
+    return out
+
+
+def assign_visits(dataset: pd.DataFrame, tv: pd.DataFrame, sv: pd.DataFrame, *, visit_var: str,
+                  dtc_var: str) -> pd.DataFrame:
+    """VISITNUM and VISIT: planned visits by name from TV, unscheduled ones by date from the subject's SV.
+
+    A visit outside its window keeps its planned (nominal) VISIT, as SDTMIG asks.
+    """
+    assert_data_frame(dataset, ["USUBJID", visit_var, dtc_var], caller="assign_visits")
+    assert_data_frame(tv, ["VISITNUM", "VISIT"], arg="tv", caller="assign_visits")
+    assert_data_frame(sv, ["USUBJID", "VISITNUM", "VISIT", "SVSTDTC"], arg="sv", caller="assign_visits")
+    name = dataset[visit_var].astype("string").str.strip().str.upper()
+    unscheduled = name.str.startswith(UNSCHEDULED).fillna(False).to_numpy()
+    planned = name.map(dict(zip(tv["VISIT"], tv["VISITNUM"])))
+    unplanned_sv = sv[sv["VISIT"].str.startswith(UNSCHEDULED)].drop_duplicates(["USUBJID", "SVSTDTC"])
+    by_date = pd.DataFrame({"USUBJID": dataset["USUBJID"].to_numpy(),
+                            "SVSTDTC": dataset[dtc_var].astype("string").to_numpy()}).merge(
+        unplanned_sv[["USUBJID", "SVSTDTC", "VISITNUM", "VISIT"]], on=["USUBJID", "SVSTDTC"], how="left")
+    out = dataset.copy()
+    out["VISITNUM"] = np.where(unscheduled, by_date["VISITNUM"].to_numpy(), planned.to_numpy()).astype(float)
+    visit = np.where(unscheduled, by_date["VISIT"].to_numpy(), name.to_numpy())
+    out["VISIT"] = pd.Series(visit, index=out.index, dtype="string").where(out["VISITNUM"].notna())
+    return out

@@ -1,0 +1,27 @@
+"""Shape a mapped frame to its specification: the spec's variables in the spec's order, text as
+text ("" for missing, as SAS holds it), numbers as float, records sorted by the key variables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.spec import Dataset
+
+
+def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    private = [c for c in frame.columns if str(c).startswith("_")]
+    unknown = [c for c in frame.columns if c not in dataset.names and c not in private]
+    if unknown:
+        raise ValueError(f"{dataset.name}: mapped variables not in specs: {unknown}")
+    out = pd.DataFrame(index=frame.index)
+    for var in dataset.variables:
+        values = frame[var.name] if var.name in frame.columns else pd.Series(np.nan, index=frame.index)
+        if var.is_numeric:
+            out[var.name] = pd.to_numeric(values, errors="raise").astype("float64")
+        else:
+            text = values.astype("string").fillna("")
+            out[var.name] = text.astype(object)
+    keys = [k for k in dataset.keys if k in out.columns]
+    order = out.sort_values(keys, kind="stable").index if keys else out.index
+    return out.loc[order].reset_index(drop=True)

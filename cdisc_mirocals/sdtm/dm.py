@@ -1,0 +1,62 @@
+"""DM: one record per screened subject (screen failures included, with ARMNRS)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.raw.schema import normalise
+from cdisc_mirocals.sdtm.common import to_date
+from cdisc_mirocals.sdtm.context import Context
+from cdisc_mirocals.sdtm.ta import arm_names
+
+
+def _by_subject(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame.assign(_s=frame["SUBJID"].str.strip()).set_index("_s")[column]
+
+
+def _age(birth: pd.Series, reference: pd.Series) -> pd.Series:
+    """Completed years; a partial birth date is imputed (day 15, month 07) for the computation only."""
+    text = birth.astype("string")
+    full = text.where(text.str.len() == 10, text.where(text.str.len() != 7, text + "-15"))
+    full = full.where(full.str.len() != 4, full + "-07-01")
+    b, r = to_date(full), to_date(reference)
+    had_birthday = (r.dt.month > b.dt.month) | ((r.dt.month == b.dt.month) & (r.dt.day >= b.dt.day))
+    return (r.dt.year - b.dt.year - (~had_birthday).astype(int)).where(b.notna() & r.notna())
+
+
+def map_dm(ctx: Context) -> pd.DataFrame:
+    enrol = ctx.form("ENROL")
+    subj = enrol["SUBJID"].str.strip()
+    rand, eos, death = ctx.raw["RAND"], ctx.raw["EOS"], ctx.raw["DEATH"]
+    given = ctx.injections_given()
+    first = given.groupby(given["SUBJID"].str.strip())["INJDAT"].min()
+    last = given.groupby(given["SUBJID"].str.strip())["INJDAT"].max()
+    randdt = subj.map(_by_subject(rand, "RANDDAT"))
+    randomised = randdt.notna()
+    tr = ctx.spec.study["treatment"]
+    allocated = normalise(subj.map(_by_subject(rand, "RANDTRT")).fillna(""))
+    armcd = allocated.map({tr["active_arm"].casefold(): tr["active_armcd"], tr["placebo_arm"].casefold(): tr["placebo_armcd"]})
+    names = arm_names(ctx)
+    dosed = subj.isin(first.index)
+    actarmcd = armcd.where(dosed)
+    dthdtc = subj.map(_by_subject(death, "DTHDAT"))
+    eosdat = subj.map(_by_subject(eos, "EOSDAT"))
+    contact = pd.concat([to_date(eosdat), to_date(subj.map(_by_subject(eos, "LSTALVDT")))], axis=1).max(axis=1)
+    contact = contact.where(dthdtc.isna(), np.minimum(contact, to_date(dthdtc)).fillna(to_date(dthdtc)))
+    status = normalise(subj.map(_by_subject(eos, "EOSSTAT")).fillna(""))
+    armnrs = np.select([status == "screen failure", ~randomised, randomised & ~dosed],
+                       ["SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED"], "")
+    rfxstdtc = subj.map(first)
+    return pd.DataFrame({
+        "STUDYID": ctx.studyid, "DOMAIN": "DM", "USUBJID": ctx.usubjid(enrol["SUBJID"]), "SUBJID": subj,
+        "RFSTDTC": rfxstdtc.fillna(randdt), "RFENDTC": eosdat.where(randomised),
+        "RFXSTDTC": rfxstdtc, "RFXENDTC": subj.map(last), "RFICDTC": enrol["CONSDAT"],
+        "RFPENDTC": contact.dt.strftime("%Y-%m-%d"), "DTHDTC": dthdtc, "DTHFL": np.where(dthdtc.notna(), "Y", ""),
+        "SITEID": enrol["SITEID"].str.strip(), "BRTHDTC": enrol["BRTHDAT"], "AGE": _age(enrol["BRTHDAT"], enrol["CONSDAT"]),
+        "AGEU": "YEARS", "SEX": ctx.ct(enrol, "SEX", "SEX"), "RACE": ctx.ct(enrol, "RACE", "RACE"),
+        "ETHNIC": ctx.ct(enrol, "ETHNIC", "ETHNIC"),
+        "ARMCD": armcd, "ARM": armcd.map(names), "ACTARMCD": actarmcd, "ACTARM": actarmcd.map(names),
+        "ARMNRS": armnrs, "ACTARMUD": "", "COUNTRY": ctx.ct(enrol, "COUNTRY", "COUNTRY"),
+        "_FORM": enrol["_FORM"], "_LINE": enrol["_LINE"],
+    })

@@ -1,0 +1,34 @@
+"""SV: one record per visit that took place; unscheduled visits numbered after the planned visit before them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.sdtm.common import UNSCHEDULED, derive_vars_dy
+from cdisc_mirocals.sdtm.context import Context
+
+
+def map_sv(ctx: Context) -> pd.DataFrame:
+    visits = ctx.drop_screen_failures(ctx.form("VISIT"))
+    tv = ctx.datasets["TV"]
+    name = visits["VISIT"].str.strip().str.upper()
+    planned_num = name.map(dict(zip(tv["VISIT"], tv["VISITNUM"])))
+    sv = pd.DataFrame({
+        "STUDYID": ctx.studyid, "DOMAIN": "SV", "USUBJID": ctx.usubjid(visits["SUBJID"]),
+        "VISIT": name, "_NUM": planned_num, "SVSTDTC": visits["VISDAT"], "SVENDTC": visits["VISDAT"],
+        "_FORM": visits["_FORM"], "_LINE": visits["_LINE"],
+    }).sort_values(["USUBJID", "SVSTDTC", "_NUM"], kind="stable", na_position="last")
+    unscheduled = sv["VISIT"].str.startswith(UNSCHEDULED)
+    # The k-th unscheduled visit after planned visit N is N + 0.01 k.
+    previous = sv["_NUM"].where(~unscheduled).groupby(sv["USUBJID"]).ffill().fillna(0)
+    k = unscheduled.astype(int).groupby([sv["USUBJID"], previous]).cumsum()
+    sv["VISITNUM"] = np.where(unscheduled, previous + 0.01 * k, sv["_NUM"]).round(2)
+    sv["VISIT"] = np.where(unscheduled, UNSCHEDULED + " " + sv["VISITNUM"].map("{:.2f}".format), sv["VISIT"])
+    sv["VISITDY"] = sv["VISIT"].map(dict(zip(tv["VISIT"], tv["VISITDY"])))
+    sv["SVPRESP"] = np.where(unscheduled, "", "Y")
+    sv["SVOCCUR"] = np.where(unscheduled, "", "Y")
+    sv["SVUPDES"] = np.where(unscheduled, "Unscheduled visit", "")
+    sv = derive_vars_dy(sv.drop(columns="_NUM"), ctx.datasets["DM"],
+                        dtc_vars={"SVSTDTC": "SVSTDY", "SVENDTC": "SVENDY"})
+    return sv.sort_index()

@@ -1,0 +1,1 @@
+"""Validation: pandera schemas generated from specs, and the conformance rules beside them."""
