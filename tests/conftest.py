@@ -52,3 +52,40 @@ def survival_frame(forms: dict[str, pd.DataFrame], window: int = 640) -> pd.Data
         "pnfh": pnfh,
         "country": rand["STRCNTRY"], "onset": rand["STRONSET"],
     })
+
+
+@pytest.fixture(scope="session")
+def raw_study(default_raw_dir, spec):
+    from cdisc_mirocals.raw import read_raw
+    return read_raw(default_raw_dir, spec)
+
+
+@pytest.fixture(scope="session")
+def spine(raw_study, spec):
+    """A Context with the spine (TE, TA, TV, DM, SE, SV) mapped, for testing one domain at a time."""
+    from cdisc_mirocals.sdtm import SPINE, mapper
+    from cdisc_mirocals.sdtm.context import Context
+    ctx = Context(raw_study, spec)
+    for name in SPINE:
+        ctx.datasets[name] = mapper(name)(ctx)
+    return ctx
+
+
+def map_one(spine, name: str):
+    """Map one more domain on a copy of the spine; returns (context, conformed frame, raw mapped frame)."""
+    from cdisc_mirocals.sdtm import mapper
+    from cdisc_mirocals.sdtm.conform import conform
+    from cdisc_mirocals.sdtm.context import Context
+    ctx = Context(spine.raw, spine.spec, dict(spine.datasets))
+    frame = mapper(name)(ctx)
+    ctx.datasets[name] = frame
+    return ctx, conform(frame, spine.spec.sdtm[name]), frame
+
+
+def assert_passes_schema(frame, spec, name: str):
+    from cdisc_mirocals.validate.schemas import dataset_schema
+    import pandera.pandas as pa
+    try:
+        dataset_schema(spec.sdtm[name], spec.sdtm).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise AssertionError(exc.failure_cases.head(30).to_string()) from None
