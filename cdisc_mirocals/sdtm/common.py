@@ -66,18 +66,22 @@ def derive_var_seq(dataset: pd.DataFrame, *, new_var: str, by_vars: Sequence[str
     return out
 
 
-def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str,
-                     new_var: str = "EPOCH") -> pd.DataFrame:
+def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, new_var: str = "EPOCH",
+                     predose: pd.Series | None = None) -> pd.DataFrame:
     """EPOCH of the subject's element (SE) in which the record's date falls.
 
     An element runs from SESTDTC up to, not including, the next element's start; the last element
     includes its SEENDTC. Records with a partial date, or outside every element, get no EPOCH.
+    `predose` marks records taken before dosing on their day (e.g. the BASELINE visit): on the first
+    day of an element they belong to the element before it.
     """
     assert_data_frame(dataset, ["USUBJID", dtc_var], caller="derive_var_epoch")
     assert_data_frame(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"], arg="se", caller="derive_var_epoch")
     out = dataset.copy()
     out[new_var] = pd.Series(pd.NA, index=out.index, dtype="string")
     date = to_date(out[dtc_var])
+    if predose is not None:
+        date = date - pd.to_timedelta(predose.reindex(out.index).fillna(False).astype(int), unit="D")
     elements = se.assign(_start=to_date(se["SESTDTC"]), _end=to_date(se["SEENDTC"])).sort_values(["USUBJID", "_start"])
     elements["_next"] = elements.groupby("USUBJID")["_start"].shift(-1)
     elements["_stop"] = elements["_next"].fillna(elements["_end"] + pd.Timedelta(days=1))
