@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import sys
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def _echo_table(rows: list[dict]) -> None:
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
     click.echo("  ".join(c.ljust(widths[c]) for c in cols))
     for r in rows:
-        click.echo("  ".join(str(r[c]).rjust(widths[c]) if isinstance(r[c], int) else str(r[c]).ljust(widths[c])
+        click.echo("  ".join(str(r[c]).rjust(widths[c]) if isinstance(r[c], numbers.Integral) else str(r[c]).ljust(widths[c])
                              for c in cols))
 
 
@@ -77,13 +78,20 @@ def check_raw(raw_dir):
 def convert(raw_dir, out):
     """Run the main job on RAW_DIR, or on the simulated default study when RAW_DIR is omitted.
 
-    With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are then read
-    and checked against specs/raw, and a per-form summary is printed.
+    With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are read and
+    checked against specs/raw, mapped to SDTM, validated against specs/sdtm, and written as SAS XPT
+    v5 files to OUT/m5/datasets/mirocals/tabulations/sdtm/. OUT/reconciliation.csv accounts for
+    every raw record: mapped, or excluded with its reason.
     """
     result = pipeline.convert(raw_dir, out)
     if result.simulated:
         click.echo(f"simulated the default study into {result.raw_dir}/")
-    _echo_table(result.raw.summary().to_dict("records"))
+    _echo_table(pipeline.counts_table(result).to_dict("records"))
+    for note in result.sdtm.notes:
+        click.echo(f"note: {note}")
+    n = len(result.sdtm.datasets)
+    click.echo(f"wrote {n} SDTM datasets to {result.sdtm_dir}/")
+    click.echo(f"wrote the record reconciliation to {result.reconciliation_path}")
 
 
 @main.command(cls=Command)

@@ -1,0 +1,84 @@
+"""Benchmarks: `python benchmarks/run.py [--repeats 5] [--subjects 220]`.
+
+Each stage runs in a fresh subprocess per repeat, so peak memory (max RSS) is the stage's own.
+Machines here are noisy: the figures are medians, and each stage is also given as a ratio to a
+baseline measured in the same run (plain pandas reading every raw CSV), which moves with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+STAGES = {
+    "baseline: pandas.read_csv of every raw form": """
+import pandas as pd
+for p in sorted(Path(RAW).glob('*.csv')):
+    pd.read_csv(p, dtype=str, keep_default_na=False)
+""",
+    "simulate": """
+from cdisc_mirocals.simulate import simulate_study, write_forms
+write_forms(simulate_study(N, 2017), Path(TMP) / 'sim')
+""",
+    "read_raw (checks included)": """
+from cdisc_mirocals.raw import read_raw
+read_raw(RAW)
+""",
+    "convert: raw to validated SDTM XPT": """
+from cdisc_mirocals.pipeline import convert
+convert(Path(RAW), Path(TMP) / 'out')
+""",
+}
+
+RUNNER = """
+import json, resource, sys, time
+from pathlib import Path
+RAW, TMP, N = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+from cdisc_mirocals.spec import load_spec
+load_spec()
+t = time.perf_counter()
+{body}
+elapsed = time.perf_counter() - t
+print(json.dumps({{"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def run_stage(body: str, raw: Path, tmp: Path, n: int) -> dict:
+    code = RUNNER.format(body=body.strip())
+    out = subprocess.run([sys.executable, "-c", code, str(raw), str(tmp), str(n)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--subjects", type=int, default=220)
+    parser.add_argument("--stage", action="append", help="run only stages whose name contains this text")
+    args = parser.parse_args()
+    from cdisc_mirocals.simulate import simulate_study, write_forms
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw"
+        write_forms(simulate_study(args.subjects, 2017), raw)
+        results = {}
+        for name, body in STAGES.items():
+            if args.stage and not name.startswith("baseline") and not any(s in name for s in args.stage):
+                continue
+            runs = [run_stage(body, raw, Path(tmp), args.subjects) for _ in range(args.repeats)]
+            results[name] = {"seconds": statistics.median(r["seconds"] for r in runs),
+                             "max_rss_mb": statistics.median(r["max_rss_mb"] for r in runs)}
+    base = next(v["seconds"] for k, v in results.items() if k.startswith("baseline"))
+    print(f"{args.subjects} subjects, median of {args.repeats} runs")
+    print(f"{'stage':45} {'seconds':>9} {'x baseline':>11} {'peak MB':>9}")
+    for name, r in results.items():
+        print(f"{name:45} {r['seconds']:9.3f} {r['seconds'] / base:11.1f} {r['max_rss_mb']:9.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Run the generated pandera schemas lazily over every dataset and collect every failure."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from cdisc_mirocals.errors import Problem, ProblemsError
+from cdisc_mirocals.spec import Standard
+from cdisc_mirocals.validate.schemas import dataset_schema
+
+
+class ConformanceError(ProblemsError):
+    kind = "conformance error"
+
+
+def validate_datasets(datasets: dict[str, pd.DataFrame], standard: Standard) -> list[Problem]:
+    """Every schema failure as a Problem: dataset, record number (1-based), variable, value, expectation."""
+    problems = []
+    for name, frame in datasets.items():
+        try:
+            dataset_schema(standard[name], standard).validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            for case in exc.failure_cases.itertuples(index=False):
+                row = None if pd.isna(case.index) else int(case.index) + 1
+                column = None if pd.isna(case.column) else str(case.column)
+                keys = ""
+                if row is not None and standard[name].keys:
+                    rec = frame.iloc[row - 1]
+                    keys = " (" + ", ".join(f"{k}={rec[k]}" for k in standard[name].keys if k in frame) + ")"
+                problems.append(Problem(f"{name}{keys}", row, column, None if pd.isna(case.failure_case)
+                                        else str(case.failure_case), str(case.check)))
+    return problems
