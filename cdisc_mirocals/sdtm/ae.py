@@ -1,0 +1,30 @@
+"""AE: all adverse events of the raw AE form, MedDRA-coded by data management (COM.AE)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_mirocals.sdtm.cm import ongoing_at_study_end
+from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.context import Context
+
+
+def map_ae(ctx: Context) -> pd.DataFrame:
+    ae = ctx.drop_screen_failures(ctx.form("AE"))
+    bodsys = ae["AEBODSYS"].str.strip()
+    enrtpt, entpt = ongoing_at_study_end(ctx, ae, "AEONGO", "AEENDAT")
+    out = pd.DataFrame({
+        "STUDYID": ctx.studyid, "DOMAIN": "AE", "USUBJID": ctx.usubjid(ae["SUBJID"]),
+        "AESPID": ae["AESPID"].astype("string"), "AETERM": ae["AETERM"].str.strip(),
+        "AEDECOD": ae["AEDECOD"].str.strip(), "AEBODSYS": bodsys,
+        "AESOC": bodsys,  # MT.AESOC: the SOC delivered with the PT is the primary SOC
+        "AESEV": ctx.ct(ae, "AESEV", "AESEV"), "AESER": ctx.ct(ae, "AESER", "NY"),
+        "AEACN": ctx.ct(ae, "AEACN", "ACN"), "AEREL": ctx.ct(ae, "AEREL", "AEREL"),
+        "AEOUT": ctx.ct(ae, "AEOUT", "OUT"), "AESDTH": ctx.ct(ae, "AESDTH", "NY"),
+        "AESHOSP": ctx.ct(ae, "AESHOSP", "NY"),
+        "AESTDTC": ae["AESTDAT"], "AEENDTC": ae["AEENDAT"], "AEENRTPT": enrtpt, "AEENTPT": entpt,
+        "_FORM": ae["_FORM"], "_LINE": ae["_LINE"],
+    })
+    out = derive_var_epoch(out, ctx.datasets["SE"], dtc_var="AESTDTC")
+    out = derive_vars_dy(out, ctx.datasets["DM"], dtc_vars={"AESTDTC": "AESTDY", "AEENDTC": "AEENDY"})
+    return derive_var_seq(out, new_var="AESEQ", order=["AEDECOD", "AESTDTC", "AESPID"])

@@ -1,0 +1,62 @@
+"""LB: central laboratory safety tests (raw LAB) and the baseline CSF pNFH biomarker (raw CSF)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.errors import Problem
+from cdisc_mirocals.sdtm._findings import NOT_DONE, decode, finish, number_text, per_test, standard_units
+from cdisc_mirocals.sdtm.context import Context
+
+NFHP, BIOMARKER = "NFHP", "BIOMARKER"  # COM.LB.NFHP
+
+
+def _lab(ctx: Context, lab: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "USUBJID": ctx.usubjid(lab["SUBJID"]), "VISIT": lab["VISIT"], "LBDTC": lab["LBDAT"],
+        "LBTESTCD": ctx.ct(lab, "LBTESTCD", "LBTESTCD"), "LBCAT": ctx.ct(lab, "LBCAT", "LBCAT"),
+        "LBORRES": number_text(lab["LBORRES"]), "LBORRESU": ctx.ct(lab, "LBORRESU", "LBUNIT"),
+        "LBORNRLO": number_text(lab["LBORNRLO"]), "LBORNRHI": number_text(lab["LBORNRHI"]),
+        "LBSTAT": ctx.ct(lab, "LBSTAT", "ND"), "_FORM": lab["_FORM"], "_LINE": lab["_LINE"],
+    })
+
+
+def _csf(ctx: Context, csf: pd.DataFrame) -> pd.DataFrame:
+    """One NFHP record per subject; no result (lumbar puncture not done) gives LBSTAT NOT DONE."""
+    # pNFH is collected in the study unit (study.toml pnfh_unit); ctmap.csv names its CT term.
+    unit = ctx.ct(csf.assign(pnfh_unit=ctx.spec.study["parameters"]["pnfh_unit"]), "pnfh_unit", "LBUNIT")
+    result = number_text(csf["PNFH"])
+    return pd.DataFrame({
+        "USUBJID": ctx.usubjid(csf["SUBJID"]), "VISIT": csf["VISIT"], "LBDTC": csf["LPDAT"],
+        "LBTESTCD": NFHP, "LBCAT": BIOMARKER, "LBORRES": result, "LBORRESU": unit,
+        "LBSTAT": pd.Series(NOT_DONE, index=csf.index, dtype="string").where(result.isna()),
+        "_FORM": csf["_FORM"], "_LINE": csf["_LINE"],
+    })
+
+
+def _check_units(ctx: Context, lb: pd.DataFrame, standard: pd.Series) -> None:
+    """MT.LBSTRES: results come in the standard unit; any other unit is a data error, not a guess."""
+    wrong = lb["LBORRES"].notna() & lb["LBORRESU"].notna() & (lb["LBORRESU"] != standard)
+    for rec, unit in zip(lb[wrong].itertuples(), standard[wrong]):
+        ctx.ct_errors.append(Problem(ctx.raw.file(rec._FORM), int(rec._LINE), "LBORRESU", rec.LBORRESU,
+                                     f"the standard unit of {rec.LBTESTCD}, {unit} (specs valuelevel LBSTRESU)"))
+
+
+def _standard_results(ctx: Context, lb: pd.DataFrame) -> pd.DataFrame:
+    standard = lb["LBTESTCD"].map(standard_units(ctx.spec, "LB", "LBTESTCD", "LBSTRESU"))
+    _check_units(ctx, lb, standard)
+    found = lb["LBORRES"].notna()
+    n, lo, hi = (pd.to_numeric(lb[c]).astype(float) for c in ("LBORRES", "LBORNRLO", "LBORNRHI"))
+    nrind = np.select([n < lo, n > hi, (n >= lo) & (n <= hi)], ["LOW", "HIGH", "NORMAL"], "")
+    return lb.assign(LBORRESU=lb["LBORRESU"].where(found), LBSTRESC=lb["LBORRES"], LBSTRESN=n,
+                     LBSTRESU=standard.where(found), LBSTNRLO=lo, LBSTNRHI=hi, LBNRIND=nrind)
+
+
+def map_lb(ctx: Context) -> pd.DataFrame:
+    lab = ctx.drop_screen_failures(ctx.form("LAB"))
+    csf = ctx.drop_screen_failures(ctx.form("CSF"))
+    lb = pd.concat([_lab(ctx, lab), _csf(ctx, csf)], ignore_index=True)
+    lb["LBTEST"] = decode(ctx, lb["LBTESTCD"], "LBTESTCD")
+    lb["LBSPEC"] = lb["LBTESTCD"].map(per_test(ctx.spec, "LB", "LBTESTCD", "LBSPEC"))
+    return finish(ctx, _standard_results(ctx, lb), "LB", lobxfl_by=["LBSPEC"])
