@@ -23,7 +23,7 @@ for p in sorted(Path(RAW).glob('*.csv')):
 """,
     "simulate": """
 from cdisc_mirocals.simulate import simulate_study, write_forms
-write_forms(simulate_study(N, 2017), Path(TMP) / 'sim')
+write_forms(simulate_study(N, 2024), Path(TMP) / 'sim')
 """,
     "read_raw (checks included)": """
 from cdisc_mirocals.raw import read_raw
@@ -65,7 +65,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
-        write_forms(simulate_study(args.subjects, 2017), raw)
+        write_forms(simulate_study(args.subjects, 2024), raw)
         results = {}
         for name, body in STAGES.items():
             if args.stage and not name.startswith("baseline") and not any(s in name for s in args.stage):
