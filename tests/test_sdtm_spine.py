@@ -60,9 +60,14 @@ def test_se_elements_are_contiguous_and_follow_ta(spine, spec):
     for _, elements in se.sort_values(["USUBJID", "TAETORD"]).groupby("USUBJID"):
         assert (elements["SESTDTC"].iloc[1:].to_numpy() == elements["SEENDTC"].iloc[:-1].to_numpy()).all()
         assert elements["ETCD"].iloc[0] == "SCRN"
-    dm = spine.datasets["DM"].set_index("USUBJID")
+    _, dm, _ = map_one(spine, "DM")
+    dm = dm.set_index("USUBJID")
     treated = se[se["ETCD"].isin(["IL2", "PBO"])].set_index("USUBJID")
-    assert (treated["SESTDTC"].to_numpy() == dm.loc[treated.index, "RFXSTDTC"].to_numpy()).all()
+    # the treatment element starts at first dose, or at randomisation for a subject never dosed
+    assert (treated["SESTDTC"].to_numpy() == dm.loc[treated.index, "RFSTDTC"].to_numpy()).all()
+    dosed = dm.loc[treated.index, "RFXSTDTC"] != ""
+    assert dosed.mean() > 0.95
+    assert (treated.loc[dosed.to_numpy(), "SESTDTC"].to_numpy() == dm.loc[treated.index[dosed.to_numpy()], "RFXSTDTC"].to_numpy()).all()
     assert (treated["EPOCH"] == "TREATMENT").all() and (treated["SESTDY"] == 1).all()
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.cm import ongoing_at_study_end
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy, ongoing_at_study_end
 from cdisc_mirocals.sdtm.context import Context
 
 
 def map_ae(ctx: Context) -> pd.DataFrame:
     ae = ctx.drop_screen_failures(ctx.form("AE"))
     bodsys = ae["AEBODSYS"].str.strip()
-    enrtpt, entpt = ongoing_at_study_end(ctx, ae, "AEONGO", "AEENDAT")
+    enrtpt, entpt = ongoing_at_study_end(ctx.ct(ae, "AEONGO", "NY") == "Y", ae["AEENDAT"], ctx.end_of_study(ae))
     out = pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "AE", "USUBJID": ctx.usubjid(ae["SUBJID"]),
         "AESPID": ae["AESPID"].astype("string"), "AETERM": ae["AETERM"].str.strip(),

@@ -6,23 +6,14 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.raw.schema import normalise
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy, ongoing_at_study_end
 from cdisc_mirocals.sdtm.context import Context
-
-
-def ongoing_at_study_end(ctx: Context, records: pd.DataFrame, ongo: str, end_dtc: str) -> tuple[pd.Series, pd.Series]:
-    """MT.ENRTPT for AE and CM: (--ENRTPT, --ENTPT) = ('ONGOING', EOS.EOSDAT) when the raw `ongo` field
-    says Yes and no end date was collected; null otherwise."""
-    eos = ctx.raw["EOS"]
-    eosdat = records["SUBJID"].str.strip().map(dict(zip(eos["SUBJID"].str.strip(), eos["EOSDAT"])))
-    ongoing = (ctx.ct(records, ongo, "NY") == "Y").fillna(False) & records[end_dtc].isna()
-    return pd.Series("ONGOING", index=records.index).where(ongoing), eosdat.where(ongoing)
 
 
 def map_cm(ctx: Context) -> pd.DataFrame:
     cm = ctx.drop_screen_failures(ctx.form("CM"))
     decod = cm["CMDECOD"].str.strip()
-    enrtpt, entpt = ongoing_at_study_end(ctx, cm, "CMONGO", "CMENDAT")
+    enrtpt, entpt = ongoing_at_study_end(ctx.ct(cm, "CMONGO", "NY") == "Y", cm["CMENDAT"], ctx.end_of_study(cm))
     out = pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "CM", "USUBJID": ctx.usubjid(cm["SUBJID"]),
         "CMSPID": cm["CMSPID"].astype("string"), "CMTRT": cm["CMTRT"].str.strip(), "CMDECOD": decod,

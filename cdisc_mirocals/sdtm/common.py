@@ -66,32 +66,56 @@ def derive_var_seq(dataset: pd.DataFrame, *, new_var: str, by_vars: Sequence[str
     return out
 
 
+def _possible_days(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The first and last calendar day a (possibly partial) --DTC value allows."""
+    text = dtc.astype("string").str.slice(0, 10)
+    month = pd.to_datetime(text.where(text.str.len() == 7) + "-01", format="%Y-%m-%d", errors="coerce")
+    year = text.where(text.str.len() == 4)
+    first = to_date(text.where(text.str.len() == 10, month.dt.strftime("%Y-%m-%d")).fillna(year + "-01-01"))
+    last = to_date(text.where(text.str.len() == 10, (month + pd.offsets.MonthEnd(0)).dt.strftime("%Y-%m-%d"))
+                   .fillna(year + "-12-31"))
+    return first, last
+
+
+def _epoch_on(dates: pd.Series, usubjid: pd.Series, elements: pd.DataFrame) -> np.ndarray:
+    records = pd.DataFrame({"USUBJID": usubjid.to_numpy(), "_date": dates.to_numpy(), "_row": np.arange(len(dates))})
+    joined = records.dropna(subset=["_date"]).merge(elements, on="USUBJID")
+    hit = joined[(joined["_date"] >= joined["_start"]) & (joined["_date"] < joined["_stop"])]
+    epoch = np.full(len(dates), None, dtype=object)
+    epoch[hit["_row"].to_numpy()] = hit["EPOCH"].to_numpy()
+    return epoch
+
+
 def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, new_var: str = "EPOCH",
                      predose: pd.Series | None = None) -> pd.DataFrame:
-    """EPOCH of the subject's element (SE) in which the record's date falls.
+    """EPOCH of the subject's element (SE) in which the record's date falls (method MT.EPOCH).
 
     An element runs from SESTDTC up to, not including, the next element's start; the last element
-    includes its SEENDTC. Records with a partial date, or outside every element, get no EPOCH.
+    includes its SEENDTC. A partial date gets the EPOCH of the element holding every day it allows,
+    and none if it spans two elements; a date outside every element gets none.
     `predose` marks records taken before dosing on their day (e.g. the BASELINE visit): on the first
     day of an element they belong to the element before it.
     """
     assert_data_frame(dataset, ["USUBJID", dtc_var], caller="derive_var_epoch")
     assert_data_frame(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"], arg="se", caller="derive_var_epoch")
-    out = dataset.copy()
-    out[new_var] = pd.Series(pd.NA, index=out.index, dtype="string")
-    date = to_date(out[dtc_var])
+    first, last = _possible_days(dataset[dtc_var])
     if predose is not None:
-        date = date - pd.to_timedelta(predose.reindex(out.index).fillna(False).astype(int), unit="D")
+        shift = pd.to_timedelta(predose.reindex(dataset.index).fillna(False).astype(int), unit="D")
+        first, last = first - shift, last - shift
     elements = se.assign(_start=to_date(se["SESTDTC"]), _end=to_date(se["SEENDTC"])).sort_values(["USUBJID", "_start"])
-    elements["_next"] = elements.groupby("USUBJID")["_start"].shift(-1)
-    elements["_stop"] = elements["_next"].fillna(elements["_end"] + pd.Timedelta(days=1))
-    records = pd.DataFrame({"USUBJID": out["USUBJID"], "_date": date, "_row": np.arange(len(out))})
-    joined = records.dropna(subset=["_date"]).merge(elements[["USUBJID", "_start", "_stop", "EPOCH"]], on="USUBJID")
-    hit = joined[(joined["_date"] >= joined["_start"]) & (joined["_date"] < joined["_stop"])]
-    epoch = out[new_var].to_numpy(dtype=object)
-    epoch[hit["_row"].to_numpy()] = hit["EPOCH"].to_numpy()
-    out[new_var] = pd.Series(epoch, index=out.index, dtype="string")
+    elements["_stop"] = elements.groupby("USUBJID")["_start"].shift(-1).fillna(elements["_end"] + pd.Timedelta(days=1))
+    elements = elements[["USUBJID", "_start", "_stop", "EPOCH"]]
+    early, late = _epoch_on(first, dataset["USUBJID"], elements), _epoch_on(last, dataset["USUBJID"], elements)
+    out = dataset.copy()
+    out[new_var] = pd.Series(np.where(early == late, early, None), index=out.index, dtype="string")
     return out
+
+
+def ongoing_at_study_end(ongoing: pd.Series, end_dtc: pd.Series, eos_dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(--ENRTPT, --ENTPT) = ('ONGOING', end of study date) when the record is ongoing with no end
+    date (method MT.ENRTPT); null otherwise."""
+    still = ongoing.fillna(False).astype(bool) & end_dtc.isna()
+    return pd.Series("ONGOING", index=ongoing.index).where(still), eos_dtc.where(still)
 
 
 def derive_var_lobxfl(dataset: pd.DataFrame, reference: pd.DataFrame, *, by_vars: Sequence[str],

@@ -51,6 +51,11 @@ class Context:
         inj = self.form("INJ")
         return inj[normalise(inj["INJDONE"].fillna("")) == "yes"]
 
+    def end_of_study(self, records: pd.DataFrame) -> pd.Series:
+        """The subject's end of study date (EOS.EOSDAT) for each record."""
+        eos = self.raw["EOS"]
+        return records["SUBJID"].str.strip().map(dict(zip(eos["SUBJID"].str.strip(), eos["EOSDAT"])))
+
     def exclude(self, records: pd.DataFrame, reason: str) -> None:
         """Record raw records that become no SDTM record, and why."""
         if len(records):
