@@ -1,5 +1,6 @@
-"""Shape a mapped frame to its specification: the spec's variables in the spec's order, text as
-text ("" for missing, as SAS holds it), numbers as float, records sorted by the key variables."""
+"""Shape a derived frame to its specification: the spec's variables in the spec's order, text as
+text ("" for missing, as SAS holds it), numbers as float, dates as SAS dates (days since
+1960-01-01, the XPT boundary), records sorted by the key variables. Used for SDTM and ADaM alike."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.spec import Dataset
+
+SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
 def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -17,7 +20,9 @@ def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for var in dataset.variables:
         values = frame[var.name] if var.name in frame.columns else pd.Series(np.nan, index=frame.index)
-        if var.is_numeric:
+        if var.is_numeric and pd.api.types.is_datetime64_any_dtype(values):
+            out[var.name] = ((values - SAS_EPOCH).dt.days).astype("float64")
+        elif var.is_numeric:
             out[var.name] = pd.to_numeric(values, errors="raise").astype("float64")
         else:
             text = values.astype("string").fillna("")
