@@ -22,10 +22,10 @@ RESULT = "_RESULT"
 def number_text(values: pd.Series) -> pd.Series:
     """A collected number as text in its shortest exact form (7.0 -> '7', 2.34 -> '2.34')."""
     num = pd.to_numeric(values, errors="coerce").astype("Float64")
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
     present = num.notna().to_numpy()
-    out[present] = [np.format_float_positional(x, trim="-") for x in num[present].to_numpy(dtype=float)]
-    return out
+    text = np.full(len(num), None, dtype=object)
+    text[present] = [np.format_float_positional(x, trim="-") for x in num[present].to_numpy(dtype=float)]
+    return pd.Series(text, index=values.index, dtype="string")
 
 
 def _vlm_conditions(spec: Spec, dataset: str, variable: str | None = None):
@@ -54,7 +54,7 @@ def standard_units(spec: Spec, dataset: str, testcd: str, unit_var: str) -> dict
 
 
 def drop_blank_rows(ctx: Context, frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
-    """Rows with no result at all give no SDTM record (the CRF says nothing was done): exclude them."""
+    """Rows without any result give no record (the CRF has no not-done field to report): exclude them."""
     blank = frame[list(columns)].isna().all(axis=1)
     ctx.exclude(frame[blank], f"no {what} result collected: every result field is blank")
     return frame[~blank]

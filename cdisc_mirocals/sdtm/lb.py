@@ -38,9 +38,11 @@ def _csf(ctx: Context, csf: pd.DataFrame) -> pd.DataFrame:
 def _check_units(ctx: Context, lb: pd.DataFrame, standard: pd.Series) -> None:
     """MT.LBSTRES: results come in the standard unit; any other unit is a data error, not a guess."""
     wrong = lb["LBORRES"].notna() & lb["LBORRESU"].notna() & (lb["LBORRESU"] != standard)
-    for rec, unit in zip(lb[wrong].itertuples(), standard[wrong]):
-        ctx.ct_errors.append(Problem(ctx.raw.file(rec._FORM), int(rec._LINE), "LBORRESU", rec.LBORRESU,
-                                     f"the standard unit of {rec.LBTESTCD}, {unit} (specs valuelevel LBSTRESU)"))
+    bad = lb[wrong]
+    for form, line, test, value, unit in zip(bad["_FORM"], bad["_LINE"], bad["LBTESTCD"], bad["LBORRESU"],
+                                             standard[wrong]):
+        ctx.ct_errors.append(Problem(ctx.raw.file(form), int(line), "LBORRESU", value,
+                                     f"the standard unit of {test}, {unit} (specs valuelevel LBSTRESU)"))
 
 
 def _standard_results(ctx: Context, lb: pd.DataFrame) -> pd.DataFrame:
