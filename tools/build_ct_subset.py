@@ -166,7 +166,8 @@ CDISC = [
     dict(id="TINDTP", code="C66736", terms=["TREATMENT"]),
     dict(id="DICTNAM", code="C66788", decode="self",
          terms=["CDISC CT", "ISO 3166", "ISO 21090", "MED-RT", "SNOMED", "UNII"],
-         ext=[("ISO 8601", "ISO 8601 date, time and duration representation")]),
+         ext=[("ISO 8601", "ISO 8601 date, time and duration representation"),
+              ("ClinicalTrials.gov", "ClinicalTrials.gov trial registry (registry identifiers NCTnnnnnnnn)")]),
 ]
 
 # ---------------------------------------------------------------------------------

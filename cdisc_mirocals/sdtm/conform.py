@@ -12,10 +12,12 @@ from cdisc_mirocals.spec import Dataset
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
-def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+def conform(frame: pd.DataFrame, dataset: Dataset, strict: bool = True) -> pd.DataFrame:
+    """With strict=False, variables the spec does not define are dropped (an ADaM dataset keeps a
+    chosen subset of its source's variables); with strict=True they are an error."""
     private = [c for c in frame.columns if str(c).startswith("_")]
     unknown = [c for c in frame.columns if c not in dataset.names and c not in private]
-    if unknown:
+    if unknown and strict:
         raise ValueError(f"{dataset.name}: mapped variables not in specs: {unknown}")
     out = pd.DataFrame(index=frame.index)
     for var in dataset.variables:

@@ -1,0 +1,46 @@
+"""DS: protocol milestones (consent, randomisation), end of treatment and end of study, and deaths
+reported after the end of study (COM.DS). Screen failures keep their consent and end-of-study records."""
+
+import pandas as pd
+
+from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.context import Context
+
+MILESTONE, DISPOSITION, OTHER = "PROTOCOL MILESTONE", "DISPOSITION EVENT", "OTHER EVENT"
+DEATH, RANDOMIZED = "DEATH", "RANDOMIZED"
+
+
+def _records(ctx: Context, raw: pd.DataFrame, decod, cat: str, dtc: pd.Series, scat: str = "") -> pd.DataFrame:
+    # The CRF collects pre-printed responses only, so the reported term is the standard term.
+    return pd.DataFrame({
+        "USUBJID": ctx.usubjid(raw["SUBJID"]), "DSTERM": decod, "DSDECOD": decod, "DSCAT": cat,
+        "DSSCAT": scat, "DSSTDTC": dtc, "_FORM": raw["_FORM"], "_LINE": raw["_LINE"],
+    }, index=raw.index)
+
+
+def _end_of_treatment(ctx: Context, eos: pd.DataFrame) -> pd.DataFrame:
+    """EOTSTAT 'Completed' is the term; a discontinuation is coded by its reason EOTREAS."""
+    eos = eos[eos["EOTSTAT"].fillna("").str.strip() != ""]
+    has_reason = eos["EOTREAS"].fillna("").str.strip() != ""
+    decod = pd.concat([ctx.ct(eos[~has_reason], "EOTSTAT", "NCOMPLT"), ctx.ct(eos[has_reason], "EOTREAS", "NCOMPLT")])
+    return _records(ctx, eos, decod.reindex(eos.index), DISPOSITION, eos["EOTDAT"], "STUDY TREATMENT")
+
+
+def map_ds(ctx: Context) -> pd.DataFrame:
+    enrol, rand, eos, death = (ctx.form(f) for f in ("ENROL", "RAND", "EOS", "DEATH"))
+    end_of_study = ctx.ct(eos, "EOSSTAT", "NCOMPLT")
+    died_on_study = set(eos.loc[(end_of_study == DEATH).fillna(False), "SUBJID"].str.strip())
+    # A death after the end of study (vital-status follow-up) is not a disposition event of the study.
+    later = death[~death["SUBJID"].str.strip().isin(died_on_study)]
+    ds = pd.concat([
+        _records(ctx, enrol, "INFORMED CONSENT OBTAINED", MILESTONE, enrol["CONSDAT"]),
+        _records(ctx, rand, RANDOMIZED, MILESTONE, rand["RANDDAT"]),
+        _records(ctx, eos, end_of_study, DISPOSITION, eos["EOSDAT"], "STUDY PARTICIPATION"),
+        _end_of_treatment(ctx, eos),
+        _records(ctx, later, DEATH, OTHER, later["DTHDAT"]),
+    ], ignore_index=True).assign(STUDYID=ctx.studyid, DOMAIN="DS")
+    # Randomisation closes the run-in: it precedes the first injection given the same day.
+    ds = derive_var_epoch(ds, ctx.datasets["SE"], dtc_var="DSSTDTC", predose=ds["DSDECOD"] == RANDOMIZED)
+    ds = derive_vars_dy(ds, ctx.datasets["DM"], dtc_vars={"DSSTDTC": "DSSTDY"})
+    keys = [k for k in ctx.spec.sdtm["DS"].keys if k not in ("STUDYID", "USUBJID")]
+    return derive_var_seq(ds, new_var="DSSEQ", order=keys)

@@ -1,0 +1,301 @@
+"""DS, DD, SS, IE, SUPPDM, TI and TS, checked against the raw source for specific subjects: a death on
+study, a death after the end of study, a withdrawal and a screen failure."""
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from conftest import assert_passes_schema
+
+from cdisc_mirocals.sdtm import mapper
+from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.sdtm.context import Context
+from cdisc_mirocals.spec import Study
+
+DOMAINS = ("DS", "DD", "SS", "IE", "SUPPDM", "TI", "TS")
+
+
+def _map(spine, raw=None, spec=None):
+    ctx = Context(spine.raw if raw is None else raw, spec or spine.spec, dict(spine.datasets))
+    for name in DOMAINS:
+        ctx.datasets[name] = mapper(name)(ctx)
+    return ctx, {name: conform(ctx.datasets[name], ctx.spec.sdtm[name]) for name in DOMAINS}
+
+
+@pytest.fixture(scope="module")
+def mapped(spine):
+    return _map(spine)
+
+
+@pytest.fixture(scope="module")
+def frames(mapped):
+    return mapped[1]
+
+
+def _norm(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.casefold()
+
+
+def _form(raw_study, name: str) -> pd.DataFrame:
+    df = raw_study[name]
+    return df.assign(SUBJID=df["SUBJID"].str.strip()).set_index("SUBJID", drop=False)
+
+
+def _subject(raw_study, eosstat: str, dead: bool) -> str:
+    eos = _form(raw_study, "EOS")
+    hit = (_norm(eos["EOSSTAT"]) == eosstat) & eos["SUBJID"].isin(_form(raw_study, "DEATH")["SUBJID"]).eq(dead)
+    assert hit.any(), f"no subject with EOSSTAT {eosstat!r} (dead: {dead}) in the simulated data"
+    return eos.loc[hit, "SUBJID"].iloc[0]
+
+
+def _of(frame: pd.DataFrame, spec, subjid: str) -> pd.DataFrame:
+    return frame[frame["USUBJID"] == f"{spec.study.studyid}-{subjid}"]
+
+
+@pytest.mark.parametrize("name", DOMAINS)
+def test_each_domain_passes_its_schema_with_unique_keys(frames, spec, name):
+    frame = frames[name]
+    assert len(frame) > 0
+    assert_passes_schema(frame, spec, name)
+    assert not frame.duplicated(list(spec.sdtm[name].keys)).any()
+
+
+def test_text_values_fit_the_spec_lengths(frames, spec):
+    for name, frame in frames.items():
+        for var in spec.sdtm[name].variables:
+            if not var.is_numeric and var.length:
+                assert frame[var.name].str.len().max() <= var.length, f"{name}.{var.name}"
+    ts = frames["TS"]
+    for vlm in (v for v in spec.sdtm.valuelevel if v.dataset == "TS" and v.variable == "TSVAL"):
+        values = ts.loc[ts["TSPARMCD"] == vlm.where[0].values[0], "TSVAL"]
+        assert values.str.len().max() <= vlm.length, vlm.where
+
+
+def test_every_elig_rand_eos_death_record_is_mapped_or_excluded(mapped, raw_study):
+    ctx, _ = mapped
+    excluded = pd.concat(ctx.exclusions)
+    for form in ("ELIG", "RAND", "EOS", "DEATH"):
+        lines = set(raw_study[form]["_LINE"])
+        done = set().union(*(set(f.loc[f["_FORM"] == form, "_LINE"]) for f in ctx.datasets.values() if "_FORM" in f))
+        skipped = set(excluded.loc[excluded["FORM"] == form, "LINE"])
+        assert done | skipped == lines and not done & skipped, form
+    elig = raw_study["ELIG"]
+    assert len(excluded[excluded["FORM"] == "ELIG"]) == (_norm(elig["ELIGYN"]) == "yes").sum()
+    assert set(excluded["FORM"]) == {"ELIG"}
+
+
+def test_ds_milestones_carry_the_consent_and_randomisation_dates(frames, raw_study, spec):
+    ds = frames["DS"]
+    subj = raw_study["RAND"]["SUBJID"].iloc[0].strip()
+    rec = _of(ds, spec, subj).set_index("DSDECOD")
+    assert rec.loc["INFORMED CONSENT OBTAINED", "DSSTDTC"] == _form(raw_study, "ENROL").loc[subj, "CONSDAT"]
+    assert rec.loc["RANDOMIZED", "DSSTDTC"] == _form(raw_study, "RAND").loc[subj, "RANDDAT"]
+    assert rec.loc["RANDOMIZED", "DSCAT"] == "PROTOCOL MILESTONE" and rec.loc["RANDOMIZED", "DSSCAT"] == ""
+    # randomisation closes the run-in, before the first injection of day 1
+    assert rec.loc["INFORMED CONSENT OBTAINED", "EPOCH"] == "SCREENING" and rec.loc["RANDOMIZED", "EPOCH"] == "RUN-IN"
+    assert (ds["DSDECOD"] == "INFORMED CONSENT OBTAINED").sum() == len(raw_study["ENROL"])
+    assert (ds["DSDECOD"] == "RANDOMIZED").sum() == len(raw_study["RAND"])
+
+
+def test_ds_withdrawal_ends_study_and_treatment_on_the_collected_dates(frames, raw_study, spec):
+    subj = _subject(raw_study, "withdrawal by subject", dead=False)
+    eos = _form(raw_study, "EOS").loc[subj]
+    rec = _of(frames["DS"], spec, subj).set_index("DSSCAT")
+    assert rec.loc["STUDY PARTICIPATION", ["DSDECOD", "DSTERM", "DSCAT", "DSSTDTC"]].tolist() == [
+        "WITHDRAWAL BY SUBJECT", "WITHDRAWAL BY SUBJECT", "DISPOSITION EVENT", eos["EOSDAT"]]
+    reason = eos["EOTREAS"] if pd.notna(eos["EOTREAS"]) else eos["EOTSTAT"]
+    assert rec.loc["STUDY TREATMENT", "DSDECOD"] == reason.strip().upper()
+    assert rec.loc["STUDY TREATMENT", "DSSTDTC"] == eos["EOTDAT"]
+    assert "DEATH" not in set(rec["DSDECOD"])
+
+
+def test_ds_death_on_study_is_the_end_of_study_record(frames, raw_study, spec):
+    subj = _subject(raw_study, "death", dead=True)
+    dthdat = _form(raw_study, "DEATH").loc[subj, "DTHDAT"]
+    rec = _of(frames["DS"], spec, subj)
+    end = rec[rec["DSSCAT"] == "STUDY PARTICIPATION"].iloc[0]
+    assert end["DSDECOD"] == "DEATH" and end["DSSTDTC"] == dthdat == _form(raw_study, "EOS").loc[subj, "EOSDAT"]
+    assert not (rec["DSCAT"] == "OTHER EVENT").any()
+
+
+def test_ds_death_after_end_of_study_is_an_other_event(frames, raw_study, spec):
+    subj = _subject(raw_study, "completed", dead=True)
+    eos, dthdat = _form(raw_study, "EOS").loc[subj], _form(raw_study, "DEATH").loc[subj, "DTHDAT"]
+    rec = _of(frames["DS"], spec, subj).set_index("DSCAT")
+    other = rec.loc["OTHER EVENT"]
+    assert [other["DSDECOD"], other["DSSTDTC"], other["DSSCAT"]] == ["DEATH", dthdat, ""]
+    end = rec.loc["DISPOSITION EVENT"].set_index("DSSCAT").loc["STUDY PARTICIPATION"]
+    assert end["DSDECOD"] == "COMPLETED" and end["DSSTDTC"] == eos["EOSDAT"] < dthdat
+    status = _of(frames["SS"], spec, subj).iloc[0]
+    assert status["SSORRES"] == "DEAD" and status["SSDTC"] == dthdat
+
+
+def test_every_death_has_one_ds_death_record_dated_at_death(frames, raw_study, spec):
+    ds = frames["DS"]
+    deaths = ds[(ds["DSDECOD"] == "DEATH") & (ds["DSSCAT"] != "STUDY TREATMENT")]
+    death = _form(raw_study, "DEATH")
+    assert deaths["USUBJID"].is_unique and len(deaths) == len(death)
+    subjects = deaths["USUBJID"].str.removeprefix(f"{spec.study.studyid}-")
+    assert dict(zip(subjects, deaths["DSSTDTC"])) == dict(zip(death["SUBJID"], death["DTHDAT"]))
+
+
+def test_screen_failures_appear_in_ds_and_ie_only_with_their_criterion(frames, raw_study, spec):
+    subj = _subject(raw_study, "screen failure", dead=False)
+    eos, elig = _form(raw_study, "EOS").loc[subj], _form(raw_study, "ELIG").loc[subj]
+    ds = _of(frames["DS"], spec, subj)
+    assert set(ds["DSDECOD"]) == {"INFORMED CONSENT OBTAINED", "SCREEN FAILURE"}
+    fail = ds[ds["DSDECOD"] == "SCREEN FAILURE"].iloc[0]
+    assert fail["DSSCAT"] == "STUDY PARTICIPATION" and fail["DSSTDTC"] == eos["EOSDAT"]
+    ie = _of(frames["IE"], spec, subj)
+    assert ie["IETESTCD"].tolist() == [elig["IETESTCD"].strip().upper()] and ie["IEDTC"].iloc[0] == elig["IEDAT"]
+    assert _of(frames["SS"], spec, subj).empty
+    screen_failed = set(frames["DS"].loc[frames["DS"]["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
+    assert screen_failed == set(frames["IE"]["USUBJID"])
+    assert len(screen_failed) == (_norm(raw_study["EOS"]["EOSSTAT"]) == "screen failure").sum()
+
+
+def test_ie_reports_criteria_not_met_with_the_ti_text(frames, raw_study, spec):
+    ie, ti = frames["IE"], frames["TI"].set_index("IETESTCD")
+    assert len(ie) == (_norm(raw_study["ELIG"]["ELIGYN"]) == "no").sum()
+    assert (ie["IETEST"] == ie["IETESTCD"].map(ti["IETEST"])).all()
+    assert (ie["IECAT"] == ie["IETESTCD"].map(ti["IECAT"])).all()
+    assert (ie["IEORRES"] == ie["IECAT"].map({"INCLUSION": "N", "EXCLUSION": "Y"})).all()
+    assert ie["IESTRESC"].equals(ie["IEORRES"])
+    assert (ie["VISIT"] == "SCREENING").all() and (ie["VISITNUM"] == 1).all() and (ie["EPOCH"] == "SCREENING").all()
+    elig = _form(raw_study, "ELIG")
+    assert (_norm(ie["IECAT"]) == _norm(ie["USUBJID"].str.split("-", n=1).str[1].map(elig["IECAT"]))).all()
+
+
+def test_ti_lists_every_criterion_with_its_category(frames, spec):
+    ti = frames["TI"]
+    assert ti["IETESTCD"].tolist() == sorted(spec.sdtm.codelists["IETESTCD"].values)
+    assert (ti["IECAT"] == ti["IETESTCD"].str[:2].map({"IN": "INCLUSION", "EX": "EXCLUSION"})).all()
+
+
+def test_dd_holds_cause_of_death_and_autopsy(frames, raw_study, spec):
+    death = _form(raw_study, "DEATH")
+    dd = frames["DD"]
+    answered = death[death["AUTOPSY"].notna()].iloc[0]
+    rec = _of(dd, spec, answered["SUBJID"]).set_index("DDTESTCD")
+    assert rec.loc["PRCDTH", "DDORRES"] == answered["DTHCAUS"].strip()
+    assert rec.loc["PRCDTH", "DDSTRESC"] == answered["DTHCAUS"].strip().upper()
+    assert rec.loc["PRCDTH", "DDTEST"] == "Primary Cause of Death" and rec.loc["PRCDTH", "DDDTC"] == answered["DTHDAT"]
+    assert rec.loc["AUTOPIND", "DDORRES"] == answered["AUTOPSY"].strip()[0].upper() == rec.loc["AUTOPIND", "DDSTRESC"]
+    unanswered = death[death["AUTOPSY"].isna()]
+    assert len(unanswered) > 0
+    assert _of(dd, spec, unanswered["SUBJID"].iloc[0])["DDTESTCD"].tolist() == ["PRCDTH"]
+    assert (dd["DDTESTCD"] == "PRCDTH").sum() == len(death)
+    assert (dd["DDTESTCD"] == "AUTOPIND").sum() == death["AUTOPSY"].notna().sum()
+
+
+def test_ss_gives_one_survival_status_per_randomised_subject(frames, raw_study, spec):
+    ss = frames["SS"]
+    assert len(ss) == len(raw_study["RAND"]) and ss["USUBJID"].is_unique and (ss["SSTESTCD"] == "SURVSTAT").all()
+    alive = _subject(raw_study, "completed", dead=False)
+    rec = _of(ss, spec, alive).iloc[0]
+    lstalvdt = _form(raw_study, "EOS").loc[alive, "LSTALVDT"]
+    assert [rec["SSORRES"], rec["SSSTRESC"], rec["SSDTC"]] == ["ALIVE", "ALIVE", lstalvdt]
+    assert (ss["SSORRES"] == "DEAD").sum() == len(raw_study["DEATH"]) and (ss["VISITNUM"].isna()).all()
+
+
+def test_suppdm_holds_strata_and_randno_once_per_randomised_subject(frames, raw_study, spec):
+    supp = frames["SUPPDM"]
+    rand, enrol = _form(raw_study, "RAND"), _form(raw_study, "ENROL")
+    for qnam, expected in (("STRCNTRY", len(rand)), ("STRONSET", len(rand)), ("RANDNO", len(rand)),
+                           ("ONSETSIT", len(enrol)), ("ELESCAT", len(enrol))):
+        records = supp[supp["QNAM"] == qnam]
+        assert len(records) == expected and records["USUBJID"].is_unique, qnam
+    assert set(supp.loc[supp["QNAM"] == "STRCNTRY", "QVAL"]) == {"FRANCE", "UNITED KINGDOM"}
+    assert set(supp.loc[supp["QNAM"] == "STRONSET", "QVAL"]) == {"BULBAR", "LIMB"}
+    subj = rand["SUBJID"].iloc[0]
+    rec = _of(supp, spec, subj).set_index("QNAM")
+    assert rec.loc["STRCNTRY", "QVAL"] == rand.loc[subj, "STRCNTRY"].strip().upper()
+    assert rec.loc["RANDNO", "QVAL"] == rand.loc[subj, "RANDNO"].strip()
+    assert rec.loc["ELESCAT", "QVAL"] == enrol.loc[subj, "ELESCAT"].strip().upper()
+    assert rec.loc["STRCNTRY", "QLABEL"] == "Stratum: Country"
+    assert (supp["RDOMAIN"] == "DM").all() and (supp["IDVAR"] == "").all() and (supp["IDVARVAL"] == "").all()
+    assert (supp["QORIG"] == "Collected").all()
+
+
+def test_ts_has_every_parameter_with_a_value_or_null_flavor(frames, spec):
+    ts = frames["TS"]
+    assert set(ts["TSPARMCD"]) == set(spec.sdtm.codelists["TSPARMCD"].values)
+    fda = {"SSTDTC", "SENDTC", "SPONSOR", "TPHASE", "TTYPE", "ADDON", "PLANSUB", "ACTSUB", "TITLE", "SDTIGVER",
+           "SDTMVER", "AGEMIN", "AGEMAX", "RANDOM", "SEXPOP", "STOPRULE", "TBLIND", "TCNTRL", "TDIGRP", "INDIC",
+           "TINDTP", "TRT", "REGID", "OBJPRIM", "OUTMSPRI", "PCLAS", "FCNTRY", "ADAPT", "DCUTDTC", "INTMODEL",
+           "NARMS", "STYPE", "INTTYPE", "HLTSUBJI", "LENGTH", "CURTRT", "COMPTRT", "RANDQT", "STRATFCT"}
+    assert fda <= set(ts["TSPARMCD"])
+    assert ((ts["TSVAL"] != "") != (ts["TSVALNF"] != "")).all()
+    assert ts.groupby("TSPARMCD")["TSSEQ"].apply(lambda s: sorted(s) == list(range(1, len(s) + 1))).all()
+
+
+def test_ts_values_come_from_study_toml_and_the_data(frames, raw_study, spec):
+    ts = frames["TS"]
+    value = ts.groupby("TSPARMCD")["TSVAL"].agg(list)
+    study = spec.study
+    assert value["TITLE"] == [study["study"]["title"]] and value["REGID"] == [study["study"]["registry_id"]]
+    assert value["FCNTRY"] == ["FRA", "GBR"] and value["STRATFCT"] == ["COUNTRY", "SITE OF ONSET"]
+    assert value["SDTIGVER"] == ["3.4"] and value["DCUTDTC"] == [study["recruitment"]["data_cutoff"]]
+    assert value["ACTSUB"] == [str(len(raw_study["RAND"]))] and value["PLANSUB"] == ["220"]
+    assert value["SSTDTC"] == [raw_study["ENROL"]["CONSDAT"].min()]
+    eos = _form(raw_study, "EOS").loc[_form(raw_study, "RAND")["SUBJID"]]
+    death = _form(raw_study, "DEATH")["DTHDAT"].reindex(eos.index)
+    contact = eos["EOSDAT"].where(eos["EOSDAT"] > eos["LSTALVDT"], eos["LSTALVDT"])
+    assert value["SENDTC"] == [contact.where(death.isna() | (contact < death), death).max()]
+    assert value["AGEMIN"] == ["P18Y"] and value["AGEMAX"] == ["P75Y"] and value["PTRTDUR"] == ["P532D"]
+
+
+def test_ts_codes_values_from_their_terminology(frames, spec):
+    ts = frames["TS"].set_index(["TSPARMCD", "TSSEQ"])
+    version = spec.study["standards"]["sdtm_ct"]
+    tphase = spec.sdtm.codelists["TPHASE"]
+    assert ts.loc[("TPHASE", 1), ["TSVALCD", "TSVCDREF", "TSVCDVER"]].tolist() == [
+        tphase.terms[0].nci_code, "CDISC CT", version]
+    assert ts.loc[("ADDON", 1), "TSVALCD"] == next(t.nci_code for t in spec.sdtm.codelists["NY"].terms if t.term == "Y")
+    assert ts.loc[("FCNTRY", 2), ["TSVAL", "TSVALCD", "TSVCDREF"]].tolist() == ["GBR", "GBR", "ISO 3166"]
+    assert ts.loc[("SSTDTC", 1), ["TSVALCD", "TSVCDREF"]].tolist() == ["", "ISO 8601"]
+    assert ts.loc[("REGID", 1), ["TSVALCD", "TSVCDREF"]].tolist() == ["NCT03039673", "ClinicalTrials.gov"]
+    assert ts.loc[("STOPRULE", 1), ["TSVAL", "TSVALNF"]].tolist() == ["", "NI"]
+
+
+def test_ts_refuses_a_parameter_without_value_or_null_flavor(spine, spec):
+    data = dict(spec.study.data)
+    data["trial_summary"] = {k: v for k, v in data["trial_summary"].items() if k != "null_flavor"}
+    broken = dataclasses.replace(spec, study=Study(spec.study.studyid, data))
+    with pytest.raises(ValueError, match="STOPRULE"):
+        mapper("TS")(Context(spine.raw, broken, dict(spine.datasets)))
+
+
+def _messy(raw_study, form, subjid, **values):
+    df = raw_study[form].copy()
+    row = df["SUBJID"].str.strip() == subjid
+    for column, value in values.items():
+        df.loc[row, column] = value
+    return df
+
+
+def test_stray_spaces_and_odd_case_in_coded_values_are_normalised(spine, raw_study, frames, spec):
+    died = _subject(raw_study, "death", dead=True)
+    failed = _subject(raw_study, "screen failure", dead=False)
+    code = _form(raw_study, "ELIG").loc[failed, "IETESTCD"].strip()
+    subj = raw_study["RAND"]["SUBJID"].iloc[0].strip()
+    forms = {**raw_study.forms,
+             "EOS": _messy(raw_study, "EOS", died, EOSSTAT="  dEATH "),
+             "ELIG": _messy(raw_study, "ELIG", failed, ELIGYN=" NO", IETESTCD=f" {code.lower()}  "),
+             "RAND": _messy(raw_study, "RAND", subj, STRONSET=" bulbar  ")}
+    ctx, messy = _map(spine, raw=dataclasses.replace(raw_study, forms=forms))
+    assert not ctx.ct_errors and not ctx.ct_notes
+    for name in ("DS", "IE", "SS"):
+        assert messy[name].equals(frames[name]), name
+    rec = _of(messy["SUPPDM"], spec, subj).set_index("QNAM")
+    assert rec.loc["STRONSET", "QVAL"] == "BULBAR"
+
+
+def test_a_collected_category_contradicting_the_criterion_is_an_error(spine, raw_study):
+    failed = _subject(raw_study, "screen failure", dead=False)
+    category = _form(raw_study, "ELIG").loc[failed, "IECAT"].strip().casefold()
+    wrong = "Exclusion" if category == "inclusion" else "Inclusion"
+    forms = {**raw_study.forms, "ELIG": _messy(raw_study, "ELIG", failed, IECAT=wrong)}
+    ctx, _ = _map(spine, raw=dataclasses.replace(raw_study, forms=forms))
+    assert [(p.column, p.value) for p in ctx.ct_errors] == [("IECAT", wrong)]
