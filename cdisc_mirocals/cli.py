@@ -79,9 +79,10 @@ def convert(raw_dir, out):
     """Run the main job on RAW_DIR, or on the simulated default study when RAW_DIR is omitted.
 
     With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are read and
-    checked against specs/raw, mapped to SDTM, validated against specs/sdtm, and written as SAS XPT
-    v5 files to OUT/m5/datasets/mirocals/tabulations/sdtm/. OUT/reconciliation.csv accounts for
-    every raw record: mapped, or excluded with its reason.
+    checked against specs/raw, mapped to SDTM and derived to ADaM, validated against specs/, and
+    written as SAS XPT v5 files to OUT/m5/datasets/mirocals/tabulations/sdtm/ and
+    OUT/m5/datasets/mirocals/analysis/adam/datasets/. OUT/reconciliation.csv accounts for every raw
+    record: mapped, or excluded with its reason.
     """
     result = pipeline.convert(raw_dir, out)
     if result.simulated:
@@ -89,8 +90,8 @@ def convert(raw_dir, out):
     _echo_table(pipeline.counts_table(result).to_dict("records"))
     for note in result.sdtm.notes:
         click.echo(f"note: {note}")
-    n = len(result.sdtm.datasets)
-    click.echo(f"wrote {n} SDTM datasets to {result.sdtm_dir}/")
+    click.echo(f"wrote {len(result.sdtm.datasets)} SDTM datasets to {result.sdtm_dir}/")
+    click.echo(f"wrote {len(result.adam)} ADaM datasets to {result.adam_dir}/")
     click.echo(f"wrote the record reconciliation to {result.reconciliation_path}")
 
 

@@ -7,16 +7,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from cdisc_mirocals.adam import derive_adam
 from cdisc_mirocals.progress import progress
 from cdisc_mirocals.raw import RawStudy, read_raw
 from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
-from cdisc_mirocals.spec import Spec, load_spec
+from cdisc_mirocals.spec import Spec, Standard, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.submission.xpt import write_xpt
 from cdisc_mirocals.validate.run import ConformanceError, validate_datasets
 
 SDTM_DIR = Path("m5/datasets/mirocals/tabulations/sdtm")
+ADAM_DIR = Path("m5/datasets/mirocals/analysis/adam/datasets")
 
 
 def simulate(out: Path, n_subjects: int | None = None, seed: int | None = None,
@@ -34,12 +36,18 @@ class ConvertResult:
     sdtm: SdtmResult
     sdtm_dir: Path
     reconciliation_path: Path
+    adam: dict[str, pd.DataFrame]
+    adam_dir: Path
+
+
+def write_datasets(datasets: dict[str, pd.DataFrame], folder: Path, standard: Standard) -> Path:
+    for name, frame in progress(list(datasets.items()), f"Writing {standard.name} XPT"):
+        write_xpt(frame, folder / f"{name.lower()}.xpt", standard[name])
+    return folder
 
 
 def write_sdtm(sdtm: SdtmResult, out: Path, spec: Spec) -> tuple[Path, Path]:
-    folder = out / SDTM_DIR
-    for name, frame in progress(list(sdtm.datasets.items()), "Writing SDTM XPT"):
-        write_xpt(frame, folder / f"{name.lower()}.xpt", spec.sdtm[name])
+    folder = write_datasets(sdtm.datasets, out / SDTM_DIR, spec.sdtm)
     recon = out / "reconciliation.csv"
     with atomic_write(recon, "w") as fh:
         sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
@@ -47,7 +55,8 @@ def write_sdtm(sdtm: SdtmResult, out: Path, spec: Spec) -> tuple[Path, Path]:
 
 
 def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None) -> ConvertResult:
-    """Raw CRFs to validated SDTM XPT files; with no raw folder, simulate the default study into OUT/raw."""
+    """Raw CRFs to validated SDTM and ADaM XPT files; with no raw folder, simulate the default study
+    into OUT/raw. Nothing is written unless both standards validate."""
     spec = spec or load_spec()
     simulated = raw_dir is None
     if simulated:
@@ -55,11 +64,13 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None) -> Conver
         simulate(raw_dir, spec=spec)
     raw = read_raw(raw_dir, spec, progress=progress)
     sdtm = map_sdtm(raw, spec, progress=progress)
-    problems = validate_datasets(sdtm.datasets, spec.sdtm)
+    adam = derive_adam(sdtm.datasets, spec)
+    problems = validate_datasets(sdtm.datasets, spec.sdtm) + validate_datasets(adam, spec.adam)
     if problems:
         raise ConformanceError(problems)
     folder, recon = write_sdtm(sdtm, out, spec)
-    return ConvertResult(raw_dir, simulated, raw, sdtm, folder, recon)
+    adam_dir = write_datasets(adam, out / ADAM_DIR, spec.adam)
+    return ConvertResult(raw_dir, simulated, raw, sdtm, folder, recon, adam, adam_dir)
 
 
 def counts_table(result: ConvertResult) -> pd.DataFrame:

@@ -1,0 +1,19 @@
+"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE and ADAE, assembled from the derivation toolkit in
+`adam.derive`, with metadata from specs/adam."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_mirocals.adam.adae import derive_adae
+from cdisc_mirocals.adam.adsl import derive_adsl
+from cdisc_mirocals.adam.adtte import derive_adtte
+from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.spec import Spec
+
+
+def derive_adam(sdtm: dict[str, pd.DataFrame], spec: Spec) -> dict[str, pd.DataFrame]:
+    """Conformed ADaM datasets from conformed SDTM datasets."""
+    adsl = derive_adsl(sdtm, spec)
+    frames = {"ADSL": adsl, "ADTTE": derive_adtte(adsl, sdtm, spec), "ADAE": derive_adae(adsl, sdtm, spec)}
+    return {name: conform(frame, spec.adam[name], strict=False) for name, frame in frames.items()}

@@ -28,6 +28,7 @@ class TTESource:
     srcdom: str | None = None  # defaults to dataset_name
     srcvar: str | None = None  # the source variable the date came from (e.g. DTHDTC); defaults to `date`
     srcseq: str | None = None  # the --SEQ variable of the source record, if it has one
+    event_description: str = ""  # EVNTDESC of a censored record (ADaMIG: "event or censoring description")
 
 
 def event_source(dataset_name: str, *, date: str, description: str, filter: Filter | None = None,
@@ -36,10 +37,12 @@ def event_source(dataset_name: str, *, date: str, description: str, filter: Filt
 
 
 def censor_source(dataset_name: str, *, date: str, description: str, censor: int = 1, filter: Filter | None = None,
-                  srcdom: str | None = None, srcvar: str | None = None, srcseq: str | None = None) -> TTESource:
+                  srcdom: str | None = None, srcvar: str | None = None, srcseq: str | None = None,
+                  event_description: str = "") -> TTESource:
+    """`description` is the CNSDTDSC it sets; `event_description`, if given, its EVNTDESC."""
     if censor < 1:
         raise ValueError("censor_source(): `censor` must be a positive integer (0 means an event)")
-    return TTESource(dataset_name, date, censor, description, filter, srcdom, srcvar, srcseq)
+    return TTESource(dataset_name, date, censor, description, filter, srcdom, srcvar, srcseq, event_description)
 
 
 def _candidates(source: TTESource, priority: int, datasets: Mapping[str, pd.DataFrame],
@@ -55,6 +58,7 @@ def _candidates(source: TTESource, priority: int, datasets: Mapping[str, pd.Data
     out["ADT"] = pd.to_datetime(data[source.date])
     out["CNSR"] = source.censor
     out["_DESC"] = source.description
+    out["_EVDESC"] = source.description if source.censor == 0 else source.event_description
     out["SRCDOM"] = source.srcdom or source.dataset_name
     out["SRCVAR"] = source.srcvar or source.date
     out["SRCSEQ"] = data[source.srcseq].astype(float) if source.srcseq else np.nan
@@ -90,7 +94,7 @@ def derive_param_tte(dataset_adsl: pd.DataFrame, *, start_date: str, event_sourc
     out = dataset_adsl[by_vars].merge(out, on=by_vars, how="inner")
     out["STARTDT"] = pd.to_datetime(out[start_date])
     out["AVAL"] = (out["ADT"] - out["STARTDT"]).dt.days.astype(float) + 1
-    out["EVNTDESC"] = np.where(out["CNSR"] == 0, out["_DESC"], "")
+    out["EVNTDESC"] = out["_EVDESC"]
     out["CNSDTDSC"] = np.where(out["CNSR"] > 0, out["_DESC"], "")
     out["CNSR"] = out["CNSR"].astype(float)
     out["PARAMCD"], out["PARAM"] = paramcd, param

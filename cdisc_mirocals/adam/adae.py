@@ -1,0 +1,49 @@
+"""ADAE: one record per AE record, traceable through AESEQ (methods MT.ADAE.*)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.adam.codes import derive_var_code
+from cdisc_mirocals.adam.derive import (derive_var_extreme_flag, derive_var_trtemfl, derive_vars_dt,
+                                        derive_vars_duration, derive_vars_dy, derive_vars_merged)
+from cdisc_mirocals.spec import Spec
+
+KEYS = ["STUDYID", "USUBJID"]
+ADSL_VARS = {"SUBJID": "SUBJID", "SITEID": "SITEID", "COUNTRY": "COUNTRY", "AGE": "AGE", "AGEGR1": "AGEGR1",
+             "AGEGR1N": "AGEGR1N", "SEX": "SEX", "RACE": "RACE", "PNFHGR1": "PNFHGR1", "PNFHGR1N": "PNFHGR1N",
+             "SAFFL": "SAFFL", "TRTA": "TRT01A", "TRTAN": "TRT01AN", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT",
+             "DTHDT": "DTHDT"}
+RELATED = {"NOT RELATED": "NOT RELATED", "UNLIKELY RELATED": "NOT RELATED"}  # all else, missing too: RELATED
+
+
+def derive_adae(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
+    ae = sdtm["AE"]
+    adae = derive_vars_merged(ae, adsl, by_vars=KEYS, new_vars=ADSL_VARS)
+    adae["_CUTOFF"] = pd.Timestamp(spec.study["recruitment"]["data_cutoff"])
+    adae = derive_vars_dt(adae, new_vars_prefix="AEN", dtc="AEENDTC", highest_imputation="M",
+                          date_imputation="last", max_dates=["DTHDT", "_CUTOFF"])
+    adae = derive_vars_dt(adae, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M",
+                          date_imputation="first", min_dates=["TRTSDT"])
+    # ...unless the AE ended before first dose: then it cannot have started on treatment.
+    ended_before = adae["AENDT"] < adae["TRTSDT"]
+    plain = derive_vars_dt(adae, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M")["ASTDT"]
+    adae["ASTDT"] = adae["ASTDT"].mask(ended_before & (adae["ASTDTF"] != ""), plain)
+    adae = derive_vars_dy(adae, reference_date="TRTSDT", source_vars={"ASTDY": "ASTDT", "AENDY": "AENDT"})
+    adae = derive_vars_duration(adae, new_var="ADURN", new_var_unit="ADURU", start_date="ASTDT", end_date="AENDT")
+    adae["ADURU"] = np.where(adae["ADURN"].notna(), "DAYS", "")
+    window = spec.study["treatment"]["cycle_length_days"]
+    adae = derive_var_trtemfl(adae, trt_end_date="TRTEDT", end_window=window)
+    undated = adae["ASTDT"].isna() & adae["TRTSDT"].notna() & ~(adae["AENDT"] < adae["TRTSDT"])
+    adae["TRTEMFL"] = np.where(undated, "Y", adae["TRTEMFL"])
+    adae["ASEV"] = adae["AESEV"].replace("", "SEVERE")
+    adae = derive_var_code(adae, spec.adam, source_var="ASEV", new_var="ASEVN", codelist="ASEVN")
+    adae["AREL"] = adae["AEREL"].map(RELATED).fillna("RELATED")
+    adae = derive_var_code(adae, spec.adam, source_var="AREL", new_var="ARELN", codelist="ARELN")
+    emergent = lambda d: d["TRTEMFL"] == "Y"  # noqa: E731
+    for new_var, by_vars in (("AOCCFL", ["USUBJID"]), ("AOCCSFL", ["USUBJID", "AEBODSYS"]),
+                             ("AOCCPFL", ["USUBJID", "AEBODSYS", "AEDECOD"])):
+        adae = derive_var_extreme_flag(adae, by_vars=by_vars, order=["ASTDT", "AESEQ"], new_var=new_var,
+                                       filter=emergent)
+    return adae.drop(columns=["_CUTOFF", "DTHDT"])

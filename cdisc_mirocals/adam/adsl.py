@@ -1,0 +1,108 @@
+"""ADSL: one record per subject in DM, assembled from the derivation toolkit (methods MT.ADSL.*)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.adam.codes import derive_var_code, derive_var_group, flag
+from cdisc_mirocals.adam.derive import derive_vars_dt, derive_vars_merged
+from cdisc_mirocals.adam.sources import alive_records, last_alive
+from cdisc_mirocals.sdtm.common import to_date
+from cdisc_mirocals.spec import Spec
+
+KEYS = ["STUDYID", "USUBJID"]
+DM_VARS = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "COUNTRY", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "ARM",
+           "ACTARM", "DTHFL"]
+MONTH_DAYS = 365.25 / 12
+
+
+def _dated(frame: pd.DataFrame, where: pd.Series, dtc: str, new_var: str, extra: list[str] = ()) -> pd.DataFrame:
+    """The selected records' complete --DTC as a date, one record per subject (the earliest)."""
+    sel = frame[where]
+    return sel.assign(**{new_var: to_date(sel[dtc])})[[*KEYS, new_var, *extra]].sort_values(new_var) \
+        .drop_duplicates("USUBJID")
+
+
+def _baseline(sdtm: dict, domain: str, testcd: str, result: str = "STRESN") -> pd.DataFrame:
+    """The --LOBXFL = 'Y' result of a test: the last value before first exposure (SDTMIG 3.4)."""
+    data = sdtm[domain]
+    p = domain
+    sel = data[(data[f"{p}TESTCD"] == testcd) & (data[f"{p}LOBXFL"] == "Y")]
+    return sel[[*KEYS, f"{p}{result}"]]
+
+
+def _population_and_treatment(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    ds, ex = sdtm["DS"], sdtm["EX"]
+    adsl = derive_vars_merged(adsl, _dated(ds, (ds["DSDECOD"] == "RANDOMIZED"), "DSSTDTC", "RANDDT"), by_vars=KEYS)
+    dosed = ex.assign(_start=to_date(ex["EXSTDTC"]), _end=to_date(ex["EXENDTC"].where(ex["EXENDTC"] != "", ex["EXSTDTC"])))
+    span = dosed.groupby(KEYS, as_index=False).agg(TRTSDT=("_start", "min"), TRTEDT=("_end", "max"))
+    adsl = derive_vars_merged(adsl, span, by_vars=KEYS)
+    adsl["TRTDURD"] = (adsl["TRTEDT"] - adsl["TRTSDT"]).dt.days + 1
+    adsl["ITTFL"] = flag(adsl["RANDDT"].notna())
+    adsl["SAFFL"] = flag(adsl["RANDDT"].notna() & adsl["TRTSDT"].notna())
+    adsl["FASFL"] = adsl["SAFFL"]
+    adsl["TRT01P"] = adsl["ARM"].where(adsl["ITTFL"] == "Y", "")
+    adsl["TRT01A"] = adsl["ACTARM"].where(adsl["SAFFL"] == "Y", "")
+    adsl = derive_var_code(adsl, spec.adam, source_var="TRT01P", new_var="TRT01PN", codelist="TRT01PN")
+    return derive_var_code(adsl, spec.adam, source_var="TRT01A", new_var="TRT01AN", codelist="TRT01PN")
+
+
+def _strata(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    supp = sdtm["SUPPDM"]
+    for i, stratum in enumerate(spec.study["analysis"]["strata"], start=1):
+        values = supp[supp["QNAM"] == stratum["qnam"]][[*KEYS, "QVAL"]].rename(columns={"QVAL": f"STRAT{i}R"})
+        adsl = derive_vars_merged(adsl, values, by_vars=KEYS)
+        adsl[f"STRAT{i}D"] = stratum["description"]
+        adsl = derive_var_code(adsl, spec.adam, source_var=f"STRAT{i}R", new_var=f"STRAT{i}RN", codelist=f"STRAT{i}RN")
+    both = adsl["STRAT1R"].notna() & adsl["STRAT2R"].notna()
+    adsl["STRATAR"] = (adsl["STRAT1R"] + ", " + adsl["STRAT2R"]).where(both)
+    return derive_var_code(adsl, spec.adam, source_var="STRATAR", new_var="STRATARN", codelist="STRATARN")
+
+
+def _disease(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    mh = sdtm["MH"]
+    history = mh[mh["MHCAT"] == "PRIMARY DIAGNOSIS"]
+    onset = history[history["MHEVDTYP"] == "SYMPTOM ONSET"][[*KEYS, "MHSTDTC"]].rename(columns={"MHSTDTC": "ONSETDTC"})
+    adsl = derive_vars_merged(adsl, _dated(history, history["MHEVDTYP"] == "DIAGNOSIS", "MHSTDTC", "DIAGDT"), by_vars=KEYS)
+    adsl = derive_vars_merged(adsl, onset, by_vars=KEYS)
+    adsl = derive_vars_dt(adsl, new_vars_prefix="ONSET", dtc="ONSETDTC", highest_imputation="M",
+                          date_imputation="mid", max_dates=["DIAGDT", "RANDDT"])
+    adsl["DURSYMP"] = (adsl["RANDDT"] - adsl["ONSETDT"]).dt.days / MONTH_DAYS
+    pnfh = _baseline(sdtm, "LB", "NFHP").rename(columns={"LBSTRESN": "PNFHBL"})
+    adsl = derive_vars_merged(adsl, pnfh, by_vars=KEYS)
+    adsl = derive_var_group(adsl, spec.adam, source_var="PNFHBL", new_var="PNFHGR1", codelist="PNFHGR1")
+    adsl = derive_var_code(adsl, spec.adam, source_var="PNFHGR1", new_var="PNFHGR1N", codelist="PNFHGR1N")
+    alsfrs = _baseline(sdtm, "QS", "ALSFRSTO").rename(columns={"QSSTRESN": "ALSFRSBL"})
+    svc = _baseline(sdtm, "RE", "SVCPP").rename(columns={"RESTRESN": "SVCPPBL"})
+    return derive_vars_merged(derive_vars_merged(adsl, alsfrs, by_vars=KEYS), svc, by_vars=KEYS)
+
+
+def _disposition(adsl: pd.DataFrame, sdtm: dict, dm: pd.DataFrame) -> pd.DataFrame:
+    adsl["DTHDT"] = to_date(adsl["USUBJID"].map(dm.set_index("USUBJID")["DTHDTC"]))
+    dd = sdtm["DD"]
+    cause = dd[dd["DDTESTCD"] == "PRCDTH"]
+    cause = cause.assign(DTHCAUS=cause["DDSTRESC"].where(cause["DDSTRESC"] != "", cause["DDORRES"]))
+    adsl = derive_vars_merged(adsl, cause[[*KEYS, "DTHCAUS"]], by_vars=KEYS)
+    alive = last_alive(alive_records(sdtm, dm))[[*KEYS, "ADT"]].rename(columns={"ADT": "LSTALVDT"})
+    adsl = derive_vars_merged(adsl, alive, by_vars=KEYS)
+    ds = sdtm["DS"]
+    end = ds[(ds["DSCAT"] == "DISPOSITION EVENT") & (ds["DSSCAT"] == "STUDY PARTICIPATION")]
+    end = end.assign(EOSDT=to_date(end["DSSTDTC"]), _DECOD=end["DSDECOD"])
+    adsl = derive_vars_merged(adsl, end[[*KEYS, "EOSDT", "_DECOD"]], by_vars=KEYS, order=["EOSDT"], mode="last")
+    adsl["EOSSTT"] = np.select([adsl["_DECOD"].isna(), adsl["_DECOD"] == "COMPLETED"],
+                               ["ONGOING", "COMPLETED"], "DISCONTINUED")
+    adsl["DCSREAS"] = adsl["_DECOD"].where(adsl["EOSSTT"] == "DISCONTINUED")
+    return adsl.drop(columns="_DECOD")
+
+
+def derive_adsl(sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
+    dm = sdtm["DM"]
+    adsl = dm[DM_VARS].copy()
+    adsl["AGE"] = pd.to_numeric(adsl["AGE"])
+    adsl = derive_var_group(adsl, spec.adam, source_var="AGE", new_var="AGEGR1", codelist="AGEGR1")
+    adsl = derive_var_code(adsl, spec.adam, source_var="AGEGR1", new_var="AGEGR1N", codelist="AGEGR1N")
+    adsl = _population_and_treatment(adsl, sdtm, spec)
+    adsl = _strata(adsl, sdtm, spec)
+    adsl = _disease(adsl, sdtm, spec)
+    return _disposition(adsl, sdtm, dm).drop(columns=["ONSETDTC"])
