@@ -89,3 +89,20 @@ def assert_passes_schema(frame, spec, name: str):
         dataset_schema(spec.sdtm[name], spec.sdtm).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         raise AssertionError(exc.failure_cases.head(30).to_string()) from None
+
+
+@pytest.fixture(scope="session")
+def sdtm(raw_study, spec):
+    """Conformed SDTM datasets of the default study."""
+    from cdisc_mirocals.sdtm import map_sdtm
+    return map_sdtm(raw_study, spec).datasets
+
+
+@pytest.fixture(scope="session")
+def adam(sdtm, spec):
+    from cdisc_mirocals.adam import derive_adam
+    return derive_adam(sdtm, spec)
+
+
+def sas_date(iso: str) -> float:
+    return float((pd.Timestamp(iso) - pd.Timestamp("1960-01-01")).days)

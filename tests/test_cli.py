@@ -21,17 +21,34 @@ def test_every_command_has_help(command):
     assert "Usage:" in result.output
 
 
-def test_convert_without_raw_dir_simulates_the_default_study_and_summarises_each_form(tmp_path, spec):
+def test_convert_without_raw_dir_runs_the_main_job_on_the_default_study(tmp_path, spec):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["convert", "--out", str(out)])
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (out / "raw").glob("*.csv"))
     assert files == sorted(f.file for f in spec.raw.values())
     assert "simulated the default study" in result.output
+    lines = result.output.splitlines()
+    assert lines[1].split() == ["FORM", "FILE", "raw", "mapped", "excluded"]
     for form in spec.raw.values():
         assert form.file in result.output
-    rand_line = next(line for line in result.output.splitlines() if line.startswith("RAND "))
-    assert rand_line.split()[2:] == ["220", "220"]
+    rand = next(line for line in lines if line.startswith("RAND "))
+    assert rand.split()[2:] == ["220", "220", "0"]
+    sdtm = sorted(p.name for p in (out / "m5/datasets/mirocals/tabulations/sdtm").glob("*.xpt"))
+    assert sdtm == sorted(f"{d.lower()}.xpt" for d in spec.sdtm.datasets)
+    adam = sorted(p.name for p in (out / "m5/datasets/mirocals/analysis/adam/datasets").glob("*.xpt"))
+    assert adam == ["adae.xpt", "adsl.xpt", "adtte.xpt"]
+    assert (out / "reconciliation.csv").exists()
+
+
+def test_convert_stops_on_bad_raw_data_and_writes_no_datasets(tmp_path, default_raw_dir):
+    import shutil
+    raw = tmp_path / "raw"
+    shutil.copytree(default_raw_dir, raw)
+    (raw / "death.csv").write_bytes(b"")
+    result = CliRunner().invoke(main, ["convert", str(raw), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "death.csv" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "m5").exists()
 
 
 def test_progress_stays_quiet_when_output_is_not_a_terminal(tmp_path):

@@ -29,11 +29,12 @@ def _sources(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, window: int) -> 
     return sources
 
 
-def _alive_censors(event_description: str, within_window: bool) -> list:
-    """One censoring source per SDTM date showing the subject alive (the ADSL.LSTALVDT rule)."""
+def _alive_censors(event_description: str, exclude: set[str] = frozenset()) -> list:
+    """One censoring source per SDTM date showing the subject alive (the ADSL.LSTALVDT rule), for the
+    subjects not in `exclude`."""
     return [censor_source(f"ALIVE{rank}", date="ADT", description=LAST_ALIVE, event_description=event_description,
                           srcdom=src.domain, srcvar=src.dtc, srcseq="SRCSEQ",
-                          filter=(lambda d: d["ADT"] <= d["_END"]) if within_window else None)
+                          filter=(lambda d: ~d["USUBJID"].isin(exclude)) if exclude else None)
             for rank, src in enumerate(ALIVE_SOURCES)]
 
 
@@ -52,7 +53,8 @@ def derive_adtte(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) 
     itt = adsl[adsl["ITTFL"] == "Y"]
     sources = _sources(sdtm, itt, window)
     ds = sources["DS"]
-    # Known alive at the end of the window: a later alive date, or a death after it.
+    # Known alive at the end of the window (an alive date on or after it, or a death after it): censored
+    # at the window's end; everyone else without an event at their last known alive date.
     alive = pd.concat([s for k, s in sources.items() if k.startswith("ALIVE")])
     beyond = set(alive.loc[alive["ADT"] >= alive["_END"], "USUBJID"]) | set(
         ds.loc[_is_death(ds) & (ds["DSSTDT"] > ds["_END"]), "USUBJID"])
@@ -62,14 +64,14 @@ def derive_adtte(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) 
                           filter=lambda d: (d["DSDECOD"] == "RANDOMIZED") & d["USUBJID"].isin(beyond))
     names = {t.term: t.decode for t in spec.adam.codelists["PARAMCD"].terms}
     params = [
-        ("OS640", [_deaths(True)], _alive_censors("ALIVE AT LAST CONTACT", True) + [day_n]),
-        ("OS", [_deaths(False)], _alive_censors("ALIVE AT LAST CONTACT", False)),
+        ("OS640", [_deaths(True)], _alive_censors("ALIVE AT LAST CONTACT", beyond) + [day_n]),
+        ("OS", [_deaths(False)], _alive_censors("ALIVE AT LAST CONTACT")),
         ("DTHTRV", [
             event_source("PR", date="PRSTDT", description="TRACHEOSTOMY", srcvar="PRSTDTC", srcseq="PRSEQ",
                          filter=lambda d: d["PRTRT"] == "TRACHEOSTOMY"),
             event_source("PR", date="PRSTDT", description="PERMANENT ASSISTED VENTILATION", srcvar="PRSTDTC",
                          srcseq="PRSEQ", filter=lambda d: d["PRTRT"] == "PERMANENT ASSISTED VENTILATION"),
-            _deaths(False)], _alive_censors("ALIVE WITHOUT TRACHEOSTOMY OR PAV", False)),
+            _deaths(False)], _alive_censors("ALIVE WITHOUT TRACHEOSTOMY OR PAV")),
     ]
     frames = [derive_param_tte(itt, start_date="RANDDT", event_sources=events, censor_sources=censors,
                                source_datasets=sources, paramcd=code, param=names[code])

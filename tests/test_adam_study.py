@@ -1,0 +1,176 @@
+"""ADSL, ADTTE and ADAE of the study, checked against SDTM and raw values and hand-worked cases."""
+
+import pandas as pd
+import pytest
+
+from cdisc_mirocals.adam import derive_adam
+
+from conftest import sas_date
+
+SAS0 = pd.Timestamp("1960-01-01")
+
+
+def _iso(sas: float) -> str:
+    return (SAS0 + pd.Timedelta(days=int(sas))).strftime("%Y-%m-%d")
+
+
+def test_adsl_has_one_record_per_subject_with_values_from_sdtm(adam, sdtm, raw_study):
+    adsl = adam["ADSL"].set_index("USUBJID")
+    dm = sdtm["DM"].set_index("USUBJID")
+    assert adsl.index.equals(pd.Index(sdtm["DM"]["USUBJID"]))
+    rand = raw_study["RAND"].iloc[3]
+    usubjid = f"MIROCALS-{rand['SUBJID'].strip()}"
+    row = adsl.loc[usubjid]
+    assert row["RANDDT"] == sas_date(rand["RANDDAT"])
+    assert row["TRTSDT"] == sas_date(dm.loc[usubjid, "RFXSTDTC"]) and row["TRTEDT"] == sas_date(dm.loc[usubjid, "RFXENDTC"])
+    assert row["TRTDURD"] == row["TRTEDT"] - row["TRTSDT"] + 1
+    assert row["TRT01P"] == dm.loc[usubjid, "ARM"] == rand["RANDTRT"].strip()
+    assert row["STRAT1R"] == rand["STRCNTRY"].strip().upper() and row["STRAT2R"] == rand["STRONSET"].strip().upper()
+    assert row["STRATAR"] == f"{row['STRAT1R']}, {row['STRAT2R']}"
+    assert (row["ITTFL"], row["SAFFL"], row["FASFL"]) == ("Y", "Y", "Y")
+    sf = adsl[dm["ARMNRS"] == "SCREEN FAILURE"]
+    assert len(sf) > 0 and (sf["ITTFL"] == "N").all() and (sf["TRT01P"] == "").all()
+    assert (adsl["TRT01PN"].dropna().isin([0, 1])).all()
+
+
+def test_adsl_baselines_come_from_the_raw_forms(adam, raw_study, spec):
+    adsl = adam["ADSL"].set_index("USUBJID")
+    csf = raw_study["CSF"].dropna(subset=["PNFH"]).iloc[5]
+    usubjid = f"MIROCALS-{csf['SUBJID'].strip()}"
+    assert adsl.loc[usubjid, "PNFHBL"] == csf["PNFH"]
+    threshold = spec.study.pnfh_threshold
+    grouped = adsl.dropna(subset=["PNFHBL"])
+    assert ((grouped["PNFHBL"] <= threshold) == (grouped["PNFHGR1N"] == 1)).all()
+    assert (grouped["PNFHGR1"] == grouped["PNFHGR1N"].map({1: "<=3700 pg/mL", 2: ">3700 pg/mL"})).all()
+    qs = raw_study["ALSFRS"]
+    base = qs[qs["VISIT"].str.strip().str.upper() == "BASELINE"].dropna(subset=["ALSFRSTO"]).iloc[0]
+    assert adsl.loc[f"MIROCALS-{base['SUBJID'].strip()}", "ALSFRSBL"] == base["ALSFRSTO"]
+
+
+def test_adsl_death_and_last_known_alive(adam, sdtm, raw_study):
+    adsl = adam["ADSL"].set_index("USUBJID")
+    death = raw_study["DEATH"].iloc[0]
+    row = adsl.loc[f"MIROCALS-{death['SUBJID'].strip()}"]
+    assert row["DTHDT"] == sas_date(death["DTHDAT"]) and row["DTHFL"] == "Y"
+    assert row["DTHCAUS"] == death["DTHCAUS"].strip().upper()
+    alive = adsl[adsl["DTHFL"] != "Y"].dropna(subset=["RANDDT"])
+    assert (alive["LSTALVDT"] >= alive["RANDDT"]).all()
+    dead = adsl[adsl["DTHFL"] == "Y"]
+    assert (dead["LSTALVDT"] <= dead["DTHDT"]).all()
+    # no SDTM date of a living subject lies after the last known alive date
+    vs = sdtm["VS"].assign(d=lambda d: pd.to_datetime(d["VSDTC"]).sub(SAS0).dt.days)
+    latest = vs.groupby("USUBJID")["d"].max()
+    assert (latest.reindex(alive.index).dropna() <= alive["LSTALVDT"].reindex(latest.reindex(alive.index).dropna().index)).all()
+
+
+def test_adtte_has_each_parameter_for_every_randomised_subject(adam):
+    adtte, adsl = adam["ADTTE"], adam["ADSL"]
+    itt = adsl[adsl["ITTFL"] == "Y"]
+    assert set(adtte["PARAMCD"]) == {"OS640", "OS", "DTHTRV"}
+    for _, records in adtte.groupby("PARAMCD"):
+        assert sorted(records["USUBJID"]) == sorted(itt["USUBJID"])
+    assert (adtte["AVAL"] == adtte["ADT"] - adtte["STARTDT"] + 1).all()
+    assert (adtte["STARTDT"].to_numpy() == adtte["USUBJID"].map(adsl.set_index("USUBJID")["RANDDT"]).to_numpy()).all()
+    os640 = adtte[adtte["PARAMCD"] == "OS640"]
+    assert os640["AVAL"].max() <= 640
+    assert ((os640["CNSR"] == 0) == (os640["EVNTDESC"] == "DEATH")).all()
+
+
+def test_os640_events_are_the_raw_deaths_within_640_days(adam, raw_study):
+    rand = raw_study["RAND"].assign(s=lambda d: d["SUBJID"].str.strip()).set_index("s")["RANDDAT"]
+    deaths = raw_study["DEATH"].assign(s=lambda d: d["SUBJID"].str.strip())
+    day = (pd.to_datetime(deaths["DTHDAT"]) - pd.to_datetime(deaths["s"].map(rand))).dt.days + 1
+    expected = sorted("MIROCALS-" + deaths.loc[day <= 640, "s"])
+    os640 = adam["ADTTE"][adam["ADTTE"]["PARAMCD"] == "OS640"]
+    assert sorted(os640.loc[os640["CNSR"] == 0, "USUBJID"]) == expected
+
+
+def test_every_srcseq_points_at_an_existing_record_with_that_date(adam, sdtm):
+    adtte = adam["ADTTE"]
+    assert adtte["SRCSEQ"].notna().all()
+    for (dom, var), records in adtte.groupby(["SRCDOM", "SRCVAR"]):
+        source = sdtm[dom].set_index(["USUBJID", f"{dom}SEQ"])[var]
+        keys = list(zip(records["USUBJID"], records["SRCSEQ"]))
+        assert all(k in source.index for k in keys), dom
+        dates = pd.to_datetime(source.loc[keys].str.slice(0, 10)).sub(SAS0).dt.days.to_numpy()
+        # day-640 censoring points at the randomisation record, whose date is STARTDT
+        day_640 = records["CNSDTDSC"].str.startswith("DAY").to_numpy()
+        assert (records["ADT"].to_numpy()[~day_640] == dates[~day_640]).all(), dom
+        assert (records["STARTDT"].to_numpy()[day_640] == dates[day_640]).all(), dom
+
+
+def _with_death_on_day(sdtm, spec, day):
+    """A copy of the SDTM in which one dead subject's death moves to study day `day` after randomisation."""
+    sdtm = {k: v.copy() for k, v in sdtm.items()}
+    ds = sdtm["DS"]
+    death = ds[(ds["DSDECOD"] == "DEATH") & (ds["DSSCAT"] != "STUDY TREATMENT")].iloc[0]
+    usubjid = death["USUBJID"]
+    rand = ds[(ds["USUBJID"] == usubjid) & (ds["DSDECOD"] == "RANDOMIZED")]["DSSTDTC"].iloc[0]
+    new = (pd.Timestamp(rand) + pd.Timedelta(days=day - 1)).strftime("%Y-%m-%d")
+    ds.loc[death.name, "DSSTDTC"] = new
+    sdtm["DM"].loc[sdtm["DM"]["USUBJID"] == usubjid, "DTHDTC"] = new
+    for dom, var in (("LB", "LBDTC"), ("VS", "VSDTC"), ("QS", "QSDTC"), ("RE", "REDTC"), ("EX", "EXENDTC"),
+                     ("AE", "AESTDTC"), ("SS", "SSDTC"), ("DS", "DSSTDTC")):
+        mine = sdtm[dom]["USUBJID"] == usubjid  # keep the rest of the record before the death
+        late = mine & (sdtm[dom][var] > new)
+        sdtm[dom].loc[late, var] = rand
+    return usubjid, derive_adam(sdtm, spec)
+
+
+def test_death_on_day_640_exactly_is_an_os640_event(sdtm, spec):
+    usubjid, adam = _with_death_on_day(sdtm, spec, 640)
+    rec = adam["ADTTE"].set_index(["USUBJID", "PARAMCD"]).loc[(usubjid, "OS640")]
+    assert (rec["AVAL"], rec["CNSR"], rec["EVNTDESC"], rec["SRCDOM"]) == (640, 0, "DEATH", "DS")
+
+
+def test_death_after_day_640_is_censored_at_640_for_os640_and_an_event_for_os(sdtm, spec):
+    usubjid, adam = _with_death_on_day(sdtm, spec, 700)
+    recs = adam["ADTTE"].set_index(["USUBJID", "PARAMCD"])
+    os640, os = recs.loc[(usubjid, "OS640")], recs.loc[(usubjid, "OS")]
+    assert (os640["AVAL"], os640["CNSR"]) == (640, 1)
+    assert os640["CNSDTDSC"] == "DAY 640 AFTER RANDOMIZATION" and os640["SRCDOM"] == "DS"
+    assert (os["AVAL"], os["CNSR"]) == (700, 0)
+
+
+def test_subject_lost_to_follow_up_is_censored_at_the_last_known_alive_date(adam):
+    adsl = adam["ADSL"].set_index("USUBJID")
+    lost = adsl.index[adsl["DCSREAS"] == "LOST TO FOLLOW-UP"]
+    if len(lost) == 0:
+        pytest.skip("no subject lost to follow-up in the default study")
+    recs = adam["ADTTE"].set_index(["USUBJID", "PARAMCD"])
+    for usubjid in lost:
+        rec = recs.loc[(usubjid, "OS")]
+        assert rec["CNSR"] == 1 and rec["ADT"] == adsl.loc[usubjid, "LSTALVDT"]
+        assert rec["CNSDTDSC"] == "LAST KNOWN ALIVE DATE"
+
+
+def test_adae_partial_start_dates_are_imputed_and_flagged(adam):
+    adae = adam["ADAE"]
+    partial = adae[adae["AESTDTC"].str.len() == 7]
+    assert len(partial) > 0 and (partial["ASTDTF"] == "D").all()
+    first = partial["AESTDTC"].map(lambda m: sas_date(m + "-01"))
+    in_month_of_first_dose = partial["TRTSDT"].map(_iso).str.slice(0, 7) == partial["AESTDTC"]
+    expected = first.where(~in_month_of_first_dose, partial[["TRTSDT"]].max(axis=1).clip(lower=first))
+    assert (partial["ASTDT"] == expected).all()
+    assert (adae.loc[adae["AESTDTC"].str.len() == 10, "ASTDTF"] == "").all()
+
+
+def test_adae_event_before_first_dose_is_not_treatment_emergent(adam):
+    adae = adam["ADAE"]
+    before = adae[adae["ASTDT"] < adae["TRTSDT"]]
+    assert len(before) > 0
+    assert (before["TRTEMFL"] == "").all() and (before["ASTDY"] < 0).all()
+    window = adae[(adae["ASTDT"] >= adae["TRTSDT"]) & (adae["ASTDT"] <= adae["TRTEDT"] + 28)]
+    assert (window["TRTEMFL"] == "Y").all()
+    after = adae[adae["ASTDT"] > adae["TRTEDT"] + 28]
+    assert (after["TRTEMFL"] == "").all()
+
+
+def test_adae_traces_back_to_ae_through_aeseq(adam, sdtm):
+    adae = adam["ADAE"].set_index(["USUBJID", "AESEQ"])
+    ae = sdtm["AE"].set_index(["USUBJID", "AESEQ"])
+    assert adae.index.is_unique and adae.index.sort_values().equals(ae.index.sort_values())
+    for var in ("AETERM", "AEDECOD", "AESTDTC", "AESEV"):
+        assert (adae[var] == ae.loc[adae.index, var]).all(), var
+    first = adae[adae["AOCCFL"] == "Y"].groupby(level=0).size()
+    assert (first == 1).all()

@@ -1,0 +1,102 @@
+"""The main job end to end on the default study: nothing lost, everything valid, files exact and reproducible."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cdisc_mirocals import pipeline
+from cdisc_mirocals.errors import Problem
+from cdisc_mirocals.raw import LINE
+from cdisc_mirocals.sdtm.context import FORM, Context
+from cdisc_mirocals.submission.xpt import read_xpt
+from cdisc_mirocals.validate.run import validate_datasets
+
+
+@pytest.fixture(scope="module")
+def converted(default_raw_dir, tmp_path_factory, spec):
+    return pipeline.convert(default_raw_dir, tmp_path_factory.mktemp("out"), spec)
+
+
+def test_every_raw_record_is_mapped_or_excluded_with_a_reason(converted, default_raw_dir, spec):
+    recon = pd.read_csv(converted.reconciliation_path, dtype=str, keep_default_na=False)
+    for form in spec.raw.values():
+        on_disk = (default_raw_dir / form.file).read_text().count("\n") - 1  # records, header excluded
+        rows = recon[recon["FORM"] == form.name]
+        assert len(rows) == on_disk, form.name
+        assert sorted(rows["LINE"].astype(int)) == list(range(2, on_disk + 2)), form.name
+    assert set(recon["STATUS"]) <= {"mapped", "excluded"}
+    assert (recon.loc[recon["STATUS"] == "mapped", "DOMAINS"] != "").all()
+    excluded = recon[recon["STATUS"] == "excluded"]
+    assert (excluded["REASON"] != "").all() and (excluded["DOMAINS"] == "").all()
+    counts = converted.sdtm.counts().set_index("FORM")
+    assert (counts["raw"] == counts["mapped"] + counts["excluded"]).all()
+
+
+def test_screen_failures_are_excluded_outside_dm_ds_and_ie(converted):
+    recon = converted.sdtm.reconciliation
+    sf = recon[recon["REASON"].str.startswith("screen failure")]
+    assert len(sf) > 0 and set(sf["FORM"]) >= {"VISIT", "LAB", "VS"}
+    assert not sf["SUBJID"].isin(converted.raw["RAND"]["SUBJID"].str.strip()).any()
+
+
+def test_sdtm_and_adam_pass_the_schemas_generated_from_specs(converted, spec):
+    assert set(converted.sdtm.datasets) == set(spec.sdtm.datasets)
+    assert set(converted.adam) == set(spec.adam.datasets)
+    assert validate_datasets(converted.sdtm.datasets, spec.sdtm) == []
+    assert validate_datasets(converted.adam, spec.adam) == []
+
+
+def test_schemas_catch_what_they_promise(converted, spec):
+    ae = converted.sdtm.datasets["AE"].copy()
+    ae.loc[0, "AESEV"] = "CATASTROPHIC"  # not in the codelist
+    ae.loc[1, "AESTDTC"] = "2019-02-30"  # not a date
+    ae.loc[2, "AETERM"] = "x" * 201  # over 200 bytes
+    ae.loc[3, "USUBJID"] = ""  # required
+    ae.loc[5] = ae.loc[4]  # duplicate key
+    found = validate_datasets({"AE": ae}, spec.sdtm)
+    text = "\n".join(str(p) for p in found)
+    for expected in ("codelist AESEV", "ISO 8601", "at most 200 bytes", "Mandatory", "AE (STUDYID"):
+        assert expected in text, text
+    assert any(p.line == 6 for p in found)  # the duplicate is reported on its own record
+
+
+@pytest.mark.parametrize("standard", ["sdtm", "adam"])
+def test_every_xpt_reads_back_with_the_same_values_labels_and_names(converted, spec, standard):
+    datasets = converted.sdtm.datasets if standard == "sdtm" else converted.adam
+    folder = converted.sdtm_dir if standard == "sdtm" else converted.adam_dir
+    std = getattr(spec, standard)
+    for name, frame in datasets.items():
+        back, meta = read_xpt(folder / f"{name.lower()}.xpt")
+        assert meta.table_name == name and list(back.columns) == list(frame.columns), name
+        assert meta.column_labels == [std[name].variable(c).label for c in frame.columns], name
+        for var in std[name].variables:
+            ours, theirs = frame[var.name], back[var.name]
+            if var.format.startswith("DATE"):  # SAS dates come back as dates
+                theirs = (pd.to_datetime(theirs) - pd.Timestamp("1960-01-01")).dt.days
+            if var.is_numeric:
+                np.testing.assert_array_equal(theirs.to_numpy(float), ours.to_numpy(float), err_msg=f"{name}.{var.name}")
+            else:
+                assert theirs.tolist() == ours.tolist(), f"{name}.{var.name}"
+
+
+def test_the_same_inputs_give_byte_identical_outputs(default_raw_dir, tmp_path, spec, converted):
+    again = pipeline.convert(default_raw_dir, tmp_path / "again", spec)
+    for first_dir, second_dir in ((converted.sdtm_dir, again.sdtm_dir), (converted.adam_dir, again.adam_dir)):
+        for path in sorted(first_dir.glob("*.xpt")):
+            assert hashlib.sha256(path.read_bytes()).digest() == \
+                hashlib.sha256((second_dir / path.name).read_bytes()).digest(), path.name
+    assert converted.reconciliation_path.read_bytes() == again.reconciliation_path.read_bytes()
+
+
+def test_unmapped_terms_are_errors_for_closed_codelists_and_notes_for_extensible_ones(raw_study, spec):
+    ctx = Context(raw_study, spec)
+    records = pd.DataFrame({"SUBJID": ["01-0001", "01-0001"], "X": ["Moderate ", "Catastrophic"],
+                            "ROUTE": ["oral", "Intrathecal pump"], FORM: "AE", LINE: [7, 9]})
+    assert ctx.ct(records, "X", "AESEV").tolist()[0] == "MODERATE"
+    assert ctx.ct_errors == [Problem("ae.csv", 9, "X", "Catastrophic",
+                                     "a value of codelist AESEV (MILD | MODERATE | SEVERE)")]
+    routes = ctx.ct(records, "ROUTE", "ROUTE")
+    assert routes.tolist() == ["ORAL", "INTRATHECAL PUMP"]  # kept, upper-cased, as a sponsor extension
+    assert len(ctx.ct_notes) == 1 and ctx.ct_notes[0].line == 9
