@@ -93,6 +93,54 @@ def convert(raw_dir, out):
     click.echo(f"wrote {len(result.sdtm.datasets)} SDTM datasets to {result.sdtm_dir}/")
     click.echo(f"wrote {len(result.adam)} ADaM datasets to {result.adam_dir}/")
     click.echo(f"wrote the record reconciliation to {result.reconciliation_path}")
+    _echo_analysis(result.analysis, out / "analysis")
+
+
+def _echo_analysis(report, folder: Path) -> None:
+    click.echo("")
+    click.echo(str(report))
+    notes = sorted({n for r in report.results for n in r.data.notes})
+    for note in notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote results.json, tables and figures to {folder}/")
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+    return items or None
+
+
+@main.command(cls=Command)
+@click.argument("adam_dir", type=EXISTING_DIR, required=False)
+@click.option("--out", "-o", type=OUT_DIR, default=Path("out/analysis"), show_default=True,
+              help="Folder for results.json, tables and figures.")
+@click.option("--param", "params", multiple=True, help="PARAMCD to analyse (repeatable) [default: OS640, OS, DTHTRV].")
+@click.option("--treatment-var", default=None, help="Treatment variable [default: TRT01P].")
+@click.option("--reference", default=None, help="Reference arm [default: Placebo].")
+@click.option("--population", default=None, help="Population flag, selecting 'Y' [default: ITTFL].")
+@click.option("--strata", "strata_var", default=None, help="Strata variable for stratified tests [default: STRATAR].")
+@click.option("--covariates", multiple=True, help="Covariates of the adjusted Cox model, comma-separated; "
+              "log(VAR) logs a variable [default: the pre-specified ones].")
+@click.option("--ci-transform", type=click.Choice(["log-log", "log"]), default="log-log", show_default=True,
+              help="Transform for Kaplan-Meier confidence limits.")
+@click.option("--ties", type=click.Choice(["efron", "breslow"]), default="efron", show_default=True,
+              help="Handling of tied event times in Cox models.")
+def analyze(adam_dir, out, params, treatment_var, reference, population, strata_var, covariates, ci_transform, ties):
+    """Survival analyses read from ADTTE and ADSL XPT files in ADAM_DIR.
+
+    With no ADAM_DIR, the default study is simulated and converted into the folder above --out, and
+    its ADaM is analysed. Kaplan-Meier, log-rank (unstratified and stratified), Cox models (unadjusted,
+    stratified, adjusted, by pNFH group, interaction, adjusted for log pNFH) and RMST; results.json,
+    tables (CSV, Markdown, HTML) and figures (PNG, SVG) go to --out.
+    """
+    if adam_dir is None:
+        result = pipeline.convert(None, out.parent)
+        report = result.analysis
+    else:
+        report = pipeline.run_analysis(adam_dir, out, params=list(params) or None, treatment_var=treatment_var,
+                                       reference=reference, population=population, strata_var=strata_var,
+                                       covariates=_split(covariates), ci_transform=ci_transform, ties=ties)
+    _echo_analysis(report, out)
 
 
 @main.command(cls=Command)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cdisc_mirocals.adam import derive_adam
+from cdisc_mirocals.analysis import AnalysisReport, Options, analyze
 from cdisc_mirocals.progress import progress
 from cdisc_mirocals.raw import RawStudy, read_raw
 from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
@@ -38,6 +39,7 @@ class ConvertResult:
     reconciliation_path: Path
     adam: dict[str, pd.DataFrame]
     adam_dir: Path
+    analysis: AnalysisReport | None = None
 
 
 def write_datasets(datasets: dict[str, pd.DataFrame], folder: Path, standard: Standard) -> Path:
@@ -70,7 +72,28 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None) -> Conver
         raise ConformanceError(problems)
     folder, recon = write_sdtm(sdtm, out, spec)
     adam_dir = write_datasets(adam, out / ADAM_DIR, spec.adam)
-    return ConvertResult(raw_dir, simulated, raw, sdtm, folder, recon, adam, adam_dir)
+    report = run_analysis(adam_dir, out / "analysis", spec)
+    return ConvertResult(raw_dir, simulated, raw, sdtm, folder, recon, adam, adam_dir, report)
+
+
+def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
+    """The study's analysis defaults (specs/study.toml [analysis]), with command-line overrides."""
+    a = spec.study["analysis"]
+    params = overrides.pop("params", None) or a["parameters"]
+    defaults = dict(treatment_var=a["treatment_var"], reference=a["reference"], population=a["population"],
+                    strata_var=a["strata_var"], covariates=tuple(a["covariates"]), biomarker_var=a["biomarker_var"],
+                    subgroup_var=a["subgroup_var"], survival_times=tuple(a["survival_times"]),
+                    tau=float(spec.study.primary_window_days))
+    defaults.update({k: v for k, v in overrides.items() if v is not None})
+    return list(params), Options(**defaults)
+
+
+def run_analysis(adam_dir: Path, out: Path, spec: Spec | None = None, **overrides) -> AnalysisReport:
+    """Survival analyses read from the ADaM XPT files on disk."""
+    spec = spec or load_spec()
+    params, options = analysis_options(spec, **overrides)
+    at_risk_times = overrides.get("at_risk_times")
+    return analyze(adam_dir, out, params, options, at_risk_times)
 
 
 def counts_table(result: ConvertResult) -> pd.DataFrame:
