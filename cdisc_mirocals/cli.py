@@ -105,6 +105,15 @@ def _echo_analysis(report, folder: Path) -> None:
     click.echo(f"wrote results.json, tables and figures to {folder}/")
 
 
+def _numbers(text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
     items = tuple(v.strip() for value in values for v in value.split(",") if v.strip())
     return items or None
@@ -125,7 +134,13 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="Transform for Kaplan-Meier confidence limits.")
 @click.option("--ties", type=click.Choice(["efron", "breslow"]), default="efron", show_default=True,
               help="Handling of tied event times in Cox models.")
-def analyze(adam_dir, out, params, treatment_var, reference, population, strata_var, covariates, ci_transform, ties):
+@click.option("--survival-times", default=None, help="Days at which to estimate survival, comma-separated "
+              "[default: 180,365,640].")
+@click.option("--at-risk-times", default=None, help="Days of the number-at-risk table, comma-separated "
+              "[default: 0 and the survival times; the figure uses its own axis ticks].")
+@click.option("--tau", type=float, default=None, help="Horizon of the restricted mean survival time [default: 640].")
+def analyze(adam_dir, out, params, treatment_var, reference, population, strata_var, covariates, ci_transform, ties,
+            survival_times, at_risk_times, tau):
     """Survival analyses read from ADTTE and ADSL XPT files in ADAM_DIR.
 
     With no ADAM_DIR, the default study is simulated and converted into the folder above --out, and
@@ -139,7 +154,9 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
     else:
         report = pipeline.run_analysis(adam_dir, out, params=list(params) or None, treatment_var=treatment_var,
                                        reference=reference, population=population, strata_var=strata_var,
-                                       covariates=_split(covariates), ci_transform=ci_transform, ties=ties)
+                                       covariates=_split(covariates), ci_transform=ci_transform, ties=ties,
+                                       survival_times=_numbers(survival_times), at_risk_times=_numbers(at_risk_times),
+                                       tau=tau)
     _echo_analysis(report, out)
 
 

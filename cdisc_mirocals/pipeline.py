@@ -91,8 +91,8 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
 def run_analysis(adam_dir: Path, out: Path, spec: Spec | None = None, **overrides) -> AnalysisReport:
     """Survival analyses read from the ADaM XPT files on disk."""
     spec = spec or load_spec()
+    at_risk_times = overrides.pop("at_risk_times", None)
     params, options = analysis_options(spec, **overrides)
-    at_risk_times = overrides.get("at_risk_times")
     return analyze(adam_dir, out, params, options, at_risk_times)
 
 

@@ -8,7 +8,7 @@ from lifelines import CoxPHFitter
 
 from cdisc_mirocals.cli import main
 from cdisc_mirocals.raw.dates import raw_to_iso
-from cdisc_mirocals.simulate import simulate_study
+from cdisc_mirocals.simulate import simulate_study, write_forms
 
 from conftest import sha256_of_folder, survival_frame
 
@@ -166,6 +166,13 @@ def test_regulatory_t_cells_rise_on_il2(large_forms):
 @pytest.fixture(scope="module")
 def large_forms(spec):
     return simulate_study(2000, 3, spec)
+
+
+def test_a_larger_export_is_valid_raw_data_too(large_forms, spec, tmp_path):
+    from cdisc_mirocals.raw import read_raw
+    write_forms(large_forms, tmp_path, spec)
+    raw = read_raw(tmp_path, spec)  # raises, naming every bad value, if the simulator strays out of range
+    assert len(raw["RAND"]) == 2000
 
 
 def test_alsfrs_r_declines_at_realistic_per_item_rates(large_forms):

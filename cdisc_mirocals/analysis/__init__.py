@@ -34,6 +34,6 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options,
     out.mkdir(parents=True, exist_ok=True)
     files = [write_json(results, out / "results.json"), *write_tables(results, out)]
     for r in results:
-        files += km_figure(r, out / f"km_{r.data.paramcd.lower()}")
+        files += km_figure(r, out / f"km_{r.data.paramcd.lower()}", at_risk_times)
     files += forest_figure(results, out / "forest")
     return AnalysisReport(results, files)

@@ -32,11 +32,12 @@ def _save(fig, stem: Path) -> list[Path]:
     return paths
 
 
-def km_figure(result: ParamResults, stem: Path, step: float | None = None) -> list[Path]:
+def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None) -> list[Path]:
     frame, arms = result.data.frame, result.data.arms
-    horizon = max(result.data.options.survival_times)
-    step = step or (80 if horizon > 400 else 20)
-    ticks = [t for t in range(0, int(max(horizon, frame["time"].max())) + 1, int(step))]
+    if not ticks:
+        horizon = max(max(result.data.options.survival_times), frame["time"].max())
+        step = 80 if horizon > 400 else 20
+        ticks = list(range(0, int(horizon) + 1, step))
     counts = at_risk(frame, arms, ticks)
     fig, (ax, table) = plt.subplots(2, 1, figsize=(9, 6.5), gridspec_kw={"height_ratios": [4, 1.2]}, sharex=True)
     for colour, arm in zip(COLOURS, result.arms):

@@ -140,7 +140,9 @@ def vs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     sbp0, dbp0, pulse0 = (base.normal(m, sd, len(s))[v["row"].to_numpy()] for m, sd in ((128, 13), (78, 8), (74, 9)))
     vals = {
         "HEIGHT": np.where(v["name"].to_numpy() == "SCREENING", subj["height"].to_numpy(), np.nan),
-        "WEIGHT": subj["weight"].to_numpy() - 0.25 * subj["alsfrs_slope"].to_numpy() * months + rng.normal(0, 0.8, n),
+        # ALS wasting: about 0.4% of body weight a month at the median rate of decline, at most 30% in all
+        "WEIGHT": subj["weight"].to_numpy() * np.clip(1 - 0.0065 * subj["alsfrs_slope"].to_numpy() * np.maximum(months, 0),
+                                                      0.7, 1) + rng.normal(0, 0.8, n),
         "SYSBP": sbp0 + rng.normal(0, 8, n), "DIABP": dbp0 + rng.normal(0, 6, n),
         "PULSE": pulse0 + rng.normal(0, 6, n), "TEMP": rng.normal(36.6, 0.3, n),
     }

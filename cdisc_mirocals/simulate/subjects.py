@@ -126,7 +126,7 @@ def _demography(s: pd.DataFrame, seed: int, study: Study) -> None:
     s["el_escorial"] = rng.choice(["Definite", "Probable", "Probable laboratory-supported", "Possible"],
                                   size=n, p=[0.3, 0.4, 0.15, 0.15])
     s["height"] = np.round(rng.normal(np.where(s["sex"] == "Male", 176, 163), 7), 1)
-    s["weight"] = np.round(rng.normal(np.where(s["sex"] == "Male", 78, 64), 11), 1)
+    s["weight"] = np.round(np.clip(rng.normal(np.where(s["sex"] == "Male", 78, 64), 11), 42, 140), 1)
     s["race"], s["ethnic"] = _race(s, rng)
     cal = Calibration(study)
     s["pnfh_z"] = rng.normal(0, 1, n)
