@@ -51,7 +51,7 @@ def derive_pilot_adae(ae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     # missing where ASTDT was imputed (4 records of 01-716-1418); the duration is taken from observed dates.
     adae = adae.assign(_ASTDT_OBSERVED=adae["ASTDT"].where(adae["ASTDTF"] == ""))
     adae = derive_vars_duration(adae, new_var="ADURN", new_var_unit="ADURU", start_date="_ASTDT_OBSERVED",
-                                end_date="AENDT")
+                                end_date="AENDT", unit_value="DAY")
     adae = derive_var_trtemfl(adae, start_date="ASTDT", trt_start_date="TRTSDT")
     emergent = lambda d: d["TRTEMFL"] == "Y"  # noqa: E731
     for new_var, by_vars in (("AOCCFL", ["USUBJID"]), ("AOCCSFL", ["USUBJID", "AEBODSYS"]),

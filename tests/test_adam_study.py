@@ -174,3 +174,42 @@ def test_adae_traces_back_to_ae_through_aeseq(adam, sdtm):
         assert (adae[var] == ae.loc[adae.index, var]).all(), var
     first = adae[adae["AOCCFL"] == "Y"].groupby(level=0).size()
     assert (first == 1).all()
+
+
+def test_lost_subject_is_censored_at_the_record_that_shows_them_last_alive(adam, sdtm):
+    adsl = adam["ADSL"].set_index("USUBJID")
+    lost = adsl.index[adsl["DCSREAS"] == "LOST TO FOLLOW-UP"]
+    assert len(lost) > 0
+    recs = adam["ADTTE"].set_index(["USUBJID", "PARAMCD"])
+    for usubjid in lost:
+        last = adsl.loc[usubjid, "LSTALVDT"]
+        assert last - adsl.loc[usubjid, "RANDDT"] + 1 < 640  # lost before day 640
+        for paramcd in ("OS640", "OS"):
+            rec = recs.loc[(usubjid, paramcd)]
+            assert (rec["CNSR"], rec["ADT"], rec["CNSDTDSC"]) == (1, last, "LAST KNOWN ALIVE DATE")
+            source = sdtm[rec["SRCDOM"]].set_index(["USUBJID", f"{rec['SRCDOM']}SEQ"]).loc[(usubjid, rec["SRCSEQ"])]
+            assert sas_date(source[rec["SRCVAR"]][:10]) == last
+        # no date of this subject in any SDTM domain lies after the censoring date
+        for dom, var in (("VS", "VSDTC"), ("LB", "LBDTC"), ("EX", "EXENDTC"), ("DS", "DSSTDTC")):
+            dates = sdtm[dom].loc[sdtm[dom]["USUBJID"] == usubjid, var].str.slice(0, 10)
+            assert all(sas_date(x) <= last for x in dates if len(x) == 10), dom
+
+
+def test_partial_ae_start_in_the_month_of_first_dose(adam, sdtm, spec):
+    adsl = adam["ADSL"]
+    subject = adsl[adsl["SAFFL"] == "Y"].iloc[0]
+    first_dose = _iso(subject["TRTSDT"])
+    month = first_dose[:7]
+    ae = sdtm["AE"].copy()
+    rows = ae.index[ae["USUBJID"] == subject["USUBJID"]][:2]
+    assert len(rows) == 2 and first_dose[8:] != "01"
+    day_before = (pd.Timestamp(first_dose) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    ae.loc[rows[0], ["AESTDTC", "AEENDTC"]] = [month, day_before if day_before[:7] == month else month + "-01"]
+    ae.loc[rows[1], ["AESTDTC", "AEENDTC"]] = [month, ""]
+    adae = derive_adam({**sdtm, "AE": ae}, spec)["ADAE"].set_index(["USUBJID", "AESEQ"])
+    ended_before = adae.loc[(subject["USUBJID"], ae.loc[rows[0], "AESEQ"])]
+    may_be_on_treatment = adae.loc[(subject["USUBJID"], ae.loc[rows[1], "AESEQ"])]
+    # imputed to the first of the month, but not before first dose unless it ended before first dose
+    assert ended_before["ASTDT"] == sas_date(month + "-01") and ended_before["TRTEMFL"] == ""
+    assert may_be_on_treatment["ASTDT"] == subject["TRTSDT"] and may_be_on_treatment["TRTEMFL"] == "Y"
+    assert may_be_on_treatment["ASTDTF"] == "D"

@@ -147,3 +147,16 @@ def test_tte_earliest_event_wins_else_latest_censoring():
 def test_tte_refuses_a_censor_source_with_cnsr_zero():
     with pytest.raises(ValueError, match="positive"):
         censor_source("ADSL", date="X", description="x", censor=0)
+
+
+def test_datetimes_are_imputed_with_date_and_time_flags():
+    from cdisc_mirocals.adam.derive import derive_vars_dtm
+    d = pd.DataFrame({"X": ["2019-03-05T10:30:15", "2019-03-05T10:30", "2019-03-05T10", "2019-03-05", "2019-03"]})
+    first = derive_vars_dtm(d, new_vars_prefix="A", dtc="X", highest_imputation="D")
+    assert first["ADTM"].tolist() == [D("2019-03-05 10:30:15"), D("2019-03-05 10:30"), D("2019-03-05 10:00"),
+                                      D("2019-03-05 00:00"), D("2019-03-01 00:00")]
+    assert first["ATMF"].tolist() == ["", "S", "M", "H", "H"] and first["ADTF"].tolist() == ["", "", "", "", "D"]
+    last = derive_vars_dtm(d, new_vars_prefix="A", dtc="X", highest_imputation="h", time_imputation="last")
+    assert last["ADTM"].iloc[3] == D("2019-03-05 23:59:59") and pd.isna(last["ADTM"].iloc[4])  # day not imputed at h
+    only_seconds = derive_vars_dtm(d, new_vars_prefix="A", dtc="X", highest_imputation="s")
+    assert only_seconds["ADTM"].notna().tolist() == [True, True, False, False, False]

@@ -8,19 +8,17 @@ import pandas as pd
 from cdisc_mirocals.adam.codes import derive_var_code
 from cdisc_mirocals.adam.derive import (derive_var_extreme_flag, derive_var_trtemfl, derive_vars_dt,
                                         derive_vars_duration, derive_vars_dy, derive_vars_merged)
+from cdisc_mirocals.adam.adsl import predecessors
 from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]
-ADSL_VARS = {"SUBJID": "SUBJID", "SITEID": "SITEID", "COUNTRY": "COUNTRY", "AGE": "AGE", "AGEGR1": "AGEGR1",
-             "AGEGR1N": "AGEGR1N", "SEX": "SEX", "RACE": "RACE", "PNFHGR1": "PNFHGR1", "PNFHGR1N": "PNFHGR1N",
-             "SAFFL": "SAFFL", "TRTA": "TRT01A", "TRTAN": "TRT01AN", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT",
-             "DTHDT": "DTHDT"}
 RELATED = {"NOT RELATED": "NOT RELATED", "UNLIKELY RELATED": "NOT RELATED"}  # all else, missing too: RELATED
 
 
 def derive_adae(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     ae = sdtm["AE"]
-    adae = derive_vars_merged(ae, adsl, by_vars=KEYS, new_vars=ADSL_VARS)
+    from_adsl = {k: v for k, v in predecessors(spec, "ADAE", "ADSL").items() if k not in KEYS}
+    adae = derive_vars_merged(ae, adsl, by_vars=KEYS, new_vars={**from_adsl, "DTHDT": "DTHDT"})
     adae["_CUTOFF"] = pd.Timestamp(spec.study["recruitment"]["data_cutoff"])
     adae = derive_vars_dt(adae, new_vars_prefix="AEN", dtc="AEENDTC", highest_imputation="M",
                           date_imputation="last", max_dates=["DTHDT", "_CUTOFF"])
@@ -31,8 +29,8 @@ def derive_adae(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -
     plain = derive_vars_dt(adae, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M")["ASTDT"]
     adae["ASTDT"] = adae["ASTDT"].mask(ended_before & (adae["ASTDTF"] != ""), plain)
     adae = derive_vars_dy(adae, reference_date="TRTSDT", source_vars={"ASTDY": "ASTDT", "AENDY": "AENDT"})
-    adae = derive_vars_duration(adae, new_var="ADURN", new_var_unit="ADURU", start_date="ASTDT", end_date="AENDT")
-    adae["ADURU"] = np.where(adae["ADURN"].notna(), "DAYS", "")
+    adae = derive_vars_duration(adae, new_var="ADURN", new_var_unit="ADURU", start_date="ASTDT", end_date="AENDT",
+                                unit_value=spec.adam.codelists["UNIT"].values[0])
     window = spec.study["treatment"]["cycle_length_days"]
     adae = derive_var_trtemfl(adae, trt_end_date="TRTEDT", end_window=window)
     undated = adae["ASTDT"].isna() & adae["TRTSDT"].notna() & ~(adae["AENDT"] < adae["TRTSDT"])

@@ -12,9 +12,13 @@ from cdisc_mirocals.sdtm.common import to_date
 from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]
-DM_VARS = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "COUNTRY", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "ARM",
-           "ACTARM", "DTHFL"]
 MONTH_DAYS = 365.25 / 12
+
+
+def predecessors(spec: Spec, dataset: str, source: str) -> dict[str, str]:
+    """{variable: source variable} for the variables the spec copies from `source` (Origin Predecessor)."""
+    return {v.name: v.predecessor.split(".", 1)[1] for v in spec.adam[dataset].variables
+            if v.origin == "Predecessor" and v.predecessor.startswith(f"{source}.")}
 
 
 def _dated(frame: pd.DataFrame, where: pd.Series, dtc: str, new_var: str, extra: list[str] = ()) -> pd.DataFrame:
@@ -71,8 +75,11 @@ def _disease(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
     adsl["DURSYMP"] = (adsl["RANDDT"] - adsl["ONSETDT"]).dt.days / MONTH_DAYS
     pnfh = _baseline(sdtm, "LB", "NFHP").rename(columns={"LBSTRESN": "PNFHBL"})
     adsl = derive_vars_merged(adsl, pnfh, by_vars=KEYS)
-    adsl = derive_var_group(adsl, spec.adam, source_var="PNFHBL", new_var="PNFHGR1", codelist="PNFHGR1")
-    adsl = derive_var_code(adsl, spec.adam, source_var="PNFHGR1", new_var="PNFHGR1N", codelist="PNFHGR1N")
+    # MT.ADSL.PNFHGR1: the pre-specified threshold of study.toml; the labels come from the codelist
+    low = adsl["PNFHBL"] <= spec.study.pnfh_threshold
+    adsl["PNFHGR1N"] = np.where(adsl["PNFHBL"].isna(), np.nan, np.where(low, 1.0, 2.0))
+    labels = {float(t.term): t.decode for t in spec.adam.codelists["PNFHGR1N"].terms}
+    adsl["PNFHGR1"] = adsl["PNFHGR1N"].map(labels)
     alsfrs = _baseline(sdtm, "QS", "ALSFRSTO").rename(columns={"QSSTRESN": "ALSFRSBL"})
     svc = _baseline(sdtm, "RE", "SVCPP").rename(columns={"RESTRESN": "SVCPPBL"})
     return derive_vars_merged(derive_vars_merged(adsl, alsfrs, by_vars=KEYS), svc, by_vars=KEYS)
@@ -98,7 +105,8 @@ def _disposition(adsl: pd.DataFrame, sdtm: dict, dm: pd.DataFrame) -> pd.DataFra
 
 def derive_adsl(sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     dm = sdtm["DM"]
-    adsl = dm[DM_VARS].copy()
+    adsl = dm[list(predecessors(spec, "ADSL", "DM").values())].rename(
+        columns={v: k for k, v in predecessors(spec, "ADSL", "DM").items()})
     adsl["AGE"] = pd.to_numeric(adsl["AGE"])
     adsl = derive_var_group(adsl, spec.adam, source_var="AGE", new_var="AGEGR1", codelist="AGEGR1")
     adsl = derive_var_code(adsl, spec.adam, source_var="AGEGR1", new_var="AGEGR1N", codelist="AGEGR1N")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cdisc_mirocals.adam.adsl import predecessors
 from cdisc_mirocals.adam.codes import derive_var_code
 from cdisc_mirocals.adam.derive import censor_source, derive_param_tte, derive_vars_merged, event_source
 from cdisc_mirocals.adam.sources import ALIVE_SOURCES, alive_records
@@ -21,6 +22,7 @@ def _sources(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, window: int) -> 
     ds = sdtm["DS"].assign(DSSTDT=lambda d: to_date(d["DSSTDTC"]))
     ds["_END"] = ds["USUBJID"].map(end)
     pr = sdtm["PR"].assign(PRSTDT=lambda d: to_date(d["PRSTDTC"]))
+    pr = pr[pr["PRSTDT"] >= pr["USUBJID"].map(adsl.set_index("USUBJID")["RANDDT"])]  # only events from STARTDT on
     alive = alive_records(sdtm, sdtm["DM"])
     alive["_END"] = alive["USUBJID"].map(end)
     sources = {"DS": ds, "PR": pr}
@@ -78,6 +80,5 @@ def derive_adtte(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) 
               for code, events, censors in params]
     adtte = pd.concat(frames, ignore_index=True)
     adtte = derive_var_code(adtte, spec.adam, source_var="PARAM", new_var="PARAMN", codelist="PARAMN")
-    carried = [v.name for v in spec.adam["ADTTE"].variables if v.predecessor.startswith("ADSL.")
-               and v.name not in (*KEYS, "STARTDT")]
-    return derive_vars_merged(adtte, adsl[[*KEYS, *carried]], by_vars=KEYS)
+    carried = {k: v for k, v in predecessors(spec, "ADTTE", "ADSL").items() if k not in (*KEYS, "STARTDT")}
+    return derive_vars_merged(adtte, adsl, by_vars=KEYS, new_vars=carried)

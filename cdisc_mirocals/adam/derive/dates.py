@@ -75,6 +75,43 @@ def derive_vars_dt(dataset: pd.DataFrame, *, new_vars_prefix: str, dtc: str, hig
     return out
 
 
+TIME_LEVELS = ("n", "s", "m", "h", "D", "M")  # impute up to: seconds, minutes, hours, day, month
+
+
+def derive_vars_dtm(dataset: pd.DataFrame, *, new_vars_prefix: str, dtc: str, highest_imputation: str = "h",
+                    date_imputation: str = "first", time_imputation: str = "first",
+                    flag_imputation: bool = True) -> pd.DataFrame:
+    """Add {prefix}DTM (datetime) with {prefix}DTF and {prefix}TMF from the ISO 8601 variable `dtc`.
+
+    highest_imputation: 's', 'm' or 'h' impute missing time components up to seconds, minutes or
+    hours; 'D' and 'M' impute the day (and month) too, with the time. time_imputation 'first' fills
+    00:00:00, 'last' 23:59:59. TMF is 'H', 'M' or 'S': the highest time component imputed.
+    """
+    assert_data_frame(dataset, [dtc], caller="derive_vars_dtm")
+    assert_one_of(highest_imputation, TIME_LEVELS, arg="highest_imputation", caller="derive_vars_dtm")
+    assert_one_of(time_imputation, ("first", "last"), arg="time_imputation", caller="derive_vars_dtm")
+    level = TIME_LEVELS.index(highest_imputation)
+    text = dataset[dtc].astype("string").fillna("").str.strip()
+    date, dtf = _impute(text, {5: "M", 4: "D"}.get(level, "n"), date_imputation)
+    time = text.str.extract(r"T(\d{2})?(?::(\d{2}))?(?::(\d{2}))?")
+    fill = ("00", "00", "00") if time_imputation == "first" else ("23", "59", "59")
+    parts, tmf = [], pd.Series("", index=text.index, dtype="string")
+    for i, (flag, needs) in enumerate((("H", 3), ("M", 2), ("S", 1))):
+        missing = time[i].isna()
+        parts.append(time[i].fillna(fill[i]))
+        tmf = tmf.mask(missing & (tmf == ""), flag)
+        allowed = level >= needs
+        date = date.where(~missing | allowed)
+    stamp = pd.to_datetime(date + "T" + parts[0] + ":" + parts[1] + ":" + parts[2], format="%Y-%m-%dT%H:%M:%S",
+                           errors="coerce")
+    out = dataset.copy()
+    out[f"{new_vars_prefix}DTM"] = stamp
+    if flag_imputation:
+        out[f"{new_vars_prefix}DTF"] = dtf.where(stamp.notna(), "").astype(object)
+        out[f"{new_vars_prefix}TMF"] = tmf.where(stamp.notna(), "").astype(object)
+    return out
+
+
 def _day_difference(date: pd.Series, reference: pd.Series) -> pd.Series:
     return (pd.to_datetime(date) - pd.to_datetime(reference)).dt.days
 
@@ -90,13 +127,13 @@ def derive_vars_dy(dataset: pd.DataFrame, *, reference_date: str, source_vars: d
 
 
 def derive_vars_duration(dataset: pd.DataFrame, *, new_var: str, start_date: str, end_date: str,
-                         new_var_unit: str | None = None, out_unit: str = "DAYS", add_one: bool = True) -> pd.DataFrame:
-    """Add the duration end_date - start_date (+1 with add_one), in days, and optionally its unit."""
+                         new_var_unit: str | None = None, unit_value: str = "DAYS", add_one: bool = True) -> pd.DataFrame:
+    """Add the duration end_date - start_date (+1 with add_one) in days, and optionally its unit
+    (`unit_value`, e.g. the ADaM CT term DAYS), set where the duration is."""
     assert_data_frame(dataset, [start_date, end_date], caller="derive_vars_duration")
-    assert_one_of(out_unit, ("DAYS",), arg="out_unit", caller="derive_vars_duration")
     out = dataset.copy()
     days = _day_difference(out[end_date], out[start_date]).astype(float)
     out[new_var] = days + (1 if add_one else 0)
     if new_var_unit:
-        out[new_var_unit] = np.where(out[new_var].notna(), out_unit.rstrip("S") if out_unit == "DAYS" else out_unit, "")
+        out[new_var_unit] = np.where(out[new_var].notna(), unit_value, "")
     return out
