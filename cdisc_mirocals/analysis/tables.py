@@ -30,8 +30,7 @@ def _p(x) -> str:
 
 
 def _ci(lo, hi, fmt="{:.1f}") -> str:
-    if lo is None and hi is None:
-        return ""
+    """NE: not estimable (e.g. a limit of the median where the curve never crosses 0.5)."""
     return f"({_num(lo, fmt) or 'NE'}, {_num(hi, fmt) or 'NE'})"
 
 
