@@ -53,8 +53,8 @@ def map_sdtm(raw: RawStudy, spec: Spec,
     iterate = progress or (lambda items, label: items)
     for name in iterate(mapping_order(spec), "Mapping SDTM"):
         ctx.datasets[name] = mapper(name)(ctx)
-    if ctx.ct_errors:
-        raise RawDataError(ctx.ct_errors)
+    if ctx.ct_errors:  # a raw value feeding two domains is one problem, reported once
+        raise RawDataError(sorted(set(ctx.ct_errors), key=lambda p: (p.file, p.line or 0, p.column or "")))
     reconciliation = reconcile(raw, ctx)
     datasets = {name: conform(frame, spec.sdtm[name]) for name, frame in ctx.datasets.items()}
-    return SdtmResult(datasets, reconciliation, ctx.ct_notes)
+    return SdtmResult(datasets, reconciliation, list(dict.fromkeys(ctx.ct_notes)))
