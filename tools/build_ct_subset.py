@@ -54,7 +54,7 @@ EXT_COMMENT = "Sponsor extension of extensible codelist {code}: no CDISC term in
 LB_TESTS = ["HGB", "WBC", "NEUT", "LYM", "EOS", "PLAT", "ALT", "AST", "CREAT", "BILI", "NFHP"]
 VS_TESTS = ["SYSBP", "DIABP", "PULSE", "TEMP", "WEIGHT", "HEIGHT", "BMI"]
 RE_TESTS = ["SVC", "SVCPP"]
-CP_TESTS = ["TLR", "TLHRTLH"]
+CP_TESTS = ["TLR", "TLHRTLH", "TLRLY"]
 DD_TESTS = ["PRCDTH", "AUTOPIND"]
 TS_PARMS = ["ACTSUB", "ADAPT", "ADDON", "AGEMAX", "AGEMIN", "COMPTRT", "CURTRT", "DCUTDESC",
             "DCUTDTC", "DMCIND", "DOSE", "DOSFRM", "DOSFRQ", "DOSU", "EXTTIND", "FCNTRY",
@@ -295,6 +295,8 @@ SPONSOR = [
         ("STRCNTRY", "Stratum: Country"), ("STRONSET", "Stratum: Site of Onset"),
         ("RANDNO", "Randomisation Number"), ("ONSETSIT", "Site of Onset"),
         ("ELESCAT", "El Escorial Category")]),
+    dict(id="QNAM_MH", name="Qualifier Variable Name (SUPPMH)", terms=[
+        ("ONSETSIT", "Site of Onset"), ("ELESCAT", "El Escorial Category")]),
     dict(id="STRCNTRY", name="Stratum: Country", terms=[
         ("FRANCE", "France (stratum as randomised by the IWRS)"),
         ("UNITED KINGDOM", "United Kingdom (stratum as randomised by the IWRS)")]),

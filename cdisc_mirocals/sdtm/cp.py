@@ -1,4 +1,5 @@
-"""CP: regulatory T cells by flow cytometry (raw TREG), a count and a percentage per sample."""
+"""CP: regulatory T cells by flow cytometry (raw TREG), a count and two percentages (of CD4+ T cells and of
+lymphocytes) per sample."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from cdisc_mirocals.sdtm._findings import (RESULT, decode, drop_blank_rows, fini
                                            standard_units)
 from cdisc_mirocals.sdtm.context import Context
 
-TESTS = {"TREGCNT": "TLR", "TREGPCT": "TLHRTLH"}  # COM.CP.TREG
+TESTS = {"TREGCNT": "TLR", "TREGPCT": "TLHRTLH", "TREGLY": "TLRLY"}  # COM.CP.TREG
 CAT, METHOD, TPTREF = "IMMUNOPHENOTYPING", "FLOW CYTOMETRY", "CYCLE START"  # COM.CP.TREG, COM.CP.TPT
 
 

@@ -189,6 +189,10 @@ def treg(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     subj = s.loc[a["row"]]
     pct0 = stream(seed, "treg-base").normal(6.0, 1.3, len(s))[a["row"].to_numpy()]
     cd4 = stream(seed, "cd4-base").normal(750, 180, len(s))[a["row"].to_numpy()]
+    # CD4+ T cells as a share of lymphocytes, per subject (~45%), for Treg % of lymphocytes (TREGLY).
+    # Its own stream, so TREGLY leaves every other simulated value unchanged.
+    rng_ly = stream(seed, "treg-ly")
+    cd4_share = np.clip(rng_ly.normal(0.45, 0.07, len(s)), 0.25, 0.65)[a["row"].to_numpy()]
     after_start = a["date"].to_numpy() > subj["rand"].to_numpy()
     il2 = (subj["arm"] == IL2).to_numpy()
     frames = []
@@ -199,9 +203,12 @@ def treg(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
         factor = np.where(il2 & (after_start | (offset > 0)) & on_treatment, boost, 1.0)
         pct = np.clip(pct0 * factor + rng.normal(0, 0.5, len(a)), 0.5, 40)
         count = cd4 * pct / 100 * np.exp(rng.normal(0, 0.08, len(a)))
+        # Same sample, other denominator: Treg % of CD4+ x CD4+ share of lymphocytes (missing with TREGPCT).
+        lymph_pct = pct * cd4_share * np.exp(rng_ly.normal(0, 0.03, len(a)))
         frames.append(pd.DataFrame({
             "SUBJID": a["subjid"].to_numpy()[keep], "VISIT": a["visit"].to_numpy()[keep], "TRGTPT": tpt,
             "TRGDAT": days_to_raw(date[keep]), "TREGCNT": fmt(count[keep], 1), "TREGPCT": fmt(pct[keep], 2),
+            "TREGLY": fmt(lymph_pct[keep], 2),
             "_order": np.arange(len(a))[keep] * 2 + (offset > 0),
         }))
     out = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable")
