@@ -34,11 +34,25 @@ def test_every_raw_record_is_mapped_or_excluded_with_a_reason(converted, default
     assert (counts["raw"] == counts["mapped"] + counts["excluded"]).all()
 
 
-def test_screen_failures_are_excluded_outside_dm_ds_and_ie(converted):
+def test_screen_failures_are_excluded_outside_dm_ds_ie_and_sv(converted):
     recon = converted.sdtm.reconciliation
     sf = recon[recon["REASON"].str.startswith("screen failure")]
-    assert len(sf) > 0 and set(sf["FORM"]) >= {"VISIT", "LAB", "VS"}
+    assert len(sf) > 0 and set(sf["FORM"]) >= {"LAB", "VS"} and "VISIT" not in set(sf["FORM"])
     assert not sf["SUBJID"].isin(converted.raw["RAND"]["SUBJID"].str.strip()).any()
+    # their screening visit is in SV, which their IE records refer to
+    failed = set(converted.raw["ENROL"]["SUBJID"].str.strip()) - set(converted.raw["RAND"]["SUBJID"].str.strip())
+    visits = recon[(recon["FORM"] == "VISIT") & recon["SUBJID"].isin(failed)]
+    assert len(visits) == len(failed) and (visits["DOMAINS"] == "SV").all()
+
+
+def test_every_visit_of_every_domain_is_in_sv(converted):
+    sv = converted.sdtm.datasets["SV"]
+    known = set(zip(sv["USUBJID"], sv["VISITNUM"]))
+    for name, frame in converted.sdtm.datasets.items():
+        if name != "SV" and {"USUBJID", "VISITNUM"} <= set(frame):
+            visits = frame[frame["VISITNUM"].notna()]
+            missing = set(zip(visits["USUBJID"], visits["VISITNUM"])) - known
+            assert not missing, (name, sorted(missing)[:5])
 
 
 def test_sdtm_and_adam_pass_the_schemas_generated_from_specs(converted, spec):
@@ -60,6 +74,34 @@ def test_schemas_catch_what_they_promise(converted, spec):
     for expected in ("codelist AESEV", "ISO 8601", "at most 200 bytes", "Mandatory", "AE (STUDYID"):
         assert expected in text, text
     assert any(p.line == 6 for p in found)  # the duplicate is reported on its own record
+
+
+def _value_length(std, dataset: str, variable: str, where_value: str) -> int:
+    return next(v.length for v in std.valuelevel
+                if v.dataset == dataset and v.variable == variable and v.where[0].values == (where_value,))
+
+
+def test_values_longer_than_their_spec_length_are_reported(converted, spec):
+    ta = converted.sdtm.datasets["TA"].copy()
+    tabranch = spec.sdtm["TA"].variable("TABRANCH").length
+    ta.loc[0, "TABRANCH"] = "Randomised to Aldesleukin 2 MIU or Placebo at the end of the run-in"  # the old text
+    ta.loc[1, "TABRANCH"] = "é" * (tabranch // 2 + 1)  # fits in characters, not in UTF-8 bytes
+    ta.loc[2, "TABRANCH"] = "é" * (tabranch // 2)  # fits
+    ts = converted.sdtm.datasets["TS"].copy()
+    actsub = ts.index[ts["TSPARMCD"] == "ACTSUB"][0]
+    actsub_length = _value_length(spec.sdtm, "TS", "TSVAL", "ACTSUB")  # below the variable's Length
+    ts.loc[actsub, "TSVAL"] = "9" * (actsub_length + 1)
+    adtte = converted.adam["ADTTE"].copy()
+    os_ = adtte.index[adtte["PARAMCD"] == "OS"][0]
+    os_length = _value_length(spec.adam, "ADTTE", "EVNTDESC", "OS")
+    adtte.loc[os_, "EVNTDESC"] = "D" * (os_length + 1)
+    found = validate_datasets({"TA": ta, "TS": ts}, spec.sdtm) + validate_datasets({"ADTTE": adtte}, spec.adam)
+    lengths = sorted((p.file.split()[0], p.line, p.expected) for p in found if "bytes" in p.expected)
+    assert lengths == [
+        ("ADTTE", os_ + 1, f"EVNTDESC at most {os_length} bytes where PARAMCD EQ OS"),
+        ("TA", 1, f"at most {tabranch} bytes"), ("TA", 2, f"at most {tabranch} bytes"),
+        ("TS", actsub + 1, f"TSVAL at most {actsub_length} bytes where TSPARMCD EQ ACTSUB"),
+    ], found
 
 
 @pytest.mark.parametrize("standard", ["sdtm", "adam"])

@@ -98,6 +98,28 @@ def test_ds_milestones_carry_the_consent_and_randomisation_dates(frames, raw_stu
     assert (ds["DSDECOD"] == "RANDOMIZED").sum() == len(raw_study["RAND"])
 
 
+def _consents(frames, raw_study):
+    """DS consent records, and whether each subject consented on the day of the screening visit."""
+    ds, enrol = frames["DS"], _form(raw_study, "ENROL")
+    consent = ds[ds["DSDECOD"] == "INFORMED CONSENT OBTAINED"]
+    subj = consent["USUBJID"].str.split("-", n=1).str[1]
+    assert consent["DSSTDTC"].tolist() == subj.map(enrol["CONSDAT"]).tolist()
+    return consent, subj.map(enrol["CONSDAT"]) == subj.map(enrol["SCRNDAT"])
+
+
+def test_ds_consent_is_screening_and_randomisation_run_in(frames, raw_study):
+    consent, on_screening_day = _consents(frames, raw_study)
+    assert (~on_screening_day).sum() > 100 and (consent.loc[~on_screening_day, "EPOCH"] == "SCREENING").all()
+    ds = frames["DS"]
+    assert (ds.loc[ds["DSDECOD"] == "RANDOMIZED", "EPOCH"] == "RUN-IN").all()
+
+
+# Consent on the screening day gives a SCRN element that lasts no day; the pre-dose consent still belongs to it.
+def test_ds_consent_on_the_screening_day_precedes_the_first_riluzole_dose(frames, raw_study):
+    consent, on_screening_day = _consents(frames, raw_study)
+    assert on_screening_day.sum() > 0 and (consent.loc[on_screening_day, "EPOCH"] == "SCREENING").all()
+
+
 def test_ds_withdrawal_ends_study_and_treatment_on_the_collected_dates(frames, raw_study, spec):
     subj = _subject(raw_study, "withdrawal by subject", dead=False)
     eos = _form(raw_study, "EOS").loc[subj]

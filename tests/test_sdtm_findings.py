@@ -133,12 +133,53 @@ def test_cp_gives_a_count_and_a_percentage_per_treg_sample(mapped, raw_study):
     treg = raw_study["TREG"]
     row = treg[_norm(treg["TRGTPT"]) == "END OF CYCLE"].iloc[0]
     recs = _records(mapped, "CP", "TREG", row["_LINE"]).set_index("CPTESTCD")
-    assert sorted(recs.index) == ["TLHRTLH", "TLR"]
+    assert sorted(recs.index) == ["TLHRTLH", "TLR", "TLRLY"]
     assert recs.loc["TLR", "CPSTRESN"] == row["TREGCNT"] and recs.loc["TLR", "CPORRESU"] == "10^6/L"
     assert recs.loc["TLHRTLH", "CPSTRESN"] == row["TREGPCT"] and recs.loc["TLHRTLH", "CPSTRESU"] == "%"
+    assert recs.loc["TLRLY", "CPSTRESN"] == row["TREGLY"] and recs.loc["TLRLY", "CPSTRESU"] == "%"
     assert (recs["CPTPT"] == "END OF CYCLE").all() and (recs["CPTPTNUM"] == 2).all()
     assert (recs["CPMETHOD"] == "FLOW CYTOMETRY").all() and (recs["CPSPEC"] == "BLOOD").all()
     assert (recs["CPDTC"] == row["TRGDAT"]).all() and (recs["CPTPTREF"] == "CYCLE START").all()
+
+
+def test_cp_tlrly_is_the_treg_percentage_of_lymphocytes_for_specific_subjects(mapped, raw_study):
+    treg = _randomised(raw_study, "TREG")
+    _, cp, _ = mapped["CP"]
+    subjects = treg["SUBJID"].str.strip().drop_duplicates().iloc[[0, 7, -1]]
+    for subj in subjects:
+        raw = treg[(treg["SUBJID"].str.strip() == subj) & treg["TREGLY"].notna()]
+        want = sorted(zip(_norm(raw["VISIT"]), _norm(raw["TRGTPT"]), raw["TRGDAT"], raw["TREGLY"]))
+        recs = cp[(cp["USUBJID"] == f"MIROCALS-{subj}") & (cp["CPTESTCD"] == "TLRLY")]
+        got = sorted(zip(recs["VISIT"], recs["CPTPT"], recs["CPDTC"], recs["CPSTRESN"]))
+        assert len(want) > 0 and got == want, subj
+        assert (recs["CPTEST"] == "TLym Reg/Lym").all() and (recs["CPORRESU"] == "%").all()
+        assert (recs["CPSPEC"] == "BLOOD").all() and (recs["CPORRES"].astype(float) == recs["CPSTRESN"]).all()
+    # Treg % of lymphocytes is below Treg % of CD4+ T cells on every sample.
+    ly = cp[cp["CPTESTCD"] == "TLRLY"].set_index(["USUBJID", "VISITNUM", "CPTPTNUM"])["CPSTRESN"]
+    cd4 = cp[cp["CPTESTCD"] == "TLHRTLH"].set_index(["USUBJID", "VISITNUM", "CPTPTNUM"])["CPSTRESN"]
+    assert ly.index.equals(cd4.index) and (ly < cd4).all()
+
+
+def test_every_treg_row_is_mapped_with_one_record_per_collected_result(mapped, raw_study):
+    ctx, _, frame = mapped["CP"]
+    treg = raw_study["TREG"]
+    cp = frame[frame["_FORM"] == "TREG"]
+    excluded = {line for e in ctx.exclusions for line in e.loc[e["FORM"] == "TREG", "LINE"]}
+    assert set(treg["_LINE"]) == set(cp["_LINE"]) | excluded and not set(cp["_LINE"]) & excluded
+    tests = {"TREGCNT": "TLR", "TREGPCT": "TLHRTLH", "TREGLY": "TLRLY"}
+    mapped_rows = treg[treg["_LINE"].isin(set(cp["_LINE"]))].set_index("_LINE")
+    expected = sorted((line, code) for col, code in tests.items() for line in mapped_rows.index[mapped_rows[col].notna()])
+    assert sorted(zip(cp["_LINE"], cp["CPTESTCD"])) == expected
+
+
+def test_cp_blank_tregly_gives_no_tlrly_record_and_keeps_the_others(spine, raw_study):
+    treg = raw_study["TREG"].copy()
+    line = _randomised(raw_study, "TREG")["_LINE"].iloc[3]
+    treg.loc[treg["_LINE"] == line, "TREGLY"] = np.nan
+    raw = dataclasses.replace(raw_study, forms={**raw_study.forms, "TREG": treg})
+    ctx = dataclasses.replace(spine, raw=raw, exclusions=[], ct_errors=[], ct_notes=[])
+    _, _, frame = map_one(ctx, "CP")
+    assert sorted(frame.loc[frame["_LINE"] == line, "CPTESTCD"]) == ["TLHRTLH", "TLR"]
 
 
 def test_cp_only_the_pre_cycle_baseline_sample_is_run_in(mapped):
@@ -212,6 +253,34 @@ def test_baseline_visit_records_are_pre_dose_run_in_on_day_1(mapped, domain):
     if domain == "CP":
         base = base[base["CPTPTNUM"] == 1]
     assert len(base) > 0 and (base["EPOCH"] == "RUN-IN").all() and (base[f"{domain}DY"] == 1).all()
+
+
+# Consent on the screening day gives a SCRN element that lasts no day; pre-dose screening findings still belong to it.
+
+
+def _screening_visit_records(mapped, raw_study, domain):
+    """The SCREENING-visit records of `domain`, their subjects' screening day, and whether consent was given that day."""
+    _, frame, _ = mapped[domain]
+    enrol = raw_study["ENROL"].assign(SUBJID=lambda d: d["SUBJID"].str.strip()).set_index("SUBJID")
+    records = frame[frame["VISIT"] == "SCREENING"]
+    subj = records["USUBJID"].str.split("-", n=1).str[1]
+    return records, subj.map(enrol["SCRNDAT"]), subj.map(enrol["CONSDAT"]) == subj.map(enrol["SCRNDAT"])
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_screening_visit_records_are_pre_dose_screening(mapped, raw_study, domain):
+    # The run-in starts with the first riluzole dose at the screening visit, after its assessments (MT.EPOCH).
+    records, screening_day, consent_that_day = _screening_visit_records(mapped, raw_study, domain)
+    assert len(records) > 0 or domain == "CP"  # no Treg sample at screening
+    assert (records[f"{domain}DTC"] == screening_day).all()
+    assert (records.loc[~consent_that_day, "EPOCH"] == "SCREENING").all()
+
+
+def test_screening_visit_records_are_screening_also_when_consent_was_given_that_day(mapped, raw_study):
+    for domain in ("LB", "QS", "RE", "VS"):
+        records, _, consent_that_day = _screening_visit_records(mapped, raw_study, domain)
+        assert consent_that_day.any(), domain
+        assert (records.loc[consent_that_day, "EPOCH"] == "SCREENING").all(), domain
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

@@ -1,13 +1,47 @@
 """The SDTM spine: TE, TA, TV, DM, SE and SV, checked against the raw source for specific subjects."""
 
+import dataclasses
+
 import pandas as pd
 
 from conftest import assert_passes_schema, map_one
+
+from cdisc_mirocals.sdtm import SPINE, mapper
+from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.sdtm.context import Context
 
 
 def _raw(raw_study, form, subjid):
     df = raw_study[form]
     return df[df["SUBJID"].str.strip() == subjid]
+
+
+def _by_subject(raw_study, form):
+    df = raw_study[form]
+    return df.assign(SUBJID=df["SUBJID"].str.strip()).set_index("SUBJID", drop=False)
+
+
+def _edited(raw_study, form, edits: dict[str, dict], drop: tuple[str, ...] = ()):
+    """A copy of the raw study with {subjid: {column: value}} set on `form` and the subjects `drop` removed from it."""
+    df = raw_study[form].copy()
+    subj = df["SUBJID"].str.strip()
+    for subjid, values in edits.items():
+        for column, value in values.items():
+            df.loc[subj == subjid, column] = value
+    df = df[~subj.isin(drop)]
+    return dataclasses.replace(raw_study, forms={**raw_study.forms, form: df})
+
+
+def _spine_of(raw, spec) -> dict[str, pd.DataFrame]:
+    """The conformed spine mapped from `raw`."""
+    ctx = Context(raw, spec)
+    for name in SPINE:
+        ctx.datasets[name] = mapper(name)(ctx)
+    return {name: conform(ctx.datasets[name], spec.sdtm[name]) for name in SPINE}
+
+
+def _day(iso: str, days: int) -> str:
+    return (pd.Timestamp(iso) + pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
 
 def test_dm_values_come_from_the_raw_forms(spine, raw_study, spec):
@@ -54,6 +88,41 @@ def test_dm_death_date_and_flag(spine, raw_study):
     assert (alive["DTHFL"] == "").all()
 
 
+def test_dm_rfpendtc_is_the_last_contact_and_never_after_death(raw_study, spec):
+    eos, death = _by_subject(raw_study, "EOS"), _by_subject(raw_study, "DEATH")
+    # The simulator sets LSTALVDT to the death date; last seen alive before death, or (a data error) after it:
+    after_study = [s for s in death.index if eos.loc[s, "EOSDAT"] < death.loc[s, "DTHDAT"]]
+    seen_before, seen_after = after_study[:2]
+    raw = _edited(raw_study, "EOS", {seen_before: {"LSTALVDT": eos.loc[seen_before, "EOSDAT"]},
+                                     seen_after: {"LSTALVDT": _day(death.loc[seen_after, "DTHDAT"], 10)}})
+    spine = _spine_of(raw, spec)
+    dm = spine["DM"].set_index("SUBJID")
+    for subj in (seen_before, seen_after):
+        assert dm.loc[subj, "RFPENDTC"] == dm.loc[subj, "DTHDTC"] == death.loc[subj, "DTHDAT"], subj
+        last = spine["SE"][spine["SE"]["USUBJID"] == f"MIROCALS-{subj}"].sort_values("TAETORD").iloc[-1]
+        assert last["SEENDTC"] == death.loc[subj, "DTHDAT"], subj
+    alive = eos[~eos.index.isin(death.index)]
+    assert dm.loc[alive.index, "RFPENDTC"].tolist() == alive[["EOSDAT", "LSTALVDT"]].max(axis=1).tolist()
+
+
+def test_dm_dthfl_flags_a_death_report_or_a_ds_death_record(raw_study, spec):
+    eos, death = _by_subject(raw_study, "EOS"), _by_subject(raw_study, "DEATH")
+    status, reason = (eos[c].fillna("").str.strip().str.casefold() for c in ("EOSSTAT", "EOTREAS"))
+    reported = eos.index.isin(death.index)
+    died_on_study = eos.index[(status == "death") & reported][0]  # DS STUDY PARTICIPATION record DEATH
+    died_on_treatment = eos.index[(reason == "death") & reported][1]  # DS STUDY TREATMENT record DEATH
+    died_later = eos.index[(status == "completed") & reported][0]  # DS OTHER EVENT from the DEATH form
+    # Without their death reports, only the first two keep a DS record DEATH.
+    raw = _edited(raw_study, "EOS", {died_on_treatment: {"EOSSTAT": "Completed"}})
+    raw = _edited(raw, "DEATH", {}, drop=(died_on_study, died_on_treatment, died_later))
+    dm = _spine_of(raw, spec)["DM"].set_index("SUBJID")
+    assert (dm.loc[[died_on_study, died_on_treatment, died_later], "DTHDTC"] == "").all()
+    assert dm.loc[died_on_study, "DTHFL"] == "Y" and dm.loc[died_on_treatment, "DTHFL"] == "Y"
+    assert dm.loc[died_later, "DTHFL"] == ""
+    flagged = set(dm.index[dm["DTHFL"] == "Y"])
+    assert flagged == set(raw["DEATH"]["SUBJID"].str.strip()) | {died_on_study, died_on_treatment}
+
+
 def test_se_elements_are_contiguous_and_follow_ta(spine, spec):
     _, se, _ = map_one(spine, "SE")
     assert_passes_schema(se, spec, "SE")
@@ -63,12 +132,34 @@ def test_se_elements_are_contiguous_and_follow_ta(spine, spec):
     _, dm, _ = map_one(spine, "DM")
     dm = dm.set_index("USUBJID")
     treated = se[se["ETCD"].isin(["IL2", "PBO"])].set_index("USUBJID")
-    # the treatment element starts at first dose, or at randomisation for a subject never dosed
-    assert (treated["SESTDTC"].to_numpy() == dm.loc[treated.index, "RFSTDTC"].to_numpy()).all()
-    dosed = dm.loc[treated.index, "RFXSTDTC"] != ""
-    assert dosed.mean() > 0.95
-    assert (treated.loc[dosed.to_numpy(), "SESTDTC"].to_numpy() == dm.loc[treated.index[dosed.to_numpy()], "RFXSTDTC"].to_numpy()).all()
+    # the treatment element starts at first dose; only dosed subjects enter it
+    assert set(treated.index) == set(dm.index[dm["RFXSTDTC"] != ""])
+    assert (treated["SESTDTC"] == dm.loc[treated.index, "RFXSTDTC"]).all()
+    assert (treated["ETCD"] == dm.loc[treated.index, "ARMCD"]).all()
     assert (treated["EPOCH"] == "TREATMENT").all() and (treated["SESTDY"] == 1).all()
+    assert set(se.loc[se["ETCD"] == "FU", "USUBJID"]) <= set(treated.index)
+    # every element ends on or after its start, the last one at RFPENDTC
+    assert (se["SESTDTC"] <= se["SEENDTC"]).all()
+    last = se.sort_values(["USUBJID", "TAETORD"]).groupby("USUBJID").tail(1).set_index("USUBJID")
+    assert (last["SEENDTC"] == dm.loc[last.index, "RFPENDTC"]).all()
+
+
+def test_se_a_subject_randomised_but_never_dosed_stays_in_the_run_in(spine, raw_study):
+    _, dm, _ = map_one(spine, "DM")
+    _, se, _ = map_one(spine, "SE")
+    rand = _by_subject(raw_study, "RAND")
+    inj = _by_subject(raw_study, "INJ")
+    given = inj.loc[inj["INJDONE"].str.strip().str.casefold() == "yes", "SUBJID"]
+    never = sorted(set(rand["SUBJID"]) - set(given))
+    assert len(never) == 1  # the default study has one
+    subj = never[0]
+    row = dm.set_index("SUBJID").loc[subj]
+    assert row["ARMNRS"] == "ASSIGNED, NOT TREATED" and row["RFXSTDTC"] == ""
+    elements = se[se["USUBJID"] == f"MIROCALS-{subj}"].sort_values("TAETORD")
+    assert elements["ETCD"].tolist() == ["SCRN", "RUNIN"]
+    enrol = _by_subject(raw_study, "ENROL").loc[subj]
+    assert elements["SESTDTC"].tolist() == [enrol["CONSDAT"], enrol["SCRNDAT"]]
+    assert elements["SEENDTC"].tolist() == [enrol["SCRNDAT"], row["RFPENDTC"]]
 
 
 def test_sv_numbers_planned_and_unscheduled_visits(spine, raw_study, spec):
@@ -85,6 +176,21 @@ def test_sv_numbers_planned_and_unscheduled_visits(spine, raw_study, spec):
         assert int(u["VISITNUM"]) == before["VISITNUM"].max()
     baseline = planned[planned["VISIT"] == "BASELINE"]
     assert (baseline["SVSTDY"] == 1).all()
+    # the reason is not collected: SVUPDES as COM.SV states it
+    assert (unsched["SVUPDES"] == "UNSCHEDULED VISIT, REASON NOT COLLECTED").all() and (planned["SVUPDES"] == "").all()
+    assert "SVUPDES = 'UNSCHEDULED VISIT, REASON NOT COLLECTED'" in spec.sdtm.comments["COM.SV"].description
+
+
+def test_sv_holds_the_screening_visit_of_screen_failures(spine, raw_study):
+    _, sv, _ = map_one(spine, "SV")
+    visits = _by_subject(raw_study, "VISIT")
+    failed = visits[~visits["SUBJID"].isin(_by_subject(raw_study, "RAND").index)]
+    assert len(failed) > 0 and (failed["VISIT"].str.strip().str.casefold() == "screening").all()
+    usubjid = "MIROCALS-" + failed["SUBJID"]
+    got = sv[sv["USUBJID"].isin(usubjid)]
+    assert sorted(zip(got["USUBJID"], got["VISIT"], got["VISITNUM"], got["SVSTDTC"])) == \
+        sorted(zip(usubjid, ["SCREENING"] * len(failed), [1.0] * len(failed), failed["VISDAT"]))
+    assert got["SVSTDY"].isna().all()  # no RFSTDTC
 
 
 def test_trial_design_follows_study_toml(spine, spec):
@@ -95,3 +201,11 @@ def test_trial_design_follows_study_toml(spine, spec):
     assert tv["VISIT"].tolist() == [v["visit"] for v in spec.study["schedule"]["visits"]]
     _, ta, _ = map_one(spine, "TA")
     assert len(ta) == 8 and set(ta["EPOCH"]) == {"SCREENING", "RUN-IN", "TREATMENT", "FOLLOW-UP"}
+    # each arm's own branch out of the run-in, and its transition out of treatment (SDTMIG TA, COM.TA)
+    rules = ta[(ta["TABRANCH"] != "") | (ta["TATRANS"] != "")].set_index(["ARMCD", "ETCD"])
+    assert rules[["TAETORD", "TABRANCH", "TATRANS"]].to_dict("index") == {
+        ("IL2", "RUNIN"): {"TAETORD": 2, "TABRANCH": "Randomised to Aldesleukin 2 MIU", "TATRANS": ""},
+        ("PBO", "RUNIN"): {"TAETORD": 2, "TABRANCH": "Randomised to Placebo", "TATRANS": ""},
+        ("IL2", "IL2"): {"TAETORD": 3, "TABRANCH": "", "TATRANS": "If treatment stops early, go to FU"},
+        ("PBO", "PBO"): {"TAETORD": 3, "TABRANCH": "", "TATRANS": "If treatment stops early, go to FU"},
+    }

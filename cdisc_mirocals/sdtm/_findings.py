@@ -14,7 +14,8 @@ from cdisc_mirocals.sdtm.common import (assign_visits, derive_var_epoch, derive_
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.spec import Spec
 
-BASELINE = "BASELINE"  # assessments of this visit are pre-dose by protocol (MT.EPOCH)
+# Assessments of these visits precede the day's first dose (riluzole, then study drug) by protocol (MT.EPOCH).
+PREDOSE_VISITS = ("SCREENING", "BASELINE")
 NOT_DONE = "NOT DONE"
 RESULT = "_RESULT"
 
@@ -79,17 +80,17 @@ def finish(ctx: Context, records: pd.DataFrame, domain: str, *, lobxfl_by: Itera
            predose: pd.Series | None = None) -> pd.DataFrame:
     """VISITNUM/VISIT, --DY, EPOCH, --LOBXFL and --SEQ, in that order, for a findings domain.
 
-    `records` holds USUBJID, the raw VISIT and --DTC. Records of the BASELINE visit are pre-dose
-    (MT.EPOCH); `predose` narrows that further (e.g. CP samples drawn after the cycle's injections).
+    `records` holds USUBJID, the raw VISIT and --DTC. Records of the SCREENING and BASELINE visits are
+    pre-dose (MT.EPOCH); `predose` narrows that further (e.g. CP samples drawn after the cycle's injections).
     """
     dtc = f"{domain}DTC"
     out = assign_visits(records.assign(STUDYID=ctx.studyid, DOMAIN=domain), ctx.datasets["TV"],
                         ctx.datasets["SV"], visit_var="VISIT", dtc_var=dtc)
-    baseline = (out["VISIT"] == BASELINE).fillna(False)
+    before_dose = out["VISIT"].isin(PREDOSE_VISITS).fillna(False)
     if predose is not None:
-        baseline &= predose.reindex(out.index).fillna(False).astype(bool)
+        before_dose &= predose.reindex(out.index).fillna(False).astype(bool)
     out = derive_vars_dy(out, ctx.datasets["DM"], dtc_vars={dtc: f"{domain}DY"})
-    out = derive_var_epoch(out, ctx.datasets["SE"], dtc_var=dtc, predose=baseline)
+    out = derive_var_epoch(out, ctx.datasets["SE"], dtc_var=dtc, predose=before_dose)
     # A result is --STRESC: collected (--ORRES, no --STAT) or derived (VS BMI), per MT.LOBXFL.
     out = derive_var_lobxfl(out, ctx.datasets["DM"], by_vars=[f"{domain}TESTCD", *lobxfl_by], dtc_var=dtc,
                             result_var=f"{domain}STRESC", new_var=f"{domain}LOBXFL")

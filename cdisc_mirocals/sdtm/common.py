@@ -77,10 +77,15 @@ def _possible_days(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
     return first, last
 
 
-def _epoch_on(dates: pd.Series, usubjid: pd.Series, elements: pd.DataFrame) -> np.ndarray:
-    records = pd.DataFrame({"USUBJID": usubjid.to_numpy(), "_date": dates.to_numpy(), "_row": np.arange(len(dates))})
+def _epoch_on(dates: pd.Series, predose: np.ndarray, usubjid: pd.Series, elements: pd.DataFrame) -> np.ndarray:
+    records = pd.DataFrame({"USUBJID": usubjid.to_numpy(), "_date": dates.to_numpy(), "_pre": predose,
+                            "_row": np.arange(len(dates))})
     joined = records.dropna(subset=["_date"]).merge(elements, on="USUBJID")
-    hit = joined[(joined["_date"] >= joined["_start"]) & (joined["_date"] < joined["_stop"])]
+    # A pre-dose record on the day one element ends and the next starts is in the earlier one, even when
+    # that one lasts no day (consent on the screening day); any other record is in the later one.
+    inside = (joined["_date"] >= joined["_start"]) & np.where(
+        joined["_pre"], joined["_date"] <= joined["_end"], joined["_date"] < joined["_stop"])
+    hit = joined[inside].drop_duplicates("_row")  # elements are in order: the earliest holding the date
     epoch = np.full(len(dates), None, dtype=object)
     epoch[hit["_row"].to_numpy()] = hit["EPOCH"].to_numpy()
     return epoch
@@ -94,18 +99,18 @@ def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, n
     includes its SEENDTC. A partial date gets the EPOCH of the element holding every day it allows,
     and none if it spans two elements; a date outside every element gets none.
     `predose` marks records taken before dosing on their day (e.g. the BASELINE visit): on the first
-    day of an element they belong to the element before it.
+    day of an element they belong to the element before it, if any, even one that lasts no day.
     """
     assert_data_frame(dataset, ["USUBJID", dtc_var], caller="derive_var_epoch")
     assert_data_frame(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"], arg="se", caller="derive_var_epoch")
     first, last = _possible_days(dataset[dtc_var])
-    if predose is not None:
-        shift = pd.to_timedelta(predose.reindex(dataset.index).fillna(False).astype(int), unit="D")
-        first, last = first - shift, last - shift
-    elements = se.assign(_start=to_date(se["SESTDTC"]), _end=to_date(se["SEENDTC"])).sort_values(["USUBJID", "_start"])
+    pre = (predose.reindex(dataset.index).fillna(False).astype(bool) if predose is not None
+           else pd.Series(False, index=dataset.index)).to_numpy()
+    order = ["USUBJID", "_start"] + (["TAETORD"] if "TAETORD" in se.columns else [])  # same-day elements in arm order
+    elements = se.assign(_start=to_date(se["SESTDTC"]), _end=to_date(se["SEENDTC"])).sort_values(order, kind="stable")
     elements["_stop"] = elements.groupby("USUBJID")["_start"].shift(-1).fillna(elements["_end"] + pd.Timedelta(days=1))
-    elements = elements[["USUBJID", "_start", "_stop", "EPOCH"]]
-    early, late = _epoch_on(first, dataset["USUBJID"], elements), _epoch_on(last, dataset["USUBJID"], elements)
+    elements = elements[["USUBJID", "_start", "_end", "_stop", "EPOCH"]]
+    early, late = (_epoch_on(day, pre, dataset["USUBJID"], elements) for day in (first, last))
     out = dataset.copy()
     out[new_var] = pd.Series(np.where(early == late, early, None), index=out.index, dtype="string")
     return out

@@ -64,9 +64,10 @@ class Context:
                 "SUBJID": records["SUBJID"].astype("string").to_numpy(), "REASON": reason}))
 
     def drop_screen_failures(self, records: pd.DataFrame) -> pd.DataFrame:
-        """Screen failures appear in DM, DS and IE only (FDA Study Data Technical Conformance Guide)."""
+        """Screen failures appear in DM, DS, IE, SE and SV only (their screening, as the FDA Study Data
+        Technical Conformance Guide asks); their other records are excluded."""
         sf = records["SUBJID"].str.strip().isin(self.screen_failures)
-        self.exclude(records[sf], "screen failure: only DM, DS and IE hold screen-failure data")
+        self.exclude(records[sf], "screen failure: only DM, DS, IE, SE and SV hold screen-failure data")
         return records[~sf]
 
     def ct(self, records: pd.DataFrame, column: str, codelist: str, standard: str = "sdtm") -> pd.Series:

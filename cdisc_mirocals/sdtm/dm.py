@@ -42,9 +42,16 @@ def map_dm(ctx: Context) -> pd.DataFrame:
     actarmcd = armcd.where(dosed)
     dthdtc = subj.map(_by_subject(death, "DTHDAT"))
     eosdat = subj.map(_by_subject(eos, "EOSDAT"))
-    contact = pd.concat([to_date(eosdat), to_date(subj.map(_by_subject(eos, "LSTALVDT")))], axis=1).max(axis=1)
-    contact = contact.where(dthdtc.isna(), np.minimum(contact, to_date(dthdtc)).fillna(to_date(dthdtc)))
+    # MT.RFPENDTC: the latest contact, ignoring dates after death (there is no contact after death).
+    death_date = to_date(dthdtc)
+    contact = pd.concat([to_date(eosdat), to_date(subj.map(_by_subject(eos, "LSTALVDT"))), death_date], axis=1)
+    contact = contact.where(~contact.gt(death_date, axis=0)).max(axis=1)
     status = normalise(subj.map(_by_subject(eos, "EOSSTAT")).fillna(""))
+    # MT.DTHFL: a death report, or a DS record DEATH; DS is mapped later, so code EOS as DS does.
+    eos_form = ctx.form("EOS")
+    ds_death = eos_form.loc[((ctx.ct(eos_form, "EOSSTAT", "NCOMPLT") == "DEATH")
+                             | (ctx.ct(eos_form, "EOTREAS", "NCOMPLT") == "DEATH")).fillna(False), "SUBJID"]
+    died = subj.isin(death["SUBJID"].str.strip()) | subj.isin(ds_death.str.strip())
     armnrs = np.select([status == "screen failure", ~randomised, randomised & ~dosed],
                        ["SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED"], "")
     rfxstdtc = subj.map(first)
@@ -52,7 +59,7 @@ def map_dm(ctx: Context) -> pd.DataFrame:
         "STUDYID": ctx.studyid, "DOMAIN": "DM", "USUBJID": ctx.usubjid(enrol["SUBJID"]), "SUBJID": subj,
         "RFSTDTC": rfxstdtc.fillna(randdt), "RFENDTC": eosdat.where(randomised),
         "RFXSTDTC": rfxstdtc, "RFXENDTC": subj.map(last), "RFICDTC": enrol["CONSDAT"],
-        "RFPENDTC": contact.dt.strftime("%Y-%m-%d"), "DTHDTC": dthdtc, "DTHFL": np.where(dthdtc.notna(), "Y", ""),
+        "RFPENDTC": contact.dt.strftime("%Y-%m-%d"), "DTHDTC": dthdtc, "DTHFL": np.where(died, "Y", ""),
         "SITEID": enrol["SITEID"].str.strip(), "BRTHDTC": enrol["BRTHDAT"], "AGE": _age(enrol["BRTHDAT"], enrol["CONSDAT"]),
         "AGEU": "YEARS", "SEX": ctx.ct(enrol, "SEX", "SEX"), "RACE": ctx.ct(enrol, "RACE", "RACE"),
         "ETHNIC": ctx.ct(enrol, "ETHNIC", "ETHNIC"),

@@ -7,7 +7,7 @@ from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_
 from cdisc_mirocals.sdtm.context import Context
 
 MILESTONE, DISPOSITION, OTHER = "PROTOCOL MILESTONE", "DISPOSITION EVENT", "OTHER EVENT"
-DEATH, RANDOMIZED = "DEATH", "RANDOMIZED"
+DEATH, RANDOMIZED, CONSENT = "DEATH", "RANDOMIZED", "INFORMED CONSENT OBTAINED"
 
 
 def _records(ctx: Context, raw: pd.DataFrame, decod, cat: str, dtc: pd.Series, scat: str = "") -> pd.DataFrame:
@@ -33,14 +33,17 @@ def map_ds(ctx: Context) -> pd.DataFrame:
     # A death after the end of study (vital-status follow-up) is not a disposition event of the study.
     later = death[~death["SUBJID"].str.strip().isin(died_on_study)]
     ds = pd.concat([
-        _records(ctx, enrol, "INFORMED CONSENT OBTAINED", MILESTONE, enrol["CONSDAT"]),
+        _records(ctx, enrol, CONSENT, MILESTONE, enrol["CONSDAT"]),
         _records(ctx, rand, RANDOMIZED, MILESTONE, rand["RANDDAT"]),
         _records(ctx, eos, end_of_study, DISPOSITION, eos["EOSDAT"], "STUDY PARTICIPATION"),
         _end_of_treatment(ctx, eos),
         _records(ctx, later, DEATH, OTHER, later["DTHDAT"]),
     ], ignore_index=True).assign(STUDYID=ctx.studyid, DOMAIN="DS")
-    # Randomisation closes the run-in: it precedes the first injection given the same day.
-    ds = derive_var_epoch(ds, ctx.datasets["SE"], dtc_var="DSSTDTC", predose=ds["DSDECOD"] == RANDOMIZED)
+    # Consent on the screening day precedes the first riluzole dose; randomisation closes the run-in, before
+    # the first injection of its day (MT.EPOCH).
+    screening_day = ds["USUBJID"].map(dict(zip(ctx.usubjid(enrol["SUBJID"]), enrol["SCRNDAT"])))
+    predose = (ds["DSDECOD"] == RANDOMIZED) | ((ds["DSDECOD"] == CONSENT) & (ds["DSSTDTC"] == screening_day))
+    ds = derive_var_epoch(ds, ctx.datasets["SE"], dtc_var="DSSTDTC", predose=predose)
     ds = derive_vars_dy(ds, ctx.datasets["DM"], dtc_vars={"DSSTDTC": "DSSTDY"})
     keys = [k for k in ctx.spec.sdtm["DS"].keys if k not in ("STUDYID", "USUBJID")]
     return derive_var_seq(ds, new_var="DSSEQ", order=keys)

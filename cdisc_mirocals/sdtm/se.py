@@ -23,12 +23,14 @@ def map_se(ctx: Context) -> pd.DataFrame:
         randomised = isinstance(rec.ARMCD, str) and rec.ARMCD != ""
         if randomised:
             starts.append(("RUNIN", enrol.at[rec.SUBJID, "SCRNDAT"]))
-            starts.append((rec.ARMCD, rec.RFSTDTC))
-            end_of_treatment = fu_start.get(rec.SUBJID)
+        # Only elements actually entered: a subject never dosed stays in the run-in (SDTMIG 3.4 SE).
+        if randomised and pd.notna(rec.RFXSTDTC):
+            starts.append((rec.ARMCD, rec.RFXSTDTC))
+            end_of_treatment = fu_start[rec.SUBJID]
             eos = to_date(pd.Series([rec.RFENDTC])).iloc[0]
-            if end_of_treatment is not None and pd.notna(eos):
+            if pd.notna(eos):
                 end_of_treatment = min(end_of_treatment, eos)
-            if end_of_treatment is not None and end_of_treatment.strftime("%Y-%m-%d") < rec.RFPENDTC:
+            if end_of_treatment.strftime("%Y-%m-%d") < rec.RFPENDTC:
                 starts.append(("FU", end_of_treatment.strftime("%Y-%m-%d")))
         for i, (etcd, start) in enumerate(starts):
             end = starts[i + 1][1] if i + 1 < len(starts) else rec.RFPENDTC

@@ -8,9 +8,12 @@ import pandas as pd
 from cdisc_mirocals.sdtm.common import UNSCHEDULED, derive_vars_dy
 from cdisc_mirocals.sdtm.context import Context
 
+UNPLANNED = "UNSCHEDULED VISIT, REASON NOT COLLECTED"  # SVUPDES, COM.SV
+
 
 def map_sv(ctx: Context) -> pd.DataFrame:
-    visits = ctx.drop_screen_failures(ctx.form("VISIT"))
+    # Screen failures' visits too: their IE and DS records point at the screening visit.
+    visits = ctx.form("VISIT")
     tv = ctx.datasets["TV"]
     name = visits["VISIT"].str.strip().str.upper()
     planned_num = name.map(dict(zip(tv["VISIT"], tv["VISITNUM"])))
@@ -28,7 +31,7 @@ def map_sv(ctx: Context) -> pd.DataFrame:
     sv["VISITDY"] = sv["VISIT"].map(dict(zip(tv["VISIT"], tv["VISITDY"])))
     sv["SVPRESP"] = np.where(unscheduled, "", "Y")
     sv["SVOCCUR"] = np.where(unscheduled, "", "Y")
-    sv["SVUPDES"] = np.where(unscheduled, "Unscheduled visit", "")
+    sv["SVUPDES"] = np.where(unscheduled, UNPLANNED, "")
     sv = derive_vars_dy(sv.drop(columns="_NUM"), ctx.datasets["DM"],
                         dtc_vars={"SVSTDTC": "SVSTDY", "SVENDTC": "SVENDY"})
     return sv.sort_index()

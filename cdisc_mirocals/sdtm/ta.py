@@ -20,7 +20,6 @@ def map_ta(ctx: Context) -> pd.DataFrame:
             rows.append({
                 "ARMCD": arm["armcd"], "ARM": names[arm["armcd"]], "TAETORD": order, "ETCD": etcd,
                 "ELEMENT": elements[etcd]["element"], "EPOCH": elements[etcd]["epoch"],
-                "TABRANCH": design["branch"]["text"] if order == design["branch"]["taetord"] else "",
-                "TATRANS": "",
+                "TABRANCH": arm.get("tabranch", {}).get(etcd, ""), "TATRANS": arm.get("tatrans", {}).get(etcd, ""),
             })
     return pd.DataFrame(rows).assign(STUDYID=ctx.studyid, DOMAIN="TA")

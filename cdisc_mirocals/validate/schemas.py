@@ -1,8 +1,9 @@
 """pandera schemas generated from the dataset specifications (SDTM or ADaM).
 
 The checks: required (Mandatory) variables are never null; values belong to their codelists (for
-the codelist's own variable, and per where-clause for value-level metadata); character values are
-at most 200 bytes; --DTC values are ISO 8601; the key variables identify each record.
+the codelist's own variable, and per where-clause for value-level metadata); character values fit
+the spec Length, and the value-level Length where one is given, in UTF-8 bytes (never over 200);
+--DTC values are ISO 8601; the key variables identify each record.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def _where(frame: pd.DataFrame, vlm: ValueLevel) -> pd.Series:
     return mask
 
 
+def _bytes(s: pd.Series) -> pd.Series:
+    return s.astype("string").fillna("").str.encode("utf-8").str.len()
+
+
+def _on(df: pd.DataFrame, variable: str, ok: pd.Series) -> pd.DataFrame:
+    """A record-wise result that blames the variable only, so each failure is reported once."""
+    return pd.DataFrame(True, index=df.index, columns=df.columns).assign(**{variable: ok})
+
+
 def _codelist_check(values: tuple[str, ...], codelist: str, numeric: bool) -> pa.Check:
     allowed = set(values) | ({float(v) for v in values} if numeric else set())
     return pa.Check(lambda s: ~_present(s) | s.isin(allowed), name=f"codelist {codelist}",
@@ -46,20 +56,26 @@ def dataset_schema(dataset: Dataset, standard: Standard) -> pa.DataFrameSchema:
         if cl is not None and cl.terms:
             checks.append(_codelist_check(cl.values, cl.id, var.is_numeric))
         if not var.is_numeric:
-            checks.append(pa.Check(lambda s: s.astype("string").fillna("").str.encode("utf-8").str.len() <= MAX_BYTES,
-                                   name="length", error=f"at most {MAX_BYTES} bytes"))
+            limit = min(var.length or MAX_BYTES, MAX_BYTES)
+            checks.append(pa.Check(lambda s, n=limit: _bytes(s) <= n, name="length", error=f"at most {limit} bytes"))
         if var.data_type in ISO_TYPES or var.name.endswith("DTC"):
             checks.append(pa.Check(is_iso8601, name="ISO 8601", error="an ISO 8601 date or datetime"))
         columns[var.name] = pa.Column(float if var.is_numeric else object, checks=checks, nullable=True,
                                       required=var.core in ("Req", "Exp", "Cond") or var.mandatory)
     checks = []
-    for vlm in (v for v in standard.valuelevel if v.dataset == dataset.name):
-        cl = standard.codelists.get(vlm.codelist)
-        if cl is not None and cl.terms and vlm.variable in dataset.names:
-            allowed = set(cl.values)
-            where_text = " AND ".join(f"{c.variable} {c.comparator} {'|'.join(c.values)}" for c in vlm.where)
+    for vlm in (v for v in standard.valuelevel if v.dataset == dataset.name and v.variable in dataset.names):
+        where_text = " AND ".join(f"{c.variable} {c.comparator} {'|'.join(c.values)}" for c in vlm.where)
+        if vlm.length and not dataset.variable(vlm.variable).is_numeric:
             checks.append(pa.Check(
-                lambda df, v=vlm, a=allowed: ~(_where(df, v) & _present(df[v.variable]) & ~df[v.variable].isin(a)),
+                lambda df, v=vlm: _on(df, v.variable, ~(_where(df, v) & (_bytes(df[v.variable]) > v.length))),
+                name=f"{vlm.variable} length where {where_text}",
+                error=f"{vlm.variable} at most {vlm.length} bytes where {where_text}"))
+        cl = standard.codelists.get(vlm.codelist)
+        if cl is not None and cl.terms:
+            allowed = set(cl.values)
+            checks.append(pa.Check(
+                lambda df, v=vlm, a=allowed: _on(df, v.variable,
+                                                 ~(_where(df, v) & _present(df[v.variable]) & ~df[v.variable].isin(a))),
                 name=f"{vlm.variable} codelist {cl.id} where {where_text}",
                 error=f"{vlm.variable} a term of codelist {cl.id} where {where_text}"))
     return pa.DataFrameSchema(columns, checks=checks, strict=True, ordered=True, name=dataset.name,
