@@ -142,3 +142,12 @@ def test_unmapped_terms_are_errors_for_closed_codelists_and_notes_for_extensible
     routes = ctx.ct(records, "ROUTE", "ROUTE")
     assert routes.tolist() == ["ORAL", "INTRATHECAL PUMP"]  # kept, upper-cased, as a sponsor extension
     assert len(ctx.ct_notes) == 1 and ctx.ct_notes[0].line == 9
+
+
+def test_value_level_failures_name_the_variable_and_value(converted, spec):
+    ts = converted.sdtm.datasets["TS"].copy()
+    row = ts.index[ts["TSPARMCD"] == "TPHASE"][0]
+    ts.loc[row, "TSVAL"] = "PHASE 9"
+    found = validate_datasets({"TS": ts}, spec.sdtm)
+    assert [(p.line, p.column, p.value) for p in found] == [(row + 1, "TSVAL", "PHASE 9")]
+    assert "codelist TPHASE where TSPARMCD EQ TPHASE" in found[0].expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -24,10 +26,14 @@ def validate_datasets(datasets: dict[str, pd.DataFrame], standard: Standard) -> 
             for case in exc.failure_cases.itertuples(index=False):
                 row = None if pd.isna(case.index) else int(case.index) + 1
                 column = None if pd.isna(case.column) else str(case.column)
+                value = None if pd.isna(case.failure_case) else str(case.failure_case)
+                if column not in frame.columns and value and value.startswith("{"):
+                    # a value-level (dataframe-wide) check reports {variable: value}: name the variable
+                    column, value = next(iter(ast.literal_eval(value).items()))
+                    value = str(value)
                 keys = ""
                 if row is not None and standard[name].keys:
                     rec = frame.iloc[row - 1]
                     keys = " (" + ", ".join(f"{k}={rec[k]}" for k in standard[name].keys if k in frame) + ")"
-                problems.append(Problem(f"{name}{keys}", row, column, None if pd.isna(case.failure_case)
-                                        else str(case.failure_case), str(case.check)))
+                problems.append(Problem(f"{name}{keys}", row, column, value, str(case.check)))
     return problems
