@@ -57,11 +57,9 @@ class Codelist:
 
 
 @dataclass(frozen=True)
-class Variable:
-    dataset: str
-    name: str
-    order: int
-    label: str
+class ItemMetadata:
+    """What variables.csv and valuelevel.csv both say of an item."""
+
     data_type: str
     length: int | None
     significant_digits: int | None
@@ -72,13 +70,21 @@ class Variable:
     source: str
     method: str
     predecessor: str
-    role: str
     comment: str
-    core: str
 
     @property
     def is_numeric(self) -> bool:
         return self.data_type in ("integer", "float")
+
+
+@dataclass(frozen=True)
+class Variable(ItemMetadata):
+    dataset: str
+    name: str
+    order: int
+    label: str
+    role: str
+    core: str
 
 
 @dataclass(frozen=True)
@@ -89,22 +95,11 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class ValueLevel:
+class ValueLevel(ItemMetadata):
     dataset: str
     variable: str
     order: int
     where: tuple[Condition, ...]
-    data_type: str
-    length: int | None
-    significant_digits: int | None
-    format: str
-    mandatory: bool
-    codelist: str
-    origin: str
-    source: str
-    method: str
-    predecessor: str
-    comment: str
 
 
 @dataclass(frozen=True)
