@@ -97,13 +97,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.make_adam:
         return make_adam(Path(args.make_adam) / "raw", Path(args.make_adam), args.big_adtte)
-    from cdisc_mirocals.simulate import simulate_study, write_forms
-
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
-        write_forms(simulate_study(args.subjects, 2024), raw)
+        # in a child process, so that this parent stays small: a forked child's peak RSS counts it
+        subprocess.run([sys.executable, "-c", "import sys; from cdisc_mirocals.simulate import simulate_study, "
+                        "write_forms; write_forms(simulate_study(int(sys.argv[1]), 2024), sys.argv[2])",
+                        str(args.subjects), str(raw)], check=True)
         if not args.stage or any("analyze" in s for s in args.stage):
-            # in a child process, so that this parent stays small: a forked child's peak RSS counts it
             subprocess.run([sys.executable, __file__, "--make-adam", tmp, "--big-adtte", str(args.big_adtte)], check=True)
         results = {}
         for name, (setup, body) in STAGES.items():
