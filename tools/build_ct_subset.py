@@ -28,8 +28,9 @@ from pathlib import Path
 import pandas as pd
 
 CT_RELEASE = "2025-03-28"
-DEFAULT_CT = Path("/work/shared/reference/controlled-terminology/SDTM Terminology.tar.xz")
 REPO = Path(__file__).resolve().parents[1]
+# the shared reference folder sits beside the project checkout
+DEFAULT_CT = REPO.parent / "shared" / "reference" / "controlled-terminology" / "SDTM Terminology.tar.xz"
 DEFAULT_OUT = REPO / "specs" / "sdtm" / "codelists.csv"
 STUDY_TOML = REPO / "specs" / "study.toml"
 
