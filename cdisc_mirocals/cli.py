@@ -87,7 +87,7 @@ def convert(raw_dir, out):
     result = pipeline.convert(raw_dir, out)
     if result.simulated:
         click.echo(f"simulated the default study into {result.raw_dir}/")
-    _echo_table(pipeline.counts_table(result).to_dict("records"))
+    _echo_table(result.sdtm.counts().to_dict("records"))
     for note in result.sdtm.notes:
         click.echo(f"note: {note}")
     click.echo(f"wrote {len(result.sdtm.datasets)} SDTM datasets to {result.sdtm_dir}/")

@@ -94,7 +94,3 @@ def run_analysis(adam_dir: Path, out: Path, spec: Spec | None = None, **override
     at_risk_times = overrides.pop("at_risk_times", None)
     params, options = analysis_options(spec, **overrides)
     return analyze(adam_dir, out, params, options, at_risk_times)
-
-
-def counts_table(result: ConvertResult) -> pd.DataFrame:
-    return result.sdtm.counts()
