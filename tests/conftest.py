@@ -74,7 +74,7 @@ def spine(raw_study, spec):
 def map_one(spine, name: str):
     """Map one more domain on a copy of the spine; returns (context, conformed frame, raw mapped frame)."""
     from cdisc_mirocals.sdtm import mapper
-    from cdisc_mirocals.sdtm.conform import conform
+    from cdisc_mirocals.metadata import conform
     from cdisc_mirocals.sdtm.context import Context
     ctx = Context(spine.raw, spine.spec, dict(spine.datasets))
     frame = mapper(name)(ctx)

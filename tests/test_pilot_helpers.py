@@ -4,7 +4,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from cdisc_mirocals.sdtm.common import derive_vars_dy, is_iso8601
+from cdisc_mirocals.dates import derive_vars_dy, is_iso8601
 
 from conftest import REFERENCE
 
@@ -36,8 +36,8 @@ def pilot_dm():
 def test_study_day_reproduces_the_pilot_exactly(dataset, pilot_dm):
     data = _read(dataset)
     targets = DY_CHECKS[dataset]
-    ours = derive_vars_dy(data.drop(columns=list(targets.values())), pilot_dm,
-                          dtc_vars={dtc: f"_{dy}" for dtc, dy in targets.items()})
+    ours = derive_vars_dy(data.drop(columns=list(targets.values())), reference=pilot_dm, reference_date="RFSTDTC",
+                          source_vars={f"_{dy}": dtc for dtc, dy in targets.items()})
     for dtc, dy in targets.items():
         theirs, mine = data[dy], ours[f"_{dy}"]
         differ = ~((theirs == mine) | (theirs.isna() & mine.isna()))
@@ -48,7 +48,7 @@ def test_study_day_reproduces_the_pilot_exactly(dataset, pilot_dm):
 
 
 def test_study_day_has_no_day_zero(pilot_dm):
-    ae = derive_vars_dy(_read("ae"), pilot_dm, dtc_vars={"AESTDTC": "DY"})
+    ae = derive_vars_dy(_read("ae"), reference=pilot_dm, reference_date="RFSTDTC", source_vars={"DY": "AESTDTC"})
     assert (ae["DY"] != 0).all()
     assert (ae["DY"] < 0).any() and (ae["DY"] == 1).any()
 

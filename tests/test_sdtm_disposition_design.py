@@ -9,7 +9,7 @@ import pytest
 from conftest import assert_passes_schema
 
 from cdisc_mirocals.sdtm import mapper
-from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.metadata import conform
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.spec import Study
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.metadata import conform
 from conftest import assert_passes_schema, map_one
 
 DOMAINS = ("LB", "CP", "QS", "RE", "VS")

@@ -7,7 +7,7 @@ import pandas as pd
 from conftest import assert_passes_schema, map_one
 
 from cdisc_mirocals.sdtm import SPINE, mapper
-from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.metadata import conform
 from cdisc_mirocals.sdtm.context import Context
 
 

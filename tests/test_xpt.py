@@ -7,7 +7,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.metadata import conform
 from cdisc_mirocals.submission.xpt import read_xpt, write_xpt
 
 from conftest import map_one

@@ -8,7 +8,7 @@ import pandas as pd
 from cdisc_mirocals.adam.adae import derive_adae
 from cdisc_mirocals.adam.adsl import derive_adsl
 from cdisc_mirocals.adam.adtte import derive_adtte
-from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.metadata import conform
 from cdisc_mirocals.spec import Spec
 
 
@@ -16,4 +16,4 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], spec: Spec) -> dict[str, pd.DataF
     """Conformed ADaM datasets from conformed SDTM datasets."""
     adsl = derive_adsl(sdtm, spec)
     frames = {"ADSL": adsl, "ADTTE": derive_adtte(adsl, sdtm, spec), "ADAE": derive_adae(adsl, sdtm, spec)}
-    return {name: conform(frame, spec.adam[name], strict=False) for name, frame in frames.items()}
+    return {name: conform(frame, spec.adam[name]) for name, frame in frames.items()}

@@ -16,7 +16,8 @@ RELATED = {"NOT RELATED": "NOT RELATED", "UNLIKELY RELATED": "NOT RELATED"}  # a
 
 
 def derive_adae(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
-    ae = sdtm["AE"]
+    # ADAE carries the AE variables the spec names as predecessors, and no others.
+    ae = sdtm["AE"][list(predecessors(spec, "ADAE", "AE").values())]
     from_adsl = {k: v for k, v in predecessors(spec, "ADAE", "ADSL").items() if k not in KEYS}
     adae = derive_vars_merged(ae, adsl, by_vars=KEYS, new_vars={**from_adsl, "DTHDT": "DTHDT"})
     adae["_CUTOFF"] = pd.Timestamp(spec.study["recruitment"]["data_cutoff"])

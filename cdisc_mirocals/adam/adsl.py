@@ -8,7 +8,7 @@ import pandas as pd
 from cdisc_mirocals.adam.codes import derive_var_code, derive_var_group, flag
 from cdisc_mirocals.adam.derive import derive_vars_dt, derive_vars_merged
 from cdisc_mirocals.adam.sources import alive_records, last_alive
-from cdisc_mirocals.sdtm.common import to_date
+from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]

@@ -8,7 +8,7 @@ from cdisc_mirocals.adam.adsl import predecessors
 from cdisc_mirocals.adam.codes import derive_var_code
 from cdisc_mirocals.adam.derive import censor_source, derive_param_tte, derive_vars_merged, event_source
 from cdisc_mirocals.adam.sources import ALIVE_SOURCES, alive_records
-from cdisc_mirocals.sdtm.common import to_date
+from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import to_date
+from cdisc_mirocals.dates import to_date
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw import RawStudy
-from cdisc_mirocals.sdtm.conform import conform
+from cdisc_mirocals.metadata import conform
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.sdtm.reconcile import reconcile
 from cdisc_mirocals.spec import Spec

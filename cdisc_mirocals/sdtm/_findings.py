@@ -9,8 +9,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import (assign_visits, derive_var_epoch, derive_var_lobxfl, derive_var_seq,
-                                        derive_vars_dy)
+from cdisc_mirocals.sdtm.common import assign_visits, derive_var_epoch, derive_var_lobxfl
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.spec import Spec
 
@@ -89,10 +88,9 @@ def finish(ctx: Context, records: pd.DataFrame, domain: str, *, lobxfl_by: Itera
     before_dose = out["VISIT"].isin(PREDOSE_VISITS).fillna(False)
     if predose is not None:
         before_dose &= predose.reindex(out.index).fillna(False).astype(bool)
-    out = derive_vars_dy(out, ctx.datasets["DM"], dtc_vars={dtc: f"{domain}DY"})
+    out = ctx.study_days(out, {f"{domain}DY": dtc})
     out = derive_var_epoch(out, ctx.datasets["SE"], dtc_var=dtc, predose=before_dose)
     # A result is --STRESC: collected (--ORRES, no --STAT) or derived (VS BMI), per MT.LOBXFL.
     out = derive_var_lobxfl(out, ctx.datasets["DM"], by_vars=[f"{domain}TESTCD", *lobxfl_by], dtc_var=dtc,
                             result_var=f"{domain}STRESC", new_var=f"{domain}LOBXFL")
-    keys = [k for k in ctx.spec.sdtm[domain].keys if k not in ("STUDYID", "USUBJID")]
-    return derive_var_seq(out, new_var=f"{domain}SEQ", order=keys)
+    return ctx.number_records(out, domain)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy, ongoing_at_study_end
+from cdisc_mirocals.sdtm.common import derive_var_epoch, ongoing_at_study_end
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -25,5 +25,5 @@ def map_ae(ctx: Context) -> pd.DataFrame:
         "_FORM": ae["_FORM"], "_LINE": ae["_LINE"],
     })
     out = derive_var_epoch(out, ctx.datasets["SE"], dtc_var="AESTDTC")
-    out = derive_vars_dy(out, ctx.datasets["DM"], dtc_vars={"AESTDTC": "AESTDY", "AEENDTC": "AEENDY"})
-    return derive_var_seq(out, new_var="AESEQ", order=["AEDECOD", "AESTDTC", "AESPID"])
+    out = ctx.study_days(out, {"AESTDY": "AESTDTC", "AEENDY": "AEENDTC"})
+    return ctx.number_records(out, "AE")

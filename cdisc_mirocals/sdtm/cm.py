@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.raw.schema import normalise
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy, ongoing_at_study_end
+from cdisc_mirocals.sdtm.common import derive_var_epoch, ongoing_at_study_end
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -26,5 +26,5 @@ def map_cm(ctx: Context) -> pd.DataFrame:
         "_FORM": cm["_FORM"], "_LINE": cm["_LINE"],
     })
     out = derive_var_epoch(out, ctx.datasets["SE"], dtc_var="CMSTDTC")
-    out = derive_vars_dy(out, ctx.datasets["DM"], dtc_vars={"CMSTDTC": "CMSTDY", "CMENDTC": "CMENDY"})
-    return derive_var_seq(out, new_var="CMSEQ", order=["CMTRT", "CMSTDTC", "CMSPID"])
+    out = ctx.study_days(out, {"CMSTDY": "CMSTDTC", "CMENDY": "CMENDTC"})
+    return ctx.number_records(out, "CM")

@@ -1,5 +1,6 @@
-"""Derivations every SDTM domain shares, each with one home: ISO 8601 dates, --SEQ, --DY, EPOCH,
-VISIT/VISITNUM and the baseline flag --LOBXFL. Frames in, new frames out; inputs are never mutated."""
+"""Derivations every SDTM domain shares, each with one home: --SEQ, EPOCH, VISIT/VISITNUM, --ENRTPT
+and the baseline flag --LOBXFL (dates and --DY live in `cdisc_mirocals.dates`). Frames in, new
+frames out; inputs are never mutated."""
 
 from __future__ import annotations
 
@@ -9,61 +10,32 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.assertions import assert_data_frame
+from cdisc_mirocals.dates import to_date
 
-# YYYY[-MM[-DD[Thh[:mm[:ss[.f]]]]]], and the SDTMIG forms with an unknown component written as "-".
-ISO_8601 = (r"\d{4}(-(0[1-9]|1[0-2]|-)(-(0[1-9]|[12]\d|3[01]|-)"
-            r"(T([01]\d|2[0-3]|-)(:([0-5]\d|-)(:[0-5]\d(\.\d+)?)?)?)?)?)?")
 UNSCHEDULED = "UNSCHEDULED"
-
-
-def is_iso8601(values: pd.Series) -> pd.Series:
-    """True where a --DTC value is a valid ISO 8601 date/datetime (complete or partial) or empty."""
-    text = values.astype("string").fillna("")
-    ok = text.str.fullmatch(ISO_8601).fillna(False) | (text == "")
-    full = text.str.len() >= 10
-    real = pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce").notna()
-    return ok & (~full | real)
-
-
-def to_date(dtc: pd.Series) -> pd.Series:
-    """The calendar date of a --DTC value; NaT unless the date part is complete."""
-    text = dtc.astype("string")
-    full = text.str.len().fillna(0) >= 10
-    return pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-
-
-def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
-    """SDTM study day: date - reference + 1 on or after the reference, date - reference before it (no day 0)."""
-    delta = (dates - reference).dt.days
-    return pd.Series(np.where(delta >= 0, delta + 1, delta), index=dates.index).where(delta.notna())
-
-
-def derive_vars_dy(dataset: pd.DataFrame, reference: pd.DataFrame, *, dtc_vars: dict[str, str],
-                   ref_var: str = "RFSTDTC", by_vars: Sequence[str] = ("USUBJID",)) -> pd.DataFrame:
-    """Add --DY variables, {dtc: new_var}, against `ref_var` of `reference` (DM); no day 0.
-
-    Only complete dates give a study day; a partial date gives none.
-    """
-    assert_data_frame(dataset, [*by_vars, *dtc_vars], caller="derive_vars_dy")
-    assert_data_frame(reference, [*by_vars, ref_var], arg="reference", caller="derive_vars_dy")
-    ref = dataset[list(by_vars)].merge(reference[[*by_vars, ref_var]].drop_duplicates(list(by_vars)),
-                                       on=list(by_vars), how="left")[ref_var]
-    ref_date = to_date(pd.Series(ref.to_numpy(), index=dataset.index))
-    out = dataset.copy()
-    for dtc, new_var in dtc_vars.items():
-        out[new_var] = study_day(to_date(out[dtc]), ref_date)
-    return out
 
 
 def derive_var_seq(dataset: pd.DataFrame, *, new_var: str, by_vars: Sequence[str] = ("USUBJID",),
                    order: Sequence[str] = ()) -> pd.DataFrame:
-    """Number records 1, 2, ... within `by_vars`, in the order of `order` (stable)."""
+    """Number records 1, 2, ... within `by_vars`, in the order of `order` (stable).
+
+    Missing values sort first, as SAS sorts them (missing text is ""), so that --SEQ follows the
+    order in which the submitted dataset is sorted by the same keys.
+    """
     assert_data_frame(dataset, [*by_vars, *order], caller="derive_var_seq")
     keys = [*by_vars, *order]
-    ranked = dataset.sort_values(keys, kind="stable", na_position="last")
+    ranked = sas_sorted(dataset, keys)
     out = dataset.copy()
     out[new_var] = (ranked.groupby(list(by_vars), sort=False).cumcount() + 1).reindex(dataset.index).astype(float)
     return out
+
+
+def sas_sorted(dataset: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """`dataset` sorted by `keys` (stable) as SAS sorts: missing values first, missing text as ""."""
+    text = {k: dataset[k].astype("string").fillna("") for k in keys
+            if not pd.api.types.is_numeric_dtype(dataset[k]) and not pd.api.types.is_datetime64_any_dtype(dataset[k])}
+    order = dataset.assign(**text).sort_values(list(keys), kind="stable", na_position="first").index
+    return dataset.loc[order]
 
 
 def _possible_days(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:

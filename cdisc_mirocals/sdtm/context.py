@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cdisc_mirocals.dates import derive_vars_dy
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.raw import LINE, RawStudy
 from cdisc_mirocals.raw.schema import normalise
+from cdisc_mirocals.sdtm.common import derive_var_seq
 from cdisc_mirocals.spec import Spec
 
 FORM = "_FORM"
@@ -55,6 +57,17 @@ class Context:
         """The subject's end of study date (EOS.EOSDAT) for each record."""
         eos = self.raw["EOS"]
         return records["SUBJID"].str.strip().map(dict(zip(eos["SUBJID"].str.strip(), eos["EOSDAT"])))
+
+    def study_days(self, records: pd.DataFrame, source_vars: dict[str, str]) -> pd.DataFrame:
+        """--DY variables {new_var: --DTC} against DM.RFSTDTC (SDTMIG 3.4 section 4.4.4)."""
+        return derive_vars_dy(records, reference=self.datasets["DM"], reference_date="RFSTDTC",
+                              source_vars=source_vars)
+
+    def number_records(self, records: pd.DataFrame, domain: str) -> pd.DataFrame:
+        """--SEQ within each subject, in the order of the spec's key variables for `domain`."""
+        seq = f"{domain}SEQ"
+        keys = [k for k in self.spec.sdtm[domain].keys if k not in ("STUDYID", "USUBJID", seq)]
+        return derive_var_seq(records, new_var=seq, order=keys)
 
     def exclude(self, records: pd.DataFrame, reason: str) -> None:
         """Record raw records that become no SDTM record, and why."""

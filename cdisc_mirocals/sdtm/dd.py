@@ -2,7 +2,6 @@
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_seq, derive_vars_dy
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -19,6 +18,5 @@ def map_dd(ctx: Context) -> pd.DataFrame:
     dd = dd.assign(STUDYID=ctx.studyid, DOMAIN="DD", USUBJID=ctx.usubjid(dd["SUBJID"]),
                    DDTEST=dd["DDTESTCD"].map(tests.decode), DDDTC=dd["DTHDAT"])
     dd = dd[["STUDYID", "DOMAIN", "USUBJID", "DDTESTCD", "DDTEST", "DDORRES", "DDSTRESC", "DDDTC", "_FORM", "_LINE"]]
-    dd = derive_vars_dy(dd, ctx.datasets["DM"], dtc_vars={"DDDTC": "DDDY"})
-    keys = [k for k in ctx.spec.sdtm["DD"].keys if k not in ("STUDYID", "USUBJID", "DDSEQ")]
-    return derive_var_seq(dd, new_var="DDSEQ", order=keys)
+    dd = ctx.study_days(dd, {"DDDY": "DDDTC"})
+    return ctx.number_records(dd, "DD")

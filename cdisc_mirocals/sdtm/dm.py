@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.raw.schema import normalise
-from cdisc_mirocals.sdtm.common import to_date
+from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.sdtm.ta import arm_names
 

@@ -3,7 +3,7 @@ reported after the end of study (COM.DS). Screen failures keep their consent and
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 
 MILESTONE, DISPOSITION, OTHER = "PROTOCOL MILESTONE", "DISPOSITION EVENT", "OTHER EVENT"
@@ -44,6 +44,5 @@ def map_ds(ctx: Context) -> pd.DataFrame:
     screening_day = ds["USUBJID"].map(dict(zip(ctx.usubjid(enrol["SUBJID"]), enrol["SCRNDAT"])))
     predose = (ds["DSDECOD"] == RANDOMIZED) | ((ds["DSDECOD"] == CONSENT) & (ds["DSSTDTC"] == screening_day))
     ds = derive_var_epoch(ds, ctx.datasets["SE"], dtc_var="DSSTDTC", predose=predose)
-    ds = derive_vars_dy(ds, ctx.datasets["DM"], dtc_vars={"DSSTDTC": "DSSTDY"})
-    keys = [k for k in ctx.spec.sdtm["DS"].keys if k not in ("STUDYID", "USUBJID")]
-    return derive_var_seq(ds, new_var="DSSEQ", order=keys)
+    ds = ctx.study_days(ds, {"DSSTDY": "DSSTDTC"})
+    return ctx.number_records(ds, "DS")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.raw.schema import normalise
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -59,5 +59,5 @@ def map_ex(ctx: Context) -> pd.DataFrame:
     })
     ex = _visits(ex, ctx.datasets["SV"])
     ex = derive_var_epoch(ex, ctx.datasets["SE"], dtc_var="EXSTDTC")
-    ex = derive_vars_dy(ex, ctx.datasets["DM"], dtc_vars={"EXSTDTC": "EXSTDY", "EXENDTC": "EXENDY"})
-    return derive_var_seq(ex, new_var="EXSEQ", order=["EXTRT", "EXSTDTC"])
+    ex = ctx.study_days(ex, {"EXSTDY": "EXSTDTC", "EXENDY": "EXENDTC"})
+    return ctx.number_records(ex, "EX")

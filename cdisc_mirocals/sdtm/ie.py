@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.errors import Problem
-from cdisc_mirocals.sdtm.common import assign_visits, derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import assign_visits, derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.sdtm.ti import criteria
 
@@ -37,6 +37,5 @@ def map_ie(ctx: Context) -> pd.DataFrame:
     ie["IESTRESC"] = ie["IEORRES"]
     ie = assign_visits(ie, ctx.datasets["TV"], ctx.datasets["SV"], visit_var="VISIT", dtc_var="IEDTC")
     ie = derive_var_epoch(ie, ctx.datasets["SE"], dtc_var="IEDTC")
-    ie = derive_vars_dy(ie, ctx.datasets["DM"], dtc_vars={"IEDTC": "IEDY"})
-    keys = [k for k in ctx.spec.sdtm["IE"].keys if k not in ("STUDYID", "USUBJID")]
-    return derive_var_seq(ie, new_var="IESEQ", order=keys)
+    ie = ctx.study_days(ie, {"IEDY": "IEDTC"})
+    return ctx.number_records(ie, "IE")

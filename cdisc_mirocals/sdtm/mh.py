@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_seq
 from cdisc_mirocals.sdtm.context import Context
 
 ALS = "AMYOTROPHIC LATERAL SCLEROSIS"
@@ -44,7 +43,4 @@ def _general(ctx: Context) -> pd.DataFrame:
 
 def map_mh(ctx: Context) -> pd.DataFrame:
     mh = pd.concat([_als_history(ctx), _general(ctx)], ignore_index=True).assign(STUDYID=ctx.studyid, DOMAIN="MH")
-    # Key order as SAS sorts it: a missing date or date type first (conform() turns nulls into "").
-    keys = mh[["MHCAT", "MHTERM", "MHEVDTYP", "MHSTDTC"]].astype("string").fillna("").add_prefix("_K")
-    mh = derive_var_seq(mh.join(keys), new_var="MHSEQ", order=list(keys.columns))
-    return mh.drop(columns=keys.columns)
+    return ctx.number_records(mh, "MH")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -16,5 +16,5 @@ def map_pr(ctx: Context) -> pd.DataFrame:
         "PRSTDTC": trach["PRSTDAT"], "_FORM": trach["_FORM"], "_LINE": trach["_LINE"],
     })
     pr = derive_var_epoch(pr, ctx.datasets["SE"], dtc_var="PRSTDTC")
-    pr = derive_vars_dy(pr, ctx.datasets["DM"], dtc_vars={"PRSTDTC": "PRSTDY"})
-    return derive_var_seq(pr, new_var="PRSEQ", order=["PRTRT", "PRSTDTC"])
+    pr = ctx.study_days(pr, {"PRSTDY": "PRSTDTC"})
+    return ctx.number_records(pr, "PR")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_seq, derive_vars_dy, to_date
+from cdisc_mirocals.dates import to_date
+from cdisc_mirocals.sdtm.common import derive_var_seq
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -39,5 +40,6 @@ def map_se(ctx: Context) -> pd.DataFrame:
     se = pd.DataFrame(rows)
     se = se.merge(ta[["ARMCD", "ETCD", "ELEMENT", "TAETORD", "EPOCH"]], on=["ARMCD", "ETCD"], how="left")
     se = se.drop(columns="ARMCD").assign(STUDYID=ctx.studyid, DOMAIN="SE", SEUPDES="")
+    # SESEQ follows the subject's path through the elements, not the alphabetical ETCD of the keys.
     se = derive_var_seq(se, new_var="SESEQ", order=["SESTDTC", "TAETORD"])
-    return derive_vars_dy(se, dm, dtc_vars={"SESTDTC": "SESTDY", "SEENDTC": "SEENDY"})
+    return ctx.study_days(se, {"SESTDY": "SESTDTC", "SEENDY": "SEENDTC"})

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import derive_var_epoch, derive_var_seq, derive_vars_dy
+from cdisc_mirocals.sdtm.common import derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -26,6 +26,5 @@ def map_ss(ctx: Context) -> pd.DataFrame:
     ss = ss.assign(STUDYID=ctx.studyid, DOMAIN="SS", SSTESTCD="SURVSTAT", SSSTRESC=ss["SSORRES"])
     ss["SSTEST"] = ss["SSTESTCD"].map(ctx.spec.sdtm.codelists["SSTESTCD"].decode)
     ss = derive_var_epoch(ss, ctx.datasets["SE"], dtc_var="SSDTC")
-    ss = derive_vars_dy(ss, ctx.datasets["DM"], dtc_vars={"SSDTC": "SSDY"})
-    keys = [k for k in ctx.spec.sdtm["SS"].keys if k not in ("STUDYID", "USUBJID")]
-    return derive_var_seq(ss, new_var="SSSEQ", order=keys)
+    ss = ctx.study_days(ss, {"SSDY": "SSDTC"})
+    return ctx.number_records(ss, "SS")

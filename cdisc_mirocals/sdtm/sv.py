@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.sdtm.common import UNSCHEDULED, derive_vars_dy
+from cdisc_mirocals.sdtm.common import UNSCHEDULED
 from cdisc_mirocals.sdtm.context import Context
 
 UNPLANNED = "UNSCHEDULED VISIT, REASON NOT COLLECTED"  # SVUPDES, COM.SV
@@ -32,6 +32,5 @@ def map_sv(ctx: Context) -> pd.DataFrame:
     sv["SVPRESP"] = np.where(unscheduled, "", "Y")
     sv["SVOCCUR"] = np.where(unscheduled, "", "Y")
     sv["SVUPDES"] = np.where(unscheduled, UNPLANNED, "")
-    sv = derive_vars_dy(sv.drop(columns="_NUM"), ctx.datasets["DM"],
-                        dtc_vars={"SVSTDTC": "SVSTDY", "SVENDTC": "SVENDY"})
+    sv = ctx.study_days(sv.drop(columns="_NUM"), {"SVSTDY": "SVSTDTC", "SVENDY": "SVENDTC"})
     return sv.sort_index()

@@ -7,13 +7,10 @@ import ast
 import pandas as pd
 import pandera.pandas as pa
 
-from cdisc_mirocals.errors import Problem, ProblemsError
+from cdisc_mirocals.errors import Problem
+from cdisc_mirocals.metadata.steps import ConformanceError
 from cdisc_mirocals.spec import Standard
 from cdisc_mirocals.validate.schemas import dataset_schema
-
-
-class ConformanceError(ProblemsError):
-    kind = "conformance error"
 
 
 def validate_datasets(datasets: dict[str, pd.DataFrame], standard: Standard) -> list[Problem]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from cdisc_mirocals.sdtm.common import is_iso8601
+from cdisc_mirocals.dates import is_iso8601
 from cdisc_mirocals.spec import Dataset, Standard, ValueLevel
 
 MAX_BYTES = 200

@@ -1,5 +1,5 @@
 """Dates from ISO 8601 text, with imputation of partial dates and the --DTF flag (as admiral's
-derive_vars_dt), plus study days and durations.
+derive_vars_dt), and durations. Study days are `cdisc_mirocals.dates.derive_vars_dy`, shared with SDTM.
 
 ADaM frames hold dates as pandas datetime64; they become SAS dates only at the XPT boundary.
 """
@@ -114,16 +114,6 @@ def derive_vars_dtm(dataset: pd.DataFrame, *, new_vars_prefix: str, dtc: str, hi
 
 def _day_difference(date: pd.Series, reference: pd.Series) -> pd.Series:
     return (pd.to_datetime(date) - pd.to_datetime(reference)).dt.days
-
-
-def derive_vars_dy(dataset: pd.DataFrame, *, reference_date: str, source_vars: dict[str, str]) -> pd.DataFrame:
-    """Add study days {new_var: date_var} relative to `reference_date`, with no day 0."""
-    assert_data_frame(dataset, [reference_date, *source_vars.values()], caller="derive_vars_dy")
-    out = dataset.copy()
-    for new_var, source in source_vars.items():
-        delta = _day_difference(out[source], out[reference_date])
-        out[new_var] = pd.Series(np.where(delta >= 0, delta + 1, delta), index=out.index).where(delta.notna())
-    return out
 
 
 def derive_vars_duration(dataset: pd.DataFrame, *, new_var: str, start_date: str, end_date: str,

@@ -1,0 +1,77 @@
+"""Dates every stage shares: ISO 8601 text (SDTM --DTC), calendar dates, SAS dates and study days.
+
+It lives below the raw reader, SDTM, ADaM and validation, which all import it; nothing here knows
+about a domain.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdisc_mirocals.assertions import assert_data_frame
+
+# YYYY[-MM[-DD[Thh[:mm[:ss[.f]]]]]], and the SDTMIG forms with an unknown component written as "-".
+ISO_8601 = (r"\d{4}(-(0[1-9]|1[0-2]|-)(-(0[1-9]|[12]\d|3[01]|-)"
+            r"(T([01]\d|2[0-3]|-)(:([0-5]\d|-)(:[0-5]\d(\.\d+)?)?)?)?)?)?")
+SAS_EPOCH = pd.Timestamp("1960-01-01")
+
+
+def is_iso8601(values: pd.Series) -> pd.Series:
+    """True where a --DTC value is a valid ISO 8601 date/datetime (complete or partial) or empty."""
+    text = values.astype("string").fillna("")
+    ok = text.str.fullmatch(ISO_8601).fillna(False) | (text == "")
+    full = text.str.len() >= 10
+    real = pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce").notna()
+    return ok & (~full | real)
+
+
+def to_date(dtc: pd.Series) -> pd.Series:
+    """The calendar date of a --DTC value; NaT unless the date part is complete."""
+    text = dtc.astype("string")
+    full = text.str.len().fillna(0) >= 10
+    return pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
+
+def as_date(values: pd.Series) -> pd.Series:
+    """Dates from either datetimes (ADaM --DT) or ISO 8601 text (SDTM --DTC), at day resolution."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.normalize()
+    return to_date(values)
+
+
+def to_sas_days(dates: pd.Series) -> pd.Series:
+    """Days since 1960-01-01, the SAS date that XPT files hold, as float (NaN when missing)."""
+    return (dates - SAS_EPOCH).dt.days.astype("float64")
+
+
+def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """date - reference + 1 on or after the reference, date - reference before it: there is no day 0."""
+    delta = (dates - reference).dt.days
+    return pd.Series(np.where(delta >= 0, delta + 1, delta), index=dates.index).where(delta.notna())
+
+
+def derive_vars_dy(dataset: pd.DataFrame, *, reference_date: str, source_vars: dict[str, str],
+                   reference: pd.DataFrame | None = None, by_vars: Sequence[str] = ("USUBJID",)) -> pd.DataFrame:
+    """Add study days {new_var: source_var} relative to `reference_date`, with no day 0 (admiral's
+    derive_vars_dy; SDTMIG 3.4 section 4.4.4).
+
+    Sources and reference are dates or ISO 8601 text; a partial date gives no study day. With
+    `reference` (e.g. DM), `reference_date` (e.g. RFSTDTC) is read from it, matched on `by_vars`.
+    """
+    if reference is None:
+        assert_data_frame(dataset, [reference_date, *source_vars.values()], caller="derive_vars_dy")
+        ref = dataset[reference_date]
+    else:
+        assert_data_frame(dataset, [*by_vars, *source_vars.values()], caller="derive_vars_dy")
+        assert_data_frame(reference, [*by_vars, reference_date], arg="reference", caller="derive_vars_dy")
+        lookup = reference[[*by_vars, reference_date]].drop_duplicates(list(by_vars))
+        ref = dataset[list(by_vars)].merge(lookup, on=list(by_vars), how="left")[reference_date]
+        ref = pd.Series(ref.to_numpy(), index=dataset.index)
+    ref_date = as_date(ref)
+    out = dataset.copy()
+    for new_var, source in source_vars.items():
+        out[new_var] = study_day(as_date(out[source]), ref_date)
+    return out
