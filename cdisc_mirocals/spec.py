@@ -7,6 +7,7 @@ raised together as one SpecError naming the file, the line and the column.
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -225,12 +226,43 @@ class Spec:
 # --------------------------------------------------------------------------- sheet reading
 
 
+# {parameters.pnfh_threshold} in a sheet cell: a study.toml value, so that a fact has one home.
+PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\}")
+
+
+def study_value(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise KeyError(path)
+        value = value[part]
+    if isinstance(value, (dict, list)):
+        raise KeyError(path)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def expand(text: str, data: dict[str, Any]) -> str:
+    """Replace each {section.key} with its study.toml value (KeyError names an unknown one)."""
+    return PLACEHOLDER.sub(lambda m: study_value(data, m.group(1)), text)
+
+
 class _Sheet:
     """Reads one CSV sheet row by row, recording problems instead of stopping at the first."""
 
-    def __init__(self, path: Path, root: Path, columns: list[str], problems: list[Problem]):
-        self.path, self.columns, self.problems = path, columns, problems
+    def __init__(self, path: Path, root: Path, columns: list[str], problems: list[Problem],
+                 study: dict[str, Any] | None = None):
+        self.path, self.columns, self.problems, self.study = path, columns, problems, study or {}
         self.name = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+
+    def _expanded(self, line: int, row: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for column, value in row.items():
+            try:
+                out[column] = expand(value, self.study) if "{" in value else value
+            except KeyError as exc:
+                self.fail(line, column, value, f"placeholders naming study.toml values; {exc.args[0]} is not one")
+                out[column] = value
+        return out
 
     def rows(self):
         if not self.path.is_file():
@@ -246,7 +278,8 @@ class _Sheet:
             for row in reader:
                 if not any((v or "").strip() for v in row.values()):
                     continue
-                yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+                yield reader.line_num, self._expanded(reader.line_num,
+                                                      {k: (v or "").strip() for k, v in row.items() if k})
 
     def fail(self, line: int, column: str, value: str | None, expected: str) -> None:
         self.problems.append(Problem(self.name, line, column, value, expected))
@@ -325,9 +358,10 @@ def _item_fields(sheet: _Sheet, line: int, row: dict) -> dict[str, Any]:
     )
 
 
-def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem]) -> Standard:
+def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
+                   study: dict[str, Any]) -> Standard:
     def sheet(file: str, columns: list[str]) -> _Sheet:
-        return _Sheet(folder / file, root, columns, problems)
+        return _Sheet(folder / file, root, columns, problems, study)
 
     codelists: dict[str, dict] = {}
     s = sheet("codelists.csv", CODELIST_COLUMNS)
@@ -469,6 +503,21 @@ def _load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, Ra
 
 # --------------------------------------------------------------------------- entry point
 
+def _expand_toml(value: Any, data: dict[str, Any], where: str, problems: list[Problem]) -> Any:
+    """Placeholders in study.toml text (e.g. a TS value quoting the pNFH threshold), expanded."""
+    if isinstance(value, dict):
+        return {k: _expand_toml(v, data, f"{where}.{k}", problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_toml(v, data, where, problems) for v in value]
+    if isinstance(value, str) and "{" in value:
+        try:
+            return expand(value, data)
+        except KeyError as exc:
+            problems.append(Problem("study.toml", None, where, value,
+                                    f"placeholders naming study.toml values; {exc.args[0]} is not one"))
+    return value
+
+
 def default_spec_root() -> Path:
     """specs/ inside an installed wheel, else the source tree's specs/."""
     here = Path(__file__).resolve().parent
@@ -497,8 +546,9 @@ def _load_spec_cached(root: Path) -> Spec:
         raise SpecError([Problem("study.toml", None, None, None, f"valid TOML ({exc})")]) from None
     except KeyError:
         raise SpecError([Problem("study.toml", None, "study.studyid", None, "a study identifier")]) from None
-    sdtm = _load_standard("SDTM", root / "sdtm", root, problems)
-    adam = _load_standard("ADaM", root / "adam", root, problems)
+    data["trial_summary"] = _expand_toml(data.get("trial_summary", {}), data, "trial_summary", problems)
+    sdtm = _load_standard("SDTM", root / "sdtm", root, problems, data)
+    adam = _load_standard("ADaM", root / "adam", root, problems, data)
     raw = _load_raw(root / "raw", root, problems)
     if problems:
         raise SpecError(problems)

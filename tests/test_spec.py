@@ -134,3 +134,57 @@ def test_sponsor_defined_codelists_say_so(spec):
         for cl in std.codelists.values():
             if cl.terminology == "Sponsor":
                 assert not cl.nci_code and not any(t.nci_code for t in cl.terms), cl.id
+
+
+def _set_toml(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_the_pnfh_threshold_is_written_once_in_study_toml(specs_copy, spec):
+    """The ADaM groups, the method, the comment and the TS text all quote study.toml's threshold."""
+    cl = spec.adam.codelists["PNFHGR1"]
+    assert cl.values == ("<=3700 pg/mL", ">3700 pg/mL")
+    assert [t.decode for t in spec.adam.codelists["PNFHGR1N"].terms] == list(cl.values)
+    assert "3700 pg/mL" in spec.adam.methods["MT.ADSL.PNFHGR1"].description
+    assert spec.study["trial_summary"]["OUTMSEXP"] == [
+        "Overall survival by baseline CSF phosphorylated neurofilament heavy chain (at or below vs above 3700 pg/mL)"]
+    _set_toml(specs_copy / "study.toml", "pnfh_threshold = 3700.0", "pnfh_threshold = 2500.5")
+    other = load_spec(specs_copy)
+    assert other.adam.codelists["PNFHGR1"].values == ("<=2500.5 pg/mL", ">2500.5 pg/mL")
+    assert "3700" not in other.adam.methods["MT.ADSL.PNFHGR1"].description
+    assert "2500.5 pg/mL" in other.study["trial_summary"]["OUTMSEXP"][0]
+
+
+def test_pnfh_groups_follow_the_codelist_at_the_threshold(spec):
+    from cdisc_mirocals.adam.codes import derive_var_code, derive_var_group
+    adsl = pd.DataFrame({"PNFHBL": [3699.0, 3700.0, 3700.5, None]})
+    out = derive_var_group(adsl, spec.adam, source_var="PNFHBL", new_var="PNFHGR1", codelist="PNFHGR1")
+    out = derive_var_code(out, spec.adam, source_var="PNFHGR1", new_var="PNFHGR1N", codelist="PNFHGR1N")
+    assert out["PNFHGR1"].tolist()[:3] == ["<=3700 pg/mL", "<=3700 pg/mL", ">3700 pg/mL"]
+    assert pd.isna(out["PNFHGR1"].iloc[3])
+    assert out["PNFHGR1N"].tolist()[:3] == [1.0, 1.0, 2.0]
+
+
+def test_an_unknown_placeholder_is_a_located_spec_error(specs_copy):
+    _edit_csv(specs_copy / "adam" / "comments.csv", 3, "Description", "see {parameters.no_such_value}")
+    with pytest.raises(SpecError) as info:
+        load_spec(specs_copy)
+    assert any(str(p).startswith("specs/adam/comments.csv:3, column Description")
+               and "parameters.no_such_value is not one" in str(p) for p in info.value.problems)
+
+
+def test_the_run_in_of_the_trial_visits_comes_from_study_toml(specs_copy, spine):
+    from cdisc_mirocals.sdtm.context import Context
+    from cdisc_mirocals.sdtm.tv import map_tv
+    _set_toml(specs_copy / "study.toml", "runin_weeks = [12, 18]", "runin_weeks = [10, 16]")
+    tv = map_tv(Context(spine.raw, load_spec(specs_copy)))
+    assert tv.loc[tv["VISIT"] == "SCREENING", "TVSTRL"].item() == (
+        "Start of the riluzole run-in, 10 to 16 weeks before randomisation")
+
+
+def test_each_suppdm_qualifier_is_read_from_the_raw_form_that_collects_it(spec):
+    from cdisc_mirocals.sdtm.suppdm import source_form
+    assert {q: source_form(spec, q) for q in spec.sdtm.codelists["QNAM_DM"].values} == {
+        "STRCNTRY": "RAND", "STRONSET": "RAND", "RANDNO": "RAND", "ONSETSIT": "ENROL", "ELESCAT": "ENROL"}

@@ -75,11 +75,9 @@ def _disease(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
     adsl["DURSYMP"] = (adsl["RANDDT"] - adsl["ONSETDT"]).dt.days / MONTH_DAYS
     pnfh = _baseline(sdtm, "LB", "NFHP").rename(columns={"LBSTRESN": "PNFHBL"})
     adsl = derive_vars_merged(adsl, pnfh, by_vars=KEYS)
-    # MT.ADSL.PNFHGR1: the pre-specified threshold of study.toml; the labels come from the codelist
-    low = adsl["PNFHBL"] <= spec.study.pnfh_threshold
-    adsl["PNFHGR1N"] = np.where(adsl["PNFHBL"].isna(), np.nan, np.where(low, 1.0, 2.0))
-    labels = {float(t.term): t.decode for t in spec.adam.codelists["PNFHGR1N"].terms}
-    adsl["PNFHGR1"] = adsl["PNFHGR1N"].map(labels)
+    # MT.ADSL.PNFHGR1: the codelist's groups quote the pre-specified threshold of study.toml.
+    adsl = derive_var_group(adsl, spec.adam, source_var="PNFHBL", new_var="PNFHGR1", codelist="PNFHGR1")
+    adsl = derive_var_code(adsl, spec.adam, source_var="PNFHGR1", new_var="PNFHGR1N", codelist="PNFHGR1N")
     alsfrs = _baseline(sdtm, "QS", "ALSFRSTO").rename(columns={"QSSTRESN": "ALSFRSBL"})
     svc = _baseline(sdtm, "RE", "SVCPP").rename(columns={"RESTRESN": "SVCPPBL"})
     return derive_vars_merged(derive_vars_merged(adsl, alsfrs, by_vars=KEYS), svc, by_vars=KEYS)

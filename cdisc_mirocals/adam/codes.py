@@ -26,7 +26,7 @@ def derive_var_group(dataset: pd.DataFrame, standard: Standard, *, source_var: s
     value = pd.to_numeric(dataset[source_var], errors="coerce")
     group = pd.Series(pd.NA, index=dataset.index, dtype="string")
     for term in standard.codelists[codelist].terms:
-        match = re.match(r"\s*(<=|>=|<|>)?\s*([\d.]+)(?:\s*-\s*([\d.]+))?", term.term)
+        match = re.match(r"\s*(<=|>=|<|>)?\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?", term.term)
         if not match:
             raise ValueError(f"codelist {codelist}: cannot read a range from {term.term!r}")
         op, low, high = match.group(1), float(match.group(2)), match.group(3)

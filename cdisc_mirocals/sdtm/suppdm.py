@@ -5,9 +5,14 @@ QNAM's codelist and origin."""
 import pandas as pd
 
 from cdisc_mirocals.sdtm.context import Context
+from cdisc_mirocals.spec import Spec
 
-# QNAM -> raw form; the raw field has the QNAM's name.
-SOURCES = {"STRCNTRY": "RAND", "STRONSET": "RAND", "RANDNO": "RAND", "ONSETSIT": "ENROL", "ELESCAT": "ENROL"}
+def source_form(spec: Spec, qnam: str) -> str:
+    """The raw form collecting a qualifier: by convention (docs/specs.md) its field has the QNAM's name."""
+    forms = [f.name for f in spec.raw.values() if qnam in f.columns]
+    if len(forms) != 1:
+        raise ValueError(f"specs/raw: QNAM {qnam} must be the field of exactly one raw form, found {forms}")
+    return forms[0]
 
 
 def map_suppdm(ctx: Context) -> pd.DataFrame:
@@ -15,7 +20,7 @@ def map_suppdm(ctx: Context) -> pd.DataFrame:
     qval = {v.where[0].values[0]: v for v in sdtm.valuelevel if v.dataset == "SUPPDM" and v.variable == "QVAL"}
     records = []
     for qnam in sdtm.codelists["QNAM_DM"].values:
-        raw = ctx.form(SOURCES[qnam])
+        raw = ctx.form(source_form(ctx.spec, qnam))
         vlm = qval[qnam]
         value = ctx.ct(raw, qnam, vlm.codelist) if vlm.codelist else raw[qnam].str.strip()
         given = value.fillna("") != ""

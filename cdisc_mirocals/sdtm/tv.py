@@ -7,10 +7,11 @@ from cdisc_mirocals.sdtm.context import Context
 
 def map_tv(ctx: Context) -> pd.DataFrame:
     visits = ctx.spec.study["schedule"]["visits"]
+    runin = ctx.spec.study["parameters"]["runin_weeks"]
 
     def rule(v):
         if v["visit"] == "SCREENING":
-            return "Start of the riluzole run-in, 12 to 18 weeks before randomisation"
+            return f"Start of the riluzole run-in, {runin[0]} to {runin[1]} weeks before randomisation"
         if v["day"] == 1:
             return "Randomisation and first injection, before dosing"
         return f"Study day {v['day']} (+/- {v['window']} days), before the cycle's first injection"
