@@ -8,12 +8,26 @@ from pathlib import Path
 
 import click
 
-from cdisc_mirocals import __version__, pipeline
+from cdisc_mirocals import __version__
 from cdisc_mirocals.errors import MirocalsError, ProblemsError
-from cdisc_mirocals.spec import load_spec
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 OUT_DIR = click.Path(file_okay=False, path_type=Path)
+# Heavy libraries (pandas, lifelines, matplotlib) are imported inside the commands, so that --help and
+# --version answer at once.
+
+specs_option = click.option(
+    "--specs", "specs_dir", type=EXISTING_DIR, default=None,
+    help="Specification folder to use instead of the package's own (e.g. an edited checkout's specs/).")
+transliterate_option = click.option(
+    "--transliterate", is_flag=True, default=False,
+    help="Map non-ASCII text to ASCII (é to e, – to -, ’ to ') and log each change, instead of refusing it; "
+         "SAS transport v5 holds ASCII only.")
+
+
+def _spec(specs_dir: Path | None):
+    from cdisc_mirocals.spec import load_spec
+    return load_spec(specs_dir)
 
 
 class Command(click.Command):
@@ -55,36 +69,51 @@ def _echo_table(rows: list[dict]) -> None:
               help="Number of randomised subjects [default: 220, from specs/study.toml].")
 @click.option("--seed", type=int, default=None, help="Random seed [default: 2024, from specs/study.toml]. The same seed gives identical files.")
 @click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")
-def simulate(subjects, seed, out):
+@specs_option
+def simulate(subjects, seed, out, specs_dir):
     """Simulate the raw CRF export of a MIROCALS-like study, one CSV per form."""
-    files = pipeline.simulate(out, subjects, seed)
+    from cdisc_mirocals import pipeline
+    files = pipeline.simulate(out, subjects, seed, spec=_spec(specs_dir))
     click.echo(f"wrote {len(files)} raw forms to {out}/")
 
 
 @main.command("check-raw", cls=Command)
 @click.argument("raw_dir", type=EXISTING_DIR)
-def check_raw(raw_dir):
+@specs_option
+@transliterate_option
+def check_raw(raw_dir, specs_dir, transliterate):
     """Check a raw CRF folder against specs/raw; list every problem and exit 1 if there is any."""
     from cdisc_mirocals.raw import read_raw
 
-    raw = read_raw(raw_dir)
+    raw = read_raw(raw_dir, _spec(specs_dir), transliterate=transliterate)
     _echo_table(raw.summary().to_dict("records"))
+    for change in raw.changes:
+        click.echo(f"note: transliterated {change}")
     click.echo(f"{raw_dir}: {len(raw.forms)} forms, {sum(len(f) for f in raw.forms.values())} records, no problems")
 
 
 @main.command(cls=Command)
 @click.argument("raw_dir", type=EXISTING_DIR, required=False)
-@click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True, help="Output folder.")
-def convert(raw_dir, out):
+@click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True,
+              help="Output folder, replaced whole when the run succeeds and left as it was when it fails.")
+@click.option("--format", "fmt", type=click.Choice(["xpt", "json", "both"]), default="both", show_default=True,
+              help="Dataset files: SAS transport v5 (.xpt), CDISC Dataset-JSON 1.1 (.json), or both.")
+@specs_option
+@transliterate_option
+def convert(raw_dir, out, fmt, specs_dir, transliterate):
     """Run the main job on RAW_DIR, or on the simulated default study when RAW_DIR is omitted.
 
     With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are read and
     checked against specs/raw, mapped to SDTM and derived to ADaM, validated against specs/, and
     written as SAS XPT v5 files to OUT/m5/datasets/mirocals/tabulations/sdtm/ and
     OUT/m5/datasets/mirocals/analysis/adam/datasets/. OUT/reconciliation.csv accounts for every raw
-    record: mapped, or excluded with its reason.
+    record: mapped, or excluded with its reason; OUT/conversion.log lists every change made to the
+    data on the way (transliterations, types, lengths, sort order). The whole of OUT is published in
+    one step at the end: a run that fails leaves the previous output as it was.
     """
-    result = pipeline.convert(raw_dir, out)
+    from cdisc_mirocals import pipeline
+    formats = ("xpt", "json") if fmt == "both" else (fmt,)
+    result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate)
     if result.simulated:
         click.echo(f"simulated the default study into {result.raw_dir}/")
     _echo_table(result.sdtm.counts().to_dict("records"))
@@ -93,6 +122,7 @@ def convert(raw_dir, out):
     click.echo(f"wrote {len(result.sdtm.datasets)} SDTM datasets to {result.sdtm_dir}/")
     click.echo(f"wrote {len(result.adam)} ADaM datasets to {result.adam_dir}/")
     click.echo(f"wrote the record reconciliation to {result.reconciliation_path}")
+    click.echo(f"wrote the conversion log ({len(result.log)} lines) to {result.log_path}")
     _echo_analysis(result.analysis, out / "analysis")
 
 
@@ -148,6 +178,7 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
     stratified, adjusted, by pNFH group, interaction, adjusted for log pNFH) and RMST; results.json,
     tables (CSV, Markdown, HTML) and figures (PNG, SVG) go to --out.
     """
+    from cdisc_mirocals import pipeline
     if adam_dir is None:
         result = pipeline.convert(None, out.parent)
         report = result.analysis
@@ -161,10 +192,10 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
 
 
 @main.command(cls=Command)
-@click.option("--specs", type=EXISTING_DIR, default=None, help="Specification folder [default: the package's own].")
-def specs(specs):
+@specs_option
+def specs(specs_dir):
     """Load and check the specifications; print what they define."""
-    spec = load_spec(specs)
+    spec = _spec(specs_dir)
     click.echo(f"study {spec.study.studyid}: specs at {spec.root}")
     for std in (spec.sdtm, spec.adam):
         n_vars = sum(len(d.variables) for d in std.datasets.values())

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from cdisc_mirocals.adam import derive_adam
+from cdisc_mirocals.adam import shape_adam
+from cdisc_mirocals.metadata import ShapeLog
+from cdisc_mirocals.metadata.steps import ConformanceError
 from cdisc_mirocals.analysis import AnalysisReport, Options, analyze
 from cdisc_mirocals.progress import progress
 from cdisc_mirocals.raw import RawStudy, read_raw
 from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
-from cdisc_mirocals.spec import Spec, Standard, load_spec
+from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write
-from cdisc_mirocals.submission.xpt import write_xpt
-from cdisc_mirocals.validate.run import ConformanceError, validate_datasets
+from cdisc_mirocals.submission.package import FORMATS, write_datasets
+from cdisc_mirocals.submission.publish import publishing
+from cdisc_mirocals.validate.run import validate_datasets
 
 SDTM_DIR = Path("m5/datasets/mirocals/tabulations/sdtm")
 ADAM_DIR = Path("m5/datasets/mirocals/analysis/adam/datasets")
+RECONCILIATION = "reconciliation.csv"
+CONVERSION_LOG = "conversion.log"
 
 
 def simulate(out: Path, n_subjects: int | None = None, seed: int | None = None,
@@ -31,49 +37,76 @@ def simulate(out: Path, n_subjects: int | None = None, seed: int | None = None,
 
 @dataclass
 class ConvertResult:
+    out: Path
     raw_dir: Path
     simulated: bool
     raw: RawStudy
     sdtm: SdtmResult
-    sdtm_dir: Path
-    reconciliation_path: Path
     adam: dict[str, pd.DataFrame]
-    adam_dir: Path
     analysis: AnalysisReport | None = None
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def sdtm_dir(self) -> Path:
+        return self.out / SDTM_DIR
+
+    @property
+    def adam_dir(self) -> Path:
+        return self.out / ADAM_DIR
+
+    @property
+    def reconciliation_path(self) -> Path:
+        return self.out / RECONCILIATION
+
+    @property
+    def log_path(self) -> Path:
+        return self.out / CONVERSION_LOG
 
 
-def write_datasets(datasets: dict[str, pd.DataFrame], folder: Path, standard: Standard) -> Path:
-    for name, frame in progress(list(datasets.items()), f"Writing {standard.name} XPT"):
-        write_xpt(frame, folder / f"{name.lower()}.xpt", standard[name])
-    return folder
+def _raw_source(raw_dir: Path | None, out: Path, build: Path, spec: Spec) -> tuple[Path, bool]:
+    """The raw folder to read, inside the build when it belongs to the output (simulated, or given
+    from inside OUT), so that publishing the build keeps it."""
+    if raw_dir is None:
+        simulate(build / "raw", spec=spec)
+        return build / "raw", True
+    raw_dir = Path(raw_dir)
+    if raw_dir.resolve().is_relative_to(out.resolve()):
+        copy = build / raw_dir.resolve().relative_to(out.resolve())
+        shutil.copytree(raw_dir, copy)
+        return copy, False
+    return raw_dir, False
 
 
-def write_sdtm(sdtm: SdtmResult, out: Path, spec: Spec) -> tuple[Path, Path]:
-    folder = write_datasets(sdtm.datasets, out / SDTM_DIR, spec.sdtm)
-    recon = out / "reconciliation.csv"
-    with atomic_write(recon, "w") as fh:
-        sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
-    return folder, recon
+def _write_text(path: Path, lines: list[str]) -> None:
+    with atomic_write(path, "w") as fh:
+        fh.writelines(f"{line}\n" for line in lines)
 
 
-def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None) -> ConvertResult:
-    """Raw CRFs to validated SDTM and ADaM XPT files; with no raw folder, simulate the default study
-    into OUT/raw. Nothing is written unless both standards validate."""
+def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, formats: tuple[str, ...] = FORMATS,
+            transliterate: bool = False) -> ConvertResult:
+    """Raw CRFs to validated SDTM and ADaM submission files and their analysis; with no raw folder, the
+    default study is simulated into OUT/raw. OUT is published whole at the end, or left as it was."""
     spec = spec or load_spec()
-    simulated = raw_dir is None
-    if simulated:
-        raw_dir = out / "raw"
-        simulate(raw_dir, spec=spec)
-    raw = read_raw(raw_dir, spec, progress=progress)
-    sdtm = map_sdtm(raw, spec, progress=progress)
-    adam = derive_adam(sdtm.datasets, spec)
-    problems = validate_datasets(sdtm.datasets, spec.sdtm) + validate_datasets(adam, spec.adam)
-    if problems:
-        raise ConformanceError(problems)
-    folder, recon = write_sdtm(sdtm, out, spec)
-    adam_dir = write_datasets(adam, out / ADAM_DIR, spec.adam)
-    report = run_analysis(adam_dir, out / "analysis", spec)
-    return ConvertResult(raw_dir, simulated, raw, sdtm, folder, recon, adam, adam_dir, report)
+    out = Path(out)
+    with publishing(out) as build:
+        source, simulated = _raw_source(raw_dir, out, build, spec)
+        raw = read_raw(source, spec, progress=progress, transliterate=transliterate)
+        log = ShapeLog()
+        sdtm = map_sdtm(raw, spec, progress=progress, log=log)
+        adam = shape_adam(sdtm.datasets, spec, log)
+        frames = {name: s.frame for name, s in adam.items()}
+        problems = validate_datasets(sdtm.datasets, spec.sdtm) + validate_datasets(frames, spec.adam)
+        if problems:
+            raise ConformanceError(problems)
+        write_datasets(sdtm.shaped, build / SDTM_DIR, spec, "SDTM", formats, log)
+        write_datasets(adam, build / ADAM_DIR, spec, "ADaM", formats, log)
+        with atomic_write(build / RECONCILIATION, "w") as fh:
+            sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
+        lines = [f"transliterated {change}" for change in raw.changes] + log.entries
+        _write_text(build / CONVERSION_LOG, lines)
+        report = run_analysis(build / ADAM_DIR, build / "analysis", spec)
+        final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
+    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:

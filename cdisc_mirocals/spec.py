@@ -178,6 +178,8 @@ class RawField:
     min: float | None
     max: float | None
     comment: str
+    length: int | None = None  # the EDC field's maximum, in bytes (text fields)
+    target: str = ""  # the SDTM variable holding the collected value: DS.VAR, or SUPPxx.QNAM
 
 
 @dataclass(frozen=True)
@@ -411,6 +413,9 @@ def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
         label = s.get(line, row, "Label", required=True)
         if len(label) > 40:
             s.fail(line, "Label", label, "a label of at most 40 characters")
+        if item["data_type"] not in ("integer", "float") and (item["length"] or 0) > 200:
+            s.fail(line, "Length", str(item["length"]), "at most 200 bytes (SAS transport v5; longer text goes "
+                                                        "to SUPP-- records, SDTMIG 3.4 section 4.5.3.2)")
         check_refs(s, line, item)
         variables.setdefault(row["Dataset"], []).append(Variable(
             dataset=s.get(line, row, "Dataset", required=True), name=var, label=label,
@@ -479,7 +484,9 @@ def _load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, Ra
             allowed=tuple(v.strip() for v in row["Allowed Values"].split("|") if v.strip()),
             min=s.get(line, row, "Min", _number, expected="a number"),
             max=s.get(line, row, "Max", _number, expected="a number"),
-            comment=row.get("Comment", "")))
+            comment=row.get("Comment", ""),
+            length=s.get(line, row, "Length", int, expected="a whole number of bytes"),
+            target=row.get("Target", "")))
     forms = {}
     s = _Sheet(folder / "forms.csv", root, ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
                problems)
@@ -502,6 +509,23 @@ def _load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, Ra
 
 
 # --------------------------------------------------------------------------- entry point
+
+def _check_targets(raw: dict[str, RawForm], sdtm: Standard) -> list[Problem]:
+    """Each raw field's Target names an SDTM variable, or a QNAM of a SUPP-- dataset."""
+    problems = []
+    for form in raw.values():
+        for f in form.fields:
+            if not f.target:
+                continue
+            dataset, _, name = f.target.partition(".")
+            ds = sdtm.datasets.get(dataset)
+            qnams = sdtm.codelists.get(ds.variable("QNAM").codelist) if ds and "QNAM" in ds.names else None
+            known = ds is not None and (name in ds.names or (qnams is not None and name in qnams.values))
+            if not known:
+                problems.append(Problem("raw/fields.csv", None, "Target", f.target,
+                                        f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
+    return problems
+
 
 def _expand_toml(value: Any, data: dict[str, Any], where: str, problems: list[Problem]) -> Any:
     """Placeholders in study.toml text (e.g. a TS value quoting the pNFH threshold), expanded."""
@@ -550,6 +574,7 @@ def _load_spec_cached(root: Path) -> Spec:
     sdtm = _load_standard("SDTM", root / "sdtm", root, problems, data)
     adam = _load_standard("ADaM", root / "adam", root, problems, data)
     raw = _load_raw(root / "raw", root, problems)
+    problems += _check_targets(raw, sdtm)
     if problems:
         raise SpecError(problems)
     return Spec(root, Study(studyid, data), sdtm, adam, raw)

@@ -216,13 +216,13 @@ def test_bad_options_get_clear_errors(args, message, tmp_path):
 
 
 def test_missing_dataset_empty_population_and_missing_cnsr_get_clear_errors(tmp_path, adam, spec):
-    from cdisc_mirocals.pipeline import write_datasets
+    from cdisc_mirocals.submission.package import write_frames
     folder = tmp_path / "adam"
-    write_datasets({"ADSL": adam["ADSL"]}, folder, spec.adam)
+    write_frames({"ADSL": adam["ADSL"]}, folder, spec, "ADaM")
     result = _analyze([str(folder)], tmp_path / "o1")
     assert result.exit_code == 1 and "the ADTTE dataset is missing" in result.output
     nobody = adam["ADTTE"].assign(ITTFL="N")
-    write_datasets({"ADTTE": nobody}, folder, spec.adam)
+    write_frames({"ADTTE": nobody}, folder, spec, "ADaM")
     result = _analyze([str(folder)], tmp_path / "o2")
     assert result.exit_code == 1 and "ITTFL = 'Y' selects no one" in result.output
     import pyreadstat

@@ -13,6 +13,7 @@ from cdisc_mirocals.analysis.survival import analyse
 from cdisc_mirocals.raw import read_raw
 from cdisc_mirocals.sdtm import map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
+from cdisc_mirocals.submission.package import write_frames
 
 SEEDS = (11, 12, 13, 14, 15, 16)
 
@@ -24,7 +25,7 @@ def os640_by_seed(spec, tmp_path_factory):
         folder = tmp_path_factory.mktemp(f"seed{seed}")
         write_forms(simulate_study(220, seed, spec), folder / "raw", spec)
         adam = derive_adam(map_sdtm(read_raw(folder / "raw", spec), spec).datasets, spec)
-        pipeline.write_datasets(adam, folder / "adam", spec.adam)
+        write_frames(adam, folder / "adam", spec, "ADaM")
         params, options = pipeline.analysis_options(spec)
         data = load_param(read_dataset(folder / "adam", "ADTTE"), read_dataset(folder / "adam", "ADSL"), "OS640", options)
         results[seed] = analyse(data).to_dict()

@@ -109,7 +109,11 @@ def test_every_xpt_reads_back_with_the_same_values_labels_and_names(converted, s
     datasets = converted.sdtm.datasets if standard == "sdtm" else converted.adam
     folder = converted.sdtm_dir if standard == "sdtm" else converted.adam_dir
     std = getattr(spec, standard)
+    written = {p.stem.upper() for p in folder.glob("*.xpt")}
+    assert written == {name for name, frame in datasets.items() if len(frame)}  # no empty dataset is submitted
     for name, frame in datasets.items():
+        if name not in written:
+            continue
         back, meta = read_xpt(folder / f"{name.lower()}.xpt")
         assert meta.table_name == name and list(back.columns) == list(frame.columns), name
         assert meta.column_labels == [std[name].variable(c).label for c in frame.columns], name

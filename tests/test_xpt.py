@@ -7,7 +7,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from cdisc_mirocals.metadata import conform
+from cdisc_mirocals.metadata import conform, shape
 from cdisc_mirocals.submission.xpt import read_xpt, write_xpt
 
 from conftest import map_one
@@ -28,7 +28,7 @@ def _assert_round_trip(frame, path, dataset):
 @pytest.mark.parametrize("name", ["DM", "SE", "SV", "TA", "TE", "TV"])
 def test_sdtm_xpt_reads_back_with_the_same_values_labels_and_names(name, spine, spec, tmp_path):
     _, frame, _ = map_one(spine, name)
-    path = write_xpt(frame, tmp_path / f"{name.lower()}.xpt", spec.sdtm[name])
+    path = write_xpt(shape(frame, spec.sdtm[name]), tmp_path / f"{name.lower()}.xpt")
     _assert_round_trip(frame, path, spec.sdtm[name])
     with open(path, "rb") as fh:
         assert fh.read(80).startswith(b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!")  # version 5
@@ -36,14 +36,14 @@ def test_sdtm_xpt_reads_back_with_the_same_values_labels_and_names(name, spine, 
 
 def test_same_data_give_byte_identical_xpt(spine, spec, tmp_path):
     _, dm, _ = map_one(spine, "DM")
-    a = write_xpt(dm, tmp_path / "a" / "dm.xpt", spec.sdtm["DM"])
-    b = write_xpt(dm, tmp_path / "b" / "dm.xpt", spec.sdtm["DM"])
+    a = write_xpt(shape(dm, spec.sdtm["DM"]), tmp_path / "a" / "dm.xpt")
+    b = write_xpt(shape(dm, spec.sdtm["DM"]), tmp_path / "b" / "dm.xpt")
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
 
 
 def test_a_failed_write_leaves_no_half_written_file(spine, spec, tmp_path, monkeypatch):
     _, dm, _ = map_one(spine, "DM")
-    target = write_xpt(dm, tmp_path / "dm.xpt", spec.sdtm["DM"])
+    target = write_xpt(shape(dm, spec.sdtm["DM"]), tmp_path / "dm.xpt")
     before = target.read_bytes()
 
     def crash_midway(frame, path, **kwargs):
@@ -53,8 +53,8 @@ def test_a_failed_write_leaves_no_half_written_file(spine, spec, tmp_path, monke
 
     monkeypatch.setattr(pyreadstat, "write_xport", crash_midway)
     with pytest.raises(OSError):
-        write_xpt(dm, target, spec.sdtm["DM"])
+        write_xpt(shape(dm, spec.sdtm["DM"]), target)
     with pytest.raises(OSError):
-        write_xpt(dm, tmp_path / "new.xpt", spec.sdtm["DM"])
+        write_xpt(shape(dm, spec.sdtm["DM"]), tmp_path / "new.xpt")
     assert target.read_bytes() == before  # the previous complete file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dm.xpt"]  # no temporary or partial file left

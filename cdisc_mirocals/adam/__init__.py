@@ -8,12 +8,17 @@ import pandas as pd
 from cdisc_mirocals.adam.adae import derive_adae
 from cdisc_mirocals.adam.adsl import derive_adsl
 from cdisc_mirocals.adam.adtte import derive_adtte
-from cdisc_mirocals.metadata import conform
+from cdisc_mirocals.metadata import Shaped, ShapeLog, shape
 from cdisc_mirocals.spec import Spec
+
+
+def shape_adam(sdtm: dict[str, pd.DataFrame], spec: Spec, log: ShapeLog | None = None) -> dict[str, Shaped]:
+    """ADaM datasets, shaped to specs/adam, from conformed SDTM datasets."""
+    adsl = derive_adsl(sdtm, spec)
+    frames = {"ADSL": adsl, "ADTTE": derive_adtte(adsl, sdtm, spec), "ADAE": derive_adae(adsl, sdtm, spec)}
+    return {name: shape(frame, spec.adam[name], log) for name, frame in frames.items()}
 
 
 def derive_adam(sdtm: dict[str, pd.DataFrame], spec: Spec) -> dict[str, pd.DataFrame]:
     """Conformed ADaM datasets from conformed SDTM datasets."""
-    adsl = derive_adsl(sdtm, spec)
-    frames = {"ADSL": adsl, "ADTTE": derive_adtte(adsl, sdtm, spec), "ADAE": derive_adae(adsl, sdtm, spec)}
-    return {name: conform(frame, spec.adam[name]) for name, frame in frames.items()}
+    return {name: s.frame for name, s in shape_adam(sdtm, spec).items()}

@@ -133,13 +133,13 @@ def apply_type(shaped: Shaped, log: ShapeLog) -> Shaped:
             bad = np.flatnonzero((number.isna() & values.notna() & (values.astype("string") != "")).to_numpy())
             for (file, line), row in zip(_where(shaped, log, bad), bad):
                 problems.append(Problem(file, line, var.name, str(values.iloc[row]), "a number"))
-            if values.dtype != np.float64:
+            if not pd.api.types.is_numeric_dtype(values) and values.notna().any():
                 log.add(ds.name, f"{var.name}: {values.dtype} as float64")
             out[var.name] = number
         else:
             text = values.astype("string")
-            if values.dtype != object or text.isna().any():
-                log.add(ds.name, f"{var.name}: {values.dtype} as text, missing as \"\"")
+            if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+                log.add(ds.name, f"{var.name}: {values.dtype} as text")
             out[var.name] = text.fillna("").astype(object)
     if problems:
         raise ConformanceError(problems)

@@ -20,9 +20,25 @@ from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.raw.schema import form_schema
 from cdisc_mirocals.spec import RawForm, Spec, load_spec
+from cdisc_mirocals.text import describe, non_ascii
+from cdisc_mirocals.text import transliterate as transliterate_text
 
 LINE = "_LINE"  # physical line of the record in its CSV file, for traceability back to the source
 SUBJECT_MASTER = "ENROL"
+
+
+@dataclass(frozen=True)
+class TextChange:
+    """A raw value changed by the text policy, for the conversion log."""
+
+    file: str
+    line: int
+    column: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}, column {self.column}: {self.before!r} -> {self.after!r}"
 
 
 @dataclass
@@ -33,6 +49,7 @@ class RawStudy:
     path: Path
     forms: dict[str, pd.DataFrame]
     spec: Spec = field(repr=False)
+    changes: list[TextChange] = field(default_factory=list)  # what --transliterate changed
 
     def __getitem__(self, form: str) -> pd.DataFrame:
         return self.forms[form]
@@ -49,7 +66,9 @@ class RawStudy:
 
 
 def read_raw(path: str | Path, spec: Spec | None = None,
-             progress: Callable[[Iterable, str], Iterable] | None = None) -> RawStudy:
+             progress: Callable[[Iterable, str], Iterable] | None = None, transliterate: bool = False) -> RawStudy:
+    """With `transliterate`, non-ASCII text is mapped to ASCII (cdisc_mirocals.text) and each change is
+    kept in `RawStudy.changes`; without it, non-ASCII text in a submitted field is an error."""
     spec = spec or load_spec()
     path = Path(path)
     if not path.is_dir():
@@ -69,9 +88,39 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         parent = spec.raw.get(form.parent)
         known = _parent_subjects(texts, form.parent, subjects) if parent else None
         problems.extend(_validate(df, lines, form, known, parent.file if parent else ""))
+    changes: list[TextChange] = []
+    for name, (df, lines) in texts.items():
+        problems.extend(_ascii_policy(df, lines, spec.raw[name], transliterate, changes))
     if problems:
         raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
-    return RawStudy(path, {name: _typed(df, lines, spec.raw[name]) for name, (df, lines) in texts.items()}, spec)
+    forms = {name: _typed(df, lines, spec.raw[name]) for name, (df, lines) in texts.items()}
+    return RawStudy(path, forms, spec, changes)
+
+
+def _ascii_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterate: bool,
+                  changes: list[TextChange]) -> list[Problem]:
+    """SAS transport v5 holds ASCII: a non-ASCII value of a field that reaches a submitted dataset is
+    refused, or, with `transliterate`, mapped (in place) and logged."""
+    problems = []
+    for f in form.fields:
+        if f.type != "text" or not f.target:
+            continue
+        hit = non_ascii(df[f.name])
+        for row in map(int, hit.to_numpy().nonzero()[0]):
+            before = df[f.name].iat[row]
+            after, unmapped = transliterate_text(before)
+            line = int(lines.iat[row])
+            if unmapped:
+                problems.append(Problem(form.file, line, f.name, before,
+                                        f"ASCII text (SAS transport v5): {describe(unmapped)} has no ASCII form"))
+            elif not transliterate:
+                problems.append(Problem(form.file, line, f.name, before,
+                                        f"ASCII text (SAS transport v5) instead of {describe(before)}; rerun with "
+                                        "--transliterate to map it (e.g. e for é, - for –) and log each change"))
+            else:
+                df.iat[row, df.columns.get_loc(f.name)] = after
+                changes.append(TextChange(form.file, line, f.name, before, after))
+    return problems
 
 
 def _parent_subjects(texts, parent: str, enrolled: set[str] | None) -> set[str] | None:

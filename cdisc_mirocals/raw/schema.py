@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from cdisc_mirocals.metadata.steps import byte_lengths
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.spec import RawField, RawForm
 
@@ -45,6 +46,9 @@ def field_checks(field: RawField) -> list[pa.Check]:
     elif field.type == "time":
         checks.append(pa.Check(lambda s: _blank(s) | s.str.strip().str.fullmatch(r"([01]\d|2[0-3]):[0-5]\d").fillna(False),
                                error="a time as HH:MM", name="time"))
+    if field.length is not None:
+        checks.append(pa.Check(lambda s, n=field.length: byte_lengths(s) <= n, name="length",
+                               error=f"at most {field.length} bytes (the field's length in specs/raw)"))
     if field.min is not None:
         checks.append(pa.Check(lambda s, m=field.min: ~(_number(s) < m), error=f"a value of at least {field.min:g}",
                                name="min"))

@@ -13,10 +13,12 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from cdisc_mirocals.errors import Problem, RawDataError
+from cdisc_mirocals.errors import Problem, ProblemsError, RawDataError
 from cdisc_mirocals.raw import RawStudy
-from cdisc_mirocals.metadata import conform
+from cdisc_mirocals.metadata import Shaped, ShapeLog, shape
+from cdisc_mirocals.metadata.steps import ConformanceError
 from cdisc_mirocals.sdtm.context import Context
+from cdisc_mirocals.sdtm.longtext import derive_long_text_qualifiers
 from cdisc_mirocals.sdtm.reconcile import reconcile
 from cdisc_mirocals.spec import Spec
 
@@ -25,9 +27,13 @@ SPINE = ("TE", "TA", "TV", "DM", "SE", "SV")
 
 @dataclass
 class SdtmResult:
-    datasets: dict[str, pd.DataFrame]
+    shaped: dict[str, Shaped]
     reconciliation: pd.DataFrame
     notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def datasets(self) -> dict[str, pd.DataFrame]:
+        return {name: s.frame for name, s in self.shaped.items()}
 
     def counts(self) -> pd.DataFrame:
         """Raw, mapped and excluded records per form."""
@@ -47,14 +53,24 @@ def mapping_order(spec: Spec) -> list[str]:
     return [*SPINE, *(d for d in spec.sdtm.datasets if d not in SPINE)]
 
 
-def map_sdtm(raw: RawStudy, spec: Spec,
-             progress: Callable[[Iterable, str], Iterable] | None = None) -> SdtmResult:
+def map_sdtm(raw: RawStudy, spec: Spec, progress: Callable[[Iterable, str], Iterable] | None = None,
+             log: ShapeLog | None = None) -> SdtmResult:
     ctx = Context(raw, spec)
     iterate = progress or (lambda items, label: items)
     for name in iterate(mapping_order(spec), "Mapping SDTM"):
         ctx.datasets[name] = mapper(name)(ctx)
+    derive_long_text_qualifiers(ctx)
     if ctx.ct_errors:  # a raw value feeding two domains is one problem, reported once
         raise RawDataError(sorted(set(ctx.ct_errors), key=lambda p: (p.file, p.line or 0, p.column or "")))
     reconciliation = reconcile(raw, ctx)
-    datasets = {name: conform(frame, spec.sdtm[name]) for name, frame in ctx.datasets.items()}
-    return SdtmResult(datasets, reconciliation, list(dict.fromkeys(ctx.ct_notes)))
+    log = log if log is not None else ShapeLog()
+    log.files = {name: form.file for name, form in spec.raw.items()}
+    shaped, problems = {}, []
+    for name, frame in ctx.datasets.items():
+        try:
+            shaped[name] = shape(frame, spec.sdtm[name], log)
+        except ProblemsError as exc:  # every dataset's problems at once
+            problems += exc.problems
+    if problems:
+        raise ConformanceError(problems)
+    return SdtmResult(shaped, reconciliation, list(dict.fromkeys(ctx.ct_notes)))

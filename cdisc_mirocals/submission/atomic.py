@@ -1,4 +1,5 @@
-"""Write a file completely or not at all: a temporary file in the same folder, then a rename."""
+"""Write a file completely or not at all: a temporary file in the same folder, then a rename.
+The file gets the permissions the umask gives any new file (mkstemp alone would make it 0600)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+
+def umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 @contextlib.contextmanager
@@ -20,6 +27,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = "utf
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -36,6 +44,7 @@ def atomic_path(path: str | Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

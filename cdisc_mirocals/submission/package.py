@@ -1,0 +1,59 @@
+"""Write one standard's shaped datasets in the chosen formats: `<name>.xpt` and `<name>.json` side by
+side, as the eCTD layout expects. A dataset with no records is not submitted (FDA TCG), and the log
+says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cdisc_mirocals.metadata import Shaped, ShapeLog, shape
+from cdisc_mirocals.spec import Spec
+from cdisc_mirocals.submission.clock import iso_stamp
+from cdisc_mirocals.submission.datasetjson import write_dataset_json
+from cdisc_mirocals.submission.xpt import write_xpt
+
+FORMATS = ("xpt", "json")
+
+
+def study_oid(spec: Spec) -> str:
+    return f"STUDY.{spec.study.studyid}"
+
+
+def metadata_version_oid(spec: Spec, standard: str) -> str:
+    return f"MDV.{spec.study.studyid}.{standard}"
+
+
+def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard: str,
+                   formats: tuple[str, ...] = FORMATS, log: ShapeLog | None = None) -> dict[str, Shaped]:
+    """The datasets written, by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, s in shaped.items():
+        if s.frame.empty:
+            if log is not None:
+                log.add(name, "no records: not submitted")
+            continue
+        if "xpt" in formats:
+            write_xpt(s, folder / f"{name.lower()}.xpt")
+        if "json" in formats:
+            write_dataset_json(s, folder / f"{name.lower()}.json", study_oid=study_oid(spec),
+                               metadata_version_oid=metadata_version_oid(spec, standard), created=iso_stamp(),
+                               originator=spec.study["study"]["sponsor"],
+                               source_system={"name": "cdisc-mirocals", "version": _version()})
+        written[name] = s
+    return written
+
+
+def write_frames(frames: dict[str, pd.DataFrame], folder: Path, spec: Spec, standard: str,
+                 formats: tuple[str, ...] = ("xpt",)) -> dict[str, Shaped]:
+    """Shape conformed frames to their spec and write them: for tests and tools that hold frames."""
+    std = spec.sdtm if standard == "SDTM" else spec.adam
+    return write_datasets({name: shape(frame, std[name]) for name, frame in frames.items()}, folder, spec,
+                          standard, formats)
+
+
+def _version() -> str:
+    from cdisc_mirocals import __version__
+    return __version__

@@ -1,0 +1,141 @@
+"""Publish an output folder in one step: all of the new run, or none of it.
+
+A run builds its whole output in a hidden folder beside OUT, then exchanges the two in one atomic
+rename (Linux renameat2 RENAME_EXCHANGE) and removes the old one. A run that fails, is killed or
+finds the disk full leaves OUT exactly as the last good run left it; its unfinished build folder is
+removed then, or by the next run. A lock beside OUT keeps two runs from writing it at once.
+
+Only a folder this package made (it holds MARKER) or an empty one is ever replaced, so a mistyped
+--out never deletes someone's files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from cdisc_mirocals import __version__
+from cdisc_mirocals.errors import MirocalsError
+from cdisc_mirocals.submission.atomic import umask
+
+MARKER = ".cdisc-mirocals"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class OutputError(MirocalsError):
+    """The output folder cannot be written, is in use, or is not ours to replace."""
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; False where the system cannot (then the caller falls back)."""
+    libc_name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Everything built is on disk before it becomes visible."""
+    for root, dirs, files in os.walk(folder):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _check_replaceable(out: Path) -> None:
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise OutputError(f"{out}: the output must be a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise OutputError(f"{out}: this folder holds files that cdisc-mirocals did not write; choose a new or "
+                          "empty folder for --out (a run replaces its output folder as a whole)")
+
+
+def _clean_stale(parent: Path, name: str) -> None:
+    """Build and old folders left by killed runs (we hold the lock, so none is in use)."""
+    for stale in parent.glob(f".{name}.build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    old = sorted(parent.glob(f".{name}.old-*"))
+    out = parent / name
+    if old and not out.exists():  # killed between the two renames of the fallback: restore
+        os.rename(old[-1], out)
+        old = old[:-1]
+    for stale in old:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(parent: Path, name: str) -> Iterator[None]:
+    lock_path = parent / f".{name}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666 & ~umask())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{parent / name}: another cdisc-mirocals run is writing this folder "
+                              f"(lock {lock_path.name}); wait for it to finish, or choose another --out") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def publishing(out: str | Path) -> Iterator[Path]:
+    """Yield an empty build folder; on success it replaces `out` whole, on any error `out` is untouched."""
+    out = Path(out).absolute()
+    parent, name = out.parent, out.name
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with _locked(parent, name):
+            _clean_stale(parent, name)
+            _check_replaceable(out)
+            build = Path(tempfile.mkdtemp(prefix=f".{name}.build-", dir=parent))
+            try:
+                os.chmod(build, 0o777 & ~umask())
+                yield build
+                (build / MARKER).write_text(json.dumps({"tool": "cdisc-mirocals", "version": __version__}) + "\n")
+                _fsync_tree(build)
+                _replace(build, out)
+            finally:
+                shutil.rmtree(build, ignore_errors=True)
+    except OSError as exc:
+        where = exc.filename or out
+        raise OutputError(f"{where}: {exc.strerror or exc}; {out} is left as it was") from None
+
+
+def _replace(build: Path, out: Path) -> None:
+    """`out` becomes the build; the previous `out`, if any, ends up at `build` to be removed."""
+    if not out.exists():
+        os.rename(build, out)
+        return
+    if _exchange(build, out):
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.rename(out, old)
+    os.rename(build, out)
+    os.rename(old, build)
