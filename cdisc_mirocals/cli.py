@@ -88,7 +88,7 @@ def check_raw(raw_dir, specs_dir, transliterate):
     raw = read_raw(raw_dir, _spec(specs_dir), transliterate=transliterate)
     _echo_table(raw.summary().to_dict("records"))
     for change in raw.changes:
-        click.echo(f"note: transliterated {change}")
+        click.echo(f"note: {change.kind}: {change}")
     click.echo(f"{raw_dir}: {len(raw.forms)} forms, {sum(len(f) for f in raw.forms.values())} records, no problems")
 
 

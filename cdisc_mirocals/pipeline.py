@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from cdisc_mirocals.raw import RawStudy, read_raw
 from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.spec import Spec, load_spec
-from cdisc_mirocals.submission.atomic import atomic_write
+from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
 from cdisc_mirocals.submission.package import FORMATS, write_datasets
 from cdisc_mirocals.submission.publish import publishing
 from cdisc_mirocals.validate.run import validate_datasets
@@ -72,7 +71,7 @@ def _raw_source(raw_dir: Path | None, out: Path, build: Path, spec: Spec) -> tup
     raw_dir = Path(raw_dir)
     if raw_dir.resolve().is_relative_to(out.resolve()):
         copy = build / raw_dir.resolve().relative_to(out.resolve())
-        shutil.copytree(raw_dir, copy)
+        copy_tree(raw_dir, copy)
         return copy, False
     return raw_dir, False
 
@@ -102,7 +101,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         write_datasets(adam, build / ADAM_DIR, spec, "ADaM", formats, log)
         with atomic_write(build / RECONCILIATION, "w") as fh:
             sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
-        lines = [f"transliterated {change}" for change in raw.changes] + log.entries
+        lines = [f"{change.kind}: {change}" for change in raw.changes] + log.entries
         _write_text(build / CONVERSION_LOG, lines)
         report = run_analysis(build / ADAM_DIR, build / "analysis", spec)
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source

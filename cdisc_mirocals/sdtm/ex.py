@@ -46,8 +46,8 @@ def map_ex(ctx: Context) -> pd.DataFrame:
     cycle, day = given["CYCLE"].astype(int), given["INJDAY"].astype(int)
     ex = pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "EX", "USUBJID": ctx.usubjid(given["SUBJID"]),
-        "EXGRPID": cycle.map("CYCLE{:02d}".format),
-        "EXSPID": "C" + cycle.map("{:02d}".format) + "-D" + day.astype(str),
+        "EXGRPID": cycle.map("CYCLE{:02d}".format).astype(object),  # object: text even with no injection
+        "EXSPID": "C" + cycle.map("{:02d}".format).astype(object) + "-D" + day.astype(str),
         "EXTRT": extrt, "EXDOSE": dose,
         "EXDOSU": ctx.ct(given.assign(INJDOSU=given["INJDOSU"].fillna(tr["dose_unit"])), "INJDOSU", "UNIT_EX"),
         "EXDOSFRM": sole_term(ctx, "FRM_EX"), "EXDOSFRQ": sole_term(ctx, "FREQ_EX"),
