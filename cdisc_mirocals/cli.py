@@ -45,6 +45,9 @@ class Command(click.Command):
         except MirocalsError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
+        except OSError as exc:  # a folder that cannot be written or read: the system's reason, and the path
+            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,9 +68,9 @@ def _echo_table(rows: list[dict]) -> None:
 
 
 @main.command(cls=Command)
-@click.option("--subjects", "-n", type=click.IntRange(min=0), default=None,
+@click.option("--subjects", "-n", type=click.IntRange(min=1), default=None,
               help="Number of randomised subjects [default: 220, from specs/study.toml].")
-@click.option("--seed", type=int, default=None, help="Random seed [default: 2024, from specs/study.toml]. The same seed gives identical files.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed [default: 2024, from specs/study.toml]. The same seed gives identical files.")
 @click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")
 @specs_option
 def simulate(subjects, seed, out, specs_dir):

@@ -3,18 +3,26 @@
 A refused case gets exactly its errors, each at its file, line and column. An accepted case exits 0,
 notes every change made to a value, and read_raw gives the typed values stated. convert reads the raw
 folder with the same read_raw before anything else, so its verdict on raw data is check-raw's: a
-sample of refused cases proves it (same errors, no output), and the accepted cases that change
-values are converted together (test_fault_outputs.py).
+sample of refused cases proves it (same errors, no output). That convert also accepts what check-raw
+accepts is shown for every accepted case: its typed data are the clean study's (SAME), or it is
+converted with the other accepted cases (BUNDLE) or alone (ANALYSIS) in test_fault_outputs.py.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from cdisc_mirocals.cli import main
 from faults.corpus import CASES, write_case
-from faults.study import Outcome
+from faults.study import ANALYSIS, BUNDLE, SAME, Outcome
+
+
+@pytest.fixture(scope="session")
+def clean_forms(corpus_clean, spec):
+    from cdisc_mirocals.raw import read_raw
+    return read_raw(corpus_clean, spec).forms
 
 
 def run(args: list[str]):
@@ -44,20 +52,23 @@ def assert_outcome(result, outcome: Outcome) -> None:
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
-def test_check_raw_gives_the_exact_outcome(case, corpus_clean, tmp_path, spec, request):
+def test_check_raw_gives_the_exact_outcome(case, corpus_clean, clean_forms, tmp_path, spec, request):
     raw = tmp_path / "raw"
     outcome = write_case(case, corpus_clean, raw, spec)
     if outcome.xfail:
         request.applymarker(pytest.mark.xfail(strict=True, reason=outcome.xfail))
     result = run(["check-raw", str(raw), *outcome.options])
     assert_outcome(result, outcome)
-    if outcome.typed:
+    if outcome.typed or outcome.convert == SAME:
         from cdisc_mirocals.raw import LINE, read_raw
         study = read_raw(raw, spec, transliterate="--transliterate" in outcome.options)
         for form, line, field, value in outcome.typed:
             rows = study[form][study[form][LINE] == line]
             assert len(rows) == 1, (form, line)
             assert rows[field].iloc[0] == value, (form, line, field, rows[field].iloc[0])
+        if outcome.convert == SAME:
+            for name, frame in clean_forms.items():
+                pd.testing.assert_frame_equal(study[name].drop(columns=LINE), frame.drop(columns=LINE), obj=name)
 
 
 SAMPLE = ("missing_form", "latin1_file", "truncated_in_quotes", "duplicated_column", "float_1e80_dose",
@@ -86,3 +97,10 @@ def test_the_corpus_holds_the_issue_cases():
     groups = {c.group for c in CASES}
     assert groups >= {"file", "header", "number", "date", "code", "subject", "key", "length", "ascii", "control",
                       "injection", "edit check", "analysis"}
+
+
+def test_every_accepted_case_shows_how_convert_accepts_it(corpus_clean, tmp_path, spec):
+    for case in CASES:
+        outcome = write_case(case, corpus_clean, tmp_path / case.name, spec)
+        assert outcome.accepted == (outcome.convert in (SAME, BUNDLE, ANALYSIS)), case.name
+        assert not outcome.effects or outcome.convert == BUNDLE, case.name

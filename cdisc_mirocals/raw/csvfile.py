@@ -37,7 +37,11 @@ class CsvTable:
 
 def read_table(path: Path, form: RawForm, fail: Fail) -> CsvTable | None:
     """The file as text records, or None after `fail` has been told every reason it cannot be read."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"a file that can be read: {exc.strerror or exc}")
+        return None
     if not data.strip():
         fail(f"the file is empty: expected a header row with columns {', '.join(form.columns)}")
         return None

@@ -16,6 +16,7 @@ from typing import Callable
 from cdisc_mirocals.raw.dates import MONTHS
 
 BUNDLE = "bundle"  # converted together with the other accepted cases, and each effect checked there
+SAME = "same"  # read_raw gives the clean study's typed forms: the file differs, its data does not
 ANALYSIS = "analysis"  # converted on its own: the analysis must say why it was skipped
 VALIDATE_XFAIL = "edit checks land with branch validate"
 ANALYSIS_XFAIL = "a study that cannot be analysed converts once branch analysis lands"
@@ -48,7 +49,7 @@ class Outcome:
     typed: tuple[tuple[str, int, str, object], ...] = ()  # (form, line, field, value) read_raw must give
     options: tuple[str, ...] = ()
     exact: bool = True  # the errors are all check-raw reports (False: the edit checks' own set may hold more)
-    convert: str | None = None  # BUNDLE or ANALYSIS; None: check-raw's verdict is convert's (read_raw first)
+    convert: str | None = None  # accepted: how convert's acceptance is shown (BUNDLE, SAME, ANALYSIS)
     effects: tuple[tuple[str, str], ...] = ()  # (file in OUT, text it must hold) after the bundle's convert
     xfail: str | None = None
 
