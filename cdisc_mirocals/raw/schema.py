@@ -6,6 +6,7 @@ once a form is known to be clean. Each check's `error` is the expectation a user
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,18 @@ def _same_column(compute):
     return cached
 
 
-_stripped = _same_column(lambda s: s.str.strip())
+def _per_value(function):
+    """`function` of each distinct value, spread back over the column: coded fields, dates and units
+    repeat, so each is computed once (pandas' factorize hashes the column in C)."""
+    def apply(s: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        values = np.array([function(u) for u in uniques] + [None], dtype=object)
+        return pd.Series(values[codes], index=s.index)
+    return apply
+
+
+_stripped = _same_column(_per_value(str.strip))
+_coded = _same_column(_per_value(lambda v: v.strip().casefold()))
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -94,11 +106,18 @@ def normalise(s: pd.Series) -> pd.Series:
     return s.str.strip().str.casefold()
 
 
+_DATE = re.compile(r"^\s*(?:[0-9]{2}|UN)-[A-Za-z]{3}-([0-9]{4})\s*$")
+
+
+def _year_out_of_range(text: str) -> bool:
+    match = _DATE.match(text)
+    return match is not None and not YEARS[0] <= int(match.group(1)) <= YEARS[1]
+
+
 @_same_column
 def _out_of_range(s: pd.Series) -> pd.Series:
     """A date written as DD-MON-YYYY whose year pandas cannot hold as a timestamp."""
-    year = pd.to_numeric(s.str.extract(r"^\s*(?:\d{2}|UN)-[A-Za-z]{3}-(\d{4})\s*$")[0], errors="coerce")
-    return ((year < YEARS[0]) | (year > YEARS[1])).fillna(False).astype(bool)
+    return _per_value(_year_out_of_range)(s).astype(bool)
 
 
 @_same_column
@@ -117,9 +136,12 @@ def _exact_integer(s: pd.Series) -> pd.Series:
 def _outside_xpt(s: pd.Series) -> pd.Series:
     """Finite numbers XPT cannot hold, including those too small even for a double ('1e-400' reads 0)."""
     x = _number(s)
-    mantissa = _stripped(s).str.split(r"[eE]", n=1, regex=True).str[0]
-    underflow = x.eq(0) & mantissa.str.contains(r"[1-9]").fillna(False)
-    return ~np.isinf(x) & (outside_xpt(x) | underflow)
+    out = ~np.isinf(x) & outside_xpt(x)
+    zero = x.eq(0).to_numpy()
+    if zero.any():  # a zero whose digits are not all zero underflowed
+        mantissa = _stripped(s)[zero].str.split(r"[eE]", n=1, regex=True).str[0]
+        out[zero] = mantissa.str.contains(r"[1-9]").fillna(False).to_numpy()
+    return out
 
 
 def _usable(s: pd.Series, integer: bool) -> pd.Series:
@@ -178,7 +200,7 @@ def field_checks(field: RawField, target: TargetLimit = TargetLimit()) -> list[p
                                error=f"a value of at most {field.max:g}"))
     if field.allowed:
         allowed = {v.casefold() for v in field.allowed}
-        checks.append(pa.Check(lambda s, a=allowed: _blank(s) | normalise(s).isin(a),
+        checks.append(pa.Check(lambda s, a=allowed: _blank(s) | _coded(s).isin(a),
                                error="one of " + " | ".join(field.allowed), name="allowed"))
     return checks
 
