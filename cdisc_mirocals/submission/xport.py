@@ -177,7 +177,7 @@ def _stamp(timestamp: bytes | datetime) -> bytes:
                 f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}").encode("ascii")
     if isinstance(timestamp, bytes) and STAMP.fullmatch(timestamp):
         return timestamp
-    raise ValueError(f"timestamp must be a datetime or 16 bytes ddMMMyy:hh:mm:ss, not {timestamp!r}")
+    raise ValueError(f"header timestamp must be a datetime or 16 bytes ddMMMyy:hh:mm:ss, not {timestamp!r}")
 
 
 class _Collector:
@@ -312,22 +312,36 @@ class _Plan:
     rows: int
     record_length: int
 
-    def blocks(self) -> Iterator[bytes]:
-        """The observation area: rows back to back, the last 80-byte record padded with blanks."""
+    def encode(self, start: int, stop: int) -> np.ndarray:
+        """Rows start to stop as a (rows, record length) byte matrix."""
         # One structured record per row, a field per variable: each column is stored with a
         # single whole-element copy per row rather than a byte-wise 2-D assignment.
         offsets = list(itertools.accumulate((c.width for c in self.columns), initial=0))
         record = np.dtype({"names": [f"v{i}" for i in range(len(self.columns))],
                            "formats": [c.dtype for c in self.columns], "offsets": offsets[:-1],
                            "itemsize": self.record_length})
+        block = np.empty(stop - start, record)
+        for i, column in enumerate(self.columns):
+            column.fill(block[f"v{i}"], start, stop)
+        return block.view(np.uint8).reshape(stop - start, self.record_length)
+
+    def blocks(self) -> Iterator[memoryview | bytes]:
+        """The observation area: rows back to back, the last 80-byte record padded with blanks."""
         step = max(1, BLOCK_BYTES // self.record_length)
         for start in range(0, self.rows, step):
-            stop = min(start + step, self.rows)
-            block = np.empty(stop - start, record)
-            for i, column in enumerate(self.columns):
-                column.fill(block[f"v{i}"], start, stop)
-            yield block.view(np.uint8).data
+            yield self.encode(start, min(start + step, self.rows)).data
         yield b" " * (-self.rows * self.record_length % RECORD)
+
+    def trailing_blank_rows(self) -> int:
+        """How many rows at the end are blanks only, every byte 0x20."""
+        blank, stop, step = 0, self.rows, 16
+        while stop > 0:
+            start = max(0, stop - step)
+            nonblank = np.flatnonzero((self.encode(start, stop) != 0x20).any(axis=1))
+            if len(nonblank):
+                return blank + (stop - start - 1 - int(nonblank[-1]))
+            blank, stop, step = blank + stop - start, start, step * 16
+        return blank
 
 
 def _plan(frame: pd.DataFrame, dataset_name: str, dataset_label: str, variables: Sequence[XptVariable],
@@ -336,7 +350,10 @@ def _plan(frame: pd.DataFrame, dataset_name: str, dataset_label: str, variables:
     out = _Collector(label)
     _check_name("dataset", dataset_name, out)
     _check_label("dataset", dataset_label, out)
-    stamp = _stamp(timestamp)
+    try:
+        stamp = _stamp(timestamp)
+    except ValueError as exc:
+        out.add(str(exc))
     if not variables:
         out.add("a dataset needs at least one variable")
     names = [v.name for v in variables]
@@ -358,8 +375,17 @@ def _plan(frame: pd.DataFrame, dataset_name: str, dataset_label: str, variables:
         columns.append(kind(var, frame[var.name], out))
     if out.violations:
         raise XptError(label, out.violations)
-    return _Plan(_header(dataset_name, dataset_label, variables, formats, stamp), columns, len(frame),
+    plan = _Plan(_header(dataset_name, dataset_label, variables, formats, stamp), columns, len(frame),
                  sum(c.width for c in columns))
+    # XPT v5 stores no row count and pads the last record with blanks, so readers drop blank rows
+    # at the end (ReadStat and haven always, pandas when the record is short): refuse to lose them.
+    blank = plan.trailing_blank_rows()
+    for row in range(plan.rows - blank, plan.rows):
+        out.add("the last rows are entirely blank, and XPT readers take trailing blank records for "
+                "padding and drop them; give them a non-blank value", None, row + 1)
+    if out.violations:
+        raise XptError(label, out.violations)
+    return plan
 
 
 def _record(text: bytes) -> bytes:
