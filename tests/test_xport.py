@@ -628,6 +628,21 @@ def test_lengths_types_and_timestamps_are_checked(tmp_path):
     assert "type must be 'char' or 'num'" in str(refused(tmp_path, GOOD, [GOOD_VARS[0], XptVariable("AGE", type="int")]))
 
 
+def test_a_dataset_without_variables_is_refused(tmp_path):
+    error = refused(tmp_path, pd.DataFrame(index=range(3)), [])
+    assert [v.message for v in error.violations] == ["a dataset needs 1 to 32767 variables, not 0"]
+
+
+@pytest.mark.parametrize("text, parsed", [
+    ("DATE9.", ("DATE", 9, 0)), ("TIME8.", ("TIME", 8, 0)), ("DATETIME20.", ("DATETIME", 20, 0)),
+    ("8.2", ("", 8, 2)), ("$200.", ("$", 200, 0)), ("E8601DA10.", ("E8601DA", 10, 0)), ("$CHAR5.", ("$CHAR", 5, 0)),
+    ("BEST12.", ("BEST", 12, 0)), ("DATE.", ("DATE", 0, 0)), ("8.", ("", 8, 0)),
+])
+def test_format_names_widths_and_decimals(text, parsed):
+    fmt = xport.parse_format(text)
+    assert (fmt.name, fmt.width, fmt.decimals) == parsed
+
+
 def test_all_violations_of_a_dataset_are_reported_together(tmp_path):
     frame = pd.DataFrame({"USUBJID": ["é"] * 60, "AGE": [np.inf] * 60})
     error = refused(tmp_path, frame, GOOD_VARS, label="L" * 41)

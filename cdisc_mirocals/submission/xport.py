@@ -1,13 +1,19 @@
 """SAS transport (XPORT) version 5 files, encoded a whole column at a time with numpy.
 
-The bytes are those that pyreadstat (ReadStat) writes for the same data and metadata, with two
-exceptions where ReadStat departs from the IBM double that SAS TS-140 defines (see `to_ibm`).
-Every XPT v5 rule is checked before anything is written; the violations of a dataset are collected
-and raised together as one `XptError`, each naming the dataset, variable, row and value. Nothing is
-truncated and nothing is transliterated: non-ASCII text is an upstream policy, refused here.
+For every dataset that both accept, the bytes are those pyreadstat (ReadStat) writes from the same
+data and metadata, byte for byte. Where ReadStat would write something a reader gets back changed,
+this writer does not:
+- finite values from 2**249 to below 2**252 are stored as the IBM doubles they are, where ReadStat
+  writes 0x7FFF... and reads back infinity (see `to_ibm`);
+- what ReadStat writes with a silent loss is refused: magnitudes below 2**-260 (written as 0),
+  infinities, labels over 40 characters and format names over 8 (cut), non-ASCII text (UTF-8
+  bytes), and blank rows at the end of a dataset (readers take them for padding and drop them).
 
-Memory stays bounded: the observation area is built and written in blocks of rows, and a character
-column is encoded once per distinct value, then gathered row by row from that small table.
+Every rule is checked before anything is written; the violations of a dataset are collected and
+raised together as one `XptError`, each naming the dataset, variable, row (1-based position in the
+frame) and value. Nothing is truncated and nothing is transliterated: non-ASCII text is an upstream
+policy. Memory stays bounded: a character column is kept as codes into a table of its distinct
+values, each checked and encoded once, and the observations are built and written in blocks of rows.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ except ImportError:  # pragma: no cover
     StringHashTable = None
 
 RECORD = 80
-NAMESTR = 140
+MAX_VARIABLES = 32767  # NAMESTR numbers variables in a 2-byte integer
 MAX_CHAR = 200  # bytes of one character value in version 5
 MAX_LABEL = 40
 BLOCK_BYTES = 8 << 20  # observation bytes built per block
@@ -176,6 +182,7 @@ def _ascii_problem(text: str) -> str | None:
 
 
 def _stamp(timestamp: bytes | datetime) -> bytes:
+    """ddMMMyy:hh:mm:ss; a datetime is written as its own wall-clock fields, in English."""
     if isinstance(timestamp, datetime):
         t = timestamp
         return (f"{t.day:02d}{MONTHS[t.month - 1]}{t.year % 100:02d}:"
@@ -287,7 +294,10 @@ class _Char:
     def __init__(self, var: XptVariable, series: pd.Series, out: _Collector):
         self.width = var.length if isinstance(var.length, int) and var.length > 0 else 1
         self.dtype = np.dtype(f"V{self.width}")
-        self.codes, uniques = _factorize(series)
+        codes, uniques = _factorize(series)
+        # the smallest integers that hold the codes: a whole column's codes stay alive until written
+        small = next(t for t in (np.int8, np.int16, np.int32, np.int64) if np.iinfo(t).max > len(uniques))
+        self.codes = codes.astype(small)
         limit = min(self.width, MAX_CHAR)
         if pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty"):
             text = "".join(uniques)
@@ -373,8 +383,8 @@ def _plan(frame: pd.DataFrame, dataset_name: str, dataset_label: str, variables:
         stamp = _stamp(timestamp)
     except ValueError as exc:
         out.add(str(exc))
-    if not variables:
-        out.add("a dataset needs at least one variable")
+    if not 1 <= len(variables) <= MAX_VARIABLES:
+        out.add(f"a dataset needs 1 to {MAX_VARIABLES} variables, not {len(variables)}")
     names = [v.name for v in variables]
     for name in sorted({n for n in names if names.count(n) > 1}):
         out.add(f"variable defined {names.count(name)} times", name)
