@@ -2,14 +2,14 @@
 
 MB/s (10**6 bytes of XPT file per second, median of the repeats) of the numpy writer
 (`cdisc_mirocals.submission.xport.write_xpt_file`) and of `pyreadstat.write_xport` writing the same
-frames to the same folder, and of the disk itself (`dd if=/dev/zero bs=1M count=512 conv=fdatasync`).
-The writers are timed writing a new file into the page cache (no fsync); dd is timed to the disk,
-so it is the ceiling that writing could ever reach.
+frames, with the same metadata from specs/, to the same folder, and of the disk itself
+(`dd if=/dev/zero bs=1M count=512 conv=fdatasync`). The writers are timed writing a new file into
+the page cache (no fsync); dd is timed to the disk, so it is the ceiling writing could ever reach.
 
-The frames are the default study's largest datasets, as `convert` writes them and pyreadstat reads
-them back, and a synthetic frame with LB's variables and N rows (new subjects, dates and results,
-so that its text is not just the study's few distinct values repeated). Each file written by the
-two writers is checked to be byte-identical before it is timed.
+The frames are those `convert` hands its writer: SDTM from `map_sdtm` and ADaM from `derive_adam`,
+for the default study's largest datasets, and LB of a study simulated with enough subjects for
+N rows (its first N rows). Each file the two writers make is checked to be byte-identical before
+it is timed.
 """
 
 from __future__ import annotations
@@ -23,54 +23,40 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyreadstat
 
 from cdisc_mirocals.submission.xport import XptVariable, write_xpt_file
 
-
-def study_frames(out: Path) -> dict[str, tuple[pd.DataFrame, object]]:
-    from cdisc_mirocals.pipeline import convert
-    convert(None, out)
-    paths = sorted(out.glob("m5/**/*.xpt"))
-    return {p.stem.upper(): pyreadstat.read_xport(str(p), disable_datetime_conversion=True) for p in paths}
+LB_ROWS_PER_SUBJECT = 80  # about 82 in the default study
 
 
-def variables_of(frame: pd.DataFrame, meta) -> list[XptVariable]:
-    out = []
-    for name, label in zip(meta.column_names, meta.column_labels):
-        fmt = meta.original_variable_types.get(name) or ""
-        fmt = fmt if not fmt or "." in fmt else fmt + "."
-        if meta.readstat_variable_types[name] == "string":
-            length = max([1] + [len(v) for v in frame[name]])  # as pyreadstat sizes it
-            out.append(XptVariable(name, label or "", "char", length, fmt))
+def study_frames(folder: Path, subjects: int | None) -> tuple[dict[str, pd.DataFrame], object]:
+    """{name: frame} of every SDTM and ADaM dataset, and the spec, for a simulated study."""
+    from cdisc_mirocals.adam import derive_adam
+    from cdisc_mirocals.raw import read_raw
+    from cdisc_mirocals.sdtm import map_sdtm
+    from cdisc_mirocals.simulate import simulate_study, write_forms
+    from cdisc_mirocals.spec import load_spec
+    spec = load_spec()
+    write_forms(simulate_study(subjects, spec=spec), folder, spec)
+    sdtm = map_sdtm(read_raw(folder, spec), spec).datasets
+    return {**sdtm, **derive_adam(sdtm, spec)}, spec
+
+
+def metadata(name: str, frame: pd.DataFrame, spec) -> tuple[str, list[XptVariable]]:
+    """The dataset label and variables as submission/xpt.py takes them from the spec; text columns
+    as long as their longest value, which is how pyreadstat sizes them."""
+    dataset = spec.sdtm[name] if name in spec.sdtm.datasets else spec.adam[name]
+    variables = []
+    for column in frame.columns:
+        v = dataset.variable(column)
+        if v.is_numeric:
+            variables.append(XptVariable(column, v.label, "num", 8, v.format or ""))
         else:
-            out.append(XptVariable(name, label or "", "num", 8, fmt))
-    return out
-
-
-def synthetic_lb(lb: pd.DataFrame, rows: int, seed: int = 1) -> pd.DataFrame:
-    """LB's columns and value mix, resampled to `rows` rows with fresh identifiers, dates and results."""
-    rng = np.random.default_rng(seed)
-    frame = lb.iloc[rng.integers(0, len(lb), rows)].reset_index(drop=True)
-    subjects = rows // 40 + 1
-    subject = np.sort(rng.integers(0, subjects, rows))
-    frame["USUBJID"] = [f"MIROCALS-{s // 100:03d}-{s:05d}" for s in subject]
-    frame["LBSEQ"] = np.arange(1.0, rows + 1)
-    value = np.round(rng.lognormal(3, 1, rows), 2)
-    value[rng.random(rows) < 0.03] = np.nan
-    text = [f"{v:g}" if v == v else "" for v in value]
-    for name, column in (("LBORRES", text), ("LBSTRESC", text), ("LBSTRESN", value)):
-        if name in frame:
-            frame[name] = column
-    days = rng.integers(0, 900, rows)
-    if "LBDY" in frame:
-        frame["LBDY"] = days + 1.0
-    if "LBDTC" in frame:
-        dates = pd.Timestamp("2017-03-01") + pd.to_timedelta(days, "D") + pd.to_timedelta(rng.integers(0, 86400, rows), "s")
-        frame["LBDTC"] = dates.strftime("%Y-%m-%dT%H:%M").tolist()
-    return frame
+            length = max([1] + [len(x.encode()) for x in frame[column] if isinstance(x, str)])
+            variables.append(XptVariable(column, v.label, "char", length, v.format or ""))
+    return dataset.description[:40], variables  # xpt.py cuts it; the numpy writer would refuse a longer one
 
 
 def timed(writers: dict, repeats: int) -> dict[str, tuple[float, float]]:
@@ -100,17 +86,17 @@ def disk_mb_s(folder: Path, repeats: int) -> float:
     return statistics.median(rates)
 
 
-def bench(name: str, frame: pd.DataFrame, meta, folder: Path, repeats: int) -> dict:
-    variables = variables_of(frame, meta)
-    ours, theirs = folder / f"ours_{name}.xpt", folder / f"pyreadstat_{name}.xpt"
+def bench(name: str, frame: pd.DataFrame, spec, folder: Path, repeats: int) -> dict:
+    label, variables = metadata(name.split()[0], frame, spec)
+    table = name.split()[0]
+    ours, theirs = folder / "ours.xpt", folder / "pyreadstat.xpt"
     formats = {v.name: v.format for v in variables if v.format}
 
     def write_ours():
-        write_xpt_file(ours, frame, dataset_name=meta.table_name, dataset_label=meta.file_label or "",
-                       variables=variables, timestamp=stamp)
+        write_xpt_file(ours, frame, dataset_name=table, dataset_label=label, variables=variables, timestamp=stamp)
 
     def write_theirs():
-        pyreadstat.write_xport(frame, str(theirs), file_label=meta.file_label or "", table_name=meta.table_name,
+        pyreadstat.write_xport(frame, str(theirs), file_label=label, table_name=table,
                                column_labels=[v.label for v in variables], file_format_version=5,
                                variable_format=formats or None)
 
@@ -135,11 +121,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="xpt-bench-") as tmp:
         folder = Path(tmp)
-        frames = study_frames(folder / "study")
-        largest = sorted(frames, key=lambda k: -frames[k][0].memory_usage(deep=True).sum())[:args.largest]
-        rows = [bench(k, *frames[k], folder, args.repeats) for k in largest]
-        lb, meta = frames["LB"]
-        rows.append(bench(f"LB x {args.rows:,} rows", synthetic_lb(lb, args.rows), meta, folder, args.repeats))
+        frames, spec = study_frames(folder / "default", None)
+        size = {k: len(f) * sum(8 if v.type == "num" else v.length for v in metadata(k, f, spec)[1])
+                for k, f in frames.items()}
+        rows = [bench(k, frames[k], spec, folder, args.repeats) for k in sorted(size, key=size.get)[::-1][:args.largest]]
+        big, _ = study_frames(folder / "big", args.rows // LB_ROWS_PER_SUBJECT + 1)
+        if len(big["LB"]) < args.rows:
+            sys.exit(f"the simulated study has {len(big['LB'])} LB rows, fewer than {args.rows}")
+        lb = big["LB"].iloc[:args.rows].reset_index(drop=True)
+        rows.append(bench(f"LB ({args.rows:,} rows, simulated)", lb, spec, folder, args.repeats))
         disk = disk_mb_s(folder, args.repeats)
     print(f"Medians of {args.repeats} runs; MB = 10**6 bytes of XPT file; MB/s by the wall clock, and per "
           "CPU-second of the writing process (steadier on a shared machine).\n")

@@ -130,7 +130,7 @@ EDGES = [0.0, -0.0, 1.0, -1.0, 0.1, -0.1, 1 / 3, np.pi, 1e-5, 16.0, 15.999999, 0
          2.2250738585072014e-308, float(np.nextafter(2.0 ** -260, 0))]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
 @example(0.0)
 def test_ibm_conversion_matches_exact_arithmetic_for_any_double(x):
