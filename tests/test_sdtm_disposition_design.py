@@ -141,16 +141,63 @@ def test_ds_death_on_study_is_the_end_of_study_record(frames, raw_study, spec):
     assert not (rec["DSCAT"] == "OTHER EVENT").any()
 
 
-def test_ds_death_after_end_of_study_is_an_other_event(frames, raw_study, spec):
+def test_ds_death_after_end_of_study_is_a_survival_follow_up_disposition(frames, raw_study, spec):
+    """A death found by vital-status follow-up after the end of study is a disposition event of the survival
+    follow-up (sponsor DSSCAT), coded DEATH from NCOMPLT: codelist C150811 (OTHER EVENT) has no death term."""
     subj = _subject(raw_study, "completed", dead=True)
     eos, dthdat = _form(raw_study, "EOS").loc[subj], _form(raw_study, "DEATH").loc[subj, "DTHDAT"]
-    rec = _of(frames["DS"], spec, subj).set_index("DSCAT")
-    other = rec.loc["OTHER EVENT"]
-    assert [other["DSDECOD"], other["DSSTDTC"], other["DSSCAT"]] == ["DEATH", dthdat, ""]
-    end = rec.loc["DISPOSITION EVENT"].set_index("DSSCAT").loc["STUDY PARTICIPATION"]
+    rec = _of(frames["DS"], spec, subj)
+    assert not (rec["DSCAT"] == "OTHER EVENT").any()
+    events = rec[rec["DSCAT"] == "DISPOSITION EVENT"].set_index("DSSCAT")
+    death = events.loc["SURVIVAL FOLLOW-UP"]
+    assert [death["DSDECOD"], death["DSTERM"], death["DSSTDTC"], death["EPOCH"]] == ["DEATH", "DEATH", dthdat, "FOLLOW-UP"]
+    end = events.loc["STUDY PARTICIPATION"]
     assert end["DSDECOD"] == "COMPLETED" and end["DSSTDTC"] == eos["EOSDAT"] < dthdat
     status = _of(frames["SS"], spec, subj).iloc[0]
     assert status["SSORRES"] == "DEAD" and status["SSDTC"] == dthdat
+
+
+def test_ds_uses_cdisc_terms_of_the_codelist_of_its_category(frames, spec):
+    """DSDECOD follows value-level metadata per DSCAT, with published CDISC terms only (no sponsor extension,
+    Pinnacle 21 CT2005), and the category OTHER EVENT is not used for deaths."""
+    ds = frames["DS"]
+    codelists = {v.where[0].values[0]: spec.sdtm.codelists[v.codelist]
+                 for v in spec.sdtm.valuelevel if v.dataset == "DS" and v.variable == "DSDECOD"}
+    for category, records in ds.groupby("DSCAT"):
+        terms = {t.term: t.nci_code for t in codelists[category].terms}
+        assert set(records["DSDECOD"]) <= set(terms), category
+        assert all(terms[d] for d in records["DSDECOD"]), category
+    assert not ((ds["DSCAT"] == "OTHER EVENT") & (ds["DSDECOD"] == "DEATH")).any()
+
+
+def test_every_ds_death_record_carries_the_death_date(frames, spine):
+    """SDTMIG 3.4 DS, CDISC CG0069 (Pinnacle 21 SD1317): DSSTDTC of every DEATH record, the end of treatment
+    included, equals DM.DTHDTC; the last dose date stays in EX and DM.RFXENDTC."""
+    ds, dm = frames["DS"], spine.datasets["DM"].set_index("USUBJID")
+    deaths = ds[ds["DSDECOD"] == "DEATH"]
+    treatment = deaths[deaths["DSSCAT"] == "STUDY TREATMENT"]
+    assert len(treatment) > 50
+    assert (deaths["DSSTDTC"] == deaths["USUBJID"].map(dm["DTHDTC"])).all()
+    ended_before_death = treatment["USUBJID"].map(dm["RFXENDTC"]).fillna("") < treatment["DSSTDTC"]
+    assert ended_before_death.sum() > 50  # the collected EOTDAT (last injection) was earlier
+
+
+def test_every_disposition_event_has_a_date_and_an_epoch(frames, spine):
+    """Pinnacle 21 SD1313: EPOCH is populated on every DISPOSITION EVENT record, including the end-of-treatment
+    death of a subject randomised but never dosed, which is dated at the death."""
+    ds = frames["DS"]
+    events = ds[ds["DSCAT"] == "DISPOSITION EVENT"]
+    assert (events["DSSTDTC"] != "").all() and (events["EPOCH"] != "").all()
+    dm = spine.datasets["DM"]
+    never = dm.loc[dm["ARMNRS"] == "ASSIGNED, NOT TREATED", "USUBJID"]
+    treatment = events[events["USUBJID"].isin(never) & (events["DSSCAT"] == "STUDY TREATMENT")]
+    assert len(treatment) == 1 and treatment["DSDECOD"].iloc[0] == "DEATH"
+
+
+def test_ds_seq_follows_the_date_order_within_a_subject(frames):
+    ds = frames["DS"].sort_values(["USUBJID", "DSSEQ"])
+    assert ds.groupby("USUBJID")["DSSTDTC"].apply(lambda d: d.is_monotonic_increasing).all()
+    assert ds.groupby("USUBJID")["DSSEQ"].apply(lambda q: q.tolist() == list(range(1, len(q) + 1))).all()
 
 
 def test_every_death_has_one_ds_death_record_dated_at_death(frames, raw_study, spec):
