@@ -134,17 +134,22 @@ def test_os640_events_are_the_raw_deaths_within_640_days(adam, raw_study):
 
 
 def test_every_srcseq_points_at_an_existing_record_with_that_date(adam, sdtm):
+    """ADaMIG 1.3 (SRCDOM, SRCVAR, SRCSEQ): the source is the record that holds ADT; a censoring at the end of
+    the OS640 window is no record's date, so it has no source and CNSDTDSC says so (MT.ADTTE.SRC)."""
     adtte = adam["ADTTE"]
-    assert adtte["SRCSEQ"].notna().all()
-    for (dom, var), records in adtte.groupby(["SRCDOM", "SRCVAR"]):
+    window_end = adtte["CNSDTDSC"].str.contains("NO SDTM RECORD")
+    assert window_end.sum() > 50 and (adtte.loc[window_end, "PARAMCD"] == "OS640").all()
+    assert (adtte.loc[window_end, "SRCDOM"] == "").all() and (adtte.loc[window_end, "SRCVAR"] == "").all()
+    assert adtte.loc[window_end, "SRCSEQ"].isna().all()
+    assert (adtte.loc[window_end, "AVAL"] == 640).all()
+    traced = adtte[~window_end]
+    assert traced["SRCSEQ"].notna().all() and (traced["SRCDOM"] != "").all()
+    for (dom, var), records in traced.groupby(["SRCDOM", "SRCVAR"]):
         source = sdtm[dom].set_index(["USUBJID", f"{dom}SEQ"])[var]
         keys = list(zip(records["USUBJID"], records["SRCSEQ"]))
         assert all(k in source.index for k in keys), dom
         dates = pd.to_datetime(source.loc[keys].str.slice(0, 10)).sub(SAS0).dt.days.to_numpy()
-        # day-640 censoring points at the randomisation record, whose date is STARTDT
-        day_640 = records["CNSDTDSC"].str.startswith("DAY").to_numpy()
-        assert (records["ADT"].to_numpy()[~day_640] == dates[~day_640]).all(), dom
-        assert (records["STARTDT"].to_numpy()[day_640] == dates[day_640]).all(), dom
+        assert (records["ADT"].to_numpy() == dates).all(), dom
 
 
 def _with_death_on_day(sdtm, spec, day):
@@ -176,7 +181,7 @@ def test_death_after_day_640_is_censored_at_640_for_os640_and_an_event_for_os(sd
     recs = adam["ADTTE"].set_index(["USUBJID", "PARAMCD"])
     os640, os = recs.loc[(usubjid, "OS640")], recs.loc[(usubjid, "OS")]
     assert (os640["AVAL"], os640["CNSR"]) == (640, 1)
-    assert os640["CNSDTDSC"] == "DAY 640 AFTER RANDOMIZATION" and os640["SRCDOM"] == "DS"
+    assert os640["CNSDTDSC"].startswith("DAY 640 AFTER RANDOMIZATION") and os640["SRCDOM"] == ""
     assert (os["AVAL"], os["CNSR"]) == (700, 0)
 
 
