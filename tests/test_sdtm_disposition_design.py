@@ -271,8 +271,7 @@ def test_ss_gives_one_survival_status_per_randomised_subject(frames, raw_study, 
 def test_suppdm_holds_strata_and_randno_once_per_randomised_subject(frames, raw_study, spec):
     supp = frames["SUPPDM"]
     rand, enrol = _form(raw_study, "RAND"), _form(raw_study, "ENROL")
-    for qnam, expected in (("STRCNTRY", len(rand)), ("STRONSET", len(rand)), ("RANDNO", len(rand)),
-                           ("ONSETSIT", len(enrol)), ("ELESCAT", len(enrol))):
+    for qnam, expected in (("STRCNTRY", len(rand)), ("STRONSET", len(rand)), ("RANDNO", len(rand))):
         records = supp[supp["QNAM"] == qnam]
         assert len(records) == expected and records["USUBJID"].is_unique, qnam
     assert set(supp.loc[supp["QNAM"] == "STRCNTRY", "QVAL"]) == {"FRANCE", "UNITED KINGDOM"}
@@ -281,7 +280,7 @@ def test_suppdm_holds_strata_and_randno_once_per_randomised_subject(frames, raw_
     rec = _of(supp, spec, subj).set_index("QNAM")
     assert rec.loc["STRCNTRY", "QVAL"] == rand.loc[subj, "STRCNTRY"].strip().upper()
     assert rec.loc["RANDNO", "QVAL"] == rand.loc[subj, "RANDNO"].strip()
-    assert rec.loc["ELESCAT", "QVAL"] == enrol.loc[subj, "ELESCAT"].strip().upper()
+    assert "ELESCAT" not in rec.index and "ONSETSIT" not in rec.index  # one home: SUPPMH
     assert rec.loc["STRCNTRY", "QLABEL"] == "Stratum: Country"
     assert (supp["RDOMAIN"] == "DM").all() and (supp["IDVAR"] == "").all() and (supp["IDVARVAL"] == "").all()
     assert (supp["QORIG"] == "Collected").all()

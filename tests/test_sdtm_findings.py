@@ -129,6 +129,16 @@ def test_out_of_window_visit_keeps_its_nominal_visit(mapped, spec, spine):
     assert (late["VISITNUM"].to_numpy() == tv.loc[late["VISIT"]].to_numpy()).all()
 
 
+def test_cp_marker_string_is_the_value_level_term_of_each_test(mapped, spec):
+    """CPMRKSTR is Expected, and the value-level metadata makes it mandatory per CPTESTCD."""
+    cp = mapped["CP"][1]
+    for vlm in (v for v in spec.sdtm.valuelevel if v.dataset == "CP" and v.variable == "CPMRKSTR"):
+        assert vlm.mandatory and vlm.codelist
+        test = vlm.where[0].values[0]
+        values = set(cp.loc[cp["CPTESTCD"] == test, "CPMRKSTR"])
+        assert values == set(spec.sdtm.codelists[vlm.codelist].values) and "" not in values, test
+
+
 def test_cp_gives_a_count_and_a_percentage_per_treg_sample(mapped, raw_study):
     treg = raw_study["TREG"]
     row = treg[_norm(treg["TRGTPT"]) == "END OF CYCLE"].iloc[0]

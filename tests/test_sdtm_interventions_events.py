@@ -245,6 +245,29 @@ def test_mh_screen_failure_history_is_excluded(mapped, raw_study, spine):
 
 # ----------------------------------------------------------------------------- PR
 
+def test_mh_prespecified_records_say_whether_the_condition_occurred(mapped):
+    """SDTMIG 3.4 MH: --OCCUR answers a pre-specified question; Pinnacle 21 SD0042 asks MHOCCUR or MHSTAT when
+    MHPRESP = 'Y'. The ALS history records are pre-specified and the disease occurred; free-text history is not."""
+    mh = mapped["MH"][1]
+    pre = mh["MHPRESP"] == "Y"
+    assert pre.sum() > 400 and (mh.loc[pre, "MHOCCUR"] == "Y").all()
+    assert (mh.loc[~pre, "MHOCCUR"] == "").all() and (mh.loc[~pre, "MHPRESP"] == "").all()
+
+
+def test_mh_and_dd_have_an_epoch_from_their_dates(mapped, spine, spec):
+    """FDA Study Data Technical Conformance Guide 4.1.4.1 (Pinnacle 21 SD1077): EPOCH in every subject-level
+    domain with timing, here MH and DD; history dated before consent lies before the first element."""
+    for name in ("MH", "DD"):
+        assert "EPOCH" in [v.name for v in spec.sdtm[name].variables], name
+    mh = mapped["MH"][1]
+    rfic = mh["USUBJID"].map(spine.datasets["DM"].set_index("USUBJID")["RFICDTC"])
+    before = (mh["MHSTDTC"].str.len() == 10) & (mh["MHSTDTC"] < rfic)
+    assert before.sum() > 100 and (mh.loc[before, "EPOCH"] == "").all()
+    assert (mh.loc[~before & (mh["MHSTDTC"].str.len() == 10), "EPOCH"] != "").all()
+    _, dd, _ = map_one(spine, "DD")
+    assert (dd["EPOCH"] != "").all() and set(dd["EPOCH"]) <= {"RUN-IN", "TREATMENT", "FOLLOW-UP"}
+
+
 def test_pr_procedures_are_coded_and_dated(mapped, raw_study):
     _, pr, _ = mapped["PR"]
     raw = raw_study["TRACH"]

@@ -231,3 +231,15 @@ def test_trial_design_follows_study_toml(spine, spec):
         ("IL2", "IL2"): {"TAETORD": 3, "TABRANCH": "", "TATRANS": "If treatment stops early, go to FU"},
         ("PBO", "PBO"): {"TAETORD": 3, "TABRANCH": "", "TATRANS": "If treatment stops early, go to FU"},
     }
+
+
+def test_no_permissible_variable_is_always_empty_in_the_spine_and_ie(spine, spec):
+    """IE.IEDY (IE holds screen failures, who have no RFSTDTC), SE.SEUPDES (no unplanned element) and TV.TVENRL
+    (a visit is one contact) could never be filled: the spec drops them rather than submit empty columns."""
+    for dataset, variable in (("IE", "IEDY"), ("SE", "SEUPDES"), ("TV", "TVENRL")):
+        assert variable not in [v.name for v in spec.sdtm[dataset].variables], variable
+    for name in ("SE", "TV", "SV", "TA", "TE"):
+        frame = conform(spine.datasets[name], spec.sdtm[name])
+        for var in spec.sdtm[name].variables:
+            if var.core == "Perm":
+                assert frame[var.name].notna().any() and (frame[var.name].astype("string") != "").any(), var.name
