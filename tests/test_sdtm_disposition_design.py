@@ -292,7 +292,8 @@ def test_ts_has_every_parameter_with_a_value_or_null_flavor(frames, spec):
     fda = {"SSTDTC", "SENDTC", "SPONSOR", "TPHASE", "TTYPE", "ADDON", "PLANSUB", "ACTSUB", "TITLE", "SDTIGVER",
            "SDTMVER", "AGEMIN", "AGEMAX", "RANDOM", "SEXPOP", "STOPRULE", "TBLIND", "TCNTRL", "TDIGRP", "INDIC",
            "TINDTP", "TRT", "REGID", "OBJPRIM", "OUTMSPRI", "PCLAS", "FCNTRY", "ADAPT", "DCUTDTC", "INTMODEL",
-           "NARMS", "STYPE", "INTTYPE", "HLTSUBJI", "LENGTH", "CURTRT", "COMPTRT", "RANDQT", "STRATFCT"}
+           "NARMS", "STYPE", "INTTYPE", "HLTSUBJI", "LENGTH", "CURTRT", "COMPTRT", "RANDQT", "STRATFCT",
+           "NCOHORT", "PIPIND", "ONGOSIND"}  # the last three: FDA TCG desired (Pinnacle 21 SD2274, SD2278, SD2287)
     assert fda <= set(ts["TSPARMCD"])
     assert ((ts["TSVAL"] != "") != (ts["TSVALNF"] != "")).all()
     assert ts.groupby("TSPARMCD")["TSSEQ"].apply(lambda s: sorted(s) == list(range(1, len(s) + 1))).all()
@@ -322,9 +323,51 @@ def test_ts_codes_values_from_their_terminology(frames, spec):
         tphase.terms[0].nci_code, "CDISC CT", version]
     assert ts.loc[("ADDON", 1), "TSVALCD"] == next(t.nci_code for t in spec.sdtm.codelists["NY"].terms if t.term == "Y")
     assert ts.loc[("FCNTRY", 2), ["TSVAL", "TSVALCD", "TSVCDREF"]].tolist() == ["GBR", "GBR", "ISO 3166"]
-    assert ts.loc[("SSTDTC", 1), ["TSVALCD", "TSVCDREF"]].tolist() == ["", "ISO 8601"]
-    assert ts.loc[("REGID", 1), ["TSVALCD", "TSVCDREF"]].tolist() == ["NCT03039673", "ClinicalTrials.gov"]
+    # C66788 has no term for ISO 8601 or ClinicalTrials.gov: a date or an NCT number has no code to give
+    assert ts.loc[("SSTDTC", 1), ["TSVALCD", "TSVCDREF", "TSVCDVER"]].tolist() == ["", "", ""]
+    assert ts.loc[("REGID", 1), ["TSVAL", "TSVALCD", "TSVCDREF"]].tolist() == ["NCT03039673", "", ""]
+    assert ts.loc[("NCOHORT", 1), "TSVAL"] == "2" and ts.loc[("PIPIND", 1), "TSVAL"] == "N"
+    assert ts.loc[("ONGOSIND", 1), "TSVAL"] == "N"
     assert ts.loc[("STOPRULE", 1), ["TSVAL", "TSVALNF"]].tolist() == ["", "NI"]
+
+
+def test_ts_codes_the_treatments_indication_and_class_from_their_dictionaries(frames):
+    """FDA TCG 6.6.1 (Pinnacle 21 SD2242, SD2261, SD2241, SD2251, SD2240, SD2266, SD2243). The codes are those of
+    the public registries named in study.toml [trial_summary.dictionary]: UNII of aldesleukin and riluzole
+    (FDA Substance Registration System), SNOMED CT concept of amyotrophic lateral sclerosis."""
+    ts = frames["TS"].set_index(["TSPARMCD", "TSSEQ"])
+    coded = {("TRT", "ALDESLEUKIN"): ("M89N0Q7EQR", "UNII"), ("CURTRT", "RILUZOLE"): ("7LJ087RS6F", "UNII"),
+             ("INDIC", "Amyotrophic Lateral Sclerosis"): ("86044005", "SNOMED"),
+             ("TDIGRP", "Amyotrophic Lateral Sclerosis"): ("86044005", "SNOMED")}
+    for (parm, value), (code, ref) in coded.items():
+        assert ts.loc[(parm, 1), ["TSVAL", "TSVALCD", "TSVCDREF"]].tolist() == [value, code, ref], parm
+    # The MED-RT class of aldesleukin; its NUI could not be verified here, so TSVALCD is left null (see docs).
+    assert ts.loc[("PCLAS", 1), ["TSVAL", "TSVCDREF"]].tolist() == ["Lymphocyte Growth Factor [EPC]", "MED-RT"]
+
+
+def test_ts_reference_terminologies_are_terms_of_codelist_c66788(frames, spec):
+    ts = frames["TS"]
+    refs = set(ts["TSVCDREF"]) - {""}
+    assert refs == {"CDISC CT", "ISO 3166", "UNII", "SNOMED", "MED-RT"}
+    dictnam = spec.sdtm.codelists["DICTNAM"]
+    assert dictnam.nci_code == "C66788" and all(t.nci_code for t in dictnam.terms)
+    assert refs <= set(dictnam.values)
+    assert (ts.loc[ts["TSVCDVER"] != "", "TSVCDREF"] != "").all()  # Pinnacle 21 SD1268
+
+
+def test_ts_reference_terminologies_are_in_the_published_ct(frames, spec):
+    import tarfile
+    from conftest import REFERENCE
+    path = REFERENCE / "controlled-terminology" / "SDTM Terminology.tar.xz"
+    if not path.exists():
+        pytest.skip("the CDISC CT file of ../shared/reference is not available")
+    with tarfile.open(path) as tar:
+        ct = pd.read_csv(tar.extractfile("SDTM Terminology.txt"), sep="\t", dtype=str, keep_default_na=False)
+    c66788 = ct[ct["Codelist Code"] == "C66788"]
+    published = dict(zip(c66788["CDISC Submission Value"], c66788["Code"]))
+    for term in spec.sdtm.codelists["DICTNAM"].terms:
+        assert published.get(term.term) == term.nci_code, term.term
+    assert set(frames["TS"]["TSVCDREF"]) - {""} <= set(published)
 
 
 def test_ts_refuses_a_parameter_without_value_or_null_flavor(spine, spec):
