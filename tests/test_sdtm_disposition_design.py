@@ -194,10 +194,15 @@ def test_every_disposition_event_has_a_date_and_an_epoch(frames, spine):
     assert len(treatment) == 1 and treatment["DSDECOD"].iloc[0] == "DEATH"
 
 
-def test_ds_seq_follows_the_date_order_within_a_subject(frames):
+def test_ds_seq_follows_the_date_order_within_a_subject(frames, spine):
     ds = frames["DS"].sort_values(["USUBJID", "DSSEQ"])
     assert ds.groupby("USUBJID")["DSSTDTC"].apply(lambda d: d.is_monotonic_increasing).all()
     assert ds.groupby("USUBJID")["DSSEQ"].apply(lambda q: q.tolist() == list(range(1, len(q) + 1))).all()
+    # On the same day a milestone (no DSSCAT) comes first: randomised, then died on day 1.
+    dm = spine.datasets["DM"]
+    never = dm.loc[dm["ARMNRS"] == "ASSIGNED, NOT TREATED", "USUBJID"].iloc[0]
+    assert ds.loc[ds["USUBJID"] == never, "DSDECOD"].tolist() == ["INFORMED CONSENT OBTAINED", "RANDOMIZED",
+                                                                  "DEATH", "DEATH"]
 
 
 def test_every_death_has_one_ds_death_record_dated_at_death(frames, raw_study, spec):
