@@ -31,6 +31,15 @@ def test_every_raw_record_is_mapped_or_excluded_with_a_reason(converted, default
     assert (counts["raw"] == counts["mapped"] + counts["excluded"]).all()
 
 
+def test_every_injection_log_row_is_mapped_to_ec_and_the_given_ones_to_ex(converted):
+    recon = converted.sdtm.reconciliation
+    inj = recon[recon["FORM"] == "INJ"]
+    assert len(inj) > 0 and (inj["STATUS"] == "mapped").all()
+    given = converted.raw["INJ"]["INJDONE"].str.strip().str.casefold() == "yes"
+    lines = set(converted.raw["INJ"].loc[given, LINE])
+    assert (inj["DOMAINS"] == inj["LINE"].isin(lines).map({True: "EC EX", False: "EC"})).all()
+
+
 def test_screen_failures_are_excluded_outside_dm_ds_ie_and_sv(converted):
     recon = converted.sdtm.reconciliation
     sf = recon[recon["REASON"].str.startswith("screen failure")]
