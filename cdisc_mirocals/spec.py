@@ -299,10 +299,16 @@ class _Sheet:
                 self.problems.append(Problem(self.name, 1, ", ".join(missing), None,
                                              f"header lacks required columns; expected {self.columns}"))
                 return
+            lines = self.path.read_text(encoding="utf-8").split("\n")
+            end = reader.line_num
             for row in reader:
+                # a quoted value may span lines: a record is located at its first line, not its last
+                start, end = end + 1, reader.line_num
+                while start < end and not lines[start - 1].strip():
+                    start += 1  # blank lines the reader skipped
                 if not any((v or "").strip() for v in row.values()):
                     continue
-                yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+                yield start, {k: (v or "").strip() for k, v in row.items() if k}
 
     def fail(self, line: int, column: str, value: str | None, expected: str) -> None:
         self.problems.append(Problem(self.name, line, column, value, expected))
@@ -553,6 +559,8 @@ def _result_fields(s, line, row, displays, datasets, comments) -> dict:
     ds, _, var = row["Parameter"].partition(".")
     if row["Parameter"] and (ds not in datasets or var not in datasets[ds].names):
         s.fail(line, "Parameter", row["Parameter"], "DATASET.VARIABLE of a variable in variables.csv (e.g. ADTTE.PARAMCD)")
+    if row["Document"] and not row["Documentation"]:
+        s.fail(line, "Documentation", "", "the text that the Document reference documents")
     if row["Code"] and not row["Code Context"]:
         s.fail(line, "Code Context", "", "the language of the Code (e.g. Python 3.11)")
     return dict(id=row["ID"], display=row["Display"], key=g(line, row, "Analysis Key", required=True),

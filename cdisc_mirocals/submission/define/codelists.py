@@ -1,5 +1,6 @@
 """CodeLists: CDISC/NCI codes as Alias at codelist and term level, decodes as CodeListItems, sponsor
 extensions of extensible CDISC codelists flagged def:ExtendedValue, dictionaries as ExternalCodeList.
+A CDISC codelist points at its CT package (def:StandardOID); any other is def:IsNonStandard.
 
 A comment that is the same on every term of a codelist describes the codelist (a def:CommentDef);
 otherwise each term's comment becomes that term's Description (Define-XML 2.1).
@@ -37,6 +38,8 @@ def codelist_def(parent: etree._Element, cl: Codelist, standard_oid: str | None,
     element = sub(parent, "CodeList", {
         "OID": oids.codelist(cl.id), "Name": cl.name, "DataType": cl.data_type,
         "def:StandardOID": standard_oid if cl.terminology == CDISC else None,
+        # as in the CDISC ADaM example: a codelist that is not CDISC CT is flagged non-standard
+        "def:IsNonStandard": None if cl.terminology == CDISC else "Yes",
         "def:CommentOID": oids.codelist_comment(cl.id) if comment else None})
     if cl.is_external:
         sub(element, "ExternalCodeList", {"Dictionary": cl.terminology, "Version": dictionary_version(cl, standards)})

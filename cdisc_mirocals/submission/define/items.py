@@ -58,15 +58,15 @@ def _where_text(where: tuple[Condition, ...]) -> str:
     return " AND ".join(f"{c.variable} {c.comparator} {'|'.join(c.values)}" for c in where)
 
 
-def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, length: int, label: str | None,
-             value_list: str | None = None) -> etree._Element:
+def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, length: int, label: str,
+             value_list: str | None = None, column: bool = True) -> etree._Element:
+    """A variable's ItemDef (column=True), or a value-level one: no SASFieldName, as it is no column."""
     numeric_type = meta.data_type in ("integer", "float")
     item = sub(parent, "ItemDef", {
         "OID": oid, "Name": name, "DataType": meta.data_type, "Length": length,
         "SignificantDigits": meta.significant_digits if numeric_type else None,
-        "SASFieldName": name, "def:DisplayFormat": meta.format, "def:CommentOID": meta.comment})
-    if label:
-        described(item, label)
+        "SASFieldName": name if column else None, "def:DisplayFormat": meta.format, "def:CommentOID": meta.comment})
+    described(item, label)
     if meta.codelist:
         sub(item, "CodeListRef", {"CodeListOID": oids.codelist(meta.codelist)})
     origin = sub(item, "def:Origin", {"Type": meta.origin, "Source": meta.source})
@@ -84,7 +84,8 @@ def variable_item_defs(parent: etree._Element, dataset: Dataset, frame: pd.DataF
         item_def(parent, oids.item(dataset.name, var.name), var.name, var, item_length(var, frame[var.name]),
                  var.label, oids.value_list(dataset.name, var.name) if var.name in with_vl else None)
     for v in values:
-        item_def(parent, v.oid, v.row.variable, v.row, v.length, None)
+        item_def(parent, v.oid, v.row.variable, v.row, v.length, dataset.variable(v.row.variable).label,
+                 column=False)
 
 
 def value_list_defs(parent: etree._Element, values: list[ValueItem]) -> None:

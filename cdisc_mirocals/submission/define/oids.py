@@ -8,7 +8,7 @@
 | ItemDef, value level | IT.<dataset>.<variable>.<where-clause values> (IT.LB.LBSTRESN.HGB.BLOOD) |
 | def:ValueListDef | VL.<dataset>.<variable> |
 | def:WhereClauseDef, value level | WC.<dataset>.<variable>.<values>[.<variable>.<values>...] (WC.LB.LBTESTCD.HGB.LBSPEC.BLOOD) |
-| def:WhereClauseDef, ARM | WC.<analysis result ID>.<dataset> |
+| def:WhereClauseDef, ARM | WC.<analysis result ID without its AR. prefix>.<dataset> (WC.OS640.LOGRANK.ADTTE, as the CDISC ADaM example) |
 | CodeList | CL.<codelist ID> (CL.NY) |
 | MethodDef, def:CommentDef | the spec's ID (MT.AGE, COM.DM); codelist comments COM.CL.<codelist ID> |
 | def:leaf | LF.<dataset> for datasets; the spec's document ID for documents |
@@ -53,7 +53,7 @@ def where_clause(dataset: str, where: tuple[Condition, ...]) -> str:
 
 
 def arm_where_clause(result_id: str, dataset: str) -> str:
-    return f"WC.{result_id}.{dataset}"
+    return f"WC.{result_id.removeprefix('AR.')}.{dataset}"
 
 
 def codelist(codelist_id: str) -> str:

@@ -7,6 +7,7 @@ no entity expansion bomb) and keeps libxml2's limits on tree size.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,16 +33,24 @@ def _parser() -> etree.XMLParser:
                            huge_tree=False, remove_blank_text=False)
 
 
+# a DOCTYPE in the prolog: after the XML declaration, comments and processing instructions
+# (each comment or instruction ends at its first terminator, so matching never backtracks across them)
+_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?(?:[^?]|\?(?!>))*+\?>\s*|<!--(?:[^-]|-(?!->))*+-->\s*)*+<!DOCTYPE")
+
+
 def parse_define(data: bytes, name: str = "define.xml") -> etree._ElementTree:
     """Parse a define.xml document; a DOCTYPE (the carrier of XXE and entity-expansion attacks) is refused."""
+    refused = DefineError(f"{name}: a DOCTYPE declaration is refused: define.xml needs no DTD, and DTD "
+                          f"entities can read local files (XXE) or expand without bound (billion laughs)")
+    if _DOCTYPE.match(data):
+        raise refused  # before libxml2 sees the entity declarations at all
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
         raise DefineError(f"{name}: not well-formed XML ({exc})") from None
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise DefineError(f"{name}: a DOCTYPE declaration is refused: define.xml needs no DTD, and DTD "
-                          f"entities can read local files (XXE) or expand without bound (billion laughs)")
+        raise refused  # a prolog the byte check did not read, e.g. UTF-16
     return tree
 
 
