@@ -2,7 +2,6 @@
 dangling, lengths equal to the data's, rendered by the CDISC stylesheet, safe to read, reproducible, and
 built in the patterns of the CDISC examples."""
 
-import math
 import shutil
 from html import unescape
 from html.parser import HTMLParser
@@ -726,7 +725,7 @@ def test_arm_describes_the_prespecified_analyses(spec, trees):
         assert a["strata_var"] in results[key].datasets[0].variables
     covariates = {c.removeprefix("log(").removesuffix(")") for c in a["covariates"]}
     assert covariates <= set(results["OS640/cox_adjusted"].datasets[0].variables)
-    assert f"terms=options.covariates" in results["OS640/cox_adjusted"].code
+    assert "terms=options.covariates" in results["OS640/cox_adjusted"].code
     levels = [t.term for t in spec.adam.codelists[spec.adam["ADTTE"].variable(a["subgroup_var"]).codelist].terms]
     for key, level in (("OS640/cox_pnfh_low", levels[0]), ("OS640/cox_pnfh_high", levels[1])):
         assert (a["subgroup_var"], "EQ", (level,)) in {(c.variable, c.comparator, c.values)

@@ -23,7 +23,7 @@ from cdisc_mirocals.submission.define.lengths import has_data
 from cdisc_mirocals.submission.define.safe_xml import ARM, NSMAP, DefineError
 from cdisc_mirocals.submission.timestamp import build_time
 
-STANDARDS = {"SDTM": ("SDTMIG", "sdtmig", "sdtm_ct"), "ADaM": ("ADaMIG", "adamig", "adam_ct")}
+STANDARDS = {"SDTM": ("SDTMIG", "sdtmig"), "ADaM": ("ADaMIG", "adamig")}  # IG name, study.toml key
 DEFINE_COMMENT = "COM.DEFINE"  # comments.csv: the comment on the whole define.xml (MetaDataVersion)
 
 
@@ -36,32 +36,14 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     std = spec.sdtm if standard == "SDTM" else spec.adam
     arm = (standard == "ADaM") if arm is None else arm
     _check_datasets(std, datasets)
-    stamp = _timestamp(created)
-    root = etree.Element(qname("ODM"), nsmap={**NSMAP, **({"arm": ARM} if arm else {})}, attrib={
-        "FileType": "Snapshot", "FileOID": f"{spec.study.studyid}.{standard}.define",
-        "ODMVersion": "1.3.2", "CreationDateTime": stamp, "AsOfDateTime": stamp,
-        "Originator": spec.study["study"]["sponsor"], "SourceSystem": "cdisc-mirocals",
-        "SourceSystemVersion": __version__, qname("def:Context"): "Submission"})
-    study = sub(root, "Study", {"OID": f"STDY.{spec.study.studyid}"})
-    globals_ = sub(study, "GlobalVariables")
-    sub(globals_, "StudyName", text=spec.study.studyid)
-    sub(globals_, "StudyDescription", text=spec.study["study"]["title"])
-    sub(globals_, "ProtocolName", text=spec.study["study"]["protocol"])
+    root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created))
     versions = spec.study["standards"]
-    ig_name, ig_key, _ = STANDARDS[standard]
-    mdv = sub(study, "MetaDataVersion", {
-        "OID": f"MDV.{spec.study.studyid}.{ig_name}.{versions[ig_key]}",
-        "Name": f"{spec.study.studyid} {standard} data definitions",
-        "Description": f"{spec.study.studyid} {ig_name} {versions[ig_key]} datasets",
-        "def:DefineVersion": versions["define_xml"],
-        "def:CommentOID": DEFINE_COMMENT if DEFINE_COMMENT in std.comments else None})
     ct = _standards(mdv, standard, versions)
-
     values = value_items(std, datasets)
     value_list_defs(mdv, values)
     _where_clauses(mdv, values, analysis_where_clauses(std) if arm else [])
     for ds in std.datasets.values():
-        _item_group(mdv, std, ds.name, datasets[ds.name], values, standard)
+        _item_group(mdv, std, ds.name, datasets[ds.name], standard)
     for ds in std.datasets.values():
         variable_item_defs(mdv, ds, datasets[ds.name], [v for v in values if v.row.dataset == ds.name])
     adam_ct = set(versions.get("adam_ct_codelists", []))
@@ -74,10 +56,30 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
         analysis_result_displays(mdv, std)
     tree = etree.ElementTree(root)
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))
-    root.addprevious(etree.Comment(
-        f" {spec.study.studyid} {standard} define.xml, written by cdisc-mirocals from its specs/ and the datasets "
-        f"as submitted. No annotated CRF is available: collected origins cite no CRF page. "))
+    no_acrf = " No annotated CRF is available: collected origins cite no CRF page." if standard == "SDTM" else ""
+    root.addprevious(etree.Comment(f" {spec.study.studyid} {standard} define.xml, written by cdisc-mirocals from "
+                                   f"its specs/ and the datasets as submitted.{no_acrf} "))
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", pretty_print=True)
+
+
+def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str) -> tuple[etree._Element, etree._Element]:
+    """ODM, Study and its global variables, and the (empty) MetaDataVersion."""
+    studyid, about, versions = spec.study.studyid, spec.study["study"], spec.study["standards"]
+    root = etree.Element(qname("ODM"), nsmap={**NSMAP, **({"arm": ARM} if arm else {})}, attrib={
+        "FileType": "Snapshot", "FileOID": f"{studyid}.{standard}.define", "ODMVersion": "1.3.2",
+        "CreationDateTime": stamp, "AsOfDateTime": stamp, "Originator": about["sponsor"],
+        "SourceSystem": "cdisc-mirocals", "SourceSystemVersion": __version__, qname("def:Context"): "Submission"})
+    study = sub(root, "Study", {"OID": f"STDY.{studyid}"})
+    globals_ = sub(study, "GlobalVariables")
+    sub(globals_, "StudyName", text=studyid)
+    sub(globals_, "StudyDescription", text=about["title"])
+    sub(globals_, "ProtocolName", text=about["protocol"])
+    ig_name, ig_key = STANDARDS[standard]
+    mdv = sub(study, "MetaDataVersion", {
+        "OID": f"MDV.{studyid}.{ig_name}.{versions[ig_key]}", "Name": f"{studyid} {standard} data definitions",
+        "Description": f"{studyid} {ig_name} {versions[ig_key]} datasets", "def:DefineVersion": versions["define_xml"],
+        "def:CommentOID": DEFINE_COMMENT if DEFINE_COMMENT in std.comments else None})
+    return root, mdv
 
 
 def _timestamp(created: datetime | None) -> str:
@@ -111,7 +113,7 @@ def _check_datasets(std: Standard, datasets: dict[str, pd.DataFrame]) -> None:
 
 def _standards(mdv: etree._Element, standard: str, versions: dict) -> dict[str, str]:
     """def:Standards: the implementation guide and the CT packages; returns CT OIDs by publishing set."""
-    ig_name, ig_key, _ = STANDARDS[standard]
+    ig_name, ig_key = STANDARDS[standard]
     element = sub(mdv, "def:Standards")
     sub(element, "def:Standard", {"OID": f"STD.{ig_name.upper()}", "Name": ig_name, "Type": "IG",
                                   "Version": versions[ig_key], "Status": "Final"})
@@ -134,8 +136,7 @@ def _where_clauses(mdv: etree._Element, values: list[ValueItem], analysis: list)
             done.add(oid)
 
 
-def _item_group(mdv: etree._Element, std: Standard, name: str, frame: pd.DataFrame, values: list[ValueItem],
-                standard: str) -> None:
+def _item_group(mdv: etree._Element, std: Standard, name: str, frame: pd.DataFrame, standard: str) -> None:
     ds = std.datasets[name]
     group = sub(mdv, "ItemGroupDef", {
         "OID": oids.item_group(name), "Domain": _domain(name) if standard == "SDTM" else None, "Name": name,
