@@ -203,7 +203,7 @@ def test_sponsor_extensions_and_external_dictionaries(spec, trees):
     codelists = _by_oid(trees["SDTM"], ".//odm:CodeList")
     extended = {(cl, t.get("CodedValue")) for cl, el in codelists.items()
                 for t in el if t.get(f"{DEF}ExtendedValue") == "Yes"}
-    assert {("CL.OTHEVENT", "DEATH"), ("CL.QSCAT", "ALSFRS-R"), ("CL.DICTNAM", "ISO 8601")} <= extended
+    assert {("CL.DSSCAT", "SURVIVAL FOLLOW-UP"), ("CL.QSCAT", "ALSFRS-R")} <= extended
     meddra = codelists["CL.MEDDRA"].find("odm:ExternalCodeList", NS)
     whodrug = codelists["CL.WHODRUG"].find("odm:ExternalCodeList", NS)
     assert (meddra.get("Dictionary"), meddra.get("Version")) == ("MedDRA", spec.study["standards"]["meddra"])
@@ -324,7 +324,8 @@ def test_lengths_are_the_longest_value_in_the_data(name, spec, trees, frames):
 
 def test_value_level_lengths_differ_by_where_clause(trees):
     items = _by_oid(trees["SDTM"], ".//odm:ItemDef")
-    assert int(items["IT.SUPPDM.QVAL"].get("Length")) == len("PROBABLE LABORATORY-SUPPORTED")  # ELESCAT
+    assert int(items["IT.SUPPDM.QVAL"].get("Length")) == len("UNITED KINGDOM")  # STRCNTRY, the longest
+    assert int(items["IT.SUPPMH.QVAL.ELESCAT"].get("Length")) == len("PROBABLE LABORATORY-SUPPORTED")
     assert int(items["IT.SUPPDM.QVAL.STRCNTRY"].get("Length")) == len("UNITED KINGDOM")
     assert int(items["IT.SUPPDM.QVAL.STRONSET"].get("Length")) == len("BULBAR")
     assert int(items["IT.TS.TSVAL.ACTSUB"].get("Length")) == 3  # 220 randomised subjects, as text
@@ -352,7 +353,7 @@ def test_xpt_length_worked_by_hand():
     assert xpt_length(["caf\u00e9"]) == 5  # bytes, not characters
     assert xpt_length(pd.Series(["a", None, np.nan, "xyz"], dtype=object)) == 3
     with pytest.raises(TypeError, match="text values"):
-        xpt_length(["a", 3.5])
+        xpt_length(pd.Series([1.5, 2.0]))
 
 
 def test_where_mask_worked_by_hand():
@@ -477,8 +478,15 @@ def test_bad_source_date_epoch_is_a_clear_error(monkeypatch, spec, adam):
 
 
 def test_datasets_must_be_those_of_the_spec(spec, adam):
-    with pytest.raises(DefineError, match=r"no data for the ADaM datasets \['ADAE'\]"):
-        build_define(spec, "ADaM", {k: v for k, v in adam.items() if k != "ADAE"})
+    # A dataset with no records is not submitted: define.xml leaves it out, with what only it used.
+    without = build_define(spec, "ADaM", {k: v for k, v in adam.items() if k != "ADAE"})
+    assert validate_define(without, arm=True) == []
+    root = etree.fromstring(without)
+    assert root.find(".//odm:ItemGroupDef[@OID='IG.ADAE']", NS) is None
+    assert root.find(".//odm:CodeList[@OID='CL.AREL']", NS) is None  # ADAE's alone
+    assert root.find(".//odm:CodeList[@OID='CL.NY']", NS) is not None and len(root.findall(".//arm:AnalysisResult", NS)) == 9
+    with pytest.raises(DefineError, match=r"datasets \['XX'\] are not in the ADaM specification"):
+        build_define(spec, "ADaM", dict(adam, XX=adam["ADSL"]))
     reordered = dict(adam, ADSL=adam["ADSL"][list(reversed(adam["ADSL"].columns))])
     with pytest.raises(DefineError, match="ADSL: the columns"):
         build_define(spec, "ADaM", reordered)
@@ -746,13 +754,9 @@ def test_arm_describes_the_prespecified_analyses(spec, trees):
 
 
 @pytest.fixture(scope="session")
-def submitted_adam(tmp_path_factory, spec, adam):
-    """The ADaM XPT files in the eCTD layout, and the analyses run on them as convert runs them."""
-    from cdisc_mirocals.pipeline import ADAM_DIR, run_analysis, write_datasets
-    out = tmp_path_factory.mktemp("out")
-    folder = write_datasets(adam, out / ADAM_DIR, spec.adam)
-    report = run_analysis(folder, out / "analysis", spec)
-    return folder, {r.data.paramcd: r for r in report.results}
+def submitted_adam(converted):
+    """The ADaM XPT files in the eCTD layout, and the analyses convert ran on them."""
+    return converted.adam_dir, {r.data.paramcd: r for r in converted.analysis.results}
 
 
 def _numbers(result) -> dict:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from cdisc_mirocals.metadata import Shaped, ShapeLog, shape
 from cdisc_mirocals.spec import Spec
-from cdisc_mirocals.submission.clock import iso_stamp
+from cdisc_mirocals.submission.timestamp import iso_stamp
 from cdisc_mirocals.submission.datasetjson import write_dataset_json
 from cdisc_mirocals.submission.xpt import write_xpt
 

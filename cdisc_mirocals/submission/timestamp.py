@@ -19,3 +19,7 @@ def build_time() -> datetime:
         from cdisc_mirocals.errors import MirocalsError
         raise MirocalsError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, "
                             f"not {epoch!r}") from None
+
+
+def iso_stamp() -> str:
+    return build_time().strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,7 +15,7 @@ import pyreadstat
 from cdisc_mirocals.errors import Problem, ProblemsError
 from cdisc_mirocals.metadata import Shaped
 from cdisc_mirocals.submission.atomic import atomic_path
-from cdisc_mirocals.submission.clock import build_time
+from cdisc_mirocals.submission.timestamp import build_time
 from cdisc_mirocals.submission.xport import XptError, XptVariable, write_xpt_file
 
 

@@ -6,11 +6,13 @@ to define.html with the CDISC stylesheet.
     assert validate_define(xml, arm=True) == []
     html = render_define_html(xml)
 
-The XPT writer imports `xpt_length`, so XPT headers and define.xml lengths agree by construction.
+Lengths come from `cdisc_mirocals.metadata.xpt_length`, as the XPT writer's do, so XPT headers and
+define.xml agree by construction.
 """
 
+from cdisc_mirocals.metadata.steps import xpt_length
+from cdisc_mirocals.metadata.where import NUMERIC_LENGTH, where_mask
 from cdisc_mirocals.submission.define.build import build_define
-from cdisc_mirocals.submission.define.lengths import NUMERIC_LENGTH, where_mask, xpt_length
 from cdisc_mirocals.submission.define.render import render_define_html, validate_define
 from cdisc_mirocals.submission.define.safe_xml import DefineError, parse_define, schema_path, stylesheet_path
 

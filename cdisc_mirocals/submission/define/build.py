@@ -6,6 +6,7 @@ same spec and data give the same bytes: the creation time comes from SOURCE_DATE
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -16,10 +17,10 @@ from cdisc_mirocals.spec import Spec, Standard
 from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.arm import analysis_result_displays, analysis_where_clauses
 from cdisc_mirocals.submission.define.codelists import codelist_comment, codelist_def
-from cdisc_mirocals.submission.define.elements import described, document_ref, qname, sub
+from cdisc_mirocals.submission.define.elements import attribute, described, document_ref, qname, sub
 from cdisc_mirocals.submission.define.items import (ValueItem, value_items, value_list_defs, variable_item_defs,
                                                     where_clause_def)
-from cdisc_mirocals.submission.define.lengths import has_data
+from cdisc_mirocals.metadata.where import has_data
 from cdisc_mirocals.submission.define.safe_xml import ARM, NSMAP, DefineError
 from cdisc_mirocals.submission.timestamp import build_time
 
@@ -36,6 +37,8 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     std = spec.sdtm if standard == "SDTM" else spec.adam
     arm = (standard == "ADaM") if arm is None else arm
     _check_datasets(std, datasets)
+    std = _submitted(std, datasets)
+    arm = arm and bool(std.analysis_results)
     root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created))
     versions = spec.study["standards"]
     ct = _standards(mdv, standard, versions)
@@ -54,6 +57,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _document_leaves(mdv, std)
     if arm:
         analysis_result_displays(mdv, std)
+    _prune_unreferenced(mdv)
     tree = etree.ElementTree(root)
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))
     no_acrf = " No annotated CRF is available: collected origins cite no CRF page." if standard == "SDTM" else ""
@@ -89,11 +93,35 @@ def _timestamp(created: datetime | None) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _submitted(std: Standard, datasets: dict[str, pd.DataFrame]) -> Standard:
+    """The standard as submitted: a specified dataset with no records is not written (FDA TCG), so it is
+    left out with its value-level rows, and so is an analysis result that would analyse it."""
+    keep = {name: ds for name, ds in std.datasets.items() if name in datasets}
+    results = tuple(r for r in std.analysis_results if all(d.dataset in keep for d in r.datasets))
+    shown = {r.display for r in results}
+    return replace(std, datasets=keep, valuelevel=tuple(v for v in std.valuelevel if v.dataset in keep),
+                   analysis_results=results, displays={k: d for k, d in std.displays.items() if k in shown})
+
+
+REFERENCES = {"CodeList": "CodeListOID", "MethodDef": "MethodOID", "def:CommentDef": "def:CommentOID"}
+
+
+def _prune_unreferenced(mdv: etree._Element) -> None:
+    """Codelists, methods and comments only a left-out dataset used; repeated, since a codelist's
+    comment is used by that codelist alone."""
+    while True:
+        used = {attr: {e.get(attribute(attr)) for e in mdv.iter() if e.get(attribute(attr))}
+                for attr in REFERENCES.values()}
+        unused = [e for tag, attr in REFERENCES.items() for e in mdv.iterfind(qname(tag)) if e.get("OID") not in used[attr]]
+        if not unused:
+            return
+        for element in unused:
+            mdv.remove(element)
+
+
 def _check_datasets(std: Standard, datasets: dict[str, pd.DataFrame]) -> None:
     problems = []
-    missing, extra = set(std.datasets) - set(datasets), set(datasets) - set(std.datasets)
-    if missing:
-        problems.append(f"no data for the {std.name} datasets {sorted(missing)} of the specification")
+    extra = set(datasets) - set(std.datasets)
     if extra:
         problems.append(f"datasets {sorted(extra)} are not in the {std.name} specification")
     for name in sorted(set(std.datasets) & set(datasets)):

@@ -14,13 +14,13 @@ def qname(name: str) -> str:
     return f"{{{_PREFIXES[prefix] if prefix else ODM}}}{local}"
 
 
-def _attribute(name: str) -> str:
+def attribute(name: str) -> str:
     return name if name.startswith("{") or ":" not in name else qname(name)
 
 
 def sub(parent: etree._Element, tag: str, attrs: dict | None = None, text: str | None = None) -> etree._Element:
     """Append `tag` to `parent`; attributes whose value is None or '' are not written."""
-    element = etree.SubElement(parent, qname(tag), {_attribute(k): str(v) for k, v in (attrs or {}).items()
+    element = etree.SubElement(parent, qname(tag), {attribute(k): str(v) for k, v in (attrs or {}).items()
                                                     if v not in (None, "")})
     if text is not None:
         element.text = text

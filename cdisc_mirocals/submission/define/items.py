@@ -16,7 +16,8 @@ from lxml import etree
 from cdisc_mirocals.spec import Condition, Dataset, ItemMetadata, Standard, ValueLevel
 from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.elements import described, sub
-from cdisc_mirocals.submission.define.lengths import NUMERIC_LENGTH, has_data, where_mask, xpt_length
+from cdisc_mirocals.metadata.steps import xpt_length
+from cdisc_mirocals.metadata.where import NUMERIC_LENGTH, has_data, where_mask
 from cdisc_mirocals.submission.define.safe_xml import DefineError
 
 

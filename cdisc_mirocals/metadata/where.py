@@ -1,12 +1,7 @@
-"""The data side of define.xml: XPT lengths, and the records a where clause selects.
-
-`xpt_length` is the one definition of a character variable's length: the XPT writer and define.xml
-both call it, so the transport file and its define.xml agree by construction.
-"""
+"""The records a value-level where clause selects, for define.xml lengths and for validation alike."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -15,18 +10,6 @@ import pandas as pd
 from cdisc_mirocals.spec import Condition
 
 NUMERIC_LENGTH = 8  # SAS numerics are 8-byte floats; define.xml says 8, as Pinnacle 21 does
-
-
-def xpt_length(values: Iterable) -> int:
-    """Longest value in bytes (UTF-8), at least 1: the FDA TCG asks for the longest actual value, and
-    an all-empty character variable still needs a length of 1 in SAS."""
-    longest = 0
-    for value in values:
-        if isinstance(value, str):
-            longest = max(longest, len(value.encode("utf-8")))
-        elif value is not None and not (isinstance(value, float) and math.isnan(value)):
-            raise TypeError(f"xpt_length takes text values; got {value!r} ({type(value).__name__})")
-    return max(longest, 1)
 
 
 def _compare(column: pd.Series, cond: Condition) -> pd.Series:
