@@ -56,9 +56,10 @@ def write_sdtm(sdtm: SdtmResult, out: Path, spec: Spec) -> tuple[Path, Path]:
     return folder, recon
 
 
-def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None) -> ConvertResult:
-    """Raw CRFs to validated SDTM and ADaM XPT files; with no raw folder, simulate the default study
-    into OUT/raw. Nothing is written unless both standards validate."""
+def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, analysis: bool = True) -> ConvertResult:
+    """Raw CRFs to validated SDTM and ADaM XPT files, then (with `analysis`) the analyses in
+    OUT/analysis; with no raw folder, simulate the default study into OUT/raw. Nothing is written
+    unless both standards validate."""
     spec = spec or load_spec()
     simulated = raw_dir is None
     if simulated:
@@ -72,25 +73,37 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None) -> Conver
         raise ConformanceError(problems)
     folder, recon = write_sdtm(sdtm, out, spec)
     adam_dir = write_datasets(adam, out / ADAM_DIR, spec.adam)
-    report = run_analysis(adam_dir, out / "analysis", spec)
+    report = run_analysis(adam_dir, out / "analysis", spec) if analysis else None
     return ConvertResult(raw_dir, simulated, raw, sdtm, folder, recon, adam, adam_dir, report)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
-    """The study's analysis defaults (specs/study.toml [analysis]), with command-line overrides."""
+    """The study's analysis defaults (specs/study.toml [analysis]), with command-line overrides; the
+    options given explicitly are recorded, so that a variable or arm they name must exist."""
     a = spec.study["analysis"]
-    params = overrides.pop("params", None) or a["parameters"]
+    s = a.get("safety", {})
+    asked = overrides.pop("params", None)
+    params = asked or a["parameters"]
     defaults = dict(treatment_var=a["treatment_var"], reference=a["reference"], population=a["population"],
                     strata_var=a["strata_var"], covariates=tuple(a["covariates"]), biomarker_var=a["biomarker_var"],
                     subgroup_var=a["subgroup_var"], survival_times=tuple(a["survival_times"]),
-                    tau=float(spec.study.primary_window_days))
-    defaults.update({k: v for k, v in overrides.items() if v is not None})
-    return list(params), Options(**defaults)
+                    tau=float(spec.study.primary_window_days), baseline_vars=tuple(a.get("baseline", ())),
+                    safety_population=s.get("population", "SAFFL"), safety_treatment_var=s.get("treatment_var", "TRT01A"),
+                    site_reaction_pattern=s.get("site_reaction_pattern", Options.site_reaction_pattern),
+                    dot_plot_threshold=float(s.get("dot_plot_threshold", Options.dot_plot_threshold)),
+                    exposure_vars=tuple(s.get("exposure", ())))
+    given = {k: v for k, v in overrides.items() if v is not None}
+    defaults.update(given)
+    explicit = set(given) | ({"params"} if asked else set())
+    if "tau" not in given and given.get("survival_times"):
+        defaults["tau"] = None  # the largest of the survival times asked for
+    return list(params), Options(**defaults, explicit=frozenset(explicit))
 
 
 def run_analysis(adam_dir: Path, out: Path, spec: Spec | None = None, **overrides) -> AnalysisReport:
-    """Survival analyses read from the ADaM XPT files on disk."""
+    """The analyses read from the ADaM (and SDTM) XPT files on disk."""
     spec = spec or load_spec()
     at_risk_times = overrides.pop("at_risk_times", None)
+    sdtm_dir = overrides.pop("sdtm_dir", None)
     params, options = analysis_options(spec, **overrides)
-    return analyze(adam_dir, out, params, options, at_risk_times)
+    return analyze(adam_dir, out, params, options, at_risk_times, sdtm_dir)
