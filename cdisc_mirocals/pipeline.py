@@ -88,6 +88,8 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
                     strata_var=a["strata_var"], covariates=tuple(a["covariates"]), biomarker_var=a["biomarker_var"],
                     subgroup_var=a["subgroup_var"], survival_times=tuple(a["survival_times"]),
                     tau=float(spec.study.primary_window_days), baseline_vars=tuple(a.get("baseline", ())),
+                    baseline_population=a.get("baseline_population", "ITTFL"),
+                    baseline_treatment_var=a.get("baseline_treatment_var", "TRT01P"),
                     safety_population=s.get("population", "SAFFL"), safety_treatment_var=s.get("treatment_var", "TRT01A"),
                     site_reaction_pattern=s.get("site_reaction_pattern", Options.site_reaction_pattern),
                     dot_plot_threshold=float(s.get("dot_plot_threshold", Options.dot_plot_threshold)),

@@ -106,3 +106,11 @@ def adam(sdtm, spec):
 
 def sas_date(iso: str) -> float:
     return float((pd.Timestamp(iso) - pd.Timestamp("1960-01-01")).days)
+
+
+@pytest.fixture(scope="session")
+def default_outputs(default_raw_dir, tmp_path_factory, spec):
+    """The main job on the default study, run once: (ConvertResult, OUT folder), analyses in OUT/analysis."""
+    from cdisc_mirocals import pipeline
+    out = tmp_path_factory.mktemp("default_out")
+    return pipeline.convert(default_raw_dir, out, spec), out

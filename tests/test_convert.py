@@ -15,8 +15,8 @@ from cdisc_mirocals.validate.run import validate_datasets
 
 
 @pytest.fixture(scope="module")
-def converted(default_raw_dir, tmp_path_factory, spec):
-    return pipeline.convert(default_raw_dir, tmp_path_factory.mktemp("out"), spec)
+def converted(default_outputs):
+    return default_outputs[0]
 
 
 def test_every_raw_record_is_mapped_or_excluded_with_a_reason(converted, default_raw_dir, spec):
@@ -130,6 +130,11 @@ def test_the_same_inputs_give_byte_identical_outputs(default_raw_dir, tmp_path, 
             assert hashlib.sha256(path.read_bytes()).digest() == \
                 hashlib.sha256((second_dir / path.name).read_bytes()).digest(), path.name
     assert converted.reconciliation_path.read_bytes() == again.reconciliation_path.read_bytes()
+    first, second = converted.reconciliation_path.parent / "analysis", tmp_path / "again" / "analysis"
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir()) and "report.html" in names
+    for name in names:  # JSON, CSV, HTML, PNG and SVG alike
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
 def test_unmapped_terms_are_errors_for_closed_codelists_and_notes_for_extensible_ones(raw_study, spec):

@@ -35,8 +35,8 @@ class AnalysisReport:
 
     def __str__(self) -> str:
         parts = [str(r) for r in self.results]
-        safety = [str(r) if not r.done else f"{r.title} [{r.key}]: {r.n} subjects, {r.events} TEAE records"
-                  for r in self.safety.values()]
+        safety = [str(r) if not r.done else f"{r.title} [{r.key}]: {r.n} subjects" +
+                  (f", {r.events} TEAE records" if r.events is not None else "") for r in self.safety.values()]
         overview = self.safety["overview"]
         if overview.done:
             any_ = overview.summary[(overview.summary["name"] == "any") & (overview.summary["measure"] == "subjects")]

@@ -22,7 +22,8 @@ OVERALL = "Total"
 
 
 def population(adsl: Dataset, flag: str, treatment_var: str, options: Options) -> tuple[pd.DataFrame, list[str]]:
-    """ADSL subjects with `flag` = 'Y', with their arm, and the arms in display order."""
+    """ADSL subjects with `flag` = 'Y', with their arm, and the arms in display order (the reference,
+    options.reference, first)."""
     frame = adsl.frame
     missing = [v for v in (flag, treatment_var) if v not in frame.columns]
     if missing:
@@ -35,11 +36,12 @@ def population(adsl: Dataset, flag: str, treatment_var: str, options: Options) -
 def table1(adsl: Dataset, options: Options) -> Result:
     o = options
     method = "n (%) for categories; mean (SD), median (Q1, Q3) and range for numbers (quartiles: R type 7)"
-    label = population_label(adsl.labels, o.population)
-    frame, arms = population(adsl, o.population, o.treatment_var, options)
+    flag, treatment = o.baseline_population, o.baseline_treatment_var
+    label = population_label(adsl.labels, flag)
+    frame, arms = population(adsl, flag, treatment, options)
     if not arms:
-        why = (f"ADSL has no {o.population} or {o.treatment_var}" if frame.empty and len(frame.columns) == 1
-               else f"no subject has {o.population} = 'Y'")
+        why = (f"ADSL has no {flag} or {treatment}" if frame.empty and len(frame.columns) == 1
+               else f"no subject has {flag} = 'Y'")
         return Result.skip(KEY, TITLE, method, why, population=label)
     rows, notes = [], []
     for var in o.baseline_vars:
@@ -55,4 +57,4 @@ def table1(adsl: Dataset, options: Options) -> Result:
     counts = {a: int((frame["arm"] == a).sum()) for a in arms}
     return Result(KEY, TITLE, method, summary_frame(rows, COLUMNS), label, len(frame), None,
                   {"arms": arms, "overall": OVERALL, "n_by_arm": counts, "variables": list(o.baseline_vars),
-                   "treatment_var": o.treatment_var}, notes)
+                   "treatment_var": treatment}, notes)

@@ -32,13 +32,18 @@ def _n(t, name, group, category=None) -> int | None:
     return None if rows.empty else int(rows["n"].iloc[0])
 
 
+def _keep(text: str) -> str:
+    """'(n = 84)' never breaks across lines."""
+    return text.replace("(n = ", "(n\u00a0=\u00a0")
+
+
 def _wrap(text: str, width: int, indent: str = "") -> list[tuple[str, bool]]:
-    return [(line, False) for line in textwrap.wrap(text, width, initial_indent=indent,
+    return [(line, False) for line in textwrap.wrap(_keep(text), width, initial_indent=indent,
                                                     subsequent_indent=" " * (len(indent) + 1))]
 
 
 def _heading(text: str, width: int) -> list[tuple[str, bool]]:
-    return [(line, True) for line in textwrap.wrap(text, width)]
+    return [(line, True) for line in textwrap.wrap(_keep(text), width)]
 
 
 def _reasons(t, name, group, width, indent="- ", label=None) -> list[tuple[str, bool]]:

@@ -52,6 +52,8 @@ class Options:
     site_reaction_pattern: str = r"^(injection|application|infusion) site"
     dot_plot_threshold: float = 5.0  # percent of subjects in any arm
     baseline_vars: tuple[str, ...] = ()
+    baseline_population: str = "ITTFL"
+    baseline_treatment_var: str = "TRT01P"
     exposure_vars: tuple[str, ...] = ()
     # Analysis Results Metadata: analysis key (e.g. 'OS640/cox_unadjusted') -> (display OID, result OID)
     arm: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -185,8 +187,9 @@ def load_param(adtte: Dataset, adsl: Dataset | None, paramcd: str, options: Opti
                                 f"{'' if adsl else ' (no adsl.xpt beside it)'}")
     param = str(records["PARAM"].iloc[0]) if "PARAM" in records.columns else paramcd
     records = records[records[options.population] == "Y"]
+    companions = {f"{options.subgroup_var}N"}  # optional: it only orders the subgroups
     notes = [f"{v} is in neither ADTTE nor ADSL: analyses that need it are skipped" for v in missing
-             if not v.endswith("N") or v[:-1] not in records.columns]
+             if v not in companions]
     bad = records[records["AVAL"].isna() | ~records["CNSR"].isin([0, 1]) | (records["AVAL"] < 0)]
     if not bad.empty:
         row = bad.index[0]

@@ -48,11 +48,13 @@ def _screening(sdtm: dict[str, Dataset]) -> tuple[list[dict], list[str]]:
         source = unmet.assign(heading=np.where(inclusion[unmet.index], "Did not meet an inclusion criterion",
                                                "Met an exclusion criterion"), reason=unmet["IETEST"])
         notes.append("screen-failure reasons are the IE criteria not met; a subject may fail several")
-    elif ds is not None:
+    elif ds is not None and (ds.frame.loc[ds.frame["DSDECOD"] == SCREEN_FAILURE, "DSTERM"] != SCREEN_FAILURE).any():
         sf = ds.frame[ds.frame["DSDECOD"] == SCREEN_FAILURE]
         source = sf.assign(heading="Reason", reason=sf["DSTERM"])
+        notes.append("screen-failure reasons are the DS terms (no SDTM IE)")
     else:
         source = pd.DataFrame(columns=["USUBJID", "heading", "reason"])
+        notes.append("no screen-failure reasons: SDTM has no IE, and DS says only 'SCREEN FAILURE'")
     source = source[["USUBJID", "heading", "reason"]].drop_duplicates()
     for heading, part in sorted(source.groupby("heading"), key=lambda kv: -kv[1]["USUBJID"].nunique()):
         rows.append({"name": "screen_failure_group", "label": "Reason", "category": heading, "group": OVERALL,
@@ -89,10 +91,11 @@ def _treatment_disposition(frame, ds: Dataset | None) -> pd.Series | None:
 def disposition(adsl: Dataset, sdtm: dict[str, Dataset], options: Options) -> Result:
     o = options
     rows, notes = _screening(sdtm)
-    frame, arms = population(adsl, o.population, o.treatment_var, options)
+    flag = o.baseline_population
+    frame, arms = population(adsl, flag, o.baseline_treatment_var, options)
     if not arms:
-        return Result.skip(KEY, TITLE, "counts of subjects", f"no subject has {o.population} = 'Y' in ADSL",
-                           notes=notes)
+        return Result.skip(KEY, TITLE, "counts of subjects", f"no subject has {flag} = 'Y' in ADSL, or ADSL has no "
+                           f"{flag} or {o.baseline_treatment_var}", notes=notes)
     frame = frame.reset_index(drop=True)
     denominators = {**{a: int((frame["arm"] == a).sum()) for a in arms}, OVERALL: len(frame)}
     everyone = pd.Series(True, index=frame.index)
@@ -127,7 +130,7 @@ def disposition(adsl: Dataset, sdtm: dict[str, Dataset], options: Options) -> Re
     if "DTHFL" in frame.columns:
         _count(rows, "died", "Died (any time up to the data cut-off)", frame, arms, frame["DTHFL"] == "Y",
                denominators=denominators)
-    label = population_label(adsl.labels, o.population)
+    label = population_label(adsl.labels, flag)
     _count(rows, "analysed", f"Analysed ({label[:1].lower() + label[1:]})", frame, arms, everyone,
            denominators=denominators)
     table = summary_frame(rows, COLUMNS)

@@ -1,5 +1,5 @@
 """Figures for a journal: Kaplan-Meier curves with the number at risk, a forest plot of the hazard ratios,
-and the adverse-event dot plot. PNG (300 dpi) and SVG, written atomically and reproducibly.
+and the adverse-event dot plot. PNG (200 dpi) and SVG (vector, for print), written atomically and reproducibly.
 
 Readers see words, not variable names: titles and axis labels come from PARAM and the population
 flag's label, p values print as journals print them (p < 0.001), and time axes get at most about
@@ -40,7 +40,7 @@ def save(fig, stem: Path) -> list[Path]:
     for fmt_ in ("png", "svg"):
         path = stem.with_suffix(f".{fmt_}")
         with atomic_write(path, "wb") as fh:
-            fig.savefig(fh, format=fmt_, dpi=300 if fmt_ == "png" else 72, bbox_inches="tight",
+            fig.savefig(fh, format=fmt_, dpi=200 if fmt_ == "png" else 72, bbox_inches="tight",
                         metadata=METADATA[fmt_])
         paths.append(path)
     plt.close(fig)
@@ -76,6 +76,11 @@ def log_ticks(lo: float, hi: float, most: int = 7) -> list[float]:
     while len(ticks[::step]) > most:
         step += 1
     return sorted({t for t in ticks if round(np.log2(t)) % step == 0} | {1.0})
+
+
+def tick_label(t: float) -> str:
+    """0.0625 -> '1/16': ratios below 1 read better as fractions."""
+    return f"{t:g}" if t >= 1 else f"1/{1 / t:g}"
 
 
 def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None) -> list[Path]:
@@ -216,7 +221,7 @@ def forest_figure(results: list[ParamResults], stem: Path) -> list[Path]:
     plot.set_xlim(lo, hi)
     ticks = log_ticks(lo, hi)
     plot.xaxis.set_major_locator(FixedLocator(ticks))
-    plot.set_xticklabels([f"{t:g}" for t in ticks])
+    plot.set_xticklabels([tick_label(t) for t in ticks])
     plot.xaxis.set_minor_locator(NullLocator())
     plot.set_yticks([])
     plot.spines["left"].set_visible(False)
@@ -275,13 +280,14 @@ def ae_dot_plot(soc_pt: Result, threshold: float, stem: Path) -> list[Path]:
             for edge, beyond, marker in ((lo, r["ci_lower"] < lo, "<"), (hi, r["ci_upper"] > hi, ">")):
                 if beyond:  # the interval runs off the axis: say so with an arrowhead
                     right.plot(edge, yy, marker, color=colour, markersize=4, clip_on=False)
-        right.plot(part["estimate"], y + offset, "o", color=colour, markersize=4, label=comparison)
+        marker = "o" if len(comparisons) == 1 else MARKERS[(j + 1) % len(MARKERS)]  # the arm's marker, as left
+        right.plot(part["estimate"], y + offset, marker, color=colour, markersize=4, label=comparison)
     right.axvline(1, color="#777777", ls="--", lw=0.8)
     right.set_xscale("log")
     right.set_xlim(lo, hi)
     ticks = log_ticks(lo, hi)
     right.xaxis.set_major_locator(FixedLocator(ticks))
-    right.set_xticklabels([f"{t:g}" for t in ticks])
+    right.set_xticklabels([tick_label(t) for t in ticks])
     right.xaxis.set_minor_locator(NullLocator())
     versus = f"{arms[1]} vs {arms[0]}" if len(comparisons) == 1 else f"vs {arms[0]}"
     right.set_xlabel(f"Relative risk, {versus}\n(95% CI, log scale)")

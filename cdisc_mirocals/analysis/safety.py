@@ -59,8 +59,9 @@ def _flags(adae: pd.DataFrame, options: Options) -> tuple[dict[str, tuple[str, p
     add("severe", "Severe TEAE", severity, lambda: adae[severity] == "SEVERE")
     add("discontinued", "TEAE leading to discontinuation of study treatment", "AEACN",
         lambda: adae["AEACN"] == "DRUG WITHDRAWN")
-    fatal = adae["AEOUT"].eq("FATAL") if "AEOUT" in adae.columns else pd.Series(False, index=adae.index)
-    add("fatal", "TEAE with a fatal outcome", "AESDTH", lambda: (adae["AESDTH"] == "Y") | fatal)
+    died = adae["AESDTH"].eq("Y") if "AESDTH" in adae.columns else pd.Series(False, index=adae.index)
+    add("fatal", "TEAE with a fatal outcome", "AESDTH" if _collected(adae, "AESDTH") else "AEOUT",
+        lambda: died | (adae["AEOUT"] == "FATAL") if "AEOUT" in adae.columns else died)
     pattern = re.compile(options.site_reaction_pattern, re.IGNORECASE)
     flags["site_reaction"] = ("Injection- or application-site reaction",
                               adae["AEDECOD"].astype(str).map(lambda t: bool(pattern.search(t))))

@@ -24,6 +24,7 @@ from typing import Callable
 
 import pandas as pd
 
+from cdisc_mirocals.analysis import fmt
 from cdisc_mirocals.analysis.cox import CoxError, cox
 from cdisc_mirocals.analysis.data import LOG_TERM, AnalysisData
 from cdisc_mirocals.analysis.km import ArmSurvival, at_risk, km
@@ -58,8 +59,37 @@ class ParamResults:
 
     def __str__(self) -> str:
         lines = [f"{self.data.paramcd}: {self.data.param} ({self.data.population_label})"]
-        lines += [f"  {line}" for r in self.results.values() for line in str(r).splitlines()]
-        return "\n".join(lines)
+        return "\n".join(lines + [f"  {headline(r)}" for r in self.results.values()])
+
+
+def headline(r: Result) -> str:
+    """One console line per analysis: its main numbers, or why it was not done."""
+    if not r.done:
+        return f"{r.title}: not done: {r.skipped}"
+    s = r.summary
+
+    def est(row, digits=3):
+        return f"{fmt.num(row['estimate'], digits)} {fmt.ci(row['ci_lower'], row['ci_upper'], digits)}"
+
+    if r.key.endswith("/km"):
+        meds = s[s["name"] == "median"]
+        return "Median (95% CI): " + "; ".join(f"{m['group']} {est(m, 0)}" for _, m in meds.iterrows())
+    if "/logrank" in r.key:
+        lr = r.row("logrank")
+        return f"{r.title}: chi-square {lr['statistic']:.3f} on {lr['df']:g} df, {fmt.pvalue(lr['p'], 'p ')}"
+    if r.key.endswith("/rmst"):
+        parts = [f"{x['group']} {x['estimate']:.1f}" for _, x in s[s["name"] == "rmst"].iterrows()]
+        parts += [f"{x['group']} {est(x, 1)}, {fmt.pvalue(x['p'], 'p ')}" for _, x in
+                  s[s["name"] == "difference"].iterrows()]
+        return f"{r.title}: " + "; ".join(parts)
+    parts = []
+    for name in ("hr", "hr_low", "hr_high"):
+        for _, x in s[s["name"] == name].iterrows():
+            where = f" in {x['term']}" if name != "hr" else ""
+            parts.append(f"HR {x['group']}{where} {est(x)}, {fmt.pvalue(x['p'], 'p ')}")
+    parts += [f"interaction {fmt.pvalue(x['p'], 'p ')}" for _, x in s[s["name"] == "interaction"].iterrows()]
+    parts.append(f"PH test (global) {fmt.pvalue(r.get('ph_global', 'p'), 'p ')}")
+    return f"{r.title} (n = {r.n}, events = {r.events}): " + "; ".join(parts)
 
 
 def _subgroup_levels(data: AnalysisData) -> list[str]:
@@ -83,7 +113,7 @@ def _subgroup_name(data: AnalysisData) -> str:
 def _titles(data: AnalysisData, levels: list[str]) -> dict[str, str]:
     o = data.options
     sub = _subgroup_name(data)
-    low, high = (levels + ["low", "high"])[:2] if len(levels) != 2 else levels
+    low, high = levels if len(levels) == 2 else ("low", "high")
     return {
         "cox_unadjusted": "Cox: unadjusted",
         "cox_stratified": f"Cox: stratified by {o.strata_var or 'the randomisation strata'}",

@@ -70,7 +70,8 @@ def _by_arm(result: Result, cell, index_cols: list[str]) -> pd.DataFrame:
     """Pivot summary rows to one column per arm (plus Total when present), each cell from `cell(row)`."""
     t = result.summary.copy()
     t["_cell"] = t.apply(cell, axis=1)
-    groups = list(dict.fromkeys(t["group"]))
+    arms = [*result.parameters.get("arms", []), *([result.parameters["overall"]] if "overall" in result.parameters else [])]
+    groups = [g for g in arms if g in set(t["group"])] + [g for g in dict.fromkeys(t["group"]) if g not in arms]
     t["_order"] = range(len(t))
     first = t.groupby(index_cols, sort=False, dropna=False)["_order"].min()
     wide = t.pivot_table(index=index_cols, columns="group", values="_cell", aggfunc="first", dropna=False)
@@ -106,7 +107,8 @@ def disposition_table(result: Result) -> pd.DataFrame:
 
     t = result.summary.assign(row=lambda f: f.apply(
         lambda r: f"    {r['category']}" if isinstance(r["category"], str) else r["label"], axis=1))
-    wide = _by_arm(Result(result.key, result.title, result.method, t), cell, ["name", "row"])
+    wide = _by_arm(Result(result.key, result.title, result.method, t, parameters=result.parameters), cell,
+                   ["name", "row"])
     wide.index = wide.index.get_level_values("row")
     wide.index.name = "Subjects, n (% of randomised)"
     return wide
@@ -125,7 +127,8 @@ def _events_table(result: Result, first_col: str) -> pd.DataFrame:
     t["row"] = [(lbl if isinstance(lbl, str) else "Any TEAE" if nm == "any" else soc if nm == "soc" else f"    {pt}")
                 for nm, lbl, soc, pt in zip(t["name"], t["label"], t["soc"], t["pt"])]
     t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("") + "|" + t["label"].fillna("")
-    wide = _by_arm(Result(result.key, result.title, result.method, t), _subjects_cell, ["key", "row"])
+    wide = _by_arm(Result(result.key, result.title, result.method, t, parameters=result.parameters), _subjects_cell,
+                   ["key", "row"])
     wide.index = wide.index.get_level_values("row")
     wide.columns = [f"{c} (N = {result.parameters['n_by_arm'][c]})" if c in result.parameters["n_by_arm"]
                     else f"Risk difference, % points (95% CI): {c}" for c in wide.columns]
