@@ -3,6 +3,7 @@ errors for bad options, and reasons instead of crashes when a study cannot be an
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 
@@ -87,8 +88,13 @@ def test_arm_oids_are_serialized_and_link_the_numbers_of_the_report(mapped):
     safety = {r["key"]: r for r in _json(mapped / "safety.json")["results"]}
     assert safety["SAFETY/overview"]["result_oid"] == "AR.AE.OVERVIEW"
     html = (mapped / "report.html").read_text()
-    assert 'data-analysis="OS640/cox_unadjusted" data-display-oid="RD.T14.2.1" data-result-oid="AR.OS640.COX1"' in html
-    assert 'id="safety-overview"' in html and 'data-result-oid="AR.AE.OVERVIEW"' in html
+    linked = '<td data-analysis="OS640/cox_unadjusted" data-display-oid="RD.T14.2.1" data-result-oid="AR.OS640.COX1">'
+    assert f"{linked}HR " in html  # the hazard ratio itself carries its ARM result
+    assert re.search(r'<td data-analysis="SAFETY/overview" data-display-oid="RD.T14.3.1" '
+                     r'data-result-oid="AR.AE.OVERVIEW">\d+ \(', html)
+    assert 'id="safety-overview"' in html and 'id="os640-cox-unadjusted"' in html
+    stratified = re.findall(r'<td data-analysis="OS640/cox_stratified"([^>]*)>', html)
+    assert stratified and all("oid" not in a for a in stratified)  # no mapping, no OIDs
 
 
 def test_report_is_one_self_contained_page_and_escapes_data(mapped):

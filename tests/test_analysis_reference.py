@@ -177,7 +177,7 @@ def pilot_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("pilot")
     result = _analyze([str(PILOT_ADAM), "--param", "TTDE", "--treatment-var", "TRTA", "--reference", "Placebo",
                        "--population", "SAFFL", "--at-risk-times", "0,20,40,60,80,100,120,140,160,180,200",
-                       "--survival-times", "20,40,60,80,100", "--tau", "200"], out)
+                       "--survival-times", "20,40,60,80,100", "--tau", "180"], out)
     assert result.exit_code == 0, result.output
     return json.loads((out / "results.json").read_text()), out
 

@@ -49,15 +49,18 @@ def _attrs(result: Result | None) -> str:
 
 
 def html_table(frame: pd.DataFrame, result: Result | None = None, caption: str | None = None,
-               index: bool = True) -> str:
+               index: bool = True, row_results: list[Result | None] | None = None) -> str:
+    """`result` owns every cell; or, for a table gathering several analyses, `row_results` gives each
+    row's own Result."""
     attrs = _attrs(result)
     anchor = f' id="{slug(result.key)}"' if result is not None else ""
     cols = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
     head = "".join(f"<th>{html_text(c)}</th>" for c in cols)
     body = []
-    for idx, row in frame.iterrows():
+    for i, (idx, row) in enumerate(frame.iterrows()):
+        cell_attrs = _attrs(row_results[i]) if row_results is not None else attrs
         cells = [f"<td>{html_text(idx)}</td>"] if index else []
-        cells += [f"<td{attrs}>{html_text(v)}</td>" for v in row]
+        cells += [f"<td{cell_attrs}>{html_text(v)}</td>" for v in row]
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html_text(caption)}</caption>" if caption else ""
     return f"<table{anchor}{attrs}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

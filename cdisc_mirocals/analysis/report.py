@@ -25,7 +25,9 @@ def survival_section(results: list[ParamResults], figures: dict[str, Path]) -> s
             out.append(html_table(tables.survival_table(r), r["km"], "Kaplan-Meier estimates"))
         else:
             out.append(result_block(r["km"], None))
-        out.append(html_table(tables.comparison_table(r).drop(columns="Key"), None, "Comparisons", index=False))
+        comparisons = tables.comparison_table(r)
+        owners = [next(x for x in r.results.values() if x.key == key) for key in comparisons["Key"]]
+        out.append(html_table(comparisons.drop(columns="Key"), None, "Comparisons", index=False, row_results=owners))
         for name, res in r.results.items():
             if name == "km":
                 continue

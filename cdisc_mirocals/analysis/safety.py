@@ -115,20 +115,27 @@ def _max_severity(teae: pd.DataFrame, by: list[str], order: list[str]) -> pd.Dat
 
 
 def severity_rows(teae: pd.DataFrame, arms, denominators, alpha) -> list[dict]:
+    """Each subject once per row, at the worst severity of their TEAEs in that row; rows in the order
+    of the SOC/PT table."""
     order = [s for s in SEVERITY_ORDER if s in set(teae["_SEV"])] + sorted(set(teae["_SEV"]) - set(SEVERITY_ORDER))
-    rows = []
-    for name, by in (("any", []), ("soc", ["AEBODSYS"]), ("pt", ["AEBODSYS", "AEDECOD"])):
-        worst = _max_severity(teae, by, order)
-        groups = [()] if not by else _by_frequency(teae, by)
-        for group in groups:
-            group = group if isinstance(group, tuple) else (group,)
-            sel = pd.Series(True, index=worst.index)
-            for col, value in zip(by, group):
-                sel &= worst[col] == value
-            soc, pt = (list(group) + [None, None])[:2]
-            for sev in order:
-                rows += _counts(worst, sel & (worst["_SEV"] == sev), arms, denominators, alpha, name, soc, pt, sev,
-                                compare=False)
+    worst = {name: _max_severity(teae, by, order) for name, by in
+             (("any", []), ("soc", ["AEBODSYS"]), ("pt", ["AEBODSYS", "AEDECOD"]))}
+
+    def block(name, soc=None, pt=None):
+        w = worst[name]
+        sel = pd.Series(True, index=w.index)
+        if soc is not None:
+            sel &= w["AEBODSYS"] == soc
+        if pt is not None:
+            sel &= w["AEDECOD"] == pt
+        return [r for sev in order for r in _counts(w, sel & (w["_SEV"] == sev), arms, denominators, alpha, name,
+                                                      soc, pt, sev, compare=False)]
+
+    rows = block("any")
+    for soc in _by_frequency(teae, ["AEBODSYS"]):
+        rows += block("soc", soc)
+        for pt in _by_frequency(teae[teae["AEBODSYS"] == soc], ["AEDECOD"]):
+            rows += block("pt", soc, pt)
     return rows
 
 

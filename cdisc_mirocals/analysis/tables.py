@@ -145,11 +145,14 @@ def soc_pt_table(result: Result) -> pd.DataFrame:
 
 
 def severity_table(result: Result) -> pd.DataFrame:
-    t = result.summary[result.summary["name"].isin(["any", "pt"])].copy()
-    t["row"] = [("Any TEAE" if nm == "any" else f"    {pt}") for nm, pt in zip(t["name"], t["pt"])]
+    t = result.summary.copy()
+    t["row"] = [("Any TEAE" if nm == "any" else soc if nm == "soc" else f"    {pt}")
+                for nm, soc, pt in zip(t["name"], t["soc"], t["pt"])]
     t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("")
+    severities = list(dict.fromkeys(t["severity"]))
+    columns = [f"{arm}: {sev.capitalize()}" for arm in result.parameters["arms"] for sev in severities]
     t["group"] = t["group"] + ": " + t["severity"].str.capitalize()
-    wide = _by_arm(Result(result.key, result.title, result.method, t),
+    wide = _by_arm(Result(result.key, result.title, result.method, t, parameters={"arms": columns}),
                    lambda r: fmt.n_pct(r["n"], r["denominator"]), ["key", "row"])
     wide.index = wide.index.get_level_values("row")
     wide.index.name = "Maximum severity, n (%)"
