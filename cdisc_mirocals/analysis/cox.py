@@ -157,6 +157,8 @@ def cox(frame: pd.DataFrame, arms: list[str], *, key: str, title: str, terms=(),
     time, event = data["time"].to_numpy(), data["event"].to_numpy()
     for arm, col in zip(arms[1:], d.treatment):
         for name, sel in ((arms[0], data[d.treatment].sum(axis=1) == 0), (arm, data[col] == 1)):
+            if not sel.any():
+                raise CoxError(f"no subjects of arm {name} with complete data")
             if not data.loc[sel, "event"].any():
                 raise CoxError(f"no events in arm {name}")
     fit = fit_cox(time, event, data[columns].to_numpy(), codes, ties, columns)

@@ -83,6 +83,17 @@ def tick_label(t: float) -> str:
     return f"{t:g}" if t >= 1 else f"1/{1 / t:g}"
 
 
+def ratio_axis(ax, lo: float, hi: float) -> None:
+    """A log x axis for ratios from lo to hi, with a dashed line at 1 (no effect)."""
+    ax.axvline(1, color="#777777", ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ticks = log_ticks(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.set_xticklabels([tick_label(t) for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
 def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None) -> list[Path]:
     data = result.data
     frame, arms, o = data.frame, data.arms, data.options
@@ -216,13 +227,7 @@ def forest_figure(results: list[ParamResults], stem: Path) -> list[Path]:
         plot.plot(r["hr"], y, "s", color=COLOURS[0], markersize=5)
     values = [v for r in rows for v in (r.get("lo"), r.get("hi")) if v is not None and np.isfinite(v)]
     lo, hi = min(values + [0.5]) / 1.15, max(values + [2.0]) * 1.15
-    plot.axvline(1, color="#777777", ls="--", lw=0.8)
-    plot.set_xscale("log")
-    plot.set_xlim(lo, hi)
-    ticks = log_ticks(lo, hi)
-    plot.xaxis.set_major_locator(FixedLocator(ticks))
-    plot.set_xticklabels([tick_label(t) for t in ticks])
-    plot.xaxis.set_minor_locator(NullLocator())
+    ratio_axis(plot, lo, hi)
     plot.set_yticks([])
     plot.spines["left"].set_visible(False)
     plot.set_xlabel("Hazard ratio (log scale)", labelpad=2)
@@ -282,13 +287,7 @@ def ae_dot_plot(soc_pt: Result, threshold: float, stem: Path) -> list[Path]:
                     right.plot(edge, yy, marker, color=colour, markersize=4, clip_on=False)
         marker = "o" if len(comparisons) == 1 else MARKERS[(j + 1) % len(MARKERS)]  # the arm's marker, as left
         right.plot(part["estimate"], y + offset, marker, color=colour, markersize=4, label=comparison)
-    right.axvline(1, color="#777777", ls="--", lw=0.8)
-    right.set_xscale("log")
-    right.set_xlim(lo, hi)
-    ticks = log_ticks(lo, hi)
-    right.xaxis.set_major_locator(FixedLocator(ticks))
-    right.set_xticklabels([tick_label(t) for t in ticks])
-    right.xaxis.set_minor_locator(NullLocator())
+    ratio_axis(right, lo, hi)
     versus = f"{arms[1]} vs {arms[0]}" if len(comparisons) == 1 else f"vs {arms[0]}"
     right.set_xlabel(f"Relative risk, {versus}\n(95% CI, log scale)")
     right.tick_params(axis="y", length=0)
