@@ -72,12 +72,16 @@ def test_provenance_has_version_input_hashes_options_and_the_source_date_epoch(m
         assert _json(mapped / name)["provenance"] == prov
 
 
-def test_without_source_date_epoch_the_timestamp_is_null_so_outputs_stay_reproducible(default_outputs):
-    _, out = default_outputs
-    prov = _json(out / "analysis" / "results.json")["provenance"]
-    if prov["timestamp"] is not None:
-        pytest.skip("SOURCE_DATE_EPOCH is set in this environment")
-    assert prov["timestamp_source"] == "SOURCE_DATE_EPOCH not set"
+def test_without_source_date_epoch_the_timestamp_is_null_so_outputs_stay_reproducible(monkeypatch):
+    from cdisc_mirocals.analysis.data import AnalysisError
+    from cdisc_mirocals.analysis.provenance import timestamp
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert timestamp() is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert timestamp() == "1970-01-01T00:00:00Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(AnalysisError, match="SOURCE_DATE_EPOCH must be whole seconds"):
+        timestamp()
 
 
 def test_arm_oids_are_serialized_and_link_the_numbers_of_the_report(mapped):
@@ -167,6 +171,7 @@ def test_tau_beyond_the_last_follow_up_is_refused_with_the_reason(small_dir, tmp
     result = _analyze([str(small_dir), "--tau", "5000", "--param", "OS"], tmp_path)
     assert result.exit_code == 0
     assert "tau = 5000 days is beyond the last follow-up" in result.output
+    assert "no SDTM folder beside the ADaM folder" in result.output  # an ADaM folder alone still works
     rmst = next(r for r in _json(tmp_path / "results.json")["results"] if r["key"] == "OS/rmst")
     assert "beyond the last follow-up" in rmst["skipped"] and rmst["summary"] == []
 

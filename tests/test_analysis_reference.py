@@ -227,6 +227,18 @@ def test_pilot_pairwise_cox_matches_the_reference_cross_check():
         assert (row["estimate"], row["ci_lower"], row["ci_upper"]) == pytest.approx((hr, lo, hi), abs=1e-4)
 
 
+def test_pilot_disposition_reads_the_sdtm_beside_the_adam(pilot_results):
+    import pyreadstat
+    _, out = pilot_results
+    disp = json.loads((out / "baseline.json").read_text())["results"][1]
+    counts = {r["name"]: r["n"] for r in disp["summary"] if r["group"] == "Total" and r["category"] is None}
+    dm, _ = pyreadstat.read_xport(str(PILOT_ADAM.parent / "sdtm" / "dm.xpt"))
+    ds, _ = pyreadstat.read_xport(str(PILOT_ADAM.parent / "sdtm" / "ds.xpt"))
+    assert counts["screened"] == dm["USUBJID"].nunique() == 306
+    assert counts["screen_failure"] == (ds["DSDECOD"] == "SCREEN FAILURE").sum() == 52
+    assert counts["randomised"] == 86 + 84 + 84
+
+
 def test_results_json_has_one_shape_for_every_result(pilot_results):
     document, out = pilot_results
     text = (out / "results.json").read_text()
