@@ -119,3 +119,9 @@ def converted(default_raw_dir, tmp_path_factory, spec):
         return pipeline.convert(default_raw_dir, tmp_path_factory.mktemp("converted") / "out", spec)
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="session")
+def default_outputs(converted):
+    """The main job on the default study, run once: (ConvertResult, OUT folder), analyses in OUT/analysis."""
+    return converted, converted.out

@@ -111,6 +111,34 @@ def _disposition(adsl: pd.DataFrame, sdtm: dict, dm: pd.DataFrame) -> pd.DataFra
     return adsl.drop(columns="_DECOD")
 
 
+def _als_characteristics(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    """ONSETSIT and ELESCAT (MT.ADSL.ONSETSIT, MT.ADSL.ELESCAT): the SUPPMH qualifiers of the MH record of
+    the ALS diagnosis, named as their QNAM; ELESCATN orders ELESCAT by its codelist."""
+    mh, supp = sdtm["MH"], sdtm["SUPPMH"]
+    diagnosis = mh[(mh["MHCAT"] == "PRIMARY DIAGNOSIS") & (mh["MHEVDTYP"] == "DIAGNOSIS")][[*KEYS, "MHSEQ"]]
+    quals = supp[(supp["RDOMAIN"] == "MH") & (supp["IDVAR"] == "MHSEQ")]
+    quals = quals.assign(MHSEQ=pd.to_numeric(quals["IDVARVAL"], errors="coerce")).merge(diagnosis, on=[*KEYS, "MHSEQ"])
+    for qnam in ("ONSETSIT", "ELESCAT"):
+        values = quals[quals["QNAM"] == qnam][[*KEYS, "QVAL"]].rename(columns={"QVAL": qnam})
+        adsl = derive_vars_merged(adsl, values, by_vars=KEYS)
+    return derive_var_code(adsl, spec.adam, source_var="ELESCAT", new_var="ELESCATN", codelist="ELESCATN")
+
+
+def _exposure(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    """NCYCLE, NINJ, NINJPL, RDI from EX, one record per injection given (MT.ADSL.NCYCLE and following).
+    Planned injections are those of every cycle from the first to the last one started."""
+    ex = sdtm["EX"]
+    cycle = pd.to_numeric(ex["EXGRPID"].str.extract(r"(\d+)$")[0], errors="coerce")
+    per_subject = ex.assign(_CYCLE=cycle).groupby(KEYS, as_index=False).agg(
+        NCYCLE=("_CYCLE", "nunique"), NINJ=("USUBJID", "size"), _LAST=("_CYCLE", "max"))
+    per_subject["NINJPL"] = per_subject["_LAST"] * spec.study["treatment"]["injections_per_cycle"]
+    per_subject["RDI"] = 100 * per_subject["NINJ"] / per_subject["NINJPL"]
+    adsl = derive_vars_merged(adsl, per_subject[[*KEYS, "NCYCLE", "NINJ", "NINJPL", "RDI"]], by_vars=KEYS)
+    untreated = (adsl["ITTFL"] == "Y") & adsl["TRTSDT"].isna()
+    adsl[["NCYCLE", "NINJ"]] = adsl[["NCYCLE", "NINJ"]].mask(untreated, 0)
+    return adsl
+
+
 def derive_adsl(sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     dm = sdtm["DM"]
     adsl = dm[list(predecessors(spec, "ADSL", "DM").values())].rename(
@@ -122,4 +150,6 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     adsl = _population_and_treatment(adsl, sdtm, spec)
     adsl = _strata(adsl, sdtm, spec)
     adsl = _disease(adsl, sdtm, spec)
+    adsl = _als_characteristics(adsl, sdtm, spec)
+    adsl = _exposure(adsl, sdtm, spec)
     return _disposition(adsl, sdtm, dm).drop(columns=["ONSETDTC"])

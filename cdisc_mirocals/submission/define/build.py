@@ -29,7 +29,7 @@ DEFINE_COMMENT = "COM.DEFINE"  # comments.csv: the comment on the whole define.x
 
 
 def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *, arm: bool | None = None,
-                 created: datetime | None = None) -> bytes:
+                 created: datetime | None = None, extension: str = "xpt") -> bytes:
     """define.xml of `standard` ('SDTM' or 'ADaM') for `datasets`, the conformed frames exactly as written
     to XPT. ADaM includes Analysis Results Metadata unless arm=False."""
     if standard not in STANDARDS:
@@ -46,7 +46,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     value_list_defs(mdv, values)
     _where_clauses(mdv, values, analysis_where_clauses(std) if arm else [])
     for ds in std.datasets.values():
-        _item_group(mdv, std, ds.name, datasets[ds.name], standard)
+        _item_group(mdv, std, ds.name, datasets[ds.name], standard, extension)
     for ds in std.datasets.values():
         variable_item_defs(mdv, ds, datasets[ds.name], [v for v in values if v.row.dataset == ds.name])
     adam_ct = set(versions.get("adam_ct_codelists", []))
@@ -164,7 +164,8 @@ def _where_clauses(mdv: etree._Element, values: list[ValueItem], analysis: list)
             done.add(oid)
 
 
-def _item_group(mdv: etree._Element, std: Standard, name: str, frame: pd.DataFrame, standard: str) -> None:
+def _item_group(mdv: etree._Element, std: Standard, name: str, frame: pd.DataFrame, standard: str,
+                extension: str) -> None:
     ds = std.datasets[name]
     group = sub(mdv, "ItemGroupDef", {
         "OID": oids.item_group(name), "Domain": _domain(name) if standard == "SDTM" else None, "Name": name,
@@ -183,8 +184,8 @@ def _item_group(mdv: etree._Element, std: Standard, name: str, frame: pd.DataFra
     klass = sub(group, "def:Class", {"Name": ds.class_})
     if ds.subclass:
         sub(klass, "def:SubClass", {"Name": ds.subclass})
-    leaf = sub(group, "def:leaf", {"ID": oids.leaf(name), "xlink:href": f"{name.lower()}.xpt"})
-    sub(leaf, "def:title", text=f"{name.lower()}.xpt")
+    leaf = sub(group, "def:leaf", {"ID": oids.leaf(name), "xlink:href": f"{name.lower()}.{extension}"})
+    sub(leaf, "def:title", text=f"{name.lower()}.{extension}")
 
 
 def _domain(name: str) -> str:
