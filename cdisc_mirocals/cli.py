@@ -1,4 +1,7 @@
-"""The cdisc-mirocals command line. Thin: parse options, call one pipeline function, print."""
+"""The cdisc-mirocals command line. Thin: parse options, call one pipeline function, print.
+
+Nothing heavy is imported here (pandas, matplotlib, lifelines come with the pipeline, inside each
+command), so `--help` and `--version` answer at once."""
 
 from __future__ import annotations
 
@@ -132,19 +135,25 @@ def convert(raw_dir, out, fmt, specs_dir, transliterate):
 def _echo_analysis(report, folder: Path) -> None:
     click.echo("")
     click.echo(str(report))
-    notes = sorted({n for r in report.results for n in r.data.notes})
-    for note in notes:
+    for note in report.messages():
         click.echo(f"note: {note}")
-    click.echo(f"wrote results.json, tables and figures to {folder}/")
+    skipped = [r for r in report.all_results() if not r.done]
+    if skipped:
+        click.echo(f"{len(skipped)} analyses not done (reasons above and in the JSON files)")
+    click.echo(f"wrote results, safety, baseline (JSON, CSV, HTML), figures and report.html to {folder}/")
 
 
-def _numbers(text: str | None) -> tuple[float, ...] | None:
+def _numbers(text: str | None, param: str) -> tuple[float, ...] | None:
     if text is None:
         return None
     try:
-        return tuple(float(v) for v in text.split(",") if v.strip())
+        values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise click.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
+        raise click.BadParameter(f"expected numbers of days separated by commas, got {text!r}",
+                                 param_hint=param) from None
+    if not values or any(not v >= 0 for v in values):
+        raise click.BadParameter(f"expected days >= 0 separated by commas, got {text!r}", param_hint=param)
+    return values
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -171,26 +180,33 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               "[default: 180,365,640].")
 @click.option("--at-risk-times", default=None, help="Days of the number-at-risk table, comma-separated "
               "[default: 0 and the survival times; the figure uses its own axis ticks].")
-@click.option("--tau", type=float, default=None, help="Horizon of the restricted mean survival time [default: 640].")
+@click.option("--tau", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Horizon of the restricted mean survival time, in days (> 0, at most the last follow-up of "
+                   "every arm) [default: 640].")
+@click.option("--sdtm", "sdtm_dir", type=EXISTING_DIR, default=None,
+              help="SDTM folder (DM, DS, IE) for screening and disposition [default: found beside ADAM_DIR].")
 def analyze(adam_dir, out, params, treatment_var, reference, population, strata_var, covariates, ci_transform, ties,
-            survival_times, at_risk_times, tau):
-    """Survival analyses read from ADTTE and ADSL XPT files in ADAM_DIR.
+            survival_times, at_risk_times, tau, sdtm_dir):
+    """Clinical study outputs read from the ADaM XPT files in ADAM_DIR (ADTTE, ADSL, ADAE) and the SDTM
+    beside it (DM, DS, IE).
 
-    With no ADAM_DIR, the default study is simulated and converted into the folder above --out, and
-    its ADaM is analysed. Kaplan-Meier, log-rank (unstratified and stratified), Cox models (unadjusted,
-    stratified, adjusted, by pNFH group, interaction, adjusted for log pNFH) and RMST; results.json,
-    tables (CSV, Markdown, HTML) and figures (PNG, SVG) go to --out.
+    Survival: Kaplan-Meier, log-rank (unstratified and stratified), Cox models (unadjusted, stratified,
+    adjusted, by pNFH group, interaction, adjusted for log pNFH) with the cox.zph test, and RMST. The
+    safety summary from ADAE, Table 1, disposition and the CONSORT diagram. JSON, numeric CSV, HTML
+    tables, figures (PNG, SVG) and one self-contained report.html go to --out.
+
+    With no ADAM_DIR, the default study is first simulated and converted into the folder above --out,
+    and its ADaM is analysed with the options given.
     """
     from cdisc_mirocals import pipeline
+
+    overrides = dict(params=list(params) or None, treatment_var=treatment_var, reference=reference,
+                     population=population, strata_var=strata_var, covariates=_split(covariates),
+                     ci_transform=ci_transform, ties=ties, survival_times=_numbers(survival_times, "--survival-times"),
+                     at_risk_times=_numbers(at_risk_times, "--at-risk-times"), tau=tau, sdtm_dir=sdtm_dir)
     if adam_dir is None:
-        result = pipeline.convert(None, out.parent)
-        report = result.analysis
-    else:
-        report = pipeline.run_analysis(adam_dir, out, params=list(params) or None, treatment_var=treatment_var,
-                                       reference=reference, population=population, strata_var=strata_var,
-                                       covariates=_split(covariates), ci_transform=ci_transform, ties=ties,
-                                       survival_times=_numbers(survival_times), at_risk_times=_numbers(at_risk_times),
-                                       tau=tau)
+        adam_dir = pipeline.convert(None, out.parent, analysis=False).adam_dir
+    report = pipeline.run_analysis(adam_dir, out, **overrides)
     _echo_analysis(report, out)
 
 

@@ -17,7 +17,7 @@ from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
-from cdisc_mirocals.submission.package import FORMATS, write_datasets
+from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
 from cdisc_mirocals.submission.publish import publishing
 from cdisc_mirocals.validate.run import validate_datasets
 
@@ -25,6 +25,7 @@ SDTM_DIR = Path("m5/datasets/mirocals/tabulations/sdtm")
 ADAM_DIR = Path("m5/datasets/mirocals/analysis/adam/datasets")
 RECONCILIATION = "reconciliation.csv"
 CONVERSION_LOG = "conversion.log"
+ANALYSIS_DIR = Path("analysis")
 
 
 def simulate(out: Path, n_subjects: int | None = None, seed: int | None = None,
@@ -82,9 +83,10 @@ def _write_text(path: Path, lines: list[str]) -> None:
 
 
 def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, formats: tuple[str, ...] = FORMATS,
-            transliterate: bool = False) -> ConvertResult:
-    """Raw CRFs to validated SDTM and ADaM submission files and their analysis; with no raw folder, the
-    default study is simulated into OUT/raw. OUT is published whole at the end, or left as it was."""
+            transliterate: bool = False, analysis: bool = True) -> ConvertResult:
+    """Raw CRFs to validated SDTM and ADaM submission files and (with `analysis`) their analyses in
+    OUT/analysis; with no raw folder, the default study is simulated into OUT/raw. OUT is published
+    whole at the end, or left as it was."""
     spec = spec or load_spec()
     out = Path(out)
     with publishing(out) as build:
@@ -97,32 +99,54 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         problems = validate_datasets(sdtm.datasets, spec.sdtm) + validate_datasets(frames, spec.adam)
         if problems:
             raise ConformanceError(problems)
-        write_datasets(sdtm.shaped, build / SDTM_DIR, spec, "SDTM", formats, log)
-        write_datasets(adam, build / ADAM_DIR, spec, "ADaM", formats, log)
+        for folder, standard, shaped in ((SDTM_DIR, "SDTM", sdtm.shaped), (ADAM_DIR, "ADaM", adam)):
+            written = write_datasets(shaped, build / folder, spec, standard, formats, log)
+            write_define(written, build / folder, spec, standard, formats)
         with atomic_write(build / RECONCILIATION, "w") as fh:
             sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
         lines = [f"{change.kind}: {change}" for change in raw.changes] + log.entries
         _write_text(build / CONVERSION_LOG, lines)
-        report = run_analysis(build / ADAM_DIR, build / "analysis", spec)
+        report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
     return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
-    """The study's analysis defaults (specs/study.toml [analysis]), with command-line overrides."""
+    """The study's analysis defaults (specs/study.toml [analysis]), with command-line overrides; the
+    options given explicitly are recorded, so that a variable or arm they name must exist."""
     a = spec.study["analysis"]
-    params = overrides.pop("params", None) or a["parameters"]
+    s = a.get("safety", {})
+    asked = overrides.pop("params", None)
+    params = asked or a["parameters"]
     defaults = dict(treatment_var=a["treatment_var"], reference=a["reference"], population=a["population"],
                     strata_var=a["strata_var"], covariates=tuple(a["covariates"]), biomarker_var=a["biomarker_var"],
                     subgroup_var=a["subgroup_var"], survival_times=tuple(a["survival_times"]),
-                    tau=float(spec.study.primary_window_days))
-    defaults.update({k: v for k, v in overrides.items() if v is not None})
-    return list(params), Options(**defaults)
+                    tau=float(spec.study.primary_window_days), baseline_vars=tuple(a.get("baseline", ())),
+                    baseline_population=a.get("baseline_population", "ITTFL"),
+                    baseline_treatment_var=a.get("baseline_treatment_var", "TRT01P"),
+                    safety_population=s.get("population", "SAFFL"), safety_treatment_var=s.get("treatment_var", "TRT01A"),
+                    site_reaction_pattern=s.get("site_reaction_pattern", Options.site_reaction_pattern),
+                    dot_plot_threshold=float(s.get("dot_plot_threshold", Options.dot_plot_threshold)),
+                    exposure_vars=tuple(s.get("exposure", ())))
+    given = {k: v for k, v in overrides.items() if v is not None}
+    defaults.update(given)
+    explicit = set(given) | ({"params"} if asked else set())
+    if "tau" not in given and given.get("survival_times"):
+        defaults["tau"] = None  # the largest of the survival times asked for
+    return list(params), Options(**defaults, explicit=frozenset(explicit))
+
+
+def arm_oids(spec: Spec) -> dict[str, tuple[str, str]]:
+    """{analysis key: (ARM ResultDisplay OID, AnalysisResult OID)} from specs/adam/analysis_results.csv,
+    so that results.json and report.html name the define.xml analysis each number belongs to."""
+    return {r.key: (r.display, r.id) for r in spec.adam.analysis_results}
 
 
 def run_analysis(adam_dir: Path, out: Path, spec: Spec | None = None, **overrides) -> AnalysisReport:
-    """Survival analyses read from the ADaM XPT files on disk."""
+    """The analyses read from the ADaM (and SDTM) XPT files on disk."""
     spec = spec or load_spec()
+    overrides.setdefault("arm", arm_oids(spec))
     at_risk_times = overrides.pop("at_risk_times", None)
+    sdtm_dir = overrides.pop("sdtm_dir", None)
     params, options = analysis_options(spec, **overrides)
-    return analyze(adam_dir, out, params, options, at_risk_times)
+    return analyze(adam_dir, out, params, options, at_risk_times, sdtm_dir)

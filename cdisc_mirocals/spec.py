@@ -21,6 +21,10 @@ DATA_TYPES = {
     "partialDatetime", "incompleteDatetime", "durationDatetime",
 }
 ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
+SOURCES = {"Investigator", "Sponsor", "Subject", "Vendor"}  # Define-XML 2.1 def:Origin/@Source
+# Analysis Results Metadata terms of the Define-XML CT (C117744 Analysis Reason, C117745 Analysis Purpose)
+ANALYSIS_REASONS = {"SPECIFIED IN PROTOCOL", "SPECIFIED IN SAP", "DATA DRIVEN", "REQUESTED BY REGULATORY AGENCY"}
+ANALYSIS_PURPOSES = {"PRIMARY OUTCOME MEASURE", "SECONDARY OUTCOME MEASURE", "EXPLORATORY OUTCOME MEASURE"}
 RAW_TYPES = {"text", "integer", "float", "date", "partial date", "time"}
 COMPARATORS = {"EQ", "NE", "IN", "NOTIN", "LT", "LE", "GT", "GE"}
 
@@ -31,6 +35,7 @@ class Term:
     nci_code: str
     decode: str
     order: int
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,7 @@ class Dataset:
     reference_data: bool
     comment: str
     variables: tuple[Variable, ...]
+    subclass: str = ""  # ADaM: e.g. TIME-TO-EVENT within BASIC DATA STRUCTURE
 
     def variable(self, name: str) -> Variable:
         for v in self.variables:
@@ -148,6 +154,53 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A document that define.xml links to (def:leaf); Href is relative to the define.xml folder."""
+
+    id: str
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class AnalysisDisplay:
+    """An ARM result display (a table or figure of analysis results)."""
+
+    id: str
+    name: str
+    title: str
+    document: str = ""
+    pages: str = ""
+
+
+@dataclass(frozen=True)
+class AnalysisDataset:
+    dataset: str
+    where: tuple[Condition, ...]
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """One ARM analysis result; `key` names it in the analysis code and its results."""
+
+    id: str
+    display: str
+    key: str
+    description: str
+    reason: str
+    purpose: str
+    parameter: str  # DATASET.VARIABLE holding the parameter code, e.g. ADTTE.PARAMCD
+    datasets: tuple[AnalysisDataset, ...]
+    join_comment: str
+    documentation: str
+    document: str
+    pages: str
+    code_context: str
+    code: str
+
+
+@dataclass(frozen=True)
 class Standard:
     """One standard's sheets: SDTM or ADaM."""
 
@@ -158,6 +211,9 @@ class Standard:
     methods: dict[str, Method]
     comments: dict[str, Comment]
     ctmap: dict[str, dict[str, str]] = field(default_factory=dict)  # codelist -> collected value -> term
+    documents: dict[str, Document] = field(default_factory=dict)
+    displays: dict[str, AnalysisDisplay] = field(default_factory=dict)
+    analysis_results: tuple[AnalysisResult, ...] = ()
 
     def __getitem__(self, dataset: str) -> Dataset:
         try:
@@ -277,11 +333,16 @@ class _Sheet:
                 self.problems.append(Problem(self.name, 1, ", ".join(missing), None,
                                              f"header lacks required columns; expected {self.columns}"))
                 return
+            lines = self.path.read_text(encoding="utf-8").split("\n")
+            end = reader.line_num
             for row in reader:
+                # a quoted value may span lines: a record is located at its first line, not its last
+                start, end = end + 1, reader.line_num
+                while start < end and not lines[start - 1].strip():
+                    start += 1  # blank lines the reader skipped
                 if not any((v or "").strip() for v in row.values()):
                     continue
-                yield reader.line_num, self._expanded(reader.line_num,
-                                                      {k: (v or "").strip() for k, v in row.items() if k})
+                yield start, self._expanded(start, {k: (v or "").strip() for k, v in row.items() if k})
 
     def fail(self, line: int, column: str, value: str | None, expected: str) -> None:
         self.problems.append(Problem(self.name, line, column, value, expected))
@@ -340,12 +401,13 @@ CODELIST_COLUMNS = ["ID", "Name", "NCI Codelist Code", "Data Type", "Terminology
                     "Term", "NCI Term Code", "Decoded Value"]
 METHOD_COLUMNS = ["ID", "Name", "Type", "Description"]
 COMMENT_COLUMNS = ["ID", "Description"]
+DOCUMENT_COLUMNS = ["ID", "Title", "Href"]
 
 
 def _item_fields(sheet: _Sheet, line: int, row: dict) -> dict[str, Any]:
     """The columns variables.csv and valuelevel.csv share."""
     g = sheet.get
-    return dict(
+    item = dict(
         data_type=g(line, row, "Data Type", _one_of(DATA_TYPES), True, f"one of {sorted(DATA_TYPES)}"),
         length=g(line, row, "Length", int, expected="a whole number of bytes"),
         significant_digits=g(line, row, "Significant Digits", int, expected="a whole number"),
@@ -353,11 +415,14 @@ def _item_fields(sheet: _Sheet, line: int, row: dict) -> dict[str, Any]:
         mandatory=g(line, row, "Mandatory", _yes_no, True, "Yes or No"),
         codelist=g(line, row, "Codelist"),
         origin=g(line, row, "Origin", _one_of(ORIGINS), True, f"one of {sorted(ORIGINS)}"),
-        source=g(line, row, "Source"),
+        source=g(line, row, "Source", _one_of(SOURCES), expected=f"empty or one of {sorted(SOURCES)}") or "",
         method=g(line, row, "Method"),
         predecessor=g(line, row, "Predecessor"),
         comment=g(line, row, "Comment"),
     )
+    if item["origin"] == "Predecessor" and not item["predecessor"]:
+        sheet.fail(line, "Predecessor", "", "the predecessor variable (e.g. DM.AGE) when Origin is Predecessor")
+    return item
 
 
 def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
@@ -379,14 +444,26 @@ def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
         if term in {t.term for t in cl["terms"]}:
             s.fail(line, "Term", term, f"each term once per codelist; {term} repeats in {cid}")
         cl["terms"].append(Term(term, row["NCI Term Code"], row["Decoded Value"],
-                                s.get(line, row, "Order", int, True, "a whole number") or 0))
+                                s.get(line, row, "Order", int, True, "a whole number") or 0, row.get("Comment", "")))
     codelist_objs = {k: Codelist(**{**v, "terms": tuple(sorted(v["terms"], key=lambda t: t.order))})
                      for k, v in codelists.items()}
+
+    documents = {}
+    if (folder / "documents.csv").exists():
+        s = sheet("documents.csv", DOCUMENT_COLUMNS)
+        for line, row in s.rows():
+            did = s.get(line, row, "ID", required=True)
+            documents[did] = Document(did, s.get(line, row, "Title", required=True), s.get(line, row, "Href", required=True))
+
+    def check_document(sheet_: _Sheet, line: int, row: dict) -> None:
+        if row.get("Document") and row["Document"] not in documents:
+            sheet_.fail(line, "Document", row["Document"], "an ID defined in documents.csv")
 
     methods = {}
     s = sheet("methods.csv", METHOD_COLUMNS)
     for line, row in s.rows():
         mid = s.get(line, row, "ID", required=True)
+        check_document(s, line, row)
         methods[mid] = Method(mid, row["Name"], row["Type"], s.get(line, row, "Description", required=True),
                               row.get("Expression Context", ""), row.get("Expression Code", ""),
                               row.get("Document", ""), row.get("Pages", ""))
@@ -394,6 +471,7 @@ def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
     s = sheet("comments.csv", COMMENT_COLUMNS)
     for line, row in s.rows():
         cid = s.get(line, row, "ID", required=True)
+        check_document(s, line, row)
         comments[cid] = Comment(cid, s.get(line, row, "Description", required=True),
                                 row.get("Document", ""), row.get("Pages", ""))
 
@@ -436,7 +514,7 @@ def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
         datasets[ds] = Dataset(ds, row["Description"], row["Class"], row["Structure"], row["Purpose"], keys,
                                bool(s.get(line, row, "Repeating", _yes_no, True, "Yes or No")),
                                bool(s.get(line, row, "Reference Data", _yes_no, True, "Yes or No")),
-                               row.get("Comment", ""), tuple(vars_))
+                               row.get("Comment", ""), tuple(vars_), row.get("Subclass", ""))
     for ds in variables:
         problems.append(Problem(f"{name.lower()}/variables.csv", None, "Dataset", ds,
                                 "a dataset listed in datasets.csv"))
@@ -461,7 +539,95 @@ def _load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
                 s.fail(line, "Term", row["Term"], f"a term of codelist {cl.id}: {' | '.join(cl.values)}")
             else:
                 ctmap.setdefault(cl.id, {})[s.get(line, row, "Collected Value", required=True).casefold()] = row["Term"]
-    return Standard(name, datasets, codelist_objs, tuple(valuelevel), methods, comments, ctmap)
+    displays, results = {}, ()
+    if (folder / "analysis_displays.csv").exists():
+        displays, results = _load_arm(sheet, datasets, codelist_objs, comments, documents, check_document)
+    return Standard(name, datasets, codelist_objs, tuple(valuelevel), methods, comments, ctmap, documents,
+                    displays, results)
+
+
+# --------------------------------------------------------------------------- analysis results metadata
+
+DISPLAY_COLUMNS = ["ID", "Name", "Title", "Document", "Pages"]
+RESULT_COLUMNS = ["Display", "ID", "Analysis Key", "Description", "Reason", "Purpose", "Parameter", "Dataset",
+                  "Where Clause", "Variables", "Join Comment", "Documentation", "Document", "Pages", "Code Context",
+                  "Code"]
+# given on the first row of a result; its further rows (one per further analysis dataset) leave them empty
+RESULT_LEVEL = ["Display", "Analysis Key", "Description", "Reason", "Purpose", "Parameter", "Join Comment",
+                "Documentation", "Document", "Pages", "Code Context", "Code"]
+
+
+def _load_arm(sheet, datasets, codelists, comments, documents, check_document):
+    displays = {}
+    s = sheet("analysis_displays.csv", DISPLAY_COLUMNS)
+    for line, row in s.rows():
+        did = s.get(line, row, "ID", required=True)
+        check_document(s, line, row)
+        displays[did] = AnalysisDisplay(did, s.get(line, row, "Name", required=True),
+                                        s.get(line, row, "Title", required=True), row["Document"], row["Pages"])
+    results: dict[str, dict] = {}
+    s = sheet("analysis_results.csv", RESULT_COLUMNS)
+    for line, row in s.rows():
+        rid = s.get(line, row, "ID", required=True)
+        first = rid not in results
+        if first:
+            results[rid] = _result_fields(s, line, row, displays, datasets, comments)
+            check_document(s, line, row)
+        else:
+            for column in RESULT_LEVEL:
+                if row[column]:
+                    s.fail(line, column, row[column], f"empty: result {rid} gives it on its first row")
+        ds = _analysis_dataset(s, line, row, datasets, codelists)
+        if ds is not None:
+            results[rid]["datasets"].append(ds)
+    keys: dict[str, str] = {}
+    for rid, r in results.items():
+        if r["key"] in keys:
+            s.fail(None, "Analysis Key", r["key"], f"a key used once; {keys[r['key']]} and {rid} share it")
+        keys[r["key"]] = rid
+    return displays, tuple(AnalysisResult(**{**r, "datasets": tuple(r["datasets"])}) for r in results.values())
+
+
+def _result_fields(s, line, row, displays, datasets, comments) -> dict:
+    g = s.get
+    if row["Display"] not in displays:
+        s.fail(line, "Display", row["Display"], "an ID defined in analysis_displays.csv")
+    if row["Join Comment"] and row["Join Comment"] not in comments:
+        s.fail(line, "Join Comment", row["Join Comment"], "an ID defined in comments.csv")
+    ds, _, var = row["Parameter"].partition(".")
+    if row["Parameter"] and (ds not in datasets or var not in datasets[ds].names):
+        s.fail(line, "Parameter", row["Parameter"], "DATASET.VARIABLE of a variable in variables.csv (e.g. ADTTE.PARAMCD)")
+    if row["Document"] and not row["Documentation"]:
+        s.fail(line, "Documentation", "", "the text that the Document reference documents")
+    if row["Code"] and not row["Code Context"]:
+        s.fail(line, "Code Context", "", "the language of the Code (e.g. Python 3.11)")
+    return dict(id=row["ID"], display=row["Display"], key=g(line, row, "Analysis Key", required=True),
+                description=g(line, row, "Description", required=True),
+                reason=g(line, row, "Reason", _one_of(ANALYSIS_REASONS), True, f"one of {sorted(ANALYSIS_REASONS)}"),
+                purpose=g(line, row, "Purpose", _one_of(ANALYSIS_PURPOSES), True, f"one of {sorted(ANALYSIS_PURPOSES)}"),
+                parameter=row["Parameter"], datasets=[], join_comment=row["Join Comment"],
+                documentation=row["Documentation"], document=row["Document"], pages=row["Pages"],
+                code_context=row["Code Context"], code=row["Code"])
+
+
+def _analysis_dataset(s, line, row, datasets, codelists) -> AnalysisDataset | None:
+    name = s.get(line, row, "Dataset", required=True)
+    if name not in datasets:
+        s.fail(line, "Dataset", name, "a dataset listed in datasets.csv")
+        return None
+    dataset = datasets[name]
+    where = s.get(line, row, "Where Clause", _where, expected="VAR EQ value [AND ...]") or ()
+    variables = _keys(row["Variables"])
+    for column, names in (("Where Clause", [c.variable for c in where]), ("Variables", variables)):
+        for var in names:
+            if var not in dataset.names:
+                s.fail(line, column, var, f"a variable of {name}")
+    for cond in where:
+        cl = codelists.get(dataset.variable(cond.variable).codelist) if cond.variable in dataset.names else None
+        bad = [v for v in cond.values if cl is not None and cl.terms and v not in cl.values]
+        if bad:
+            s.fail(line, "Where Clause", " | ".join(bad), f"terms of codelist {cl.id} of {cond.variable}: {' | '.join(cl.values)}")
+    return AnalysisDataset(name, where, variables)
 
 
 # --------------------------------------------------------------------------- raw forms

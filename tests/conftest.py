@@ -10,6 +10,7 @@ from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.spec import load_spec
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+SOURCE_DATE_EPOCH = "1700000000"  # 2023-11-14T22:13:20Z, the build time of the session's converted study
 
 
 @pytest.fixture(scope="session")
@@ -113,3 +114,21 @@ def adam(sdtm, spec):
 
 def sas_date(iso: str) -> float:
     return float((pd.Timestamp(iso) - pd.Timestamp("1960-01-01")).days)
+
+
+@pytest.fixture(scope="session")
+def converted(default_raw_dir, tmp_path_factory, spec):
+    """The default study converted once per session, with SOURCE_DATE_EPOCH set as a reproducible build sets it."""
+    from cdisc_mirocals import pipeline
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    try:
+        return pipeline.convert(default_raw_dir, tmp_path_factory.mktemp("converted") / "out", spec)
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="session")
+def default_outputs(converted):
+    """The main job on the default study, run once: (ConvertResult, OUT folder), analyses in OUT/analysis."""
+    return converted, converted.out

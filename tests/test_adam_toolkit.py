@@ -120,6 +120,20 @@ def test_tte_death_on_day_640_is_an_event_and_after_it_is_censored_at_640(surviv
     assert pd.isna(out.loc["DIES700", "SRCSEQ"])
 
 
+def test_tte_a_censoring_date_no_record_holds_has_no_source(survival_inputs):
+    """A window end is no record's date: srcdom='' and srcvar='' leave SRCDOM, SRCVAR and SRCSEQ null."""
+    adsl, ds = survival_inputs
+    out = derive_param_tte(
+        adsl, start_date="RANDDT", paramcd="OS640", param="Time to Death up to Day 640 (days)",
+        source_datasets={"ADSL": adsl, "DS": ds},
+        event_sources=[event_source("DS", date="DSSTDT", description="DEATH", srcvar="DSSTDTC", srcseq="DSSEQ")],
+        censor_sources=[censor_source("ADSL", date="DAY640", description="DAY 640", srcdom="", srcvar="")],
+    ).set_index("USUBJID")
+    assert out.loc["ALIVE", ["CNSR", "SRCDOM", "SRCVAR"]].tolist() == [1, "", ""]
+    assert pd.isna(out.loc["ALIVE", "SRCSEQ"])
+    assert out.loc["DIES640", ["SRCDOM", "SRCVAR"]].tolist() == ["DS", "DSSTDTC"]
+
+
 def test_tte_lost_to_follow_up_is_censored_at_the_last_known_alive_date(survival_inputs):
     out = _os640(*survival_inputs).set_index("USUBJID")
     assert out.loc["LOST", ["ADT", "AVAL", "CNSR"]].tolist() == [D("2019-06-30"), 181, 1]

@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from scipy.stats import chi2
+from lifelines import CoxPHFitter
 from statsmodels.duration.hazard_regression import PHReg
 
 from cdisc_mirocals.analysis.cox import cox
 from cdisc_mirocals.analysis.km import at_risk, kaplan_meier
 from cdisc_mirocals.analysis.logrank import logrank, stratified_logrank
 from cdisc_mirocals.analysis.rmst import rmst
+from cdisc_mirocals.analysis.survival import ANALYSES
 from cdisc_mirocals.cli import main
 
 from conftest import REFERENCE
@@ -54,8 +56,8 @@ def test_log_rank_by_hand(tiny):
             variance += Fraction(na * nb * d * (n - d), n * n * (n - 1))
     expected = float(o_minus_e ** 2 / variance)
     result = logrank(tiny)
-    assert result.chisq == pytest.approx(expected) and result.df == 1
-    assert result.p == pytest.approx(chi2.sf(expected, 1))
+    assert result.get("logrank", "statistic") == pytest.approx(expected) and result.get("logrank", "df") == 1
+    assert result.get("logrank", "p") == pytest.approx(chi2.sf(expected, 1))
 
 
 def test_stratified_log_rank_sums_observed_minus_expected_over_strata(tiny):
@@ -70,7 +72,7 @@ def test_stratified_log_rank_sums_observed_minus_expected_over_strata(tiny):
             o_e += da - na * d / n
             v += na * (n - na) * d * (n - d) / (n * n * (n - 1)) if n > 1 else 0
     result = stratified_logrank(two, "s")
-    assert result.chisq == pytest.approx(o_e ** 2 / v) and result.strata == "s"
+    assert result.get("logrank", "statistic") == pytest.approx(o_e ** 2 / v) and result.parameters["strata"] == "s"
 
 
 def test_kaplan_meier_is_monotone_and_at_risk_counts_are_times_at_least_t():
@@ -100,9 +102,14 @@ def test_log_transform_limits_by_hand(tiny):
 def test_rmst_by_hand(tiny):
     # A: 1 on [0,1), 2/3 on [1,3), 1/3 on [3,4] -> 1 + 4/3 + 1/3 = 8/3 to tau = 4
     result = rmst(tiny, ["A", "B"], 4)
-    assert result.arms[0]["rmst"] == pytest.approx(8 / 3)
+    assert result.get("rmst", group="A") == pytest.approx(8 / 3)
     # SE: A(1) = area 1..4 = 4/3+1/3 = 5/3 (n=3, d=1); A(3) = 1/3 (n=2, d=1)
-    assert result.arms[0]["se"] == pytest.approx(np.sqrt((5 / 3) ** 2 / 6 + (1 / 3) ** 2 / 2))
+    assert result.get("rmst", "se", group="A") == pytest.approx(np.sqrt((5 / 3) ** 2 / 6 + (1 / 3) ** 2 / 2))
+
+
+def test_rmst_beyond_the_last_follow_up_is_refused_not_extrapolated(tiny):
+    result = rmst(tiny, ["A", "B"], 5.5)  # A's last follow-up is day 5
+    assert not result.done and "beyond the last follow-up of A (day 5)" in result.skipped
 
 
 @pytest.fixture
@@ -115,29 +122,48 @@ def tied():
                          "age": rng.normal(60, 8, n), "site": rng.choice(["a", "b", "c"], n)})
 
 
-def test_efron_hazard_ratio_agrees_with_an_independent_implementation(tied):
-    ours = cox(tied, ["Placebo", "Active"], model="adjusted", terms=["age", "site"])
+def test_efron_fit_agrees_with_statsmodels_and_lifelines(tied):
+    ours = cox(tied, ["Placebo", "Active"], key="T/adjusted", title="", terms=["age", "site"])
     x = np.column_stack([(tied["arm"] == "Active"), tied["age"], tied["site"] == "b", tied["site"] == "c"]).astype(float)
     ref = PHReg(tied["time"], x, status=tied["event"], ties="efron").fit()
-    assert ours.hr == pytest.approx(np.exp(ref.params[0]), rel=1e-4)
-    assert ours.p == pytest.approx(ref.pvalues[0], rel=1e-3)
+    assert ours.get("hr") == pytest.approx(np.exp(ref.params[0]), rel=1e-6)
+    assert ours.get("hr", "p") == pytest.approx(ref.pvalues[0], rel=1e-5)
+    assert ours.parameters["loglik"] == pytest.approx(ref.llf, rel=1e-10)
+    frame = pd.DataFrame(x, columns=["trt", "age", "b", "c"]).assign(time=tied["time"], event=tied["event"])
+    fit = CoxPHFitter().fit(frame, "time", "event", fit_options={"precision": 1e-13})
+    assert ours.get("hr") == pytest.approx(np.exp(fit.params_["trt"]), rel=1e-6)
 
 
 def test_breslow_ties_on_request_differ_from_efron_on_tied_data(tied):
-    efron = cox(tied, ["Placebo", "Active"], model="unadjusted")
-    breslow = cox(tied, ["Placebo", "Active"], model="unadjusted", ties="breslow")
+    efron = cox(tied, ["Placebo", "Active"], key="T/u", title="")
+    breslow = cox(tied, ["Placebo", "Active"], key="T/u", title="", ties="breslow")
     ref = PHReg(tied["time"], (tied["arm"] == "Active").astype(float).to_numpy()[:, None], status=tied["event"],
                 ties="breslow").fit()
-    assert breslow.hr == pytest.approx(np.exp(ref.params[0]), rel=1e-6)
-    assert breslow.ties == "breslow" and abs(breslow.hr - efron.hr) > 1e-4
+    assert breslow.get("hr") == pytest.approx(np.exp(ref.params[0]), rel=1e-8)
+    assert breslow.parameters["ties"] == "breslow" and abs(breslow.get("hr") - efron.get("hr")) > 1e-4
+    assert breslow.get("ph_global", "p") != efron.get("ph_global", "p")  # each from its own fit
 
 
-def test_likelihood_ratio_and_interaction(tied):
-    result = cox(tied, ["Placebo", "Active"], model="x")
-    assert 0 < result.p_lr < 1 and result.ph_p is not None and 0 <= result.ph_p <= 1
+def test_likelihood_ratio_by_hand_and_interaction_fields_are_named_apart(tied):
+    result = cox(tied, ["Placebo", "Active"], key="T/u", title="")
+    fit = result.parameters
+    assert result.get("lr", "statistic") == pytest.approx(2 * (fit["loglik"] - fit["loglik_null"]))
+    assert 0 <= result.get("ph_global", "p") <= 1
     flagged = tied.assign(high=(tied["site"] == "a").astype(float))
-    inter = cox(flagged, ["Placebo", "Active"], model="i", terms=["high"], interaction="high")
-    assert inter.interaction_p is not None and inter.p == inter.interaction_p
+    inter = cox(flagged, ["Placebo", "Active"], key="T/i", title="", interaction=("high", "low", "high"))
+    low, high, ratio = inter.row("hr_low"), inter.row("hr_high"), inter.row("interaction")
+    assert high["estimate"] == pytest.approx(low["estimate"] * ratio["estimate"])  # exp(b_trt + b_int)
+    assert low["term"] == "low" and high["term"] == "high" and 0 < ratio["p"] < 1
+    assert inter.rows("hr").empty  # no ambiguous 'hr' in an interaction model
+    separate = cox(flagged[flagged["high"] == 0], ["Placebo", "Active"], key="T/l", title="")
+    assert low["estimate"] != pytest.approx(separate.get("hr"), rel=1e-12)  # a joint model, not the subgroup fit
+
+
+def test_no_events_in_one_arm_is_a_reason_not_a_number(tied):
+    from cdisc_mirocals.analysis.cox import CoxError
+    none = tied.assign(event=np.where(tied["arm"] == "Active", 0, tied["event"]))
+    with pytest.raises(CoxError, match="no events in arm Active"):
+        cox(none, ["Placebo", "Active"], key="T/u", title="")
 
 
 def _analyze(args, tmp_path):
@@ -151,30 +177,41 @@ def pilot_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("pilot")
     result = _analyze([str(PILOT_ADAM), "--param", "TTDE", "--treatment-var", "TRTA", "--reference", "Placebo",
                        "--population", "SAFFL", "--at-risk-times", "0,20,40,60,80,100,120,140,160,180,200",
-                       "--survival-times", "20,40,60,80,100", "--tau", "200"], out)
+                       "--survival-times", "20,40,60,80,100", "--tau", "180"], out)
     assert result.exit_code == 0, result.output
-    return json.loads((out / "results.json").read_text())["analyses"][0], out
+    return json.loads((out / "results.json").read_text()), out
+
+
+def _result(document, key):
+    return next(r for r in document["results"] if r["key"] == key)
+
+
+def _rows(result, name, **where):
+    return [r for r in result["summary"] if r["name"] == name and all(r[k] == v for k, v in where.items())]
 
 
 def test_pilot_number_at_risk_reproduces_the_published_table(pilot_results):
-    analysis, _ = pilot_results
-    assert analysis["at_risk"]["times"] == [0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 200]
-    assert analysis["at_risk"]["counts"] == PUBLISHED_AT_RISK
+    document, _ = pilot_results
+    at_risk = document["parameters"][0]["at_risk"]
+    assert at_risk["times"] == [0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 200]
+    assert at_risk["counts"] == PUBLISHED_AT_RISK
 
 
 def test_pilot_km_and_log_rank_match_the_reference_cross_check(pilot_results):
-    analysis, out = pilot_results
-    arms = {a["arm"]: a for a in analysis["arms"]}
-    assert [arms[a]["n"] for a in PUBLISHED_AT_RISK] == [86, 84, 84]
-    assert [arms[a]["events"] for a in PUBLISHED_AT_RISK] == [29, 62, 61]
-    assert arms["Placebo"]["median"] is None  # not reached
-    assert (arms["Xanomeline Low Dose"]["median"], arms["Xanomeline High Dose"]["median"]) == (33, 36)
-    low = [s["survival"] for s in arms["Xanomeline Low Dose"]["survival_at"]]
+    document, out = pilot_results
+    km = _result(document, "TTDE/km")
+    medians = {r["group"]: r for r in _rows(km, "median")}
+    assert [medians[a]["n"] for a in PUBLISHED_AT_RISK] == [86, 84, 84]
+    assert [medians[a]["events"] for a in PUBLISHED_AT_RISK] == [29, 62, 61]
+    assert medians["Placebo"]["estimate"] is None  # not reached
+    assert (medians["Xanomeline Low Dose"]["estimate"], medians["Xanomeline High Dose"]["estimate"]) == (33, 36)
+    low = [r["estimate"] for r in _rows(km, "survival", group="Xanomeline Low Dose")]
     assert low == pytest.approx([0.7287, 0.4529, 0.3107, 0.2384, 0.2018], abs=5e-5)
-    assert analysis["logrank"]["unstratified"]["chisq"] == pytest.approx(60.2696, abs=1e-4)
-    assert analysis["logrank"]["unstratified"]["df"] == 2
-    for name in ("km_ttde.png", "km_ttde.svg", "forest.png", "tables.md", "tables.html", "ttde_survival.csv"):
-        assert (out / name).stat().st_size > 0
+    lr = _rows(_result(document, "TTDE/logrank"), "logrank")[0]
+    assert lr["statistic"] == pytest.approx(60.2696, abs=1e-4) and lr["df"] == 2
+    for name in ("km_ttde.png", "km_ttde.svg", "forest.png", "tables.md", "tables.html", "results.csv",
+                 "report.html", "safety.json", "baseline.json", "consort.png", "ae_dotplot.png"):
+        assert (out / name).stat().st_size > 0, name
 
 
 def test_pilot_pairwise_cox_matches_the_reference_cross_check():
@@ -185,26 +222,42 @@ def test_pilot_pairwise_cox_matches_the_reference_cross_check():
                       Options(treatment_var="TRTA", population="SAFFL"))
     for arm, hr, lo, hi in (("Xanomeline Low Dose", 4.0770, 2.5889, 6.4205), ("Xanomeline High Dose", 4.9202, 3.0840, 7.8498)):
         pair = data.frame[data.frame["arm"].isin(["Placebo", arm])]
-        result = cox(pair, ["Placebo", arm], model="unadjusted")
-        assert (result.hr, result.ci_lower, result.ci_upper) == pytest.approx((hr, lo, hi), abs=1e-4)
+        result = cox(pair, ["Placebo", arm], key="TTDE/pair", title="")
+        row = result.row("hr")
+        assert (row["estimate"], row["ci_lower"], row["ci_upper"]) == pytest.approx((hr, lo, hi), abs=1e-4)
 
 
-def test_results_json_has_the_documented_shape(pilot_results):
-    analysis, out = pilot_results
+def test_pilot_disposition_reads_the_sdtm_beside_the_adam(pilot_results):
+    import pyreadstat
+    _, out = pilot_results
+    disp = json.loads((out / "baseline.json").read_text())["results"][1]
+    counts = {r["name"]: r["n"] for r in disp["summary"] if r["group"] == "Total" and r["category"] is None}
+    dm, _ = pyreadstat.read_xport(str(PILOT_ADAM.parent / "sdtm" / "dm.xpt"))
+    ds, _ = pyreadstat.read_xport(str(PILOT_ADAM.parent / "sdtm" / "ds.xpt"))
+    assert counts["screened"] == dm["USUBJID"].nunique() == 306
+    assert counts["screen_failure"] == (ds["DSDECOD"] == "SCREEN FAILURE").sum() == 52
+    assert counts["randomised"] == 86 + 84 + 84
+
+
+def test_results_json_has_one_shape_for_every_result(pilot_results):
+    document, out = pilot_results
     text = (out / "results.json").read_text()
     assert "NaN" not in text and "Infinity" not in text
-    for key in ("paramcd", "population", "treatment_var", "reference", "arms", "logrank", "cox", "rmst"):
-        assert key in analysis
-    assert set(analysis["arms"][0]) >= {"arm", "n", "events", "median", "median_ci", "survival_at"}
-    assert set(analysis["logrank"]) == {"unstratified", "stratified"}
-    assert set(analysis["cox"]) >= {"unadjusted", "stratified", "adjusted", "pnfh_low", "pnfh_high", "pnfh_interaction"}
-    assert analysis["cox"]["stratified"] is None  # no strata variable in the pilot
-    assert analysis["cox"]["unadjusted"]["hr"] is None and len(analysis["cox"]["unadjusted"]["comparisons"]) == 2
+    assert set(document) == {"provenance", "parameters", "results"}
+    shapes = {tuple(r) for r in document["results"]}
+    assert len(shapes) == 1  # the same fields, done or skipped
+    assert shapes.pop() == ("key", "title", "method", "summary", "population", "n", "events", "parameters", "notes",
+                            "skipped", "display_oid", "result_oid")
+    keys = [r["key"] for r in document["results"]]
+    assert keys == [f"TTDE/{name}" for name in ANALYSES]
+    stratified = _result(document, "TTDE/cox_stratified")
+    assert stratified["skipped"] and stratified["summary"] == []  # the pilot has no strata variable
+    assert len(_rows(_result(document, "TTDE/cox_unadjusted"), "hr")) == 2  # two comparisons, named by arm
 
 
 @pytest.mark.parametrize("args,message", [
     (["--param", "NOPE"], "no records with PARAMCD 'NOPE'"),
-    (["--population", "COMPLT8FL"], "neither ADTTE nor ADSL has the variable COMPLT8FL"),
+    (["--population", "COMPLT8FL"], "the variable COMPLT8FL is in neither ADTTE"),
     (["--reference", "Nothing"], "reference arm 'Nothing'"),
 ])
 def test_bad_options_get_clear_errors(args, message, tmp_path):
@@ -215,7 +268,7 @@ def test_bad_options_get_clear_errors(args, message, tmp_path):
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
-def test_missing_dataset_empty_population_and_missing_cnsr_get_clear_errors(tmp_path, adam, spec):
+def test_missing_dataset_and_missing_cnsr_get_clear_errors_and_an_empty_population_a_reason(tmp_path, adam, spec):
     from cdisc_mirocals.submission.package import write_frames
     folder = tmp_path / "adam"
     write_frames({"ADSL": adam["ADSL"]}, folder, spec, "ADaM")
@@ -223,8 +276,10 @@ def test_missing_dataset_empty_population_and_missing_cnsr_get_clear_errors(tmp_
     assert result.exit_code == 1 and "the ADTTE dataset is missing" in result.output
     nobody = adam["ADTTE"].assign(ITTFL="N")
     write_frames({"ADTTE": nobody}, folder, spec, "ADaM")
-    result = _analyze([str(folder)], tmp_path / "o2")
-    assert result.exit_code == 1 and "ITTFL = 'Y' selects no one" in result.output
+    result = _analyze([str(folder)], tmp_path / "o2")  # the default population: the data, not the user, is at fault
+    assert result.exit_code == 0 and "not done: no subject has ITTFL = 'Y' in OS640" in result.output
+    document = json.loads((tmp_path / "o2" / "results.json").read_text())
+    assert all(r["skipped"] for r in document["results"])
     import pyreadstat
     pyreadstat.write_xport(adam["ADTTE"].drop(columns="CNSR"), str(folder / "adtte.xpt"), file_format_version=5)
     result = _analyze([str(folder)], tmp_path / "o3")

@@ -28,7 +28,7 @@ def os640_by_seed(spec, tmp_path_factory):
         write_frames(adam, folder / "adam", spec, "ADaM")
         params, options = pipeline.analysis_options(spec)
         data = load_param(read_dataset(folder / "adam", "ADTTE"), read_dataset(folder / "adam", "ADSL"), "OS640", options)
-        results[seed] = analyse(data).to_dict()
+        results[seed] = analyse(data)
     return results
 
 
@@ -37,35 +37,40 @@ def _geomean(values):
 
 
 def test_unadjusted_os640_hazard_ratio_is_near_0_8_and_mostly_not_significant(os640_by_seed):
-    cox = [r["cox"]["unadjusted"] for r in os640_by_seed.values()]
-    assert 0.62 <= _geomean([c["hr"] for c in cox]) <= 0.98
-    assert sum(c["p"] > 0.05 for c in cox) >= len(cox) / 2
+    cox = [r["cox_unadjusted"] for r in os640_by_seed.values()]
+    assert 0.62 <= _geomean([c.get("hr") for c in cox]) <= 0.98
+    assert sum(c.get("hr", "p") > 0.05 for c in cox) >= len(cox) / 2
 
 
 def test_low_pnfh_benefits_and_high_pnfh_does_not(os640_by_seed):
-    low = [r["cox"]["pnfh_low"]["hr"] for r in os640_by_seed.values()]
-    high = [r["cox"]["pnfh_high"]["hr"] for r in os640_by_seed.values()]
+    low = [r["cox_pnfh_low"].get("hr") for r in os640_by_seed.values()]
+    high = [r["cox_pnfh_high"].get("hr") for r in os640_by_seed.values()]
     assert _geomean(low) <= 0.7 and _geomean(high) >= 1.0
     assert sum(lo < hi for lo, hi in zip(low, high)) >= len(low) - 1
 
 
-def test_every_analysis_is_present_on_the_simulated_study(os640_by_seed):
+def test_every_analysis_is_done_on_the_simulated_study(os640_by_seed):
     r = next(iter(os640_by_seed.values()))
-    assert r["logrank"]["stratified"] is not None and r["logrank"]["stratified"]["strata"] == "STRATAR"
-    for model in ("unadjusted", "stratified", "adjusted", "pnfh_low", "pnfh_high", "pnfh_interaction", "pnfh_adjusted"):
-        assert r["cox"][model] is not None, model
-        assert r["cox"][model]["p"] is not None and 0 <= r["cox"][model]["p"] <= 1
-    assert r["cox"]["adjusted"]["terms"] == ["STRAT2R=LIMB", "STRAT1R=UNITED KINGDOM", "AGE", "ALSFRSBL", "log(PNFHBL)"]
-    assert r["rmst"]["tau"] == 640 and r["rmst"]["difference"] is not None
-    assert [a["arm"] for a in r["arms"]] == ["Placebo", "Aldesleukin 2 MIU"]
-    assert [s["time"] for s in r["arms"][0]["survival_at"]] == [180, 365, 640]
+    assert all(res.done for res in r.results.values()), [res.skipped for res in r.results.values()]
+    assert r["logrank_stratified"].parameters["strata"] == "STRATAR"
+    for name in ("cox_unadjusted", "cox_stratified", "cox_adjusted", "cox_pnfh_low", "cox_pnfh_high", "cox_log_pnfh"):
+        assert 0 <= r[name].get("hr", "p") <= 1 and 0 <= r[name].get("ph_global", "p") <= 1, name
+    assert 0 <= r["cox_pnfh_interaction"].get("interaction", "p") <= 1
+    assert r["cox_adjusted"].parameters["columns"] == ["trt1", "STRAT2R=LIMB", "STRAT1R=UNITED KINGDOM", "AGE",
+                                                       "ALSFRSBL", "log(PNFHBL)"]
+    assert r["rmst"].parameters["tau"] == 640 and r["rmst"].get("difference") is not None
+    assert r.data.arms == ["Placebo", "Aldesleukin 2 MIU"]
+    assert r["km"].rows("survival", group="Placebo")["time"].tolist() == [180, 365, 640]
 
 
-def test_the_main_job_ends_with_the_analysis_of_the_default_study(tmp_path, default_raw_dir, spec):
-    result = pipeline.convert(default_raw_dir, tmp_path, spec)
-    analyses = json.loads((tmp_path / "analysis" / "results.json").read_text())["analyses"]
-    assert [a["paramcd"] for a in analyses] == ["OS640", "OS", "DTHTRV"]
-    primary = analyses[0]["cox"]
-    assert 0.65 <= primary["unadjusted"]["hr"] <= 0.95 and primary["unadjusted"]["p"] > 0.05
-    assert primary["pnfh_low"]["hr"] < 0.8 and primary["pnfh_high"]["hr"] >= 1
-    assert {p.name for p in result.analysis.files} >= {"km_os640.png", "km_os640.svg", "forest.svg", "tables.md"}
+def test_the_main_job_ends_with_the_analysis_of_the_default_study(default_outputs):
+    result, out = default_outputs
+    document = json.loads((out / "analysis" / "results.json").read_text())
+    assert [p["paramcd"] for p in document["parameters"]] == ["OS640", "OS", "DTHTRV"]
+    results = {r["key"]: r for r in document["results"]}
+    hr = {k: next(x for x in results[f"OS640/{k}"]["summary"] if x["name"] == "hr") for k in
+          ("cox_unadjusted", "cox_pnfh_low", "cox_pnfh_high")}
+    assert 0.65 <= hr["cox_unadjusted"]["estimate"] <= 0.95 and hr["cox_unadjusted"]["p"] > 0.05
+    assert hr["cox_pnfh_low"]["estimate"] < 0.8 and hr["cox_pnfh_high"]["estimate"] >= 1
+    assert {p.name for p in result.analysis.files} >= {"km_os640.png", "km_os640.svg", "forest.svg", "tables.md",
+                                                       "report.html", "safety.json", "consort.svg"}

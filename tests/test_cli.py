@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from cdisc_mirocals import __version__
 from cdisc_mirocals.cli import main
 
-COMMANDS = ["simulate", "check-raw", "convert", "specs"]
+COMMANDS = ["simulate", "check-raw", "convert", "analyze", "specs"]
 
 
 def test_version():

@@ -87,7 +87,8 @@ def _corrupt_truncated_file(d):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     n = data[: len(data) // 2].count(b"\n") + 1
-    return [f"lab.csv:{n}", "10 fields as in the header", "truncated"]
+    fields = data.split(b"\n", 1)[0].count(b",") + 1
+    return [f"lab.csv:{n}", f"{fields} fields as in the header", "truncated"]
 
 
 def _corrupt_empty_file(d):

@@ -85,6 +85,26 @@ def test_lb_not_done_sample_keeps_a_record_with_lbstat_and_no_result(mapped, raw
     assert np.isnan(rec["LBSTRESN"]) and rec["LBLOBXFL"] == ""
 
 
+def test_every_lb_test_not_done_gives_its_reason_and_a_date(mapped, raw_study, spine):
+    """SDTMIG 3.4 LB: LBREASND goes with LBSTAT 'NOT DONE'. The reason is collected (raw LAB.LBREASND,
+    CSF.LPREASND); a lumbar puncture not done is dated at the visit it was planned for (COM.LB.DTC)."""
+    _, lb, frame = mapped["LB"]
+    not_done = lb[lb["LBSTAT"] == "NOT DONE"]
+    assert len(not_done) > 50
+    assert (not_done["LBREASND"] != "").all() and (not_done["LBDTC"] != "").all()
+    assert (lb.loc[lb["LBSTAT"] == "", "LBREASND"] == "").all()
+    lab = _randomised(raw_study, "LAB")
+    row = lab[_norm(lab["LBSTAT"]) == "NOT DONE"].iloc[0]
+    assert _records(mapped, "LB", "LAB", row["_LINE"]).iloc[0]["LBREASND"] == row["LBREASND"].strip()
+    csf = _randomised(raw_study, "CSF")
+    missed = csf[_norm(csf["LPDONE"]) == "NO"]
+    sv = spine.datasets["SV"].set_index(["USUBJID", "VISIT"])["SVSTDTC"]
+    for _, row in missed.iterrows():
+        rec = _records(mapped, "LB", "CSF", row["_LINE"]).iloc[0]
+        assert rec["LBREASND"] == row["LPREASND"].strip()
+        assert rec["LBDTC"] == sv.loc[(f"MIROCALS-{row['SUBJID'].strip()}", row["VISIT"].strip().upper())]
+
+
 def test_lb_nrind_compares_standard_result_with_standard_range(mapped):
     _, lb, _ = mapped["LB"]
     n, lo, hi = lb["LBSTRESN"], lb["LBSTNRLO"], lb["LBSTNRHI"]
@@ -127,6 +147,16 @@ def test_out_of_window_visit_keeps_its_nominal_visit(mapped, spec, spine):
     assert len(late) > 0
     tv = spine.datasets["TV"].set_index("VISIT")["VISITNUM"]
     assert (late["VISITNUM"].to_numpy() == tv.loc[late["VISIT"]].to_numpy()).all()
+
+
+def test_cp_marker_string_is_the_value_level_term_of_each_test(mapped, spec):
+    """CPMRKSTR is Expected, and the value-level metadata makes it mandatory per CPTESTCD."""
+    cp = mapped["CP"][1]
+    for vlm in (v for v in spec.sdtm.valuelevel if v.dataset == "CP" and v.variable == "CPMRKSTR"):
+        assert vlm.mandatory and vlm.codelist
+        test = vlm.where[0].values[0]
+        values = set(cp.loc[cp["CPTESTCD"] == test, "CPMRKSTR"])
+        assert values == set(spec.sdtm.codelists[vlm.codelist].values) and "" not in values, test
 
 
 def test_cp_gives_a_count_and_a_percentage_per_treg_sample(mapped, raw_study):

@@ -1,12 +1,14 @@
-"""EX, CM, AE, MH and PR, checked against the raw source for specific subjects."""
+"""EX, EC, CM, AE, MH and PR, checked against the raw source for specific subjects."""
 
 import pandas as pd
 import pytest
 
 from conftest import assert_passes_schema, map_one
 
-DOMAINS = {"EX": "INJ", "CM": "CM", "AE": "AE", "MH": "MH", "PR": "TRACH"}
-STUDY_DAYS = {"EX": {"EXSTDTC": "EXSTDY", "EXENDTC": "EXENDY"}, "CM": {"CMSTDTC": "CMSTDY", "CMENDTC": "CMENDY"},
+DOMAINS = {"EX": "INJ", "EC": "INJ", "CM": "CM", "AE": "AE", "MH": "MH", "PR": "TRACH"}
+# The domain that accounts for each raw record of its form (EX holds a subset of the INJ rows that EC holds).
+COVERING = {name: form for name, form in DOMAINS.items() if name != "EX"}
+STUDY_DAYS = {"EX": {"EXSTDTC": "EXSTDY", "EXENDTC": "EXENDY"}, "EC": {"ECSTDTC": "ECSTDY", "ECENDTC": "ECENDY"}, "CM": {"CMSTDTC": "CMSTDY", "CMENDTC": "CMENDY"},
               "AE": {"AESTDTC": "AESTDY", "AEENDTC": "AEENDY"}, "PR": {"PRSTDTC": "PRSTDY"}}
 
 
@@ -40,7 +42,7 @@ def test_domain_passes_schema_with_unique_keys_and_seq(mapped, spec, name):
     assert not ctx.ct_errors and not ctx.ct_notes
 
 
-@pytest.mark.parametrize("name", DOMAINS)
+@pytest.mark.parametrize("name", COVERING)
 def test_every_raw_record_is_mapped_or_excluded_exactly_once(mapped, raw_study, name):
     ctx, _, frame = mapped[name]
     form = DOMAINS[name]
@@ -85,14 +87,50 @@ def test_ex_holds_the_administered_injections_of_the_allocated_treatment(mapped,
         assert row["EXSTDY"] == 1 and row["EPOCH"] == "TREATMENT"
 
 
-def test_ex_missed_injection_is_excluded_with_its_reason(mapped, raw_study):
-    ctx, ex, _ = mapped["EX"]
+def test_ex_holds_the_given_injections_and_excludes_nothing(mapped, raw_study):
+    """EX keeps the administered doses only; a missed injection is no longer excluded but mapped to EC."""
+    ctx, ex, frame = mapped["EX"]
     inj = raw_study["INJ"]
+    given = inj[_norm(inj["INJDONE"]) == "yes"]
+    assert sorted(frame["_LINE"]) == sorted(given["_LINE"]) and not ctx.exclusions
     missed = inj[_norm(inj["INJDONE"]) == "no"].iloc[0]
     assert not ((ex["USUBJID"] == f"MIROCALS-{missed['SUBJID'].strip()}") & (ex["EXSTDTC"] == missed["INJDAT"])).any()
-    reasons = pd.concat(ctx.exclusions).set_index("LINE")["REASON"]
-    assert reasons[missed["_LINE"]] == (f"injection not given (missed dose: {missed['INJREAS'].strip()}): "
-                                        "EX holds administered doses only")
+
+
+def test_ec_holds_every_planned_injection_as_collected(mapped, raw_study, spec):
+    """SDTMIG 3.4 EC: every row of the injection log, given (ECOCCUR 'Y') or missed (ECOCCUR 'N' with the
+    collected reason in ECREASOC), under the blinded name and the dose written on the CRF."""
+    _, ec, frame = mapped["EC"]
+    inj = raw_study["INJ"]
+    assert sorted(frame["_LINE"]) == sorted(inj["_LINE"])
+    missed = _norm(inj["INJDONE"]) == "no"
+    assert missed.sum() > 400
+    by_line = frame.set_index("_LINE")
+    assert (by_line.loc[inj.loc[missed, "_LINE"], "ECOCCUR"] == "N").all()
+    assert (by_line.loc[inj.loc[missed, "_LINE"], "ECREASOC"].to_numpy()
+            == inj.loc[missed, "INJREAS"].str.strip().to_numpy()).all()
+    assert (by_line.loc[inj.loc[~missed, "_LINE"], "ECOCCUR"] == "Y").all()
+    assert (ec.loc[ec["ECOCCUR"] == "Y", "ECREASOC"] == "").all()
+    assert ec.loc[ec["ECOCCUR"] == "N", "ECDOSE"].isna().all()
+    assert (ec["ECMOOD"] == "PERFORMED").all() and (ec["ECPRESP"] == "Y").all()
+    assert set(ec["ECTRT"]) == set(spec.sdtm.codelists["ECTRT"].values) and len(set(ec["ECTRT"])) == 1
+    assert (ec["ECENDTC"] == ec["ECSTDTC"]).all()
+
+
+def test_ec_and_ex_describe_the_same_administrations(mapped):
+    """EX is derived from EC: each administered injection is one EX record with the same ECSPID/EXSPID and date;
+    EC keeps the blinded dose as collected, EX the dose of the unblinded treatment (0 for placebo)."""
+    _, ec, _ = mapped["EC"]
+    _, ex, _ = mapped["EX"]
+    given = ec[ec["ECOCCUR"] == "Y"]
+    joined = given.merge(ex, left_on=["USUBJID", "ECSPID"], right_on=["USUBJID", "EXSPID"], how="outer",
+                         indicator=True)
+    assert (joined["_merge"] == "both").all() and len(joined) == len(ex)
+    assert (joined["ECSTDTC"] == joined["EXSTDTC"]).all() and (joined["ECGRPID"] == joined["EXGRPID"]).all()
+    assert (joined["EPOCH_x"] == joined["EPOCH_y"]).all()
+    placebo = joined["EXTRT"] == "PLACEBO"
+    assert placebo.any() and (joined.loc[placebo, "EXDOSE"] == 0).all() and (joined.loc[placebo, "ECDOSE"] > 0).all()
+    assert (joined.loc[~placebo, "EXDOSE"] == joined.loc[~placebo, "ECDOSE"]).all()
 
 
 def test_ex_visit_only_for_injections_on_a_visit_date(mapped, spine):
@@ -244,6 +282,29 @@ def test_mh_screen_failure_history_is_excluded(mapped, raw_study, spine):
 
 
 # ----------------------------------------------------------------------------- PR
+
+def test_mh_prespecified_records_say_whether_the_condition_occurred(mapped):
+    """SDTMIG 3.4 MH: --OCCUR answers a pre-specified question; Pinnacle 21 SD0042 asks MHOCCUR or MHSTAT when
+    MHPRESP = 'Y'. The ALS history records are pre-specified and the disease occurred; free-text history is not."""
+    mh = mapped["MH"][1]
+    pre = mh["MHPRESP"] == "Y"
+    assert pre.sum() > 400 and (mh.loc[pre, "MHOCCUR"] == "Y").all()
+    assert (mh.loc[~pre, "MHOCCUR"] == "").all() and (mh.loc[~pre, "MHPRESP"] == "").all()
+
+
+def test_mh_and_dd_have_an_epoch_from_their_dates(mapped, spine, spec):
+    """FDA Study Data Technical Conformance Guide 4.1.4.1 (Pinnacle 21 SD1077): EPOCH in every subject-level
+    domain with timing, here MH and DD; history dated before consent lies before the first element."""
+    for name in ("MH", "DD"):
+        assert "EPOCH" in [v.name for v in spec.sdtm[name].variables], name
+    mh = mapped["MH"][1]
+    rfic = mh["USUBJID"].map(spine.datasets["DM"].set_index("USUBJID")["RFICDTC"])
+    before = (mh["MHSTDTC"].str.len() == 10) & (mh["MHSTDTC"] < rfic)
+    assert before.sum() > 100 and (mh.loc[before, "EPOCH"] == "").all()
+    assert (mh.loc[~before & (mh["MHSTDTC"].str.len() == 10), "EPOCH"] != "").all()
+    _, dd, _ = map_one(spine, "DD")
+    assert (dd["EPOCH"] != "").all() and set(dd["EPOCH"]) <= {"RUN-IN", "TREATMENT", "FOLLOW-UP"}
+
 
 def test_pr_procedures_are_coded_and_dated(mapped, raw_study):
     _, pr, _ = mapped["PR"]

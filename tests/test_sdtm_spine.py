@@ -111,7 +111,7 @@ def test_dm_dthfl_flags_a_death_report_or_a_ds_death_record(raw_study, spec):
     reported = eos.index.isin(death.index)
     died_on_study = eos.index[(status == "death") & reported][0]  # DS STUDY PARTICIPATION record DEATH
     died_on_treatment = eos.index[(reason == "death") & reported][1]  # DS STUDY TREATMENT record DEATH
-    died_later = eos.index[(status == "completed") & reported][0]  # DS OTHER EVENT from the DEATH form
+    died_later = eos.index[(status == "completed") & reported][0]  # DS SURVIVAL FOLLOW-UP death from the DEATH form
     # Without their death reports, only the first two keep a DS record DEATH.
     raw = _edited(raw_study, "EOS", {died_on_treatment: {"EOSSTAT": "Completed"}})
     raw = _edited(raw, "DEATH", {}, drop=(died_on_study, died_on_treatment, died_later))
@@ -162,6 +162,28 @@ def test_se_a_subject_randomised_but_never_dosed_stays_in_the_run_in(spine, raw_
     assert elements["SEENDTC"].tolist() == [enrol["SCRNDAT"], row["RFPENDTC"]]
 
 
+def test_dm_reference_dates_are_null_whenever_armnrs_is_populated(spine, raw_study):
+    """SDTMIG 3.4 DM, CDISC rules CG0530/CG0534 (P21 SD1366, SD1373): RFSTDTC and RFENDTC are null for a
+    subject with a reason for a null arm, the randomised subject never dosed included."""
+    _, dm, _ = map_one(spine, "DM")
+    reason = dm[dm["ARMNRS"] != ""]
+    assert set(reason["ARMNRS"]) == {"SCREEN FAILURE", "ASSIGNED, NOT TREATED"}
+    assert (reason["RFSTDTC"] == "").all() and (reason["RFENDTC"] == "").all()
+    treated = dm[dm["ACTARMCD"] != ""]
+    assert (treated["RFSTDTC"] == treated["RFXSTDTC"]).all() and (treated["RFENDTC"] != "").all()
+
+
+def test_dm_race_and_ethnicity_not_recorded_are_not_reported(spine, raw_study):
+    """COM.DM.RACE: a blank raw RACE or ETHNIC becomes 'NOT REPORTED', never a null."""
+    _, dm, _ = map_one(spine, "DM")
+    enrol = _by_subject(raw_study, "ENROL")
+    for column in ("RACE", "ETHNIC"):
+        blank = enrol.loc[enrol[column].fillna("").str.strip() == "", "SUBJID"]
+        assert len(blank) > 0, column  # French sites leave them blank
+        got = dm.set_index("SUBJID")[column]
+        assert (got.loc[blank] == "NOT REPORTED").all() and (got != "").all(), column
+
+
 def test_sv_numbers_planned_and_unscheduled_visits(spine, raw_study, spec):
     _, sv, _ = map_one(spine, "SV")
     assert_passes_schema(sv, spec, "SV")
@@ -209,3 +231,15 @@ def test_trial_design_follows_study_toml(spine, spec):
         ("IL2", "IL2"): {"TAETORD": 3, "TABRANCH": "", "TATRANS": "If treatment stops early, go to FU"},
         ("PBO", "PBO"): {"TAETORD": 3, "TABRANCH": "", "TATRANS": "If treatment stops early, go to FU"},
     }
+
+
+def test_no_permissible_variable_is_always_empty_in_the_spine_and_ie(spine, spec):
+    """IE.IEDY (IE holds screen failures, who have no RFSTDTC), SE.SEUPDES (no unplanned element) and TV.TVENRL
+    (a visit is one contact) could never be filled: the spec drops them rather than submit empty columns."""
+    for dataset, variable in (("IE", "IEDY"), ("SE", "SEUPDES"), ("TV", "TVENRL")):
+        assert variable not in [v.name for v in spec.sdtm[dataset].variables], variable
+    for name in ("SE", "TV", "SV", "TA", "TE"):
+        frame = conform(spine.datasets[name], spec.sdtm[name])
+        for var in spec.sdtm[name].variables:
+            if var.core == "Perm":
+                assert frame[var.name].notna().any() and (frame[var.name].astype("string") != "").any(), var.name

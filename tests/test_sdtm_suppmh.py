@@ -98,14 +98,14 @@ def test_qval_is_the_raw_enrolment_value_for_specific_subjects(mapped, raw_study
     assert (ele["QVAL"] == ele["USUBJID"].map(raw)).all()
 
 
-def test_suppmh_agrees_with_suppdm(mapped, spine):
+def test_elescat_and_onsetsit_have_one_home_in_suppmh(mapped, spine, spec):
+    """The ALS characteristics qualify the ALS diagnosis record (SUPPMH) and are no longer repeated in SUPPDM,
+    which keeps the randomisation strata and number (COM.SUPPDM, COM.SUPPMH)."""
     _, _, supp, _ = mapped
     _, suppdm, _ = map_one(spine, "SUPPDM")
-    key = ["USUBJID", "QNAM"]
-    # SUPPDM also holds screen failures, who have no MH record.
-    dm = suppdm[suppdm["QNAM"].isin(["ELESCAT", "ONSETSIT"]) & suppdm["USUBJID"].isin(supp["USUBJID"])]
-    dm = dm.set_index(key)["QVAL"].sort_index()
-    assert supp.set_index(key)["QVAL"].sort_index().equals(dm)
+    assert set(suppdm["QNAM"]) == {"STRCNTRY", "STRONSET", "RANDNO"} == set(spec.sdtm.codelists["QNAM_DM"].values)
+    assert set(supp["QNAM"]) == {"ELESCAT", "ONSETSIT"}
+    assert not {v.where[0].values[0] for v in spec.sdtm.valuelevel if v.dataset == "SUPPDM"} & set(supp["QNAM"])
 
 
 def test_blank_elescat_gives_no_record_and_an_unknown_one_is_a_data_error(spine, raw_study):

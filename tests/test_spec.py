@@ -187,4 +187,4 @@ def test_the_run_in_of_the_trial_visits_comes_from_study_toml(specs_copy, spine)
 def test_each_suppdm_qualifier_is_read_from_the_raw_form_that_collects_it(spec):
     from cdisc_mirocals.sdtm.suppdm import source_form
     assert {q: source_form(spec, q) for q in spec.sdtm.codelists["QNAM_DM"].values} == {
-        "STRCNTRY": "RAND", "STRONSET": "RAND", "RANDNO": "RAND", "ONSETSIT": "ENROL", "ELESCAT": "ENROL"}
+        "STRCNTRY": "RAND", "STRONSET": "RAND", "RANDNO": "RAND"}

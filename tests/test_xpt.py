@@ -8,7 +8,8 @@ import pyreadstat
 import pytest
 
 from cdisc_mirocals.metadata import conform, shape
-from cdisc_mirocals.submission.xpt import read_xpt, write_xpt
+from cdisc_mirocals.submission import xpt
+from cdisc_mirocals.submission.xpt import TransportError, read_xpt, write_xpt
 
 from conftest import map_one
 
@@ -46,15 +47,48 @@ def test_a_failed_write_leaves_no_half_written_file(spine, spec, tmp_path, monke
     target = write_xpt(shape(dm, spec.sdtm["DM"]), tmp_path / "dm.xpt")
     before = target.read_bytes()
 
-    def crash_midway(frame, path, **kwargs):
+    def crash_midway(path, frame, **kwargs):
         with open(path, "wb") as fh:
             fh.write(b"HEADER RECORD*******LIBRARY")  # a partial file, then the disk fills up
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(pyreadstat, "write_xport", crash_midway)
+    monkeypatch.setattr(xpt, "write_xpt_file", crash_midway)
     with pytest.raises(OSError):
         write_xpt(shape(dm, spec.sdtm["DM"]), target)
     with pytest.raises(OSError):
         write_xpt(shape(dm, spec.sdtm["DM"]), tmp_path / "new.xpt")
     assert target.read_bytes() == before  # the previous complete file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dm.xpt"]  # no temporary or partial file left
+
+
+@pytest.mark.parametrize("fault,expected", [
+    ("name", "column DMSUBJECTID, value 'DMSUBJECTID': variable name must be 1-8 characters"),
+    ("label", "at most 40"),
+    ("value", "dm.xpt (DM):4, column SUBJID"),
+    ("ascii", "ASCII"),
+    ("format", "format"),
+])
+def test_the_writer_refuses_what_xpt_v5_cannot_hold_and_writes_nothing(fault, expected, spine, spec, tmp_path):
+    """A dataset shaped from the spec, then broken the way a bad spec or bad data would break it."""
+    import dataclasses
+    _, dm, _ = map_one(spine, "DM")
+    shaped = shape(dm, spec.sdtm["DM"])
+    columns, frame = list(shaped.columns), shaped.frame.copy()
+    i = next(k for k, c in enumerate(columns) if c.name == "SUBJID")
+    if fault == "name":
+        columns[i] = dataclasses.replace(columns[i], name="DMSUBJECTID")
+        frame = frame.rename(columns={"SUBJID": "DMSUBJECTID"})
+    elif fault == "label":
+        columns[i] = dataclasses.replace(columns[i], label="Subject Identifier for the Study, as given")
+    elif fault == "value":
+        frame.loc[3, "SUBJID"] = "x" * 201
+        columns[i] = dataclasses.replace(columns[i], length=200)
+    elif fault == "ascii":
+        frame.loc[3, "SUBJID"] = "01-00\u00e9"
+    else:
+        columns[i] = dataclasses.replace(columns[i], format="$DATE9X")
+    broken = dataclasses.replace(shaped, frame=frame, columns=tuple(columns))
+    with pytest.raises(TransportError) as info:
+        write_xpt(broken, tmp_path / "dm.xpt")
+    assert expected in str(info.value)
+    assert list(tmp_path.iterdir()) == []

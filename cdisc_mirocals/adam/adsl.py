@@ -1,4 +1,4 @@
-"""ADSL: one record per subject in DM, assembled from the derivation toolkit (methods MT.ADSL.*)."""
+"""ADSL: one record per randomised subject in DM, assembled from the derivation toolkit (methods MT.ADSL.*)."""
 
 from __future__ import annotations
 
@@ -28,12 +28,22 @@ def _dated(frame: pd.DataFrame, where: pd.Series, dtc: str, new_var: str, extra:
         .drop_duplicates("USUBJID")
 
 
-def _baseline(sdtm: dict, domain: str, testcd: str, result: str = "STRESN") -> pd.DataFrame:
-    """The --LOBXFL = 'Y' result of a test: the last value before first exposure (SDTMIG 3.4)."""
-    data = sdtm[domain]
+def _baseline(adsl: pd.DataFrame, sdtm: dict, domain: str, testcd: str, result: str = "STRESN") -> pd.DataFrame:
+    """The last non-missing result of a test dated on or before randomisation (MT.ADSL.PNFHBL): a baseline
+    for the ITT analyses, so a subject randomised but never dosed keeps it. SDTM --LOBXFL is relative to
+    first exposure (SDTMIG 3.4) and is not used; ties on a date keep the highest --SEQ."""
     p = domain
-    sel = data[(data[f"{p}TESTCD"] == testcd) & (data[f"{p}LOBXFL"] == "Y")]
-    return sel[[*KEYS, f"{p}{result}"]]
+    data = sdtm[domain]
+    data = data[(data[f"{p}TESTCD"] == testcd) & data[f"{p}{result}"].notna()]
+    data = data.assign(_date=to_date(data[f"{p}DTC"]), _rand=data["USUBJID"].map(adsl.set_index("USUBJID")["RANDDT"]))
+    data = data[data["_date"] <= data["_rand"]].sort_values(["USUBJID", "_date", f"{p}SEQ"], kind="stable")
+    return data.groupby("USUBJID", sort=False).tail(1)[[*KEYS, f"{p}{result}"]]
+
+
+def _randomised(adsl: pd.DataFrame, sdtm: dict) -> pd.DataFrame:
+    """ADaMIG 1.3 (COM.ADSL): the subjects with a DS RANDOMIZED record; screen failures stay in SDTM."""
+    ds = sdtm["DS"]
+    return adsl[adsl["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "RANDOMIZED", "USUBJID"])].reset_index(drop=True)
 
 
 def _population_and_treatment(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
@@ -73,13 +83,13 @@ def _disease(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
     adsl = derive_vars_dt(adsl, new_vars_prefix="ONSET", dtc="ONSETDTC", highest_imputation="M",
                           date_imputation="mid", max_dates=["DIAGDT", "RANDDT"])
     adsl["DURSYMP"] = (adsl["RANDDT"] - adsl["ONSETDT"]).dt.days / MONTH_DAYS
-    pnfh = _baseline(sdtm, "LB", "NFHP").rename(columns={"LBSTRESN": "PNFHBL"})
+    pnfh = _baseline(adsl, sdtm, "LB", "NFHP").rename(columns={"LBSTRESN": "PNFHBL"})
     adsl = derive_vars_merged(adsl, pnfh, by_vars=KEYS)
     # MT.ADSL.PNFHGR1: the codelist's groups quote the pre-specified threshold of study.toml.
     adsl = derive_var_group(adsl, spec.adam, source_var="PNFHBL", new_var="PNFHGR1", codelist="PNFHGR1")
     adsl = derive_var_code(adsl, spec.adam, source_var="PNFHGR1", new_var="PNFHGR1N", codelist="PNFHGR1N")
-    alsfrs = _baseline(sdtm, "QS", "ALSFRSTO").rename(columns={"QSSTRESN": "ALSFRSBL"})
-    svc = _baseline(sdtm, "RE", "SVCPP").rename(columns={"RESTRESN": "SVCPPBL"})
+    alsfrs = _baseline(adsl, sdtm, "QS", "ALSFRSTO").rename(columns={"QSSTRESN": "ALSFRSBL"})
+    svc = _baseline(adsl, sdtm, "RE", "SVCPP").rename(columns={"RESTRESN": "SVCPPBL"})
     return derive_vars_merged(derive_vars_merged(adsl, alsfrs, by_vars=KEYS), svc, by_vars=KEYS)
 
 
@@ -101,14 +111,45 @@ def _disposition(adsl: pd.DataFrame, sdtm: dict, dm: pd.DataFrame) -> pd.DataFra
     return adsl.drop(columns="_DECOD")
 
 
+def _als_characteristics(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    """ONSETSIT and ELESCAT (MT.ADSL.ONSETSIT, MT.ADSL.ELESCAT): the SUPPMH qualifiers of the MH record of
+    the ALS diagnosis, named as their QNAM; ELESCATN orders ELESCAT by its codelist."""
+    mh, supp = sdtm["MH"], sdtm["SUPPMH"]
+    diagnosis = mh[(mh["MHCAT"] == "PRIMARY DIAGNOSIS") & (mh["MHEVDTYP"] == "DIAGNOSIS")][[*KEYS, "MHSEQ"]]
+    quals = supp[(supp["RDOMAIN"] == "MH") & (supp["IDVAR"] == "MHSEQ")]
+    quals = quals.assign(MHSEQ=pd.to_numeric(quals["IDVARVAL"], errors="coerce")).merge(diagnosis, on=[*KEYS, "MHSEQ"])
+    for qnam in ("ONSETSIT", "ELESCAT"):
+        values = quals[quals["QNAM"] == qnam][[*KEYS, "QVAL"]].rename(columns={"QVAL": qnam})
+        adsl = derive_vars_merged(adsl, values, by_vars=KEYS)
+    return derive_var_code(adsl, spec.adam, source_var="ELESCAT", new_var="ELESCATN", codelist="ELESCATN")
+
+
+def _exposure(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
+    """NCYCLE, NINJ, NINJPL, RDI from EX, one record per injection given (MT.ADSL.NCYCLE and following).
+    Planned injections are those of every cycle from the first to the last one started."""
+    ex = sdtm["EX"]
+    cycle = pd.to_numeric(ex["EXGRPID"].str.extract(r"(\d+)$")[0], errors="coerce")
+    per_subject = ex.assign(_CYCLE=cycle).groupby(KEYS, as_index=False).agg(
+        NCYCLE=("_CYCLE", "nunique"), NINJ=("USUBJID", "size"), _LAST=("_CYCLE", "max"))
+    per_subject["NINJPL"] = per_subject["_LAST"] * spec.study["treatment"]["injections_per_cycle"]
+    per_subject["RDI"] = 100 * per_subject["NINJ"] / per_subject["NINJPL"]
+    adsl = derive_vars_merged(adsl, per_subject[[*KEYS, "NCYCLE", "NINJ", "NINJPL", "RDI"]], by_vars=KEYS)
+    untreated = (adsl["ITTFL"] == "Y") & adsl["TRTSDT"].isna()
+    adsl[["NCYCLE", "NINJ"]] = adsl[["NCYCLE", "NINJ"]].mask(untreated, 0)
+    return adsl
+
+
 def derive_adsl(sdtm: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     dm = sdtm["DM"]
     adsl = dm[list(predecessors(spec, "ADSL", "DM").values())].rename(
         columns={v: k for k, v in predecessors(spec, "ADSL", "DM").items()})
+    adsl = _randomised(adsl, sdtm)
     adsl["AGE"] = pd.to_numeric(adsl["AGE"])
     adsl = derive_var_group(adsl, spec.adam, source_var="AGE", new_var="AGEGR1", codelist="AGEGR1")
     adsl = derive_var_code(adsl, spec.adam, source_var="AGEGR1", new_var="AGEGR1N", codelist="AGEGR1N")
     adsl = _population_and_treatment(adsl, sdtm, spec)
     adsl = _strata(adsl, sdtm, spec)
     adsl = _disease(adsl, sdtm, spec)
+    adsl = _als_characteristics(adsl, sdtm, spec)
+    adsl = _exposure(adsl, sdtm, spec)
     return _disposition(adsl, sdtm, dm).drop(columns=["ONSETDTC"])

@@ -13,7 +13,8 @@ from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]
 LAST_ALIVE = "LAST KNOWN ALIVE DATE"
-DAY_N = "DAY {n} AFTER RANDOMIZATION"
+# A window end is no record's date: no SRCDOM/SRCVAR/SRCSEQ, and CNSDTDSC says why (MT.ADTTE.SRC).
+DAY_N = "DAY {n} AFTER RANDOMIZATION (END OF WINDOW, NO SDTM RECORD)"
 
 
 def _sources(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, window: int) -> dict[str, pd.DataFrame]:
@@ -41,7 +42,8 @@ def _alive_censors(event_description: str, exclude: set[str] = frozenset()) -> l
 
 
 def _is_death(ds: pd.DataFrame) -> pd.Series:
-    """The DS record of a death itself; an end-of-treatment record coded DEATH is dated at the last dose."""
+    """The DS record of a death itself (STUDY PARTICIPATION or SURVIVAL FOLLOW-UP), once per subject; an
+    end-of-treatment record coded DEATH carries the same date but reports the end of treatment."""
     return (ds["DSDECOD"] == "DEATH") & (ds["DSSCAT"] != "STUDY TREATMENT")
 
 
@@ -60,10 +62,10 @@ def derive_adtte(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) 
     alive = pd.concat([s for k, s in sources.items() if k.startswith("ALIVE")])
     beyond = set(alive.loc[alive["ADT"] >= alive["_END"], "USUBJID"]) | set(
         ds.loc[_is_death(ds) & (ds["DSSTDT"] > ds["_END"]), "USUBJID"])
-    sources["DS"] = ds.assign(_WINDOW_END=ds["_END"])
-    day_n = censor_source("DS", date="_WINDOW_END", description=DAY_N.format(n=window),
-                          event_description=f"ALIVE AT DAY {window}", srcvar="DSSTDTC", srcseq="DSSEQ",
-                          filter=lambda d: (d["DSDECOD"] == "RANDOMIZED") & d["USUBJID"].isin(beyond))
+    sources["WINDOW"] = itt.assign(_WINDOW_END=itt["RANDDT"] + pd.Timedelta(days=window - 1))
+    day_n = censor_source("WINDOW", date="_WINDOW_END", description=DAY_N.format(n=window),
+                          event_description=f"ALIVE AT DAY {window}", srcdom="", srcvar="",
+                          filter=lambda d: d["USUBJID"].isin(beyond))
     names = {t.term: t.decode for t in spec.adam.codelists["PARAMCD"].terms}
     params = [
         ("OS640", [_deaths(True)], _alive_censors("ALIVE AT LAST CONTACT", beyond) + [day_n]),

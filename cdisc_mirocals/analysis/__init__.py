@@ -1,39 +1,99 @@
-"""Survival endpoints straight from ADTTE (and ADSL) XPT files: `analyze()`.
+"""Clinical study outputs read from ADaM (and SDTM) XPT files on disk: `analyze()`.
 
-One estimator per module (km, logrank, cox, rmst); survival.py builds the results of a PARAMCD once,
-and tables.py and figures.py render them.
+Survival (survival.py: KM, log-rank, Cox with the cox.zph test, RMST), the safety summary (safety.py),
+Table 1 (baseline.py), disposition (disposition.py) and the CONSORT diagram (consort.py). One
+estimator per module; every analysis is a Result (result.py) under a stable key, serialized by one
+function; tables.py, figures.py, render.py and report.py only render them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdisc_mirocals.analysis.data import AnalysisError, Options, load_param, read_dataset
-from cdisc_mirocals.analysis.figures import forest_figure, km_figure
+from cdisc_mirocals.analysis.data import AnalysisError, Dataset, Options, load_param, read_dataset, sdtm_folder
+from cdisc_mirocals.analysis.result import Result
 from cdisc_mirocals.analysis.survival import ParamResults, analyse
-from cdisc_mirocals.analysis.tables import write_json, write_tables
 
-__all__ = ["AnalysisError", "AnalysisReport", "Options", "analyze"]
+__all__ = ["AnalysisError", "AnalysisReport", "Options", "Result", "analyze"]
+SDTM_NEEDED = ("DM", "DS", "IE")
 
 
 @dataclass
 class AnalysisReport:
+    provenance: dict
     results: list[ParamResults]
-    files: list[Path]
+    safety: dict[str, Result]
+    table1: Result
+    disposition: Result
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def all_results(self) -> list[Result]:
+        return [*(x for r in self.results for x in r.results.values()), *self.safety.values(), self.table1,
+                self.disposition]
 
     def __str__(self) -> str:
-        return "\n\n".join(str(r) for r in self.results)
+        parts = [str(r) for r in self.results]
+        safety = [str(r) if not r.done else f"{r.title} [{r.key}]: {r.n} subjects" +
+                  (f", {r.events} TEAE records" if r.events is not None else "") for r in self.safety.values()]
+        overview = self.safety["overview"]
+        if overview.done:
+            any_ = overview.summary[(overview.summary["name"] == "any") & (overview.summary["measure"] == "subjects")]
+            safety.insert(1, "    any TEAE: " + ", ".join(f"{r['group']} {int(r['n'])}/{int(r['denominator'])} "
+                                                          f"({r['pct']:.1f}%)" for _, r in any_.iterrows()))
+        parts.append("Safety\n" + "\n".join(f"  {line}" for s in safety for line in s.splitlines()))
+        others = []
+        for r in (self.table1, self.disposition):
+            others.append(f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects"))
+        parts.append("Study population\n" + "\n".join(others))
+        return "\n\n".join(parts)
+
+    def messages(self) -> list[str]:
+        """Every note, and every analysis skipped with its reason, for the console."""
+        notes = list(self.notes) + [n for r in self.results for n in r.data.notes]
+        notes += [n for r in self.all_results() for n in r.notes]
+        return list(dict.fromkeys(notes))
 
 
-def analyze(adam_dir: Path, out: Path, params: list[str], options: Options,
-            at_risk_times: list[float] | None = None) -> AnalysisReport:
+def _sdtm(adam_dir: Path, sdtm_dir: Path | None) -> tuple[dict[str, Dataset], list[str]]:
+    folder = sdtm_dir or sdtm_folder(adam_dir)
+    if folder is None:
+        return {}, ["no SDTM folder beside the ADaM folder: screening and treatment-disposition counts are skipped"]
+    found = {n: read_dataset(folder, n, required=False, standard="SDTM") for n in SDTM_NEEDED}
+    return {n: d for n, d in found.items() if d is not None}, []
+
+
+def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_risk_times: list[float] | None = None,
+            sdtm_dir: Path | None = None, title: str | None = None) -> AnalysisReport:
+    # imported here: matplotlib and the writers are needed only once there is something to write
+    from cdisc_mirocals.analysis.baseline import table1
+    from cdisc_mirocals.analysis.disposition import disposition
+    from cdisc_mirocals.analysis.output import write_outputs
+    from cdisc_mirocals.analysis.provenance import provenance
+    from cdisc_mirocals.analysis.safety import safety
+
     adtte = read_dataset(adam_dir, "ADTTE")
-    adsl = read_dataset(adam_dir, "ADSL") if (Path(adam_dir) / "adsl.xpt").exists() else None
+    adsl = read_dataset(adam_dir, "ADSL", required=False)
+    adae = read_dataset(adam_dir, "ADAE", required=False)
+    sdtm, notes = _sdtm(adam_dir, sdtm_dir)
     results = [analyse(load_param(adtte, adsl, p, options), at_risk_times) for p in params]
-    out.mkdir(parents=True, exist_ok=True)
-    files = [write_json(results, out / "results.json"), *write_tables(results, out)]
-    for r in results:
-        files += km_figure(r, out / f"km_{r.data.paramcd.lower()}", at_risk_times)
-    files += forest_figure(results, out / "forest")
-    return AnalysisReport(results, files)
+    if adsl is None:
+        notes.append("no adsl.xpt beside ADTTE: Table 1, disposition and the safety summary are skipped")
+        skip = "no adsl.xpt in the ADaM folder"
+        safe = {k: Result.skip(f"SAFETY/{k}", k, "", skip) for k in ("overview", "soc_pt", "severity", "serious",
+                                                                        "exposure")}
+        t1 = Result.skip("BASELINE/table1", "Demographics and baseline characteristics", "", skip)
+        disp = Result.skip("DISPOSITION/summary", "Subject disposition", "", skip)
+    else:
+        safe = safety(adsl, adae, options)
+        t1, disp = table1(adsl, options), disposition(adsl, sdtm, options)
+    for r in [*safe.values(), t1, disp]:
+        r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
+    inputs = [d for d in (adtte, adsl, adae) if d is not None] + list(sdtm.values())
+    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes)
+    if title is None:
+        study = adtte.frame["STUDYID"].iloc[0] if "STUDYID" in adtte.frame.columns and len(adtte.frame) else ""
+        title = f"{study} clinical study outputs".strip()
+    report.files = write_outputs(report, out, options, at_risk_times, title)
+    return report

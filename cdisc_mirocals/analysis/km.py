@@ -1,4 +1,8 @@
-"""Kaplan-Meier per arm (lifelines), with confidence limits on the log-log or the log scale."""
+"""Kaplan-Meier per arm (lifelines), with confidence limits on the log-log or the log scale.
+
+`kaplan_meier()` estimates one arm, with its step curve for the figures; `km()` gathers the arms into
+one Result: per arm the median with its CI and the survival at the requested times.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from scipy.stats import norm
+
+from cdisc_mirocals.analysis.result import Result, summary_frame
 
 CI_TRANSFORMS = ("log-log", "log")
 
@@ -77,3 +83,22 @@ def at_risk(frame: pd.DataFrame, arms: list[str], times) -> pd.DataFrame:
     """Number at risk at each time: subjects whose time is at least t (event or censoring on or after t)."""
     return pd.DataFrame({t: [int((frame.loc[frame["arm"] == a, "time"] >= t).sum()) for a in arms] for t in times},
                         index=arms)
+
+
+def km(frame: pd.DataFrame, arms: list[str], times, *, key: str, transform: str = "log-log", alpha: float = 0.05,
+       population: str | None = None) -> tuple[Result, list[ArmSurvival]]:
+    per_arm = [kaplan_meier(frame, arm, times, transform, alpha) for arm in arms]
+    rows = []
+    for a in per_arm:
+        rows.append({"name": "median", "group": a.arm, "estimate": a.median, "ci_lower": a.median_ci[0],
+                     "ci_upper": a.median_ci[1], "n": a.n, "events": a.events})
+        rows += [{"name": "survival", "group": a.arm, "time": s["time"], "estimate": s["survival"],
+                  "ci_lower": s["ci_lower"], "ci_upper": s["ci_upper"], "n": a.n, "events": a.events}
+                 for s in a.survival_at]
+    level = f"{100 * (1 - alpha):g}%"
+    method = (f"Kaplan-Meier; Greenwood variance, {level} CI on the {transform} scale; median CI where the "
+              f"limits cross 0.5 (Brookmeyer-Crowley)")
+    result = Result(key, "Kaplan-Meier estimates", method, summary_frame(rows), population, len(frame),
+                    int(frame["event"].sum()), {"ci_transform": transform, "confidence_level": 1 - alpha,
+                                                "times": [float(t) for t in times]})
+    return result, per_arm

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 from lifelines.statistics import multivariate_logrank_test
 from statsmodels.duration.survfunc import survdiff
 
-
-@dataclass
-class LogRank:
-    chisq: float
-    df: int
-    p: float
-    strata: str | None = None
-
-    def __str__(self) -> str:
-        by = f" stratified by {self.strata}" if self.strata else ""
-        return f"log-rank{by}: chi-square {self.chisq:.4f} on {self.df} df, p = {self.p:.4g}"
+from cdisc_mirocals.analysis.result import Result, summary_frame
 
 
-def logrank(frame: pd.DataFrame) -> LogRank:
-    result = multivariate_logrank_test(frame["time"], frame["arm"], frame["event"])
-    return LogRank(float(result.test_statistic), int(result.degrees_of_freedom), float(result.p_value))
+def _result(key: str, chisq: float, df: int, p: float, frame: pd.DataFrame, strata: str | None,
+            population: str | None) -> Result:
+    title = f"Log-rank test stratified by {strata}" if strata else "Log-rank test"
+    method = "Log-rank test" + (f", strata {strata} (sum of within-stratum scores and variances)" if strata else "")
+    n, events = len(frame), int(frame["event"].sum())
+    rows = [{"name": "logrank", "statistic": chisq, "df": df, "p": p, "n": n, "events": events}]
+    return Result(key, title, method, summary_frame(rows), population, n, events, {"strata": strata})
 
 
-def stratified_logrank(frame: pd.DataFrame, strata: str) -> LogRank:
+def logrank(frame: pd.DataFrame, *, key: str = "logrank", population: str | None = None) -> Result:
+    test = multivariate_logrank_test(frame["time"], frame["arm"], frame["event"])
+    return _result(key, float(test.test_statistic), int(test.degrees_of_freedom), float(test.p_value), frame,
+                   None, population)
+
+
+def stratified_logrank(frame: pd.DataFrame, strata: str, *, key: str = "logrank_stratified",
+                       population: str | None = None) -> Result:
     data = frame.dropna(subset=[strata])
     chisq, p = survdiff(data["time"].to_numpy(), data["event"].to_numpy(), data["arm"].to_numpy(),
                         strata=data[strata].to_numpy())
-    return LogRank(float(chisq), int(data["arm"].nunique() - 1), float(p), strata)
+    return _result(key, float(chisq), int(data["arm"].nunique() - 1), float(p), data, strata, population)

@@ -1,148 +1,219 @@
-"""All survival analyses of one PARAMCD: KM per arm, log-rank, Cox models, the biomarker analyses, RMST.
+"""All survival analyses of one PARAMCD, each a Result under a stable key '<PARAMCD>/<name>':
 
-The result is built once, as plain objects; the writers in tables.py and figures.py render it.
+    km                    Kaplan-Meier per arm: median and survival at the requested days
+    logrank               log-rank test
+    logrank_stratified    log-rank test stratified by the randomisation strata
+    cox_unadjusted        Cox model, treatment only
+    cox_stratified        Cox model stratified by the randomisation strata
+    cox_adjusted          Cox model adjusted for the pre-specified covariates
+    cox_pnfh_low          Cox model within the low biomarker group (the first level of the subgroup variable)
+    cox_pnfh_high         Cox model within the high biomarker group
+    cox_pnfh_interaction  Cox model with the treatment by biomarker-group interaction
+    cox_log_pnfh          Cox model adjusted for the log biomarker
+    rmst                  restricted mean survival time to tau
+
+An analysis the data cannot support is a skipped Result carrying its reason. The results are built
+once; tables.py, figures.py and report.py only render them.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass
+from typing import Callable
 
-import numpy as np
 import pandas as pd
-from lifelines.exceptions import ConvergenceError
 
-from cdisc_mirocals.analysis.cox import CoxResult, cox
+from cdisc_mirocals.analysis import fmt
+from cdisc_mirocals.analysis.cox import CoxError, cox
 from cdisc_mirocals.analysis.data import LOG_TERM, AnalysisData
-from cdisc_mirocals.analysis.km import ArmSurvival, at_risk, kaplan_meier
-from cdisc_mirocals.analysis.logrank import LogRank, logrank, stratified_logrank
-from cdisc_mirocals.analysis.rmst import RMST, rmst
+from cdisc_mirocals.analysis.km import ArmSurvival, at_risk, km
+from cdisc_mirocals.analysis.logrank import logrank, stratified_logrank
+from cdisc_mirocals.analysis.result import Result
+from cdisc_mirocals.analysis.rmst import rmst
 
-COX_MODELS = ("unadjusted", "stratified", "adjusted", "pnfh_low", "pnfh_high", "pnfh_interaction", "pnfh_adjusted")
+ANALYSES = ("km", "logrank", "logrank_stratified", "cox_unadjusted", "cox_stratified", "cox_adjusted", "cox_pnfh_low",
+            "cox_pnfh_high", "cox_pnfh_interaction", "cox_log_pnfh", "rmst")
+COX = tuple(a for a in ANALYSES if a.startswith("cox_"))
 
 
 @dataclass
 class ParamResults:
-    data: AnalysisData = field(repr=False)
-    arms: list[ArmSurvival]
-    logrank: dict[str, LogRank | None]
-    cox: dict[str, CoxResult | None]
-    rmst: RMST | None
-    at_risk: pd.DataFrame = field(repr=False)
-    subgroups: list[str] = field(default_factory=list)
+    data: AnalysisData
+    results: dict[str, Result]  # by analysis name, in ANALYSES order
+    curves: list[ArmSurvival]
+    at_risk: pd.DataFrame
+
+    def __getitem__(self, name: str) -> Result:
+        return self.results[name]
+
+    def describe(self) -> dict:
+        o = self.data.options
+        return {"paramcd": self.data.paramcd, "param": self.data.param, "population": o.population,
+                "population_label": self.data.population_label, "treatment_var": o.treatment_var,
+                "reference": o.reference, "arms": self.data.arms, "n": len(self.data.frame),
+                "events": int(self.data.frame["event"].sum()),
+                "at_risk": {"times": [float(t) for t in self.at_risk.columns],
+                            "counts": {arm: [int(v) for v in row] for arm, row in self.at_risk.iterrows()}},
+                "notes": self.data.notes}
 
     def __str__(self) -> str:
-        lines = [f"{self.data.paramcd}: {self.data.param} ({self.data.options.population} = 'Y')"]
-        lines += [f"  {a}" for a in self.arms]
-        lines += [f"  {r}" for r in self.logrank.values() if r is not None]
-        lines += [f"  {r}" for r in self.cox.values() if r is not None]
-        if self.rmst is not None:
-            lines.append(f"  {self.rmst}")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        o = self.data.options
-
-        def cox_entry(result: CoxResult | None):
-            if result is None:
-                return None
-            return {"hr": result.hr, "ci_lower": result.ci_lower, "ci_upper": result.ci_upper, "p": result.p,
-                    "p_lr": result.p_lr, "ph_p": result.ph_p, "n": result.n, "events": result.events,
-                    "ties": result.ties, "strata": result.strata, "terms": result.terms,
-                    "comparisons": [asdict(c) for c in result.comparisons]}
-
-        return _plain({
-            "paramcd": self.data.paramcd, "param": self.data.param, "population": o.population,
-            "treatment_var": o.treatment_var, "reference": o.reference, "ci_transform": o.ci_transform,
-            "confidence_level": 1 - o.alpha, "ties": o.ties,
-            "arms": [{"arm": a.arm, "n": a.n, "events": a.events, "median": a.median, "median_ci": list(a.median_ci),
-                      "survival_at": a.survival_at} for a in self.arms],
-            "logrank": {k: (None if v is None else {"chisq": v.chisq, "df": v.df, "p": v.p, "strata": v.strata})
-                        for k, v in self.logrank.items()},
-            "cox": {k: cox_entry(v) for k, v in self.cox.items()},
-            "rmst": None if self.rmst is None else asdict(self.rmst),
-            "at_risk": {"times": [float(t) for t in self.at_risk.columns],
-                        "counts": {arm: [int(v) for v in row] for arm, row in self.at_risk.iterrows()}},
-            "subgroups": self.subgroups, "notes": self.data.notes,
-        })
+        lines = [f"{self.data.paramcd}: {self.data.param} ({self.data.population_label})"]
+        return "\n".join(lines + [f"  {headline(r)}" for r in self.results.values()])
 
 
-def _plain(value):
-    """JSON-ready: NaN and infinities become None (null), numpy numbers plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def headline(r: Result) -> str:
+    """One console line per analysis: its main numbers, or why it was not done."""
+    if not r.done:
+        return f"{r.title}: not done: {r.skipped}"
+    s = r.summary
 
+    def est(row, digits=3):
+        return f"{fmt.num(row['estimate'], digits)} {fmt.ci(row['ci_lower'], row['ci_upper'], digits)}"
 
-def _covariates_available(data: AnalysisData) -> list[str] | None:
-    needed = [LOG_TERM.sub(r"\1", c) for c in data.options.covariates]
-    missing = [v for v in needed if not data.has(v)]
-    if missing or not needed:
-        if needed:
-            data.notes.append(f"adjusted Cox model skipped: no {', '.join(missing)}")
-        return None
-    return list(data.options.covariates)
-
-
-def _safe(fit, note: str, data: AnalysisData, **kwargs) -> CoxResult | None:
-    try:
-        return fit(**kwargs)
-    except (ConvergenceError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-        # lifelines and statsmodels refuse degenerate data, e.g. no events in one arm of a subgroup
-        data.notes.append(f"{note} not estimable: {exc}")
-        return None
-
-
-def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
-    o, frame, arms = data.options, data.frame, data.arms
-    times = o.survival_times
-    km = [kaplan_meier(frame, arm, times, o.ci_transform, o.alpha) for arm in arms]
-    strata = o.strata_var if data.has(o.strata_var) else None
-    if o.strata_var and strata is None:
-        data.notes.append(f"stratified analyses skipped: no {o.strata_var}")
-    tests = {"unstratified": logrank(frame), "stratified": stratified_logrank(frame, strata) if strata else None}
-
-    def fit(model, subset=None, **kw):
-        sub = frame if subset is None else frame[subset]
-        return _safe(lambda **k: cox(sub, arms, model=model, ties=o.ties, alpha=o.alpha, **k), f"Cox {model}", data, **kw)
-
-    models: dict[str, CoxResult | None] = dict.fromkeys(COX_MODELS)
-    models["unadjusted"] = fit("unadjusted")
-    models["stratified"] = fit("stratified", strata=strata) if strata else None
-    covariates = _covariates_available(data)
-    models["adjusted"] = fit("adjusted", terms=covariates) if covariates else None
-    levels = _subgroup_levels(data)
-    if len(levels) == 2:
-        low, high = levels
-        models["pnfh_low"] = fit("pnfh_low", frame[o.subgroup_var] == low)
-        models["pnfh_high"] = fit("pnfh_high", frame[o.subgroup_var] == high)
-        flagged = frame.assign(_HIGH=(frame[o.subgroup_var] == high).astype(float).where(frame[o.subgroup_var].notna()))
-        models["pnfh_interaction"] = _safe(lambda: cox(flagged, arms, model="pnfh_interaction", terms=["_HIGH"],
-                                                       interaction="_HIGH", ties=o.ties, alpha=o.alpha),
-                                           "Cox pnfh_interaction", data)
-    if data.has(o.biomarker_var):
-        models["pnfh_adjusted"] = fit("pnfh_adjusted", terms=[f"log({o.biomarker_var})"])
-    tau = o.tau or max(times)
-    return ParamResults(data, km, tests, models, rmst(frame, arms, tau, o.alpha),
-                        at_risk(frame, arms, at_risk_times or [0, *times]), levels)
+    if r.key.endswith("/km"):
+        meds = s[s["name"] == "median"]
+        return "Median (95% CI): " + "; ".join(f"{m['group']} {est(m, 0)}" for _, m in meds.iterrows())
+    if "/logrank" in r.key:
+        lr = r.row("logrank")
+        return f"{r.title}: chi-square {lr['statistic']:.3f} on {lr['df']:g} df, {fmt.pvalue(lr['p'], 'p ')}"
+    if r.key.endswith("/rmst"):
+        parts = [f"{x['group']} {x['estimate']:.1f}" for _, x in s[s["name"] == "rmst"].iterrows()]
+        parts += [f"{x['group']} {est(x, 1)}, {fmt.pvalue(x['p'], 'p ')}" for _, x in
+                  s[s["name"] == "difference"].iterrows()]
+        return f"{r.title}: " + "; ".join(parts)
+    parts = []
+    for name in ("hr", "hr_low", "hr_high"):
+        for _, x in s[s["name"] == name].iterrows():
+            where = f" in {x['term']}" if name != "hr" else ""
+            parts.append(f"HR {x['group']}{where} {est(x)}, {fmt.pvalue(x['p'], 'p ')}")
+    parts += [f"interaction {fmt.pvalue(x['p'], 'p ')}" for _, x in s[s["name"] == "interaction"].iterrows()]
+    parts.append(f"PH test (global) {fmt.pvalue(r.get('ph_global', 'p'), 'p ')}")
+    return f"{r.title} (n = {r.n}, events = {r.events}): " + "; ".join(parts)
 
 
 def _subgroup_levels(data: AnalysisData) -> list[str]:
     var = data.options.subgroup_var
     if not data.has(var):
-        if var:
-            data.notes.append(f"subgroup analyses skipped: no {var}")
         return []
     values = data.frame[var].dropna()
-    if values.nunique() != 2:
-        return []
     order = f"{var}N"  # the numeric companion (PNFHGR1N) orders the groups: low first
     if order in data.frame.columns:
         return data.frame.dropna(subset=[var]).groupby(var)[order].min().sort_values().index.tolist()
     return sorted(values.unique())
+
+
+def _subgroup_name(data: AnalysisData) -> str:
+    """'Baseline CSF pNFH Group 1' -> 'baseline CSF pNFH': the label without its grouping suffix."""
+    var = data.options.subgroup_var or "subgroup"
+    text = re.sub(r"\s+Group\s*\d*$", "", data.label(var)).strip()
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _titles(data: AnalysisData, levels: list[str]) -> dict[str, str]:
+    o = data.options
+    sub = _subgroup_name(data)
+    low, high = levels if len(levels) == 2 else ("low", "high")
+    return {
+        "cox_unadjusted": "Cox: unadjusted",
+        "cox_stratified": f"Cox: stratified by {o.strata_var or 'the randomisation strata'}",
+        "cox_adjusted": f"Cox: adjusted for {', '.join(o.covariates) or 'pre-specified covariates'}",
+        "cox_pnfh_low": f"Cox: {sub} {low}",
+        "cox_pnfh_high": f"Cox: {sub} {high}",
+        "cox_pnfh_interaction": f"Cox: treatment by {sub} interaction",
+        "cox_log_pnfh": f"Cox: adjusted for log({o.biomarker_var or 'biomarker'})",
+    }
+
+
+def _why_not(data: AnalysisData, name: str, levels: list[str]) -> str | None:
+    """Why a model cannot be fitted for want of a variable, or None."""
+    o = data.options
+    if name in ("cox_stratified", "logrank_stratified"):
+        if not o.strata_var:
+            return "no strata variable given"
+        if not data.has(o.strata_var):
+            return f"the strata variable {o.strata_var} is missing or empty"
+    if name == "cox_adjusted":
+        needed = [LOG_TERM.sub(r"\1", c) for c in o.covariates]
+        if not needed:
+            return "no covariates given"
+        missing = [v for v in needed if not data.has(v)]
+        if missing:
+            return f"covariate {', '.join(missing)} missing or empty"
+    if name.startswith("cox_pnfh"):
+        if not o.subgroup_var:
+            return "no subgroup variable given"
+        if not data.has(o.subgroup_var):
+            return f"the subgroup variable {o.subgroup_var} is missing or empty"
+        if len(levels) != 2:
+            return f"{o.subgroup_var} has {len(levels)} levels; the subgroup analyses need 2"
+    if name == "cox_log_pnfh":
+        if not o.biomarker_var:
+            return "no biomarker variable given"
+        if not data.has(o.biomarker_var):
+            return f"the biomarker variable {o.biomarker_var} is missing or empty"
+    return None
+
+
+def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
+    o, frame, arms = data.options, data.frame, data.arms
+    pop = data.population_label
+    key = f"{data.paramcd}/{{}}".format
+    levels = _subgroup_levels(data)
+    titles = _titles(data, levels)
+    results: dict[str, Result] = {}
+    if frame.empty:
+        results["km"], curves = Result.skip(key("km"), "Kaplan-Meier estimates", "Kaplan-Meier",
+                                            data.cannot_compare or "no subjects", population=pop), []
+    else:
+        results["km"], curves = km(frame, arms, o.survival_times, key=key("km"), transform=o.ci_transform,
+                                   alpha=o.alpha, population=pop)
+
+    def run(name: str, title: str, fit: Callable[[], Result]) -> None:
+        reason = data.cannot_compare or _why_not(data, name, levels)
+        if reason is None:
+            try:
+                results[name] = fit()
+                return
+            except CoxError as exc:  # data that give no finite estimate, e.g. no events in one arm of a subgroup
+                reason = str(exc)
+        results[name] = Result.skip(key(name), title, "", reason, population=pop)
+
+    run("logrank", "Log-rank test", lambda: logrank(frame, key=key("logrank"), population=pop))
+    run("logrank_stratified", f"Log-rank test stratified by {o.strata_var}",
+        lambda: stratified_logrank(frame, o.strata_var, key=key("logrank_stratified"), population=pop))
+
+    def model(name, subset=None, **kwargs):
+        sub = frame if subset is None else frame[subset]
+        return lambda: cox(sub, arms, key=key(name), title=titles[name], ties=o.ties, alpha=o.alpha,
+                           population=pop, transform=o.ph_transform, **kwargs)
+
+    run("cox_unadjusted", titles["cox_unadjusted"], model("cox_unadjusted"))
+    run("cox_stratified", titles["cox_stratified"], model("cox_stratified", strata=o.strata_var))
+    run("cox_adjusted", titles["cox_adjusted"], model("cox_adjusted", terms=list(o.covariates)))
+    if len(levels) == 2:
+        low, high = levels
+        group = frame[o.subgroup_var]
+        run("cox_pnfh_low", titles["cox_pnfh_low"], model("cox_pnfh_low", group == low))
+        run("cox_pnfh_high", titles["cox_pnfh_high"], model("cox_pnfh_high", group == high))
+        indicator = f"{o.subgroup_var}={high}"
+        flagged = frame.assign(**{indicator: (group == high).astype(float).where(group.notna())})
+        run("cox_pnfh_interaction", titles["cox_pnfh_interaction"],
+            lambda: cox(flagged, arms, key=key("cox_pnfh_interaction"), title=titles["cox_pnfh_interaction"],
+                        ties=o.ties, alpha=o.alpha, population=pop, transform=o.ph_transform,
+                        interaction=(indicator, low, high)))
+    else:
+        for name in ("cox_pnfh_low", "cox_pnfh_high", "cox_pnfh_interaction"):
+            run(name, titles[name], lambda: None)
+    run("cox_log_pnfh", titles["cox_log_pnfh"], model("cox_log_pnfh", terms=[f"log({o.biomarker_var})"]))
+    tau = o.tau or max(o.survival_times)
+    if frame.empty:
+        results["rmst"] = Result.skip(key("rmst"), f"Restricted mean survival time to day {tau:g}", "",
+                                      data.cannot_compare or "no subjects", population=pop)
+    else:
+        results["rmst"] = rmst(frame, arms, tau, key=key("rmst"), alpha=o.alpha, population=pop)
+    for name, result in results.items():
+        result.display_oid, result.result_oid = o.arm.get(result.key, (None, None))
+    times = at_risk_times or [0, *o.survival_times]
+    ordered = {name: results[name] for name in ANALYSES}
+    return ParamResults(data, ordered, curves, at_risk(frame, arms, times))

@@ -1,108 +1,175 @@
-"""Writers of the analysis report: results.json, and the CSR tables as CSV, Markdown and HTML.
-
-The results are built once (survival.py); each writer only renders them.
-"""
+"""The results as a clinical study report shows them: frames of formatted text, one function per table.
+They only format numbers the Results hold; the CSV files keep the numbers themselves."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
-from cdisc_mirocals.analysis.survival import ParamResults
-from cdisc_mirocals.submission.atomic import atomic_write
-
-MODEL_LABELS = {
-    "unadjusted": "Unadjusted", "stratified": "Stratified by randomisation strata",
-    "adjusted": "Adjusted for pre-specified covariates", "pnfh_low": "Low pNFH subgroup",
-    "pnfh_high": "High pNFH subgroup", "pnfh_interaction": "Treatment by pNFH group interaction",
-    "pnfh_adjusted": "Adjusted for log pNFH",
-}
+from cdisc_mirocals.analysis import fmt
+from cdisc_mirocals.analysis.result import Result
+from cdisc_mirocals.analysis.survival import COX, ParamResults
 
 
-def _num(x, fmt="{:.3f}") -> str:
-    return "" if x is None or (isinstance(x, float) and pd.isna(x)) else fmt.format(x)
-
-
-def _p(x) -> str:
-    return "" if x is None else ("<0.0001" if x < 0.0001 else f"{x:.4f}")
-
-
-def _ci(lo, hi, fmt="{:.1f}") -> str:
-    """NE: not estimable (e.g. a limit of the median where the curve never crosses 0.5)."""
-    return f"({_num(lo, fmt) or 'NE'}, {_num(hi, fmt) or 'NE'})"
-
-
-def survival_table(result: ParamResults) -> pd.DataFrame:
-    """Table: Kaplan-Meier estimates by arm (one column per arm, as a CSR shows them)."""
-    o = result.data.options
-    rows = {"Number of subjects": [str(a.n) for a in result.arms],
-            "Number of events (%)": [f"{a.events} ({100 * a.events / a.n:.1f}%)" for a in result.arms],
-            "Number censored": [str(a.n - a.events) for a in result.arms],
-            "Median time, days (95% CI)": [f"{_num(a.median, '{:.0f}') or 'NE'} {_ci(*a.median_ci, fmt='{:.0f}')}"
-                                           for a in result.arms]}
-    for i, t in enumerate(o.survival_times):
-        rows[f"Survival at day {t:g} (95% CI)"] = [
-            f"{_num(a.survival_at[i]['survival'])} {_ci(a.survival_at[i]['ci_lower'], a.survival_at[i]['ci_upper'], '{:.3f}')}"
-            for a in result.arms]
-    table = pd.DataFrame(rows, index=[a.arm for a in result.arms]).T
-    table.index.name = f"{result.data.paramcd} ({o.ci_transform} confidence limits)"
+def survival_table(r: ParamResults) -> pd.DataFrame:
+    """Kaplan-Meier estimates, one column per arm."""
+    km = r["km"]
+    if not km.done:
+        return pd.DataFrame()
+    level = f"{100 * (1 - r.data.options.alpha):g}%"
+    out = {}
+    for arm in r.data.arms:
+        med = km.row("median", group=arm)
+        col = {"Subjects": f"{int(med['n'])}",
+               "Events, n (%)": fmt.n_pct(med["events"], med["n"]),
+               "Censored": f"{int(med['n'] - med['events'])}",
+               f"Median, days ({level} CI)": f"{fmt.num(med['estimate'], 0)} {fmt.ci(med['ci_lower'], med['ci_upper'], 0)}"}
+        for _, s in km.rows("survival", group=arm).iterrows():
+            col[f"Survival at day {s['time']:g} ({level} CI)"] = fmt.estimate_ci(s["estimate"], s["ci_lower"],
+                                                                                   s["ci_upper"], 3)
+        out[arm] = col
+    table = pd.DataFrame(out)
+    table.index.name = f"{r.data.paramcd} ({r.data.options.ci_transform} CI)"
     return table
 
 
-def comparison_table(result: ParamResults) -> pd.DataFrame:
+def comparison_table(r: ParamResults) -> pd.DataFrame:
+    """Tests and models, one row per comparison; a skipped analysis shows why."""
     rows = []
-    for key, test in result.logrank.items():
-        if test is not None:
-            rows.append({"Analysis": f"Log-rank test, {key}", "Comparison": "all arms",
-                         "Estimate (95% CI)": f"chi-square {test.chisq:.3f} ({test.df} df)", "p": _p(test.p),
-                         "LR p": "", "PH test p": "", "N (events)": ""})
-    for key, model in result.cox.items():
-        if model is None:
+    for name, res in r.results.items():
+        if name == "km":
             continue
-        if model.interaction_p is not None:
-            rows.append({"Analysis": f"Cox: {MODEL_LABELS[key]}", "Comparison": "interaction", "Estimate (95% CI)": "",
-                         "p": _p(model.interaction_p), "LR p": _p(model.p_lr), "PH test p": "",
-                         "N (events)": f"{model.n} ({model.events})"})
+        base = {"Analysis": res.title, "Key": res.key}
+        if not res.done:
+            rows.append({**base, "Estimate (95% CI)": "", "p": "", "Note": f"not done: {res.skipped}"})
             continue
-        for c in model.comparisons:
-            rows.append({"Analysis": f"Cox: {MODEL_LABELS[key]}", "Comparison": f"{c.arm} vs {result.data.options.reference}",
-                         "Estimate (95% CI)": f"HR {c.hr:.3f} {_ci(c.ci_lower, c.ci_upper, '{:.3f}')}", "p": _p(c.p),
-                         "LR p": _p(model.p_lr), "PH test p": _p(model.ph_p), "N (events)": f"{model.n} ({model.events})"})
-    if result.rmst is not None and result.rmst.difference is not None:
-        r = result.rmst
-        rows.append({"Analysis": f"RMST to day {r.tau:g} (days)", "Comparison": f"{r.arms[1]['arm']} - {r.arms[0]['arm']}",
-                     "Estimate (95% CI)": f"{r.difference:.1f} {_ci(r.ci_lower, r.ci_upper)}", "p": _p(r.p),
-                     "LR p": "", "PH test p": "", "N (events)": ""})
-    return pd.DataFrame(rows)
+        if name.startswith("logrank"):
+            lr = res.row("logrank")
+            rows.append({**base, "Comparison": "all arms", "Estimate (95% CI)": f"chi-square {lr['statistic']:.2f} "
+                         f"({int(lr['df'])} df)", "p": fmt.pvalue(lr["p"]), "N (events)": f"{res.n} ({res.events})"})
+        elif name in COX:
+            ph = res.get("ph_global", "p")
+            common = {"PH test p (global)": fmt.pvalue(ph), "N (events)": f"{res.n} ({res.events})"}
+            for row_name, what in (("hr", "HR"), ("hr_low", "HR"), ("hr_high", "HR"), ("interaction", "ratio of HRs")):
+                for _, x in res.rows(row_name).iterrows():
+                    where = f" in {x['term']}" if row_name in ("hr_low", "hr_high") else ""
+                    comparison = f"{x['group']} vs {r.data.arms[0]}{where}" if row_name != "interaction" else \
+                        f"interaction ({x['term']})"
+                    rows.append({**base, "Comparison": comparison, "Estimate (95% CI)":
+                                 f"{what} {fmt.estimate_ci(x['estimate'], x['ci_lower'], x['ci_upper'])}",
+                                 "p": fmt.pvalue(x["p"]), **common})
+        elif name == "rmst":
+            for _, x in res.rows("difference").iterrows():
+                rows.append({**base, "Comparison": x["group"], "Estimate (95% CI)":
+                             f"{fmt.num(x['estimate'], 1)} days {fmt.ci(x['ci_lower'], x['ci_upper'], 1)}",
+                             "p": fmt.pvalue(x["p"])})
+    columns = ["Analysis", "Comparison", "Estimate (95% CI)", "p", "PH test p (global)", "N (events)", "Note", "Key"]
+    return pd.DataFrame(rows).reindex(columns=columns).fillna("")
 
 
-def write_json(results: list[ParamResults], path: Path) -> Path:
-    with atomic_write(path, "w") as fh:
-        json.dump({"analyses": [r.to_dict() for r in results]}, fh, indent=2, allow_nan=False)
-        fh.write("\n")
-    return path
+def _by_arm(result: Result, cell, index_cols: list[str]) -> pd.DataFrame:
+    """Pivot summary rows to one column per arm (plus Total when present), each cell from `cell(row)`."""
+    t = result.summary.copy()
+    t["_cell"] = t.apply(cell, axis=1)
+    arms = [*result.parameters.get("arms", []), *([result.parameters["overall"]] if "overall" in result.parameters else [])]
+    groups = [g for g in arms if g in set(t["group"])] + [g for g in dict.fromkeys(t["group"]) if g not in arms]
+    t["_order"] = range(len(t))
+    first = t.groupby(index_cols, sort=False, dropna=False)["_order"].min()
+    wide = t.pivot_table(index=index_cols, columns="group", values="_cell", aggfunc="first", dropna=False)
+    wide = wide.reindex(first.sort_values().index)[groups]
+    return wide.fillna("")
 
 
-def write_tables(results: list[ParamResults], folder: Path) -> list[Path]:
-    written = []
-    md, html = [], []
-    for r in results:
-        surv, comp = survival_table(r), comparison_table(r)
-        title = f"{r.data.paramcd}: {r.data.param}, population {r.data.options.population} = 'Y'"
-        for name, table, index in (("survival", surv, True), ("comparisons", comp, False)):
-            path = folder / f"{r.data.paramcd.lower()}_{name}.csv"
-            with atomic_write(path, "w") as fh:
-                table.to_csv(fh, index=index, lineterminator="\n")
-            written.append(path)
-        notes = "".join(f"\n- {n}" for n in r.data.notes)
-        md.append(f"## {title}\n\n{surv.to_markdown()}\n\n{comp.to_markdown(index=False)}\n" + (f"\nNotes:{notes}\n" if notes else ""))
-        html.append(f"<h2>{title}</h2>\n{surv.to_html()}\n{comp.to_html(index=False)}")
-    for path, text in ((folder / "tables.md", "# Survival analyses\n\n" + "\n".join(md)),
-                       (folder / "tables.html", "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Survival analyses"
-                        "</title></head><body><h1>Survival analyses</h1>\n" + "\n".join(html) + "\n</body></html>\n")):
-        with atomic_write(path, "w") as fh:
-            fh.write(text)
-        written.append(path)
-    return written
+def table1_table(result: Result) -> pd.DataFrame:
+    n = result.parameters["n_by_arm"]
+    header = {g: f"{g} (N = {n.get(g, result.n)})" for g in [*result.parameters["arms"], result.parameters["overall"]]}
+    rows = []
+    for (name, label), part in result.summary.groupby(["name", "label"], sort=False):
+        rows.append({"Characteristic": label, **{header[g]: "" for g in header}})
+        if part["type"].iloc[0] == "continuous":
+            stats = part.set_index("group")
+            for title, cell in (("n", lambda s: f"{int(s['n'])}"),
+                                ("Mean (SD)", lambda s: f"{fmt.num(s['mean'], 1)} ({fmt.num(s['sd'], 1)})"),
+                                ("Median (Q1, Q3)", lambda s: f"{fmt.num(s['median'], 1)} {fmt.ci(s['q1'], s['q3'], 1)}"),
+                                ("Min, max", lambda s: f"{fmt.num(s['min'], 1)}, {fmt.num(s['max'], 1)}")):
+                rows.append({"Characteristic": f"    {title}",
+                             **{header[g]: (cell(stats.loc[g]) if stats.loc[g, "n"] > 0 else "") for g in header}})
+        else:
+            for category, cat in part.groupby("category", sort=False):
+                c = cat.set_index("group")
+                rows.append({"Characteristic": f"    {category}",
+                             **{header[g]: fmt.n_pct(c.loc[g, "n"], c.loc[g, "denominator"]) for g in header}})
+    return pd.DataFrame(rows).set_index("Characteristic")
+
+
+def disposition_table(result: Result) -> pd.DataFrame:
+    def cell(r):
+        return fmt.n_pct(r["n"], r["denominator"]) if not fmt.missing(r["denominator"]) else f"{int(r['n'])}"
+
+    t = result.summary.assign(row=lambda f: f.apply(
+        lambda r: f"    {r['category']}" if isinstance(r["category"], str) else r["label"], axis=1))
+    wide = _by_arm(Result(result.key, result.title, result.method, t, parameters=result.parameters), cell,
+                   ["name", "row"])
+    wide.index = wide.index.get_level_values("row")
+    wide.index.name = "Subjects, n (% of randomised)"
+    return wide
+
+
+def _subjects_cell(r) -> str:
+    if r["measure"] == "subjects":
+        return f"{fmt.n_pct(r['n'], r['denominator'])} [{int(r['events'])}]"
+    if r["measure"] == "risk_difference":
+        return fmt.estimate_ci(r["estimate"], r["ci_lower"], r["ci_upper"], 1)
+    return ""
+
+
+def _events_table(result: Result, first_col: str) -> pd.DataFrame:
+    t = result.summary[result.summary["measure"] != "relative_risk"].copy()
+    t["row"] = [(lbl if isinstance(lbl, str) else "Any TEAE" if nm == "any" else soc if nm == "soc" else f"    {pt}")
+                for nm, lbl, soc, pt in zip(t["name"], t["label"], t["soc"], t["pt"])]
+    t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("") + "|" + t["label"].fillna("")
+    wide = _by_arm(Result(result.key, result.title, result.method, t, parameters=result.parameters), _subjects_cell,
+                   ["key", "row"])
+    wide.index = wide.index.get_level_values("row")
+    wide.columns = [f"{c} (N = {result.parameters['n_by_arm'][c]})" if c in result.parameters["n_by_arm"]
+                    else f"Risk difference, % points (95% CI): {c}" for c in wide.columns]
+    wide.index.name = first_col
+    return wide
+
+
+def overview_table(result: Result) -> pd.DataFrame:
+    return _events_table(result, "Subjects with, n (%) [events]")
+
+
+def soc_pt_table(result: Result) -> pd.DataFrame:
+    return _events_table(result, "System organ class / preferred term, n (%) [events]")
+
+
+def severity_table(result: Result) -> pd.DataFrame:
+    t = result.summary.copy()
+    t["row"] = [("Any TEAE" if nm == "any" else soc if nm == "soc" else f"    {pt}")
+                for nm, soc, pt in zip(t["name"], t["soc"], t["pt"])]
+    t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("")
+    severities = list(dict.fromkeys(t["severity"]))
+    columns = [f"{arm}: {sev.capitalize()}" for arm in result.parameters["arms"] for sev in severities]
+    t["group"] = t["group"] + ": " + t["severity"].str.capitalize()
+    wide = _by_arm(Result(result.key, result.title, result.method, t, parameters={"arms": columns}),
+                   lambda r: fmt.n_pct(r["n"], r["denominator"]), ["key", "row"])
+    wide.index = wide.index.get_level_values("row")
+    wide.index.name = "Maximum severity, n (%)"
+    return wide
+
+
+def exposure_table(result: Result) -> pd.DataFrame:
+    rows = []
+    for (name, label), part in result.summary.groupby(["name", "label"], sort=False):
+        s = part.set_index("group")
+        rows.append({"Variable": label, **{g: "" for g in s.index}})
+        for title, cell in (("n", lambda x: f"{int(x['n'])}"),
+                            ("Mean (SD)", lambda x: f"{fmt.num(x['mean'], 1)} ({fmt.num(x['sd'], 1)})"),
+                            ("Median (Q1, Q3)", lambda x: f"{fmt.num(x['median'], 1)} {fmt.ci(x['q1'], x['q3'], 1)}"),
+                            ("Min, max", lambda x: f"{fmt.num(x['min'], 1)}, {fmt.num(x['max'], 1)}")):
+            rows.append({"Variable": f"    {title}", **{g: cell(s.loc[g]) if s.loc[g, "n"] > 0 else "" for g in s.index}})
+    table = pd.DataFrame(rows).set_index("Variable")
+    n = result.parameters["n_by_arm"]
+    table.columns = [f"{c} (N = {n[c]})" for c in table.columns]
+    return table

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -86,9 +86,13 @@ def byte_lengths(values: pd.Series) -> pd.Series:
     return text.str.encode("utf-8").str.len().astype("int64")
 
 
-def xpt_length(values: pd.Series) -> int:
-    """The XPT length of a character variable: its longest value in bytes, at least 1 (FDA TCG 4.1.5)."""
-    return max(1, int(byte_lengths(values).max())) if len(values) else 1
+def xpt_length(values: Iterable) -> int:
+    """The XPT length of a character variable: its longest value in bytes, at least 1 (FDA TCG 4.1.5).
+    The one definition: the XPT writer, Dataset-JSON and define.xml all use it."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if pd.api.types.is_numeric_dtype(series) and not series.isna().all():
+        raise TypeError(f"xpt_length takes text values; got a {series.dtype} column")
+    return max(1, int(byte_lengths(series).max())) if len(series) else 1
 
 
 def start(frame: pd.DataFrame, dataset: Dataset) -> Shaped:
@@ -169,7 +173,7 @@ def apply_length(shaped: Shaped, log: ShapeLog) -> Shaped:
             problems.append(Problem(file, line, col.name, text.iloc[row],
                                     f"at most {ceiling} bytes ({ds.name}.{col.name}, specs Length); "
                                     f"it has {int(nbytes.iloc[row])}"))
-        length = max(1, int(nbytes.max())) if len(text) else 1
+        length = xpt_length(text)
         columns.append(replace(col, length=length))
         if length != var.length:
             log.add(ds.name, f"{col.name}: length {length} (longest value; specs ceiling {var.length})")

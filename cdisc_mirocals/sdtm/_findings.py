@@ -35,7 +35,8 @@ def per_test(spec: Spec, dataset: str, testcd: str, variable: str) -> dict[str, 
 
 
 def standard_units(spec: Spec, dataset: str, testcd: str, unit_var: str) -> dict[str, str]:
-    """{test code: standard unit}: the single term of the codelist value-level metadata gives `unit_var`."""
+    """{test code: value}: the single term of the codelist value-level metadata gives `unit_var` for the test
+    (a standard unit, or any other constant assigned per test, e.g. CPMRKSTR)."""
     out = {}
     for vlm, cond in _vlm_conditions(spec, dataset, unit_var):
         terms = spec.sdtm.codelists[vlm.codelist].values if vlm.codelist else ()

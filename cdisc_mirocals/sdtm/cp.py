@@ -21,9 +21,12 @@ def map_cp(ctx: Context) -> pd.DataFrame:
     tptnum = tpt.map({t.term: t.order for t in ctx.spec.sdtm.codelists["CPTPT"].terms})
     result = number_text(long[RESULT])
     unit = long["CPTESTCD"].map(standard_units(ctx.spec, "CP", "CPTESTCD", "CPSTRESU"))
+    # COM.CP.MRK: the marker set is the sole term of each test's value-level codelist, as the unit is.
+    markers = long["CPTESTCD"].map(standard_units(ctx.spec, "CP", "CPTESTCD", "CPMRKSTR"))
     cp = pd.DataFrame({
         "USUBJID": ctx.usubjid(long["SUBJID"]), "VISIT": long["VISIT"], "CPDTC": long["TRGDAT"],
-        "CPTESTCD": long["CPTESTCD"], "CPTEST": decode(ctx, long["CPTESTCD"], "CPTESTCD"), "CPCAT": CAT,
+        "CPTESTCD": long["CPTESTCD"], "CPTEST": decode(ctx, long["CPTESTCD"], "CPTESTCD"),
+        "CPMRKSTR": markers, "CPCAT": CAT,
         "CPORRES": result, "CPORRESU": unit, "CPSTRESC": result, "CPSTRESN": long[RESULT].astype(float),
         "CPSTRESU": unit, "CPSPEC": long["CPTESTCD"].map(per_test(ctx.spec, "CP", "CPTESTCD", "CPSPEC")),
         "CPMETHOD": METHOD, "CPTPT": tpt, "CPTPTNUM": tptnum, "CPTPTREF": TPTREF,

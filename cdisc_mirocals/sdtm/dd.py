@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from cdisc_mirocals.sdtm.common import derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 
 
@@ -18,5 +19,6 @@ def map_dd(ctx: Context) -> pd.DataFrame:
     dd = dd.assign(STUDYID=ctx.studyid, DOMAIN="DD", USUBJID=ctx.usubjid(dd["SUBJID"]),
                    DDTEST=dd["DDTESTCD"].map(tests.decode), DDDTC=dd["DTHDAT"])
     dd = dd[["STUDYID", "DOMAIN", "USUBJID", "DDTESTCD", "DDTEST", "DDORRES", "DDSTRESC", "DDDTC", "_FORM", "_LINE"]]
+    dd = derive_var_epoch(dd, ctx.datasets["SE"], dtc_var="DDDTC")
     dd = ctx.study_days(dd, {"DDDY": "DDDTC"})
     return ctx.number_records(dd, "DD")

@@ -10,6 +10,7 @@ from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.sdtm.ta import arm_names
 
+NOT_REPORTED = "NOT REPORTED"  # COM.DM.RACE: what a blank RACE or ETHNIC becomes
 
 def _by_subject(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame.assign(_s=frame["SUBJID"].str.strip()).set_index("_s")[column]
@@ -23,6 +24,13 @@ def _age(birth: pd.Series, reference: pd.Series) -> pd.Series:
     b, r = to_date(full), to_date(reference)
     had_birthday = (r.dt.month > b.dt.month) | ((r.dt.month == b.dt.month) & (r.dt.day >= b.dt.day))
     return (r.dt.year - b.dt.year - (~had_birthday).astype(int)).where(b.notna() & r.notna())
+
+
+def _reported(ctx: Context, enrol: pd.DataFrame, column: str, codelist: str) -> pd.Series:
+    """The collected term, or NOT REPORTED where the CRF field is blank (COM.DM.RACE)."""
+    if NOT_REPORTED not in ctx.spec.sdtm.codelists[codelist].values:
+        raise ValueError(f"specs/sdtm codelist {codelist} must hold the term {NOT_REPORTED!r} (COM.DM.RACE)")
+    return ctx.ct(enrol, column, codelist).fillna(NOT_REPORTED)
 
 
 def map_dm(ctx: Context) -> pd.DataFrame:
@@ -55,14 +63,16 @@ def map_dm(ctx: Context) -> pd.DataFrame:
     armnrs = np.select([status == "screen failure", ~randomised, randomised & ~dosed],
                        ["SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED"], "")
     rfxstdtc = subj.map(first)
+    # MT.RFSTDTC, MT.RFENDTC: null whenever ARMNRS is populated (CDISC CG0530, CG0534).
+    no_arm = armnrs != ""
     return pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "DM", "USUBJID": ctx.usubjid(enrol["SUBJID"]), "SUBJID": subj,
-        "RFSTDTC": rfxstdtc.fillna(randdt), "RFENDTC": eosdat.where(randomised),
+        "RFSTDTC": rfxstdtc.where(~no_arm), "RFENDTC": eosdat.where(randomised & ~no_arm),
         "RFXSTDTC": rfxstdtc, "RFXENDTC": subj.map(last), "RFICDTC": enrol["CONSDAT"],
         "RFPENDTC": contact.dt.strftime("%Y-%m-%d"), "DTHDTC": dthdtc, "DTHFL": np.where(died, "Y", ""),
         "SITEID": enrol["SITEID"].str.strip(), "BRTHDTC": enrol["BRTHDAT"], "AGE": _age(enrol["BRTHDAT"], enrol["CONSDAT"]),
-        "AGEU": "YEARS", "SEX": ctx.ct(enrol, "SEX", "SEX"), "RACE": ctx.ct(enrol, "RACE", "RACE"),
-        "ETHNIC": ctx.ct(enrol, "ETHNIC", "ETHNIC"),
+        "AGEU": "YEARS", "SEX": ctx.ct(enrol, "SEX", "SEX"), "RACE": _reported(ctx, enrol, "RACE", "RACE"),
+        "ETHNIC": _reported(ctx, enrol, "ETHNIC", "ETHNIC"),
         "ARMCD": armcd, "ARM": armcd.map(names), "ACTARMCD": actarmcd, "ACTARM": actarmcd.map(names),
         "ARMNRS": armnrs, "ACTARMUD": "", "COUNTRY": ctx.ct(enrol, "COUNTRY", "COUNTRY"),
         "_FORM": enrol["_FORM"], "_LINE": enrol["_LINE"],

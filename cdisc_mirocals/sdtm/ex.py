@@ -1,4 +1,5 @@
-"""EX: one record per administered injection (COM.EX.GRAN); missed injections are excluded."""
+"""EX: one record per administered injection (COM.EX.GRAN); every planned injection, missed ones included,
+is in EC (COM.EC), from which EX is derived."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ def sole_term(ctx: Context, codelist: str) -> str:
     return terms[0]
 
 
-def _exclude_missed(ctx: Context, inj: pd.DataFrame, given: pd.DataFrame) -> None:
-    missed = inj.drop(index=given.index)
-    reason = missed["INJREAS"].str.strip().fillna("reason not recorded")
-    for why, records in missed.groupby(reason):
-        ctx.exclude(records, f"injection not given (missed dose: {why}): EX holds administered doses only")
+def injection_ids(inj: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """--GRPID and --SPID of injection log rows: the cycle (MT.EXGRPID) and the CRF line (MT.EXSPID)."""
+    cycle, day = inj["CYCLE"].astype(int), inj["INJDAY"].astype(int)
+    number = cycle.map("{:02d}".format).astype(object)  # object: text even when no injection was given
+    return "CYCLE" + number, "C" + number + "-D" + day.astype(str)
 
 
 def _visits(ex: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:
@@ -33,9 +34,7 @@ def _visits(ex: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:
 
 
 def map_ex(ctx: Context) -> pd.DataFrame:
-    inj = ctx.form("INJ")
     given = ctx.injections_given()
-    _exclude_missed(ctx, inj, given)
     tr = ctx.spec.study["treatment"]
     rand = ctx.raw["RAND"]
     allocation = dict(zip(rand["SUBJID"].str.strip(), normalise(rand["RANDTRT"].fillna(""))))
@@ -43,11 +42,10 @@ def map_ex(ctx: Context) -> pd.DataFrame:
         {tr["active_arm"].casefold(): tr["active"], tr["placebo_arm"].casefold(): tr["placebo"]})
     # MT.EXDOSE: placebo has no active substance; a blank dose on a given injection is the protocol dose.
     dose = np.where(extrt == tr["placebo"], 0.0, given["INJDOSE"].astype("float64").fillna(tr["dose"]))
-    cycle, day = given["CYCLE"].astype(int), given["INJDAY"].astype(int)
+    grpid, spid = injection_ids(given)
     ex = pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "EX", "USUBJID": ctx.usubjid(given["SUBJID"]),
-        "EXGRPID": cycle.map("CYCLE{:02d}".format).astype(object),  # object: text even with no injection
-        "EXSPID": "C" + cycle.map("{:02d}".format).astype(object) + "-D" + day.astype(str),
+        "EXGRPID": grpid, "EXSPID": spid,
         "EXTRT": extrt, "EXDOSE": dose,
         "EXDOSU": ctx.ct(given.assign(INJDOSU=given["INJDOSU"].fillna(tr["dose_unit"])), "INJDOSU", "UNIT_EX"),
         "EXDOSFRM": sole_term(ctx, "FRM_EX"), "EXDOSFRQ": sole_term(ctx, "FREQ_EX"),

@@ -18,19 +18,30 @@ def _lab(ctx: Context, lab: pd.DataFrame) -> pd.DataFrame:
         "LBTESTCD": ctx.ct(lab, "LBTESTCD", "LBTESTCD"), "LBCAT": ctx.ct(lab, "LBCAT", "LBCAT"),
         "LBORRES": number_text(lab["LBORRES"]), "LBORRESU": ctx.ct(lab, "LBORRESU", "LBUNIT"),
         "LBORNRLO": number_text(lab["LBORNRLO"]), "LBORNRHI": number_text(lab["LBORNRHI"]),
-        "LBSTAT": ctx.ct(lab, "LBSTAT", "ND"), "_FORM": lab["_FORM"], "_LINE": lab["_LINE"],
+        "LBSTAT": ctx.ct(lab, "LBSTAT", "ND"), "LBREASND": lab["LBREASND"].str.strip(),
+        "_FORM": lab["_FORM"], "_LINE": lab["_LINE"],
     })
 
 
+def _planned_visit_date(ctx: Context, raw: pd.DataFrame) -> pd.Series:
+    """SV.SVSTDTC of the subject's visit named by the raw VISIT: the date of a test planned there."""
+    sv = ctx.datasets["SV"].drop_duplicates(["USUBJID", "VISIT"]).set_index(["USUBJID", "VISIT"])["SVSTDTC"]
+    keys = pd.MultiIndex.from_arrays([ctx.usubjid(raw["SUBJID"]), raw["VISIT"].str.strip().str.upper()])
+    return pd.Series(sv.reindex(keys).to_numpy(), index=raw.index, dtype="string")
+
+
 def _csf(ctx: Context, csf: pd.DataFrame) -> pd.DataFrame:
-    """One NFHP record per subject; no result (lumbar puncture not done) gives LBSTAT NOT DONE."""
+    """One NFHP record per subject; no result (lumbar puncture not done) gives LBSTAT NOT DONE, dated at
+    the visit the puncture was planned for (COM.LB.DTC)."""
     # pNFH is collected in the study unit (study.toml pnfh_unit); ctmap.csv names its CT term.
     unit = ctx.ct(csf.assign(pnfh_unit=ctx.spec.study["parameters"]["pnfh_unit"]), "pnfh_unit", "LBUNIT")
     result = number_text(csf["PNFH"])
     return pd.DataFrame({
-        "USUBJID": ctx.usubjid(csf["SUBJID"]), "VISIT": csf["VISIT"], "LBDTC": csf["LPDAT"],
+        "USUBJID": ctx.usubjid(csf["SUBJID"]), "VISIT": csf["VISIT"],
+        "LBDTC": csf["LPDAT"].astype("string").fillna(_planned_visit_date(ctx, csf)),
         "LBTESTCD": NFHP, "LBCAT": BIOMARKER, "LBORRES": result, "LBORRESU": unit,
         "LBSTAT": pd.Series(NOT_DONE, index=csf.index, dtype="string").where(result.isna()),
+        "LBREASND": csf["LPREASND"].str.strip().where(result.isna()),
         "_FORM": csf["_FORM"], "_LINE": csf["_LINE"],
     })
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cdisc_mirocals.sdtm.common import derive_var_epoch
 from cdisc_mirocals.sdtm.context import Context
 
 ALS = "AMYOTROPHIC LATERAL SCLEROSIS"
@@ -22,7 +23,9 @@ def _als_history(ctx: Context) -> pd.DataFrame:
     enrol = ctx.form("ENROL")
     enrol = enrol[~enrol["SUBJID"].str.strip().isin(ctx.screen_failures)]
     common = {
-        "USUBJID": ctx.usubjid(enrol["SUBJID"]), "MHTERM": ALS, "MHCAT": "PRIMARY DIAGNOSIS", "MHPRESP": "Y",
+        "USUBJID": ctx.usubjid(enrol["SUBJID"]), "MHTERM": ALS, "MHCAT": "PRIMARY DIAGNOSIS",
+        # Pre-specified on the CRF, and the disease occurred: it is an inclusion criterion (COM.MH).
+        "MHPRESP": "Y", "MHOCCUR": "Y",
         "MHENRTPT": "ONGOING", "MHENTPT": enrol["SCRNDAT"], "_FORM": enrol["_FORM"], "_LINE": enrol["_LINE"],
     }
     return pd.concat([pd.DataFrame({**common, "MHEVDTYP": evdtyp, "MHSTDTC": enrol[field]})
@@ -43,4 +46,5 @@ def _general(ctx: Context) -> pd.DataFrame:
 
 def map_mh(ctx: Context) -> pd.DataFrame:
     mh = pd.concat([_als_history(ctx), _general(ctx)], ignore_index=True).assign(STUDYID=ctx.studyid, DOMAIN="MH")
+    mh = derive_var_epoch(mh, ctx.datasets["SE"], dtc_var="MHSTDTC")
     return ctx.number_records(mh, "MH")

@@ -39,7 +39,7 @@ def map_se(ctx: Context) -> pd.DataFrame:
                          "ARMCD": rec.ARMCD if randomised else ta["ARMCD"].iloc[0]})
     se = pd.DataFrame(rows)
     se = se.merge(ta[["ARMCD", "ETCD", "ELEMENT", "TAETORD", "EPOCH"]], on=["ARMCD", "ETCD"], how="left")
-    se = se.drop(columns="ARMCD").assign(STUDYID=ctx.studyid, DOMAIN="SE", SEUPDES="")
+    se = se.drop(columns="ARMCD").assign(STUDYID=ctx.studyid, DOMAIN="SE")
     # SESEQ follows the subject's path through the elements, not the alphabetical ETCD of the keys.
     se = derive_var_seq(se, new_var="SESEQ", order=["SESTDTC", "TAETORD"])
     return ctx.study_days(se, {"SESTDY": "SESTDTC", "SEENDY": "SEENDTC"})

@@ -8,8 +8,7 @@ from cdisc_mirocals.sdtm.common import derive_var_seq
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.spec import ValueLevel
 
-CDISC_CT, ISO_3166, ISO_8601 = "CDISC CT", "ISO 3166", "ISO 8601"
-ISO_8601_TYPES = {"date", "datetime", "partialDate", "partialDatetime", "incompleteDatetime", "durationDatetime"}
+CDISC_CT, ISO_3166 = "CDISC CT", "ISO 3166"
 
 
 def _derived(ctx: Context) -> dict[str, object]:
@@ -24,6 +23,8 @@ def _derived(ctx: Context) -> dict[str, object]:
         "FCNTRY": study["countries"], "TRT": tr["active"], "COMPTRT": tr["placebo"], "DOSE": tr["dose"],
         "ROUTE": tr["route"], "PTRTDUR": f"P{tr['cycles'] * tr['cycle_length_days']}D",
         "AGEMIN": f"P{ages[0]}Y", "AGEMAX": f"P{ages[1]}Y", "NARMS": len(st["trial_design"]["arms"]),
+        # A parallel randomised trial without cohorts: its groups are the arms.
+        "NCOHORT": len(st["trial_design"]["arms"]),
         # Nominal span of the schedule, first to last planned visit day (study days have no day 0).
         "LENGTH": f"P{visits[-1]['day'] - visits[0]['day']}D",
         "SDTIGVER": st["standards"]["sdtmig"], "SDTMVER": st["standards"]["sdtm"],
@@ -38,8 +39,10 @@ def _text(value: object) -> str:
 
 
 def _coding(ctx: Context, vlm: ValueLevel | None, value: str, external: dict | None) -> dict[str, str]:
+    """TSVALCD, TSVCDREF and TSVCDVER of a value. A date, a duration or a free text has no dictionary code, and
+    C66788 has no ISO 8601 term: nothing is given for it (COM.TS.VAL)."""
     if external:
-        return {"TSVALCD": external.get("code", value), "TSVCDREF": external["ref"]}
+        return {"TSVALCD": external.get("code", ""), "TSVCDREF": external["ref"], "TSVCDVER": external.get("version", "")}
     cl = ctx.spec.sdtm.codelists.get(vlm.codelist) if vlm else None
     if cl is not None and cl.terminology == "CDISC/NCI":
         code = next((t.nci_code for t in cl.terms if t.term == value), "")
@@ -47,8 +50,6 @@ def _coding(ctx: Context, vlm: ValueLevel | None, value: str, external: dict | N
         return {"TSVALCD": code, "TSVCDREF": CDISC_CT, "TSVCDVER": version} if code else {}
     if cl is not None and cl.terminology.startswith(ISO_3166):
         return {"TSVALCD": value, "TSVCDREF": ISO_3166}
-    if vlm is not None and vlm.data_type in ISO_8601_TYPES:
-        return {"TSVCDREF": ISO_8601}
     return {}
 
 

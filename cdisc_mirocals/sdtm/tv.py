@@ -19,5 +19,5 @@ def map_tv(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "TV",
         "VISITNUM": [float(i) for i in range(1, len(visits) + 1)], "VISIT": [v["visit"] for v in visits],
-        "VISITDY": [float(v["day"]) for v in visits], "ARMCD": "", "TVSTRL": [rule(v) for v in visits], "TVENRL": "",
+        "VISITDY": [float(v["day"]) for v in visits], "ARMCD": "", "TVSTRL": [rule(v) for v in visits],
     })

@@ -28,6 +28,17 @@ LAB_TESTS = {
     "CREAT": ("Chemistry", "umol/L", 0, 72, 58, 11, 45, 110),
 }
 TREG_VISITS = ("BASELINE", "MONTH 2", "MONTH 6", "MONTH 12", "MONTH 18")
+# Reasons a test was not done, with their shares (raw LAB.LBREASND, CSF.LPREASND).
+LAB_NOT_DONE = (("Sample haemolysed", 0.35), ("Insufficient sample", 0.25), ("Sample lost", 0.15),
+                ("Sample not received", 0.15), ("Other", 0.10))
+CSF_NOT_DONE = (("Subject refused", 0.5), ("Contraindicated", 0.2), ("Technical failure", 0.2), ("Other", 0.1))
+
+
+def _reasons(rng, choices, not_done: np.ndarray) -> np.ndarray:
+    """A reason for each test not done, blank otherwise. Drawn from a stream of its own, so that adding
+    reasons left every other simulated value unchanged."""
+    names, weights = zip(*choices)
+    return np.where(not_done, rng.choice(names, len(not_done), p=weights), "")
 
 
 def fmt(values, decimals: int) -> np.ndarray:
@@ -157,6 +168,7 @@ def vs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
 
 def lab(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     rng = stream(seed, "lab")
+    rng_reason = stream(seed, "lab-not-done")
     subj = s.loc[v["row"]]
     male = (subj["sex"] == "Male").to_numpy()
     on_il2 = ((subj["arm"] == IL2).to_numpy() & (v["date"].to_numpy() >= subj["rand"].to_numpy())
@@ -177,7 +189,8 @@ def lab(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
             "SUBJID": v["subjid"].to_numpy(), "VISIT": v["visit"].to_numpy(), "LBDAT": days_to_raw(v["date"]),
             "LBCAT": cat, "LBTESTCD": code, "LBORRES": fmt(x, dec), "LBORRESU": unit,
             "LBORNRLO": fmt(np.full(len(v), lo), 1 if lo % 1 else 0), "LBORNRHI": fmt(np.full(len(v), hi), 1 if hi % 1 else 0),
-            "LBSTAT": np.where(not_done, "Not done", ""), "_order": np.arange(len(v)),
+            "LBSTAT": np.where(not_done, "Not done", ""), "LBREASND": _reasons(rng_reason, LAB_NOT_DONE, not_done),
+            "_order": np.arange(len(v)),
         }))
     out = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
@@ -224,4 +237,5 @@ def csf(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
         "SUBJID": a["subjid"].to_numpy(), "VISIT": a["visit"].to_numpy(),
         "LPDAT": np.where(done, days_to_raw(a["date"]), ""), "LPDONE": np.where(done, "Yes", "No"),
         "PNFH": np.where(done, fmt(subj["pnfh"].to_numpy(), 0), ""),
+        "LPREASND": _reasons(stream(seed, "csf-not-done"), CSF_NOT_DONE, ~done),
     })

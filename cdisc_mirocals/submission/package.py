@@ -1,6 +1,6 @@
-"""Write one standard's shaped datasets in the chosen formats: `<name>.xpt` and `<name>.json` side by
-side, as the eCTD layout expects. A dataset with no records is not submitted (FDA TCG), and the log
-says so."""
+"""Write one standard's shaped datasets in the chosen formats, `<name>.xpt` and `<name>.json` side by
+side as the eCTD layout expects, then their define.xml and define.html. A dataset with no records
+is not submitted (FDA TCG), and the log says so."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pandas as pd
 
 from cdisc_mirocals.metadata import Shaped, ShapeLog, shape
 from cdisc_mirocals.spec import Spec
-from cdisc_mirocals.submission.clock import iso_stamp
+from cdisc_mirocals.submission.atomic import atomic_write
+from cdisc_mirocals.submission.define import (DefineError, build_define, render_define_html, stylesheet_path,
+                                              validate_define)
+from cdisc_mirocals.submission.timestamp import iso_stamp
 from cdisc_mirocals.submission.datasetjson import write_dataset_json
 from cdisc_mirocals.submission.xpt import write_xpt
 
@@ -44,6 +47,25 @@ def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard
                                source_system={"name": "cdisc-mirocals", "version": _version()})
         written[name] = s
     return written
+
+
+def write_define(written: dict[str, Shaped], folder: Path, spec: Spec, standard: str,
+                 formats: tuple[str, ...] = FORMATS) -> Path:
+    """define.xml of the datasets written, checked against the Define-XML 2.1 (+ ARM 1.0) schema before
+    it is written; define.html rendered from it; the CDISC stylesheet beside both, since define.xml
+    names it, so that a browser shows define.xml itself too."""
+    arm = standard == "ADaM"
+    xml = build_define(spec, standard, {name: s.frame for name, s in written.items()},
+                       extension="xpt" if "xpt" in formats else "json")
+    errors = validate_define(xml, arm)
+    if errors:
+        raise DefineError(f"the {standard} define.xml does not validate against the Define-XML 2.1 schema:\n  "
+                          + "\n  ".join(errors[:20]))
+    for name, data in (("define.xml", xml), ("define.html", render_define_html(xml)),
+                       (stylesheet_path().name, stylesheet_path().read_bytes())):
+        with atomic_write(folder / name, "wb") as fh:
+            fh.write(data)
+    return folder / "define.xml"
 
 
 def write_frames(frames: dict[str, pd.DataFrame], folder: Path, spec: Spec, standard: str,

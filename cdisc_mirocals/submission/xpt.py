@@ -1,41 +1,47 @@
 """SAS transport (XPT) version 5 files, one per dataset, from a `Shaped` dataset.
 
-Names, labels, lengths and formats are the shaped columns'. The header timestamps are the
-build time (`clock.py`) so that the same data give byte-identical files.
+Names, labels, lengths and formats are the shaped columns'. The bytes are encoded by `xport.py`,
+which checks every transport rule before writing; a violation is a located error and no file is
+left. The header timestamp is the build time (`clock.py`), so the same data give the same bytes.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pyreadstat
 
+from cdisc_mirocals.errors import Problem, ProblemsError
 from cdisc_mirocals.metadata import Shaped
 from cdisc_mirocals.submission.atomic import atomic_path
-from cdisc_mirocals.submission.clock import build_time
+from cdisc_mirocals.submission.timestamp import build_time
+from cdisc_mirocals.submission.xport import XptError, XptVariable, write_xpt_file
 
-# ddMMMyy:hh:mm:ss, in the library and member header records
-_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
-HEADER_BYTES = 80 * 12
+
+class TransportError(ProblemsError):
+    kind = "transport error"
 
 
 def header_timestamp() -> bytes:
     return build_time().strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
 
 
+def xpt_variables(shaped: Shaped) -> list[XptVariable]:
+    return [XptVariable(c.name, c.label, "num" if c.numeric else "char", 8 if c.numeric else c.length, c.format)
+            for c in shaped.columns]
+
+
 def write_xpt(shaped: Shaped, path: str | Path) -> Path:
     path = Path(path)
-    frame = shaped.frame
-    labels = [c.label for c in shaped.columns]
-    formats = {c.name: c.format for c in shaped.columns if c.format}
-    with atomic_path(path) as tmp:
-        pyreadstat.write_xport(frame, str(tmp), file_label=shaped.label, column_labels=labels,
-                               table_name=shaped.name, file_format_version=5, variable_format=formats or None)
-        data = tmp.read_bytes()
-        head = _STAMP.sub(header_timestamp(), data[:HEADER_BYTES])
-        tmp.write_bytes(head + data[HEADER_BYTES:])
+    try:
+        with atomic_path(path) as tmp:
+            write_xpt_file(tmp, shaped.frame, dataset_name=shaped.name, dataset_label=shaped.label,
+                           variables=xpt_variables(shaped), timestamp=header_timestamp())
+    except XptError as exc:
+        raise TransportError([Problem(f"{path.name} ({v.dataset})", v.row, v.variable,
+                                      None if v.value is None else str(v.value), v.message)
+                              for v in exc.violations]) from None
     return path
 
 

@@ -25,8 +25,8 @@ class TTESource:
     censor: int
     description: str
     filter: Filter | None = None
-    srcdom: str | None = None  # defaults to dataset_name
-    srcvar: str | None = None  # the source variable the date came from (e.g. DTHDTC); defaults to `date`
+    srcdom: str | None = None  # defaults to dataset_name; "" for a date no record holds (e.g. a window end)
+    srcvar: str | None = None  # the source variable the date came from (e.g. DTHDTC); defaults to `date`; "" as srcdom
     srcseq: str | None = None  # the --SEQ variable of the source record, if it has one
     event_description: str = ""  # EVNTDESC of a censored record (ADaMIG: "event or censoring description")
 
@@ -59,8 +59,8 @@ def _candidates(source: TTESource, priority: int, datasets: Mapping[str, pd.Data
     out["CNSR"] = source.censor
     out["_DESC"] = source.description
     out["_EVDESC"] = source.description if source.censor == 0 else source.event_description
-    out["SRCDOM"] = source.srcdom or source.dataset_name
-    out["SRCVAR"] = source.srcvar or source.date
+    out["SRCDOM"] = source.dataset_name if source.srcdom is None else source.srcdom
+    out["SRCVAR"] = source.date if source.srcvar is None else source.srcvar
     out["SRCSEQ"] = data[source.srcseq].astype(float) if source.srcseq else np.nan
     out["_PRIORITY"] = priority
     return out.dropna(subset=["ADT"])

@@ -1,0 +1,111 @@
+"""ItemDefs of variables and of value-level rows, their ValueListDefs and WhereClauseDefs.
+
+Lengths come from the data: a character item's Length is `xpt_length` of the values it describes
+(all records for a variable, the records its where clause selects for a value-level item); a numeric
+item's Length is 8. Date/time numerics (SAS dates) are DataType integer with their SAS format as
+def:DisplayFormat (DATE9.), as the CDISC examples and Pinnacle 21 write them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from lxml import etree
+
+from cdisc_mirocals.spec import Condition, Dataset, ItemMetadata, Standard, ValueLevel
+from cdisc_mirocals.submission.define import oids
+from cdisc_mirocals.submission.define.elements import described, sub
+from cdisc_mirocals.metadata.steps import xpt_length
+from cdisc_mirocals.metadata.where import NUMERIC_LENGTH, has_data, where_mask
+from cdisc_mirocals.submission.define.safe_xml import DefineError
+
+
+@dataclass(frozen=True)
+class ValueItem:
+    """A value-level row with what the data say of it."""
+
+    row: ValueLevel
+    oid: str
+    where_oid: str
+    length: int
+    has_data: bool
+
+
+def item_length(meta: ItemMetadata, values: pd.Series) -> int:
+    return NUMERIC_LENGTH if meta.is_numeric else xpt_length(values)
+
+
+def value_items(std: Standard, datasets: dict[str, pd.DataFrame]) -> list[ValueItem]:
+    out, seen = [], {}
+    for row in std.valuelevel:
+        frame, parent = datasets[row.dataset], std[row.dataset].variable(row.variable)
+        try:
+            selected = frame.loc[where_mask(frame, row.where), row.variable]
+        except (KeyError, ValueError) as exc:
+            raise DefineError(f"{std.name} value-level metadata of {row.dataset}.{row.variable} "
+                              f"({_where_text(row.where)}): {exc}") from None
+        oid = oids.value_item(row.dataset, row.variable, row.where)
+        if oid in seen:
+            raise DefineError(f"{std.name} value-level rows of {row.dataset}.{row.variable} where "
+                              f"{_where_text(seen[oid])} and where {_where_text(row.where)} get the same OID {oid}")
+        seen[oid] = row.where
+        out.append(ValueItem(row, oid, oids.where_clause(row.dataset, row.where),
+                             item_length(parent, selected), has_data(selected)))
+    return out
+
+
+def _where_text(where: tuple[Condition, ...]) -> str:
+    return " AND ".join(f"{c.variable} {c.comparator} {'|'.join(c.values)}" for c in where)
+
+
+def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, length: int, label: str,
+             value_list: str | None = None, column: bool = True) -> etree._Element:
+    """A variable's ItemDef (column=True), or a value-level one: no SASFieldName, as it is no column."""
+    numeric_type = meta.data_type in ("integer", "float")
+    item = sub(parent, "ItemDef", {
+        "OID": oid, "Name": name, "DataType": meta.data_type, "Length": length,
+        "SignificantDigits": meta.significant_digits if numeric_type else None,
+        "SASFieldName": name if column else None, "def:DisplayFormat": meta.format, "def:CommentOID": meta.comment})
+    described(item, label)
+    if meta.codelist:
+        sub(item, "CodeListRef", {"CodeListOID": oids.codelist(meta.codelist)})
+    origin = sub(item, "def:Origin", {"Type": meta.origin, "Source": meta.source})
+    if meta.origin == "Predecessor":
+        described(origin, meta.predecessor)
+    if value_list:
+        sub(item, "def:ValueListRef", {"ValueListOID": value_list})
+    return item
+
+
+def variable_item_defs(parent: etree._Element, dataset: Dataset, frame: pd.DataFrame,
+                       values: list[ValueItem]) -> None:
+    with_vl = {v.row.variable for v in values}
+    for var in dataset.variables:
+        item_def(parent, oids.item(dataset.name, var.name), var.name, var, item_length(var, frame[var.name]),
+                 var.label, oids.value_list(dataset.name, var.name) if var.name in with_vl else None)
+    for v in values:
+        item_def(parent, v.oid, v.row.variable, v.row, v.length, dataset.variable(v.row.variable).label,
+                 column=False)
+
+
+def value_list_defs(parent: etree._Element, values: list[ValueItem]) -> None:
+    lists: dict[tuple[str, str], list[ValueItem]] = {}
+    for v in values:
+        lists.setdefault((v.row.dataset, v.row.variable), []).append(v)
+    for (dataset, variable), members in lists.items():
+        vld = sub(parent, "def:ValueListDef", {"OID": oids.value_list(dataset, variable)})
+        for v in sorted(members, key=lambda m: m.row.order):
+            ref = sub(vld, "ItemRef", {"ItemOID": v.oid, "OrderNumber": v.row.order,
+                                       "Mandatory": "Yes" if v.row.mandatory else "No", "MethodOID": v.row.method,
+                                       "def:HasNoData": None if v.has_data else "Yes"})
+            sub(ref, "def:WhereClauseRef", {"WhereClauseOID": v.where_oid})
+
+
+def where_clause_def(parent: etree._Element, oid: str, dataset: str, where: tuple[Condition, ...]) -> None:
+    wc = sub(parent, "def:WhereClauseDef", {"OID": oid})
+    for cond in where:
+        check = sub(wc, "RangeCheck", {"Comparator": cond.comparator, "SoftHard": "Soft",
+                                       "def:ItemOID": oids.item(dataset, cond.variable)})
+        for value in cond.values:
+            sub(check, "CheckValue", text=value)
