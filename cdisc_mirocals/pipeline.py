@@ -19,6 +19,7 @@ from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
 from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
 from cdisc_mirocals.submission.publish import publishing
+from cdisc_mirocals.textsafe import csv_safe
 from cdisc_mirocals.validate.run import validate_datasets
 
 SDTM_DIR = Path("m5/datasets/mirocals/tabulations/sdtm")
@@ -103,7 +104,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
             written = write_datasets(shaped, build / folder, spec, standard, formats, log)
             write_define(written, build / folder, spec, standard, formats)
         with atomic_write(build / RECONCILIATION, "w") as fh:
-            sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
+            csv_safe(sdtm.reconciliation).to_csv(fh, index=False, lineterminator="\n")  # SUBJID is free text
         lines = [f"{change.kind}: {change}" for change in raw.changes] + log.entries
         _write_text(build / CONVERSION_LOG, lines)
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None

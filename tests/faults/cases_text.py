@@ -202,6 +202,18 @@ def other_formula_leads(s: Study):
     return accepted(convert=BUNDLE)
 
 
+@case("injection", "a preferred term that is a formula: it reaches the safety tables")
+def aedecod_formula(s: Study):
+    s.set("AE", _ae(s, 21), "AEDECOD", HYPERLINK)
+    return accepted(convert=BUNDLE)
+
+
+@case("injection", "a system organ class holding a script element: it heads a safety table group")
+def aebodsys_script(s: Study):
+    s.set("AE", _ae(s, 22), "AEBODSYS", SCRIPT)
+    return accepted(convert=BUNDLE)
+
+
 @case("injection", "a TAB-led formula: the TAB becomes a space, the formula stays data")
 def tab_led_formula(s: Study):
     line = _ae(s, 20)
