@@ -115,8 +115,13 @@ KILL_POINTS = {
 }
 
 
-@pytest.mark.parametrize("point", KILL_POINTS)
-def test_kill_9_leaves_the_previous_output_whole_and_the_next_run_cleans_up(point, previous, corpus_clean, tmp_path):
+STOPS = [(signal.SIGKILL, point) for point in KILL_POINTS] + [(signal.SIGTERM, "sdtm-written"),
+                                                              (signal.SIGINT, "adam-written")]
+
+
+@pytest.mark.parametrize("sig, point", STOPS, ids=[f"{s.name}-{p}" for s, p in STOPS])
+def test_a_stopped_run_leaves_the_previous_output_whole_and_the_next_run_cleans_up(sig, point, previous,
+                                                                                    corpus_clean, tmp_path):
     out, before = previous
     proc = subprocess.Popen([*CLI, "convert", str(corpus_clean), "--out", str(out)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -124,7 +129,7 @@ def test_kill_9_leaves_the_previous_output_whole_and_the_next_run_cleans_up(poin
     while True:
         build = _build(out)
         if build is not None and KILL_POINTS[point](build):
-            proc.send_signal(signal.SIGKILL)
+            proc.send_signal(sig)
             break
         if proc.poll() is not None:
             pytest.fail(f"convert ended (exit {proc.returncode}) before the point '{point}': {proc.stderr.read()}")
@@ -132,10 +137,14 @@ def test_kill_9_leaves_the_previous_output_whole_and_the_next_run_cleans_up(poin
             proc.kill()
             pytest.fail(f"convert did not reach the point '{point}'")
         time.sleep(0.005)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    _, err = proc.communicate(timeout=WAIT)
     assert manifest(out) == before
-    assert leftovers(out) == [build.name]  # killed mid-build: its folder is left, beside OUT
+    if sig == signal.SIGINT:  # Ctrl-C: click says so, and the run removes its own build folder
+        assert proc.returncode == 1 and "Aborted!" in err, err
+        assert leftovers(out) == []
+        return
+    assert proc.returncode == -sig
+    assert leftovers(out) == [build.name]  # stopped mid-build, with no chance to clean up
     run = cli("convert", bad_raw(corpus_clean, tmp_path / "bad"), "--out", out)  # the next run, failing fast
     assert run.returncode == 1
     assert_clean_failure(run.stderr, "death.csv: the file is empty")
@@ -206,7 +215,7 @@ def test_a_full_disk_leaves_the_previous_output_whole(good, corpus_clean, tmp_pa
     result = json.loads(run.stdout.splitlines()[-1])
     assert result["returncode"] == 1, result
     assert_clean_failure(result["stderr"], "No space left on device", "is left as it was")
-    assert re.search(r"error: \S+/\.out\.build-\w+/\S+\.\w+: No space left on device", result["stderr"]), result
+    assert re.search(r"error: \S+/out/\S+\.\w+ \(being written\): No space left on device", result["stderr"]), result
     assert result["same"] and result["beside"] == [".out.lock", "out"], result
 
 
@@ -215,7 +224,8 @@ def test_a_file_size_limit_leaves_the_previous_output_whole(previous, corpus_cle
     run = cli("convert", corpus_clean, "--out", out, fsize=64 * 1024)
     assert run.returncode == 1, run.stderr
     assert_clean_failure(run.stderr, "File too large", "is left as it was")
-    assert re.search(r"error: \S+/\.out\.build-\w+/\S+\.\w+: File too large", run.stderr), run.stderr
+    assert re.search(rf"error: {out}/\S+\.\w+ \(being written\): File too large \(the size limit of one file, "
+                     r"ulimit -f, is 65536 bytes\)", run.stderr), run.stderr
     assert manifest(out) == before
     assert leftovers(out) == []
 

@@ -25,17 +25,23 @@ def umask() -> int:
     return current
 
 
+def _size_limit() -> str:
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return "" if limit == resource.RLIM_INFINITY else f" (the size limit of one file, ulimit -f, is {limit} bytes)"
+
+
 def _named(exc: BaseException, path: Path, tmp: str) -> OSError | None:
-    """The OSError to raise instead of `exc`, naming `path`; None to let `exc` through."""
+    """The OSError to raise instead of `exc`, naming `path` and the reason; None to let `exc` through."""
     if isinstance(exc, OSError):
+        if exc.errno == errno.EFBIG:
+            return OSError(errno.EFBIG, os.strerror(errno.EFBIG) + _size_limit(), str(path))
         return None if exc.filename else OSError(exc.errno, exc.strerror or str(exc), str(path))
     if not isinstance(exc, Exception):
         return None  # KeyboardInterrupt, SystemExit
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     with contextlib.suppress(OSError):
         if limit != resource.RLIM_INFINITY and os.path.getsize(tmp) >= limit:
-            return OSError(errno.EFBIG, f"{os.strerror(errno.EFBIG)} (the size limit of one file, ulimit -f, "
-                                        f"is {limit} bytes)", str(path))
+            return OSError(errno.EFBIG, os.strerror(errno.EFBIG) + _size_limit(), str(path))
         free = os.statvfs(path.parent)
         if free.f_bavail * free.f_frsize < FULL_DISK_BYTES:
             return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))

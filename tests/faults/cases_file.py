@@ -107,7 +107,8 @@ def truncated_mid_row(s: Study):
     keep = len(lines) // 2
     cut = lines[keep].split(b",")
     s.write_bytes("LAB", b"\n".join(lines[:keep] + [b",".join(cut[:4]) + b"," + cut[4][:1]]))
-    return refused(Error("lab.csv", keep + 1, None, "10 fields as in the header, found 5: the row is truncated"))
+    n = len(s.table("LAB")[0])
+    return refused(Error("lab.csv", keep + 1, None, f"{n} fields as in the header, found 5: the row is truncated"))
 
 
 @case("file", "the last record lost its last fields")
@@ -115,7 +116,7 @@ def short_last_row(s: Study):
     n = len(s.records("EOS"))
     text = s.read_text("EOS").rstrip("\n").rsplit("\n", 1)
     s.write_text("EOS", text[0] + "\n" + ",".join(text[1].split(",")[:4]) + "\n")
-    return refused(Error("eos.csv", n + 1, None, "7 fields as in the header, found 4"))
+    return refused(Error("eos.csv", n + 1, None, f"{len(s.table('EOS')[0])} fields as in the header, found 4"))
 
 
 @case("file", "cut inside a quoted verbatim term")
@@ -155,7 +156,8 @@ def ragged_row(s: Study):
     text = s.read_text("INJ").split("\n")
     text[line - 1] += ",extra"
     s.write_text("INJ", "\n".join(text))
-    return refused(Error("inj.csv", line, None, "8 fields as in the header, found 9"))
+    n = len(s.table("INJ")[0])
+    return refused(Error("inj.csv", line, None, f"{n} fields as in the header, found {n + 1}"))
 
 
 @case("file", "25 malformed rows: the first 20 are listed, then a count")
@@ -164,7 +166,8 @@ def many_ragged_rows(s: Study):
     for i in range(1, 26):
         text[i] += ","
     s.write_text("INJ", "\n".join(text))
-    return refused(*(Error("inj.csv", i + 1, None, "found 9") for i in range(1, 21)),
+    n = len(s.table("INJ")[0])
+    return refused(*(Error("inj.csv", i + 1, None, f"found {n + 1}") for i in range(1, 21)),
                    Error("inj.csv", None, None, "5 more malformed rows"))
 
 
@@ -174,7 +177,8 @@ def decimal_comma_unquoted(s: Study):
     text = s.read_text("SVC").split("\n")
     text[line - 1] = text[line - 1].replace(s.get("SVC", line, "SVCL"), s.get("SVC", line, "SVCL").replace(".", ","))
     s.write_text("SVC", "\n".join(text))
-    return refused(Error("svc.csv", line, None, "5 fields as in the header, found 6"))
+    n = len(s.table("SVC")[0])
+    return refused(Error("svc.csv", line, None, f"{n} fields as in the header, found {n + 1}"))
 
 
 @case("file", "blank lines between records")
@@ -234,7 +238,7 @@ def renamed_column(s: Study):
 def missing_column(s: Study):
     header, rows = s.table("LAB")
     s.write_table("LAB", header[:-1], [row[:-1] for row in rows])
-    return refused(Error("lab.csv", 1, None, "; missing LBSTAT"))
+    return refused(Error("lab.csv", 1, None, f"; missing {header[-1]}"))
 
 
 @case("header", "an extra column")
@@ -247,9 +251,10 @@ def extra_column(s: Study):
 @case("header", "a column name written twice, so another is missing")
 def duplicated_column(s: Study):
     header, rows = s.table("AE")
-    header[header.index("AEDECOD")] = "AETERM"
+    first, second = header.index("AETERM") + 1, header.index("AEDECOD") + 1
+    header[second - 1] = "AETERM"
     s.write_table("AE", header, rows)
-    return refused(Error("ae.csv", 1, "AETERM", "each column once: AETERM is columns 3 and 4"),
+    return refused(Error("ae.csv", 1, "AETERM", f"each column once: AETERM is columns {first} and {second}"),
                    Error("ae.csv", 1, None, "; missing AEDECOD"))
 
 
@@ -257,7 +262,7 @@ def duplicated_column(s: Study):
 def trailing_comma(s: Study):
     header, rows = s.table("EOS")
     s.write_table("EOS", header + [""], [row + [""] for row in rows])
-    return refused(Error("eos.csv", 1, None, "the header ends with a comma, so column 8 has none"))
+    return refused(Error("eos.csv", 1, None, f"the header ends with a comma, so column {len(header) + 1} has none"))
 
 
 @case("header", "a trailing comma on the header only")
