@@ -3,7 +3,7 @@ whoever opens an output (formulas in a spreadsheet, markup in a browser)."""
 
 from __future__ import annotations
 
-from faults.study import BUNDLE, Error, Study, accepted, collector, refused
+from faults.study import BUNDLE, Error, Study, accepted, collector, one_value, refused
 
 CASES, case = collector()
 
@@ -19,6 +19,34 @@ PAYLOADS = (HYPERLINK, DDE, SCRIPT, "+SUM(1+1)*cmd|' /C calc'!A0", "@SUM(1+1)*cm
 
 def _ae(s: Study, nth: int) -> int:
     return s.line("AE", nth=nth)
+
+
+# One value each, refused at its record and field (see cases_values.REFUSED).
+REFUSED = [
+    ("aeterm_601", "length", "a 601-character verbatim AE term", "AE", "AETERM", "x" * 601,
+     "at most 600 bytes (the field's length in specs/raw)", 9),
+    ("cmtrt_201", "length", "a 201-character medication name", "CM", "CMTRT", "y" * 201, "at most 200 bytes", 4),
+    ("aeterm_multibyte", "ascii", "a 150-character AE term of accented letters (300 UTF-8 bytes), refused as not ASCII",
+     "AE", "AETERM", "é" * 150, "ASCII text (SAS transport v5) instead of 'é' (U+00E9); rerun with --transliterate",
+     10),
+    ("non_ascii_text", "ascii", "accents and a dash in a medical history term", "MH", "MHTERM", "Müller – café",
+     "instead of 'ü' (U+00FC), '–' (U+2013), 'é' (U+00E9)", 1),
+    ("emoji_text", "ascii", "an emoji in a medication name", "CM", "CMTRT", "Aspirin 💊", "has no ASCII form", 5),
+    ("bel_in_text", "control", "a BEL character in an AE term", "AE", "AETERM", "Headache\a",
+     "text without control characters: U+0007 (BEL) cannot go", 15),
+    ("ansi_escape_in_text", "control", "an ANSI colour escape in an AE term", "AE", "AETERM",
+     "\x1b[31mHeadache\x1b[0m", "U+001B (ESC)", 16),
+    ("del_in_text", "control", "a DEL character in a cause of death", "DEATH", "DTHCAUS", "Pneumonia\x7f",
+     "U+007F (DEL)", 2),
+]
+for row in REFUSED:
+    one_value(case, *row)
+# Refused even with --transliterate: nothing to map to, or a control character that is not non-ASCII text.
+one_value(case, "cjk_text", "ascii", "Chinese characters: no ASCII form, refused even with --transliterate", "AE",
+          "AETERM", "頭痛", "'頭' (U+982D), '痛' (U+75DB) has no ASCII form", 12, options=("--transliterate",))
+one_value(case, "c1_control_in_text", "control", "a C1 control (NEL) in a cause of death: one message, not a second "
+          "for non-ASCII", "DEATH", "DTHCAUS", "Respiratory failure\x85", "U+0085 (C1 control)", 1,
+          options=("--transliterate",))
 
 
 # ---- lengths
@@ -46,29 +74,7 @@ def aeterm_too_many_parts(s: Study):
     return refused(Error("ae.csv", line, "AETERM", "at most 4 parts of 200 characters"))
 
 
-@case("length", "a 601-character verbatim AE term")
-def aeterm_601(s: Study):
-    line = _ae(s, 9)
-    s.set("AE", line, "AETERM", "x" * 601)
-    return refused(Error("ae.csv", line, "AETERM", "at most 600 bytes (the field's length in specs/raw)"))
-
-
-@case("length", "a 201-character medication name")
-def cmtrt_201(s: Study):
-    line = s.line("CM", nth=4)
-    s.set("CM", line, "CMTRT", "y" * 201)
-    return refused(Error("cm.csv", line, "CMTRT", "at most 200 bytes"))
-
-
 # ---- non-ASCII
-
-@case("ascii", "a 150-character AE term of accented letters (300 UTF-8 bytes), refused as not ASCII")
-def aeterm_multibyte(s: Study):
-    line = _ae(s, 10)
-    s.set("AE", line, "AETERM", "é" * 150)
-    return refused(Error("ae.csv", line, "AETERM", "ASCII text (SAS transport v5) instead of 'é' (U+00E9); "
-                                                   "rerun with --transliterate"))
-
 
 @case("ascii", "the same term with --transliterate: mapped to ASCII and logged")
 def aeterm_multibyte_transliterated(s: Study):
@@ -79,13 +85,6 @@ def aeterm_multibyte_transliterated(s: Study):
                     effects=(("conversion.log", f"transliterated: ae.csv:{line}, column AETERM"),))
 
 
-@case("ascii", "accents and a dash in a medical history term")
-def non_ascii_text(s: Study):
-    line = s.line("MH", nth=1)
-    s.set("MH", line, "MHTERM", "Müller – café")
-    return refused(Error("mh.csv", line, "MHTERM", "instead of 'ü' (U+00FC), '–' (U+2013), 'é' (U+00E9)"))
-
-
 @case("ascii", "accents and a dash, with --transliterate")
 def non_ascii_transliterated(s: Study):
     line = s.line("MH", nth=2)
@@ -93,21 +92,6 @@ def non_ascii_transliterated(s: Study):
     return accepted(options=("--transliterate",), convert=BUNDLE,
                     notes=(f"transliterated: mh.csv:{line}, column MHTERM: 'Müller – café' -> 'Muller - cafe'",),
                     typed=(("MH", line, "MHTERM", "Muller - cafe"),))
-
-
-@case("ascii", "Chinese characters: no ASCII form, refused even with --transliterate")
-def cjk_text(s: Study):
-    line = _ae(s, 12)
-    s.set("AE", line, "AETERM", "頭痛")
-    return refused(Error("ae.csv", line, "AETERM", "'頭' (U+982D), '痛' (U+75DB) has no ASCII form"),
-                   options=("--transliterate",))
-
-
-@case("ascii", "an emoji in a medication name")
-def emoji_text(s: Study):
-    line = s.line("CM", nth=5)
-    s.set("CM", line, "CMTRT", "Aspirin 💊")
-    return refused(Error("cm.csv", line, "CMTRT", "has no ASCII form"))
 
 
 # ---- control characters
@@ -137,34 +121,6 @@ def tab_in_text(s: Study):
     s.set("CM", line, "CMTRT", "Paracetamol\t500")
     return accepted(convert=BUNDLE, typed=(("CM", line, "CMTRT", "Paracetamol 500"),),
                     notes=(f"line break or TAB as a space: cm.csv:{line}, column CMTRT",))
-
-
-@case("control", "a BEL character in an AE term")
-def bel_in_text(s: Study):
-    line = _ae(s, 15)
-    s.set("AE", line, "AETERM", "Headache\a")
-    return refused(Error("ae.csv", line, "AETERM", "text without control characters: U+0007 (BEL) cannot go"))
-
-
-@case("control", "an ANSI colour escape in an AE term")
-def ansi_escape_in_text(s: Study):
-    line = _ae(s, 16)
-    s.set("AE", line, "AETERM", "\x1b[31mHeadache\x1b[0m")
-    return refused(Error("ae.csv", line, "AETERM", "U+001B (ESC)"))
-
-
-@case("control", "a C1 control (NEL) in a cause of death: one message, not a second for non-ASCII")
-def c1_control_in_text(s: Study):
-    line = s.line("DEATH", nth=1)
-    s.set("DEATH", line, "DTHCAUS", "Respiratory failure\x85")
-    return refused(Error("death.csv", line, "DTHCAUS", "U+0085 (C1 control)"), options=("--transliterate",))
-
-
-@case("control", "a DEL character in a cause of death")
-def del_in_text(s: Study):
-    line = s.line("DEATH", nth=2)
-    s.set("DEATH", line, "DTHCAUS", "Pneumonia\x7f")
-    return refused(Error("death.csv", line, "DTHCAUS", "U+007F (DEL)"))
 
 
 @case("control", "a NUL character in an AE term: the file is taken for binary")

@@ -2,9 +2,69 @@
 
 from __future__ import annotations
 
-from faults.study import BUNDLE, Error, Study, accepted, collector, iso_date, refused
+from faults.study import BUNDLE, Error, Study, accepted, collector, iso_date, one_value, refused
 
 CASES, case = collector()
+
+# One value each, refused at its record and field: (case, group, summary, form, field, the value written
+# or a function of the value replaced, what check-raw says, which record holding a value there).
+REFUSED = [
+    ("float_inf", "number", "a lab result of 'inf'", "LAB", "LBORRES", "inf",
+     "a finite number: SAS transport (XPT v5) has no infinity", 0),
+    ("float_infinity", "number", "a dose of 'Infinity'", "CM", "CMDOSE", "Infinity", "a finite number", 0),
+    ("float_minus_inf", "number", "a lab result of '-inf' (below the minimum too: one message)", "LAB", "LBORRES",
+     "-inf", "a finite number", 1),
+    ("float_overflow", "number", "a number that overflows a double: '1e400'", "CM", "CMDOSE", "1e400",
+     "a finite number", 1),
+    ("float_nan", "number", "a weight of 'nan'", "VS", "WEIGHT", "nan", "a number (a missing value is an empty field)",
+     0),
+    ("float_na_text", "number", "a lab result of 'NA'", "LAB", "LBORRES", "NA", "a number", 2),
+    ("float_1e100", "number", "a lab result of 1e100, which no XPT file holds", "LAB", "LBORRES", "1e100",
+     "a number SAS transport (XPT v5) can hold", 3),
+    ("float_1e80_dose", "number", "a dose of 1e80, which was written to cm.xpt and read back as infinity", "CM",
+     "CMDOSE", "1e80", "a number SAS transport (XPT v5) can hold", 2),
+    ("float_tiny", "number", "a dose of 1e-100, which an XPT file would hold as 0", "CM", "CMDOSE", "1e-100",
+     "a number SAS transport (XPT v5) can hold", 3),
+    ("float_underflow", "number", "a dose of 1e-400, which even a double reads as 0", "CM", "CMDOSE", "1e-400",
+     "a number SAS transport (XPT v5) can hold", 5),
+    ("result_too_long", "number", "a lab result longer than LBORRES holds as text (12 characters)", "LAB", "LBORRES",
+     "1234567.123456", "a number of at most 12 characters as written to LB.LBORRES", 4),
+    ("result_1e20", "number", "a lab result of 1e20, 21 digits once written as LBORRES", "LAB", "LBORRES", "1e20",
+     "at most 12 characters", 5),
+    ("decimal_comma_quoted", "number", "a quoted decimal comma", "LAB", "LBORRES", lambda v: v + ",5", "a number", 7),
+    ("integer_decimal", "number", "an ALSFRS-R item of 2.0 (a whole number is expected)", "ALSFRS", "ALSFRS05", "2.0",
+     "a whole number", 0),
+    ("integer_text", "number", "a cycle written in words", "INJ", "CYCLE", "two", "a whole number", 7),
+    ("integer_huge", "number", "an AE number of 20 digits, more than a double holds exactly", "AE", "AESPID",
+     "99999999999999999999", "a whole number of at most 9007199254740992", 2),
+    ("integer_too_long", "number", "an AE number of 1000, longer than AESPID's 3 characters", "AE", "AESPID", "1000",
+     "a number of at most 3 characters as written to AE.AESPID", 3),
+    ("integer_exponent", "number", "a blood pressure of 1e100", "VS", "SYSBP", "1e100", "a whole number", 0),
+    ("below_minimum", "number", "a negative lab result", "LAB", "LBORRES", "-1", "a value of at least 0", 8),
+    ("above_maximum", "number", "an ALSFRS-R item of 7 (0 to 4)", "ALSFRS", "ALSFRS05", "7", "a value of at most 4", 1),
+    ("height_out_of_range", "number", "a height of 300 cm", "VS", "HEIGHT", "300", "a value of at most 220", 0),
+    ("impossible_date", "date", "31 February", "AE", "AESTDAT", "31-FEB-2020", "a date as DD-MON-YYYY", 4),
+    ("iso_instead_of_raw", "date", "an ISO 8601 date where DD-MON-YYYY is expected", "VISIT", "VISDAT", iso_date,
+     "a date as DD-MON-YYYY, e.g. 05-MAR-2018", 3),
+    ("two_digit_year", "date", "a two-digit year", "VISIT", "VISDAT", lambda v: v[:-4] + v[-2:],
+     "a date as DD-MON-YYYY", 4),
+    ("excel_serial_date", "date", "an Excel serial day number", "VISIT", "VISDAT", "43529", "a date as DD-MON-YYYY", 5),
+    ("date_with_time", "date", "a date with a time", "LAB", "LBDAT", lambda v: v + " 10:30", "a date as DD-MON-YYYY",
+     9),
+    ("partial_in_full_date", "date", "a partial date where a full one is required", "RAND", "RANDDAT",
+     lambda v: "UN" + v[2:], "a date as DD-MON-YYYY, e.g. 05-MAR-2018", 1),
+    ("year_2300", "date", "a date in 2300, beyond the dates the conversion computes with", "CM", "CMENDAT",
+     "01-JAN-2300", "a year from 1678 to 2261", 0),
+    ("value_outside_list", "code", "a value outside its list", "ENROL", "SEX", "Unknown", "one of Male | Female", 0),
+    ("control_in_coded_value", "code", "a BEL character in a coded value", "ENROL", "SEX",
+     lambda v: v.strip() + "\a", "one of Male | Female", 3),
+    ("required_missing", "code", "a required value left empty", "ENROL", "SEX", "", "a value is required", 1),
+    ("required_spaces", "code", "a required value of spaces only", "ENROL", "SEX", "   ", "a value is required", 4),
+    ("unknown_subject", "subject", "an AE of a subject nobody enrolled", "AE", "SUBJID", "99-9999",
+     "a subject enrolled in enrol.csv", 4),
+]
+for row in REFUSED:
+    one_value(case, *row)
 
 
 def _result(s: Study, nth: int = 0) -> int:
@@ -15,78 +75,6 @@ def _dose(s: Study, nth: int = 0) -> int:
     return s.line("CM", lambda r: r["CMDOSE"] != "", nth)
 
 
-# ---- numbers
-
-@case("number", "a lab result of 'inf'")
-def float_inf(s: Study):
-    line = _result(s)
-    s.set("LAB", line, "LBORRES", "inf")
-    return refused(Error("lab.csv", line, "LBORRES", "a finite number: SAS transport (XPT v5) has no infinity"))
-
-
-@case("number", "a dose of 'Infinity'")
-def float_infinity(s: Study):
-    line = _dose(s)
-    s.set("CM", line, "CMDOSE", "Infinity")
-    return refused(Error("cm.csv", line, "CMDOSE", "a finite number"))
-
-
-@case("number", "a lab result of '-inf' (below the minimum too: one message)")
-def float_minus_inf(s: Study):
-    line = _result(s, 1)
-    s.set("LAB", line, "LBORRES", "-inf")
-    return refused(Error("lab.csv", line, "LBORRES", "a finite number"))
-
-
-@case("number", "a number that overflows a double: '1e400'")
-def float_overflow(s: Study):
-    line = _dose(s, 1)
-    s.set("CM", line, "CMDOSE", "1e400")
-    return refused(Error("cm.csv", line, "CMDOSE", "a finite number"))
-
-
-@case("number", "a weight of 'nan'")
-def float_nan(s: Study):
-    line = s.line("VS", lambda r: r["WEIGHT"] != "")
-    s.set("VS", line, "WEIGHT", "nan")
-    return refused(Error("vs.csv", line, "WEIGHT", "a number (a missing value is an empty field)"))
-
-
-@case("number", "a lab result of 'NA'")
-def float_na_text(s: Study):
-    line = _result(s, 2)
-    s.set("LAB", line, "LBORRES", "NA")
-    return refused(Error("lab.csv", line, "LBORRES", "a number"))
-
-
-@case("number", "a lab result of 1e100, which no XPT file holds")
-def float_1e100(s: Study):
-    line = _result(s, 3)
-    s.set("LAB", line, "LBORRES", "1e100")
-    return refused(Error("lab.csv", line, "LBORRES", "a number SAS transport (XPT v5) can hold"))
-
-
-@case("number", "a dose of 1e80, which was written to cm.xpt and read back as infinity")
-def float_1e80_dose(s: Study):
-    line = _dose(s, 2)
-    s.set("CM", line, "CMDOSE", "1e80")
-    return refused(Error("cm.csv", line, "CMDOSE", "a number SAS transport (XPT v5) can hold"))
-
-
-@case("number", "a dose of 1e-100, which an XPT file would hold as 0")
-def float_tiny(s: Study):
-    line = _dose(s, 3)
-    s.set("CM", line, "CMDOSE", "1e-100")
-    return refused(Error("cm.csv", line, "CMDOSE", "a number SAS transport (XPT v5) can hold"))
-
-
-@case("number", "a dose of 1e-400, which even a double reads as 0")
-def float_underflow(s: Study):
-    line = _dose(s, 5)
-    s.set("CM", line, "CMDOSE", "1e-400")
-    return refused(Error("cm.csv", line, "CMDOSE", "a number SAS transport (XPT v5) can hold"))
-
-
 @case("number", "a dose of 1e70: large, but an XPT file holds it")
 def float_large_ok(s: Study):
     line = _dose(s, 4)
@@ -94,67 +82,11 @@ def float_large_ok(s: Study):
     return accepted(typed=(("CM", line, "CMDOSE", 1e70),), convert=BUNDLE)
 
 
-@case("number", "a lab result longer than LBORRES holds as text (12 characters)")
-def result_too_long(s: Study):
-    line = _result(s, 4)
-    s.set("LAB", line, "LBORRES", "1234567.123456")
-    return refused(Error("lab.csv", line, "LBORRES", "a number of at most 12 characters as written to LB.LBORRES"))
-
-
-@case("number", "a lab result of 1e20, 21 digits once written as LBORRES")
-def result_1e20(s: Study):
-    line = _result(s, 5)
-    s.set("LAB", line, "LBORRES", "1e20")
-    return refused(Error("lab.csv", line, "LBORRES", "at most 12 characters"))
-
-
 @case("number", "a lab result of exactly 12 characters")
 def result_at_length(s: Study):
     line = _result(s, 6)
     s.set("LAB", line, "LBORRES", "123.45678912")
     return accepted(typed=(("LAB", line, "LBORRES", 123.45678912),), convert=BUNDLE)
-
-
-@case("number", "a quoted decimal comma")
-def decimal_comma_quoted(s: Study):
-    line = _result(s, 7)
-    s.set("LAB", line, "LBORRES", s.get("LAB", line, "LBORRES") + ",5")
-    return refused(Error("lab.csv", line, "LBORRES", "a number"))
-
-
-@case("number", "an ALSFRS-R item of 2.0 (a whole number is expected)")
-def integer_decimal(s: Study):
-    line = s.line("ALSFRS", lambda r: r["ALSFRS05"] != "")
-    s.set("ALSFRS", line, "ALSFRS05", "2.0")
-    return refused(Error("alsfrs.csv", line, "ALSFRS05", "a whole number"))
-
-
-@case("number", "a cycle written in words")
-def integer_text(s: Study):
-    line = s.line("INJ", nth=7)
-    s.set("INJ", line, "CYCLE", "two")
-    return refused(Error("inj.csv", line, "CYCLE", "a whole number"))
-
-
-@case("number", "an AE number of 20 digits, more than a double holds exactly")
-def integer_huge(s: Study):
-    line = s.line("AE", nth=2)
-    s.set("AE", line, "AESPID", "99999999999999999999")
-    return refused(Error("ae.csv", line, "AESPID", "a whole number of at most 9007199254740992"))
-
-
-@case("number", "an AE number of 1000, longer than AESPID's 3 characters")
-def integer_too_long(s: Study):
-    line = s.line("AE", nth=3)
-    s.set("AE", line, "AESPID", "1000")
-    return refused(Error("ae.csv", line, "AESPID", "a number of at most 3 characters as written to AE.AESPID"))
-
-
-@case("number", "a blood pressure of 1e100")
-def integer_exponent(s: Study):
-    line = s.line("VS", lambda r: r["SYSBP"] != "")
-    s.set("VS", line, "SYSBP", "1e100")
-    return refused(Error("vs.csv", line, "SYSBP", "a whole number"))
 
 
 @case("number", "numbers with a sign or spaces: '+3', ' 3 '")
@@ -165,92 +97,12 @@ def integer_sign_and_spaces(s: Study):
     return accepted(typed=(("ALSFRS", line, "ALSFRS05", 3), ("ALSFRS", line, "ALSFRS06", 3)), convert=BUNDLE)
 
 
-@case("number", "a negative lab result")
-def below_minimum(s: Study):
-    line = _result(s, 8)
-    s.set("LAB", line, "LBORRES", "-1")
-    return refused(Error("lab.csv", line, "LBORRES", "a value of at least 0"))
-
-
-@case("number", "an ALSFRS-R item of 7 (0 to 4)")
-def above_maximum(s: Study):
-    line = s.line("ALSFRS", lambda r: r["ALSFRS05"] != "", 1)
-    s.set("ALSFRS", line, "ALSFRS05", "7")
-    return refused(Error("alsfrs.csv", line, "ALSFRS05", "a value of at most 4"))
-
-
-@case("number", "a height of 300 cm")
-def height_out_of_range(s: Study):
-    line = s.line("VS", lambda r: r["HEIGHT"] != "")
-    s.set("VS", line, "HEIGHT", "300")
-    return refused(Error("vs.csv", line, "HEIGHT", "a value of at most 220"))
-
-
-# ---- dates
-
-@case("date", "31 February")
-def impossible_date(s: Study):
-    line = s.line("AE", nth=4)
-    s.set("AE", line, "AESTDAT", "31-FEB-2020")
-    return refused(Error("ae.csv", line, "AESTDAT", "a date as DD-MON-YYYY"))
-
-
-@case("date", "an ISO 8601 date where DD-MON-YYYY is expected")
-def iso_instead_of_raw(s: Study):
-    line = s.line("VISIT", nth=3)
-    s.set("VISIT", line, "VISDAT", iso_date(s.get("VISIT", line, "VISDAT")))
-    return refused(Error("visit.csv", line, "VISDAT", "a date as DD-MON-YYYY, e.g. 05-MAR-2018"))
-
-
-@case("date", "a two-digit year")
-def two_digit_year(s: Study):
-    line = s.line("VISIT", nth=4)
-    s.set("VISIT", line, "VISDAT", s.get("VISIT", line, "VISDAT")[:-4] + s.get("VISIT", line, "VISDAT")[-2:])
-    return refused(Error("visit.csv", line, "VISDAT", "a date as DD-MON-YYYY"))
-
-
-@case("date", "an Excel serial day number")
-def excel_serial_date(s: Study):
-    line = s.line("VISIT", nth=5)
-    s.set("VISIT", line, "VISDAT", "43529")
-    return refused(Error("visit.csv", line, "VISDAT", "a date as DD-MON-YYYY"))
-
-
-@case("date", "a date with a time")
-def date_with_time(s: Study):
-    line = s.line("LAB", nth=9)
-    s.set("LAB", line, "LBDAT", s.get("LAB", line, "LBDAT") + " 10:30")
-    return refused(Error("lab.csv", line, "LBDAT", "a date as DD-MON-YYYY"))
-
-
 @case("date", "a month in lower case")
 def lowercase_month(s: Study):
     line = s.line("AE", lambda r: len(r["AESTDAT"]) == 11 and not r["AESTDAT"].startswith("UN"), 5)
     value = s.get("AE", line, "AESTDAT")
     s.set("AE", line, "AESTDAT", value.lower())
     return accepted(typed=(("AE", line, "AESTDAT", iso_date(value)),), convert=BUNDLE)
-
-
-@case("date", "a partial date where a full one is required")
-def partial_in_full_date(s: Study):
-    line = s.line("RAND", nth=1)
-    s.set("RAND", line, "RANDDAT", "UN" + s.get("RAND", line, "RANDDAT")[2:])
-    return refused(Error("rand.csv", line, "RANDDAT", "a date as DD-MON-YYYY, e.g. 05-MAR-2018"))
-
-
-@case("date", "a date in 2300, beyond the dates the conversion computes with")
-def year_2300(s: Study):
-    line = s.line("CM", lambda r: r["CMENDAT"] != "")
-    s.set("CM", line, "CMENDAT", "01-JAN-2300")
-    return refused(Error("cm.csv", line, "CMENDAT", "a year from 1678 to 2261"))
-
-
-# ---- coded and required values, subjects
-
-@case("code", "a value outside its list")
-def value_outside_list(s: Study):
-    s.set("ENROL", 2, "SEX", "Unknown")
-    return refused(Error("enrol.csv", 2, "SEX", "one of Male | Female"))
 
 
 @case("code", "a coded value in odd case")
@@ -265,31 +117,6 @@ def coded_value_spaces(s: Study):
     value = "  " + s.get("ENROL", 4, "SEX").strip() + " "
     s.set("ENROL", 4, "SEX", value)
     return accepted(typed=(("ENROL", 4, "SEX", value),), convert=BUNDLE)
-
-
-@case("code", "a BEL character in a coded value")
-def control_in_coded_value(s: Study):
-    s.set("ENROL", 5, "SEX", s.get("ENROL", 5, "SEX").strip() + "\a")
-    return refused(Error("enrol.csv", 5, "SEX", "one of Male | Female"))
-
-
-@case("code", "a required value left empty")
-def required_missing(s: Study):
-    s.set("ENROL", 3, "SEX", "")
-    return refused(Error("enrol.csv", 3, "SEX", "a value is required"))
-
-
-@case("code", "a required value of spaces only")
-def required_spaces(s: Study):
-    s.set("ENROL", 6, "SEX", "   ")
-    return refused(Error("enrol.csv", 6, "SEX", "a value is required"))
-
-
-@case("subject", "an AE of a subject nobody enrolled")
-def unknown_subject(s: Study):
-    line = s.line("AE", nth=4)
-    s.set("AE", line, "SUBJID", "99-9999")
-    return refused(Error("ae.csv", line, "SUBJID", "a subject enrolled in enrol.csv"))
 
 
 @case("subject", "an injection of a screen failure (never randomised)")

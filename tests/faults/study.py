@@ -88,6 +88,19 @@ def collector():
     return cases, case
 
 
+def one_value(case, name: str, group: str, summary: str, form: str, field: str, value, says: str, nth: int = 0,
+              options: tuple[str, ...] = ()) -> None:
+    """Register (with `case`, a collector's decorator) a case that writes `value` into `field` of the nth
+    record holding a value there, and expects exactly one error, at that record and field. `value` is
+    the text, or a function of the text it replaces."""
+    def make(s: Study) -> Outcome:
+        line = s.line(form, lambda r: r[field].strip() != "", nth)
+        s.set(form, line, field, value(s.get(form, line, field)) if callable(value) else value)
+        return refused(Error(s.file(form), line, field, says), options=options)
+    make.__name__ = name
+    case(group, summary)(make)
+
+
 def raw_date(iso: str) -> str:
     year, month, day = iso.split("-")
     return f"{day}-{MONTHS[int(month) - 1]}-{year}"
