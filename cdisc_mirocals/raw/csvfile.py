@@ -181,7 +181,7 @@ def _records(text: str, columns: list[str], fail: Fail):
         next(reader)
         previous = reader.line_num
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if len(row) > 1 or (row and row[0].strip()):  # a blank line is no record; ",,," is one
                 starts.append(previous + 1)
                 rows.append(row)
                 if len(row) != len(columns):

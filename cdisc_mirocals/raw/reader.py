@@ -27,7 +27,7 @@ from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw.csvfile import CsvTable, read_table
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.raw.keys import duplicate_keys
-from cdisc_mirocals.raw.schema import form_schema, target_limits
+from cdisc_mirocals.raw.schema import TargetLimit, form_schema, target_limits
 from cdisc_mirocals.spec import RawForm, Spec, load_spec
 from cdisc_mirocals.text import describe, describe_controls, has_control, has_layout, non_ascii, unlayout
 from cdisc_mirocals.text import transliterate as transliterate_text
@@ -185,7 +185,7 @@ def _load_form(folder: Path, form: RawForm, problems: list[Problem]) -> CsvTable
 
 
 def _validate(df: pd.DataFrame, lines: pd.Series, form: RawForm, subjects: set[str] | None,
-              parent_file: str, targets) -> list[Problem]:
+              parent_file: str, targets: dict[str, TargetLimit]) -> list[Problem]:
     schema = form_schema(form, subjects, parent_file, targets)
     try:
         schema.validate(df, lazy=True)

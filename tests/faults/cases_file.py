@@ -189,6 +189,24 @@ def blank_lines(s: Study):
     return accepted(typed=(("TREG", 6, "TRGDAT", iso_date(third["TRGDAT"])),), convert=SAME)
 
 
+def _empty_row(s: Study, form: str):
+    text = s.read_text(form).split("\n")
+    s.write_text(form, "\n".join(text[:3] + ["," * (len(s.table(form)[0]) - 1)] + text[3:]))
+    return refused(*(Error(s.file(form), 4, f.name, "a value is required") for f in s.spec.raw[form].fields
+                     if f.required))
+
+
+@case("file", "a row of empty fields (,,,) in a file with no quotes: a record, its required values missing")
+def empty_fields_row(s: Study):
+    return _empty_row(s, "CSF")
+
+
+@case("file", "a row of empty fields (,,,) in a file with quoted values: the same")
+def empty_fields_row_quoted(s: Study):
+    assert '"' in s.read_text("AE")
+    return _empty_row(s, "AE")
+
+
 @case("file", "blank lines, then a bad value: its line is the file's")
 def blank_lines_line_numbers(s: Study):
     line = s.line("TREG", nth=5)
