@@ -32,6 +32,7 @@ from cdisc_mirocals.pipeline import ADAM_DIR, SDTM_DIR
 from cdisc_mirocals.submission import publish
 from faults.cases_text import PAYLOADS
 from faults.corpus import CASES, write_bundle, write_case
+from faults.once import once, summary
 from faults.study import ANALYSIS
 
 CLI = [sys.executable, "-m", "cdisc_mirocals.cli"]
@@ -72,13 +73,15 @@ def modes(folder: Path) -> set[tuple[str, int]]:
     return {("dir" if p.is_dir() else "file", stat.S_IMODE(p.stat().st_mode)) for p in [folder, *folder.rglob("*")]}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def good(corpus_clean, tmp_path_factory):
     """OUT as a good run leaves it: convert in a child process, under umask 022."""
-    out = tmp_path_factory.mktemp("good") / "out"
-    run = cli("convert", corpus_clean, "--out", out, umask=0o022)
-    assert run.returncode == 0, run.stderr
-    return out
+    def build(folder: Path) -> dict:
+        run = cli("convert", corpus_clean, "--out", folder / "out", umask=0o022)
+        return {"returncode": run.returncode, "stderr": run.stderr}
+    folder, run = once(tmp_path_factory, "good", build)
+    assert run["returncode"] == 0, run["stderr"]
+    return folder / "out"
 
 
 @pytest.fixture
@@ -115,8 +118,8 @@ KILL_POINTS = {
 }
 
 
-STOPS = [(signal.SIGKILL, point) for point in KILL_POINTS] + [(signal.SIGTERM, "sdtm-written"),
-                                                              (signal.SIGINT, "adam-written")]
+STOPS = [(signal.SIGKILL, point) for point in KILL_POINTS] + [(signal.SIGTERM, "build-started"),
+                                                              (signal.SIGINT, "build-started")]
 
 
 @pytest.mark.parametrize("sig, point", STOPS, ids=[f"{s.name}-{p}" for s, p in STOPS])
@@ -266,35 +269,39 @@ def test_an_out_that_is_not_a_replaceable_folder_is_refused(kind, corpus_clean, 
 
 # ---- two runs at once, a umask of 077, and a raw folder inside OUT
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_runs(good, corpus_clean, tmp_path_factory):
     """Run A converts OUT/raw into OUT under umask 077; run B, started while A holds OUT, must wait its turn."""
-    out = tmp_path_factory.mktemp("two") / "out"
-    shutil.copytree(good, out)
-    shutil.copytree(corpus_clean, out / "raw")
-    before = manifest(out)
-    a = subprocess.Popen([*CLI, "convert", str(out / "raw"), "--out", str(out)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.umask(0o077))
-    deadline = time.monotonic() + WAIT
-    while _build(out) is None and a.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert a.poll() is None, "run A ended before it built anything"
-    b = cli("convert", corpus_clean, "--out", out)
-    during = manifest(out)
-    _, a_err = a.communicate(timeout=WAIT)
-    return {"before": before, "during": during, "b": b, "a": a.returncode, "a_err": a_err, "out": out}
+    def build(folder: Path) -> dict:
+        out = folder / "out"
+        shutil.copytree(good, out)
+        shutil.copytree(corpus_clean, out / "raw")
+        before = manifest(out)
+        a = subprocess.Popen([*CLI, "convert", str(out / "raw"), "--out", str(out)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.umask(0o077))
+        deadline = time.monotonic() + WAIT
+        while _build(out) is None and a.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        started = a.poll() is None
+        b = cli("convert", corpus_clean, "--out", out)
+        during = manifest(out)
+        _, a_err = a.communicate(timeout=WAIT)
+        return {"started": started, "before": before, "during": during, "b_code": b.returncode, "b_err": b.stderr,
+                "a_code": a.returncode, "a_err": a_err}
+    folder, runs = once(tmp_path_factory, "two_runs", build)
+    assert runs["started"], "run A ended before it built anything"
+    return {**runs, "out": folder / "out"}
 
 
 def test_a_second_run_on_the_same_out_is_refused_clearly_and_touches_nothing(two_runs):
-    b = two_runs["b"]
-    assert b.returncode == 1
-    assert_clean_failure(b.stderr, "another cdisc-mirocals run is writing this folder")
+    assert two_runs["b_code"] == 1
+    assert_clean_failure(two_runs["b_err"], "another cdisc-mirocals run is writing this folder")
     assert two_runs["during"] == two_runs["before"]
 
 
 def test_the_first_run_then_replaces_out_whole_under_its_umask_keeping_raw(two_runs, corpus_clean):
     out = two_runs["out"]
-    assert two_runs["a"] == 0, two_runs["a_err"]
+    assert two_runs["a_code"] == 0, two_runs["a_err"]
     assert modes(out) == {("dir", 0o700), ("file", 0o600)}  # every file is new: none kept the copy's 0644
     assert manifest(out / "raw") == manifest(corpus_clean)
     assert leftovers(out) == []
@@ -302,35 +309,40 @@ def test_the_first_run_then_replaces_out_whole_under_its_umask_keeping_raw(two_r
 
 # ---- the accepted cases, converted together
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bundle(corpus_clean, tmp_path_factory, spec):
-    folder = tmp_path_factory.mktemp("bundle")
-    outcomes = write_bundle(corpus_clean, folder / "raw", spec)
-    checked = CliRunner().invoke(main, ["check-raw", str(folder / "raw"), "--transliterate"])
-    converted = CliRunner().invoke(main, ["convert", str(folder / "raw"), "--out", str(folder / "out"),
-                                          "--transliterate"])
-    return outcomes, checked, converted, folder / "out"
+    """(outcomes of the cases, check-raw's result, convert's result, OUT): the accepted cases together."""
+    def build(folder: Path) -> dict:
+        outcomes = write_bundle(corpus_clean, folder / "raw", spec)
+        checked = CliRunner().invoke(main, ["check-raw", str(folder / "raw"), "--transliterate"])
+        converted = CliRunner().invoke(main, ["convert", str(folder / "raw"), "--out", str(folder / "out"),
+                                              "--transliterate"])
+        return {"outcomes": {name: {"accepted": o.accepted, "notes": o.notes, "effects": o.effects}
+                             for name, o in outcomes.items()},
+                "checked": summary(checked), "converted": summary(converted)}
+    folder, runs = once(tmp_path_factory, "bundle", build)
+    return runs["outcomes"], runs["checked"], runs["converted"], folder / "out"
 
 
 def test_the_bundle_holds_every_accepted_case_that_changes_values(bundle):
     outcomes, *_ = bundle
-    assert len(outcomes) >= 20 and all(o.accepted for o in outcomes.values())
+    assert len(outcomes) >= 20 and all(o["accepted"] for o in outcomes.values())
 
 
 def test_check_raw_accepts_the_bundle_with_every_note(bundle):
     outcomes, checked, *_ = bundle
-    assert checked.exit_code == 0, checked.output
+    assert checked["exit_code"] == 0, checked["output"]
     for name, outcome in outcomes.items():
-        for note in outcome.notes:
-            assert note in checked.output, (name, note)
+        for note in outcome["notes"]:
+            assert note in checked["output"], (name, note)
 
 
 def test_convert_accepts_the_bundle_and_shows_each_case_in_its_output(bundle):
     outcomes, _, converted, out = bundle
-    assert converted.exception is None or isinstance(converted.exception, SystemExit), converted.exc_info
-    assert converted.exit_code == 0, converted.output
+    assert not converted["crashed"], converted["exception"]
+    assert converted["exit_code"] == 0, converted["output"]
     for name, outcome in outcomes.items():
-        for path, text in outcome.effects:
+        for path, text in outcome["effects"]:
             assert text in (out / path).read_text(encoding="utf-8"), (name, path, text)
 
 
@@ -410,31 +422,35 @@ def test_the_attacks_reached_the_outputs_scanned_and_were_neutralised_there(fami
 ANALYSIS_CASES = [c for c in CASES if c.group == "analysis"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def analysis_runs(good, corpus_clean, tmp_path_factory, spec):
     """Each study converted into a copy of a good OUT (run in-process)."""
-    runs = {}
-    for case in ANALYSIS_CASES:
-        folder = tmp_path_factory.mktemp(case.name)
-        outcome = write_case(case, corpus_clean, folder / "raw", spec)
-        assert outcome.convert == ANALYSIS
-        out = folder / "out"
-        shutil.copytree(good, out)
-        before = manifest(out)
-        start = time.time()
-        result = CliRunner().invoke(main, ["convert", str(folder / "raw"), "--out", str(out)])
-        runs[case.name] = (result, out, before, start, outcome)
-    return runs
+    def build(folder: Path) -> dict:
+        runs = {}
+        for case in ANALYSIS_CASES:
+            outcome = write_case(case, corpus_clean, folder / case.name / "raw", spec)
+            assert outcome.convert == ANALYSIS
+            out = folder / case.name / "out"
+            shutil.copytree(good, out)
+            before = manifest(out)
+            start = time.time()
+            result = CliRunner().invoke(main, ["convert", str(folder / case.name / "raw"), "--out", str(out)])
+            runs[case.name] = {**summary(result), "before": before, "start": start,
+                               "convert_xfail": outcome.convert_xfail}
+        return runs
+    folder, runs = once(tmp_path_factory, "analysis_runs", build)
+    return {name: {**run, "out": folder / name / "out"} for name, run in runs.items()}
 
 
 @pytest.mark.parametrize("name", [c.name for c in ANALYSIS_CASES])
 def test_a_study_that_cannot_be_analysed_leaves_out_whole_old_or_whole_new(name, analysis_runs):
-    result, out, before, start, _ = analysis_runs[name]
-    if result.exit_code == 0:
-        assert all(p.stat().st_mtime >= start - 1 for p in out.rglob("*") if p.is_file())  # nothing stale kept
+    run = analysis_runs[name]
+    out = run["out"]
+    if run["exit_code"] == 0:
+        assert all(p.stat().st_mtime >= run["start"] - 1 for p in out.rglob("*") if p.is_file())  # nothing stale
     else:
-        assert result.exit_code == 1
-        assert manifest(out) == before
+        assert run["exit_code"] == 1
+        assert manifest(out) == run["before"]
     assert leftovers(out) == []
 
 
@@ -447,13 +463,13 @@ def _skips(node) -> list[str]:
 
 @pytest.mark.parametrize("name", [c.name for c in ANALYSIS_CASES])
 def test_a_study_that_cannot_be_analysed_converts_and_says_why(name, analysis_runs, request):
-    result, out, *_, outcome = analysis_runs[name]
-    if outcome.convert_xfail:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=outcome.convert_xfail))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
-    assert result.exit_code == 0, result.output
-    assert (out / SDTM_DIR / "dm.xpt").is_file()
-    reasons = set(_skips(json.loads((out / "analysis" / "results.json").read_text())))
+    run = analysis_runs[name]
+    if run["convert_xfail"]:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=run["convert_xfail"]))
+    assert not run["crashed"], run["exception"]
+    assert run["exit_code"] == 0, run["output"]
+    assert (run["out"] / SDTM_DIR / "dm.xpt").is_file()
+    reasons = set(_skips(json.loads((run["out"] / "analysis" / "results.json").read_text())))
     assert reasons, "results.json gives no reason"
     for reason in reasons:
-        assert f"not done: {reason}" in result.output, reason
+        assert f"not done: {reason}" in run["output"], reason
