@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.spec import Dataset, Standard
 from cdisc_mirocals.validate.define_reader import Define
+from cdisc_mirocals.validate.distinct import Distinct, per_value
 from cdisc_mirocals.validate.model import DomainModel, StandardModel
 from cdisc_mirocals.validate.readers import DatasetFile
 
@@ -33,6 +35,11 @@ class Data:
     def frame(self) -> pd.DataFrame:
         return self.file.frame
 
+    @cached_property
+    def distinct(self) -> Distinct:
+        """The frame's columns factorised once, for tests of values (validate/distinct.py)."""
+        return Distinct(self.frame, self.file.encoding)
+
     @property
     def domain(self) -> str:
         return self.file.domain
@@ -41,6 +48,15 @@ class Data:
     def prefix(self) -> str:
         """The variable prefix of an SDTM domain: AE for AE, LB for LBCH; "" for SUPP--/RELREC and ADaM."""
         return self.domain if len(self.domain) == 2 else ""
+
+    @property
+    def seq(self) -> str | None:
+        """The record's sequence variable: --SEQ, or ASEQ (or the AESEQ an ADAE carries) in ADaM."""
+        for name in (f"{self.prefix}SEQ" if self.prefix else "", "ASEQ"):
+            if name and name in self.frame:
+                return name
+        found = [c for c in self.frame.columns if len(c) == 5 and c.endswith("SEQ") and c[:2] == self.name[2:4]]
+        return found[0] if found else None
 
     def var(self, suffix: str) -> str | None:
         """The dataset's --SUFFIX variable (STDTC -> AESTDTC), or None when it has none."""
@@ -52,7 +68,7 @@ class Data:
 
     def present(self, name: str) -> pd.Series:
         s = self.frame[name]
-        return s.notna() if s.dtype.kind == "f" else s.ne("")
+        return s.notna() if s.dtype.kind == "f" else per_value(s, lambda u: u.notna() & u.ne(""), self.distinct)
 
 
 @dataclass
@@ -87,6 +103,12 @@ class Study:
         lookup = source.drop_duplicates("USUBJID").set_index("USUBJID")[variable]
         return pd.Series(data.frame["USUBJID"].map(lookup).to_numpy(), index=data.frame.index)
 
+    def subject_date(self, data: Data, source: Data, variable: str) -> pd.Series:
+        """The date of `variable` in `source` (one record per subject, e.g. DM) for each record of `data`."""
+        lookup = pd.Series(self.date(source, variable).to_numpy(), index=source.frame["USUBJID"].to_numpy())
+        lookup = lookup[~lookup.index.duplicated()]
+        return pd.Series(data.frame["USUBJID"].map(lookup).to_numpy(), index=data.frame.index)
+
     def date(self, data: Data, variable: str) -> pd.Series:
         """The calendar date of a --DTC value (NaT unless the date part is complete), parsed once per run."""
         key = (data.name, variable)
@@ -108,3 +130,14 @@ def sas_date(values: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     out[ok] = (SAS_EPOCH + days[ok].astype("int64").to_numpy().astype("timedelta64[D]")).astype("datetime64[ns]")
     return out
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Values as a reviewer reads them: 57 rather than 57.0, nothing for missing."""
+    if s.dtype.kind == "f":
+        whole = s.notna() & np.isfinite(s) & (s == s.round())
+        out = s.astype(object).where(s.notna(), "")
+        out[whole] = s[whole].astype("int64").astype(str)
+        out[s.notna() & ~whole] = s[s.notna() & ~whole].astype(str)
+        return out.astype(str)
+    return s.astype(str)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -43,8 +44,9 @@ class DatasetFile:
     columns: dict[str, Column]
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"  # of the character values in the file: their lengths are counted in it
 
-    @property
+    @cached_property
     def domain(self) -> str:
         """DOMAIN's value when the dataset has one (LB for LBCH), else the dataset name."""
         if "DOMAIN" in self.frame and len(self.frame):
@@ -87,13 +89,14 @@ def read_dataset(path: Path) -> DatasetFile:
 def read_xpt(path: Path) -> DatasetFile:
     import pyreadstat
 
-    notes = []
+    notes, encoding = [], "utf-8"
     try:
         frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
     except (pyreadstat.ReadstatError, UnicodeDecodeError):
         # XPT has no encoding field; SAS on Windows writes windows-1252 (the pilot's TS does)
         frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True, encoding="windows-1252")
         notes.append("not valid UTF-8: read as windows-1252")
+        encoding = "windows-1252"
     columns = {}
     for name, label in zip(meta.column_names, meta.column_labels):
         numeric = meta.readstat_variable_types[name] in ("double", "float", "int8", "int16", "int32")
@@ -101,7 +104,7 @@ def read_xpt(path: Path) -> DatasetFile:
                                int(meta.variable_storage_width[name]), meta.original_variable_types.get(name) or "")
     name = (meta.table_name or path.stem).upper()
     return DatasetFile(name, meta.file_label or "", path, "XPT", path.stat().st_size, columns,
-                       _normalise(frame, columns), notes)
+                       _normalise(frame, columns), notes, encoding)
 
 
 def read_dataset_json(path: Path) -> DatasetFile:

@@ -20,7 +20,7 @@ def validate_datasets(datasets: dict[str, pd.DataFrame], standard: Standard) -> 
     problems = []
     for name, frame in datasets.items():
         dataset = standard[name]
-        found = failures(dataset_schema(dataset, standard), frame)
+        found = failures(dataset_schema(dataset, standard, frame=frame), frame)
         found = found[~(found["rule"].eq("SD1152") & found.duplicated(["rule", "row"]))]
         for case in found.itertuples(index=False):
             row = None if pd.isna(case.row) else int(case.row) + 1

@@ -1,0 +1,318 @@
+"""DM against the trial design (ARM/ARMCD/ACTARM/ACTARMCD in TA, ARMNRS, EPOCH, ETCD), death flags
+and dates consistent across DM, DS, DD, SS and AE, and the Trial Summary parameters the FDA requires."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_mirocals.validate.rules import Hit, declare, rows, rule
+from cdisc_mirocals.validate.schemas import is_iso8601
+
+NULL_ARMCD = {"", "SCRNFAIL", "NOTASSGN"}
+NULL_ACTARMCD = NULL_ARMCD | {"NOTTRT", "UNPLAN"}
+
+
+def _dm_ta(study):
+    dm, ta = study.get("DM"), study.get("TA")
+    return (dm, ta) if dm is not None and ta is not None and ta.has("ARMCD", "ARM") else (None, None)
+
+
+def _pair_not_in_ta(dm, ta, code: str, decode: str, exempt: set[str]) -> pd.Series:
+    f = dm.frame
+    known = pd.MultiIndex.from_frame(ta.frame[["ARMCD", "ARM"]].drop_duplicates())
+    mine = pd.MultiIndex.from_arrays([f[code], f[decode]])
+    return ~f[code].isin(exempt) & ~pd.Series(mine.isin(known), index=f.index)
+
+
+@rule("SD0071", "Error", "design")
+def arm_in_ta(study):
+    dm, ta = _dm_ta(study)
+    if dm is not None and dm.has("ARMCD", "ARM"):
+        bad = _pair_not_in_ta(dm, ta, "ARMCD", "ARM", NULL_ARMCD)
+        if bad.any():
+            yield Hit("DM", rows(bad), ("ARMCD", "ARM"), detail="no such ARMCD/ARM pair in TA")
+
+
+@rule("SD2002", "Error", "design")
+def actarmcd_in_ta(study):
+    dm, ta = _dm_ta(study)
+    if dm is not None and "ACTARMCD" in dm.frame:
+        bad = ~dm.frame["ACTARMCD"].isin(NULL_ACTARMCD | set(ta.frame["ARMCD"]))
+        if bad.any():
+            yield Hit("DM", rows(bad), ("ACTARMCD",), detail="not an ARMCD of TA")
+
+
+@rule("SD2003", "Error", "design")
+def actarm_in_ta(study):
+    dm, ta = _dm_ta(study)
+    if dm is not None and dm.has("ACTARMCD", "ACTARM"):
+        bad = dm.frame["ACTARMCD"].isin(set(ta.frame["ARMCD"])) & _pair_not_in_ta(dm, ta, "ACTARMCD", "ACTARM", NULL_ACTARMCD)
+        if bad.any():
+            yield Hit("DM", rows(bad), ("ACTARMCD", "ACTARM"), detail="ACTARM is not the TA.ARM of ACTARMCD")
+
+
+def _dm_with(study, *names):
+    dm = study.get("DM")
+    return dm if dm is not None and dm.has(*names) else None
+
+
+@rule("SD1358", "Error", "design")
+def armnrs_when_actarm_null(study):
+    dm = _dm_with(study, "ARMNRS", "ACTARMCD", "ACTARM")
+    if dm is not None:
+        f = dm.frame
+        bad = (f["ACTARMCD"].eq("") | f["ACTARM"].eq("")) & f["ARMNRS"].eq("")
+        if bad.any():
+            yield Hit("DM", rows(bad), ("ACTARMCD", "ACTARM", "ARMNRS"))
+
+
+@rule("SD1359", "Error", "design")
+def armnrs_when_arm_null(study):
+    dm = _dm_with(study, "ARMNRS", "ARMCD", "ARM")
+    if dm is not None:
+        f = dm.frame
+        bad = (f["ARMCD"].eq("") | f["ARM"].eq("")) & f["ARMNRS"].eq("")
+        if bad.any():
+            yield Hit("DM", rows(bad), ("ARMCD", "ARM", "ARMNRS"))
+
+
+@rule("SD1360", "Error", "design")
+def armnrs_with_arms(study):
+    dm = _dm_with(study, "ARMNRS", "ARMCD", "ACTARMCD")
+    if dm is not None:
+        f = dm.frame
+        bad = f["ARMNRS"].ne("") & f["ARMCD"].ne("") & f["ACTARMCD"].ne("")
+        if bad.any():
+            yield Hit("DM", rows(bad), ("ARMNRS", "ARMCD", "ACTARMCD"))
+
+
+def _one_without_other(study, code: str, decode: str):
+    dm = _dm_with(study, code, decode)
+    if dm is not None:
+        bad = dm.frame[code].eq("") ^ dm.frame[decode].eq("")
+        if bad.any():
+            yield Hit("DM", rows(bad), (code, decode))
+
+
+@rule("SD1361", "Error", "design")
+def arm_and_armcd(study):
+    return _one_without_other(study, "ARMCD", "ARM")
+
+
+@rule("SD1362", "Error", "design")
+def actarm_and_actarmcd(study):
+    return _one_without_other(study, "ACTARMCD", "ACTARM")
+
+
+@rule("SD1015", "Error", "design")
+def epoch_in_ta(study):
+    ta = study.get("TA")
+    if ta is None or "EPOCH" not in ta.frame:
+        return
+    epochs = set(ta.frame["EPOCH"])
+    for d in study.datasets.values():
+        if d.name != "TA" and "EPOCH" in d.frame:
+            bad = d.frame["EPOCH"].ne("") & ~d.frame["EPOCH"].isin(epochs)
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("EPOCH",), detail="not an EPOCH of TA")
+
+
+@rule("SD0067", "Error", "design")
+def etcd_in_te(study):
+    te = study.get("TE")
+    if te is None or "ETCD" not in te.frame:
+        return
+    for name in ("SE", "TA"):
+        d = study.get(name)
+        if d is not None and "ETCD" in d.frame:
+            bad = ~d.frame["ETCD"].isin(set(te.frame["ETCD"]) | {"UNPLAN", ""})
+            if bad.any():
+                yield Hit(name, rows(bad), ("ETCD",), detail="not an ETCD of TE")
+
+
+# ------------------------------------------------------------------------------------------ death
+
+def _dthfl_not_y(study, subjects: pd.Series):
+    dm = _dm_with(study, "DTHFL")
+    if dm is None:
+        return
+    bad = dm.frame["USUBJID"].isin(set(subjects)) & dm.frame["DTHFL"].ne("Y")
+    if bad.any():
+        yield Hit("DM", rows(bad), ("USUBJID", "DTHFL"))
+
+
+def _subjects_where(study, domain: str, variable: str, value: str) -> pd.Series:
+    frames = [d.frame.loc[d.frame[variable] == value, "USUBJID"] for d in study.by_domain(domain) if variable in d.frame]
+    return pd.concat(frames) if frames else pd.Series([], dtype=object)
+
+
+@rule("SD1252", "Warning", "design")
+def dthfl_when_ss_dead(study):
+    return _dthfl_not_y(study, _subjects_where(study, "SS", "SSSTRESC", "DEAD"))
+
+
+@rule("SD1253", "Warning", "design")
+def dthfl_when_dd(study):
+    return _dthfl_not_y(study, pd.concat([d.frame["USUBJID"] for d in study.by_domain("DD")] or [pd.Series([], dtype=object)]))
+
+
+@rule("SD1254", "Warning", "design")
+def dthfl_when_fatal_ae(study):
+    return _dthfl_not_y(study, _subjects_where(study, "AE", "AEOUT", "FATAL"))
+
+
+@rule("SD1255", "Warning", "design")
+def dthfl_when_aesdth(study):
+    return _dthfl_not_y(study, _subjects_where(study, "AE", "AESDTH", "Y"))
+
+
+@rule("SD1256", "Warning", "design")
+def dthfl_when_ds_death(study):
+    return _dthfl_not_y(study, _subjects_where(study, "DS", "DSDECOD", "DEATH"))
+
+
+@rule("SD2004", "Error", "design")
+def dthfl_when_dthdtc(study):
+    dm = _dm_with(study, "DTHFL", "DTHDTC")
+    if dm is not None:
+        bad = dm.frame["DTHDTC"].ne("") & dm.frame["DTHFL"].ne("Y")
+        if bad.any():
+            yield Hit("DM", rows(bad), ("DTHDTC", "DTHFL"))
+
+
+@rule("SD2005", "Warning", "design")
+def dthdtc_when_dthfl(study):
+    dm = _dm_with(study, "DTHFL", "DTHDTC")
+    if dm is not None:
+        bad = dm.frame["DTHFL"].ne("") & dm.frame["DTHDTC"].eq("")
+        if bad.any():
+            yield Hit("DM", rows(bad), ("DTHFL", "DTHDTC"))
+
+
+@rule("SD1316", "Warning", "design")
+def ds_death_when_ss_dead(study):
+    dead = set(_subjects_where(study, "SS", "SSSTRESC", "DEAD"))
+    in_ds = set(_subjects_where(study, "DS", "DSDECOD", "DEATH"))
+    for d in study.by_domain("SS"):
+        if "SSSTRESC" in d.frame:
+            bad = d.frame["SSSTRESC"].eq("DEAD") & d.frame["USUBJID"].isin(dead - in_ds)
+            bad &= ~d.frame.duplicated("USUBJID")  # one finding per subject
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("USUBJID", "SSSTRESC"), detail="no DS record with DSDECOD = DEATH")
+
+
+@rule("MC0402", "Warning", "design", message="Subject with DTHFL = 'Y' has no DEATH record in DS",
+      description="A subject who died (DM.DTHFL = 'Y') should have a disposition record with DSDECOD = 'DEATH'.",
+      category="Consistency", publisher=("CG0067",))
+def ds_death_when_dthfl(study):
+    dm = _dm_with(study, "DTHFL")
+    if dm is None or not study.by_domain("DS"):
+        return
+    bad = dm.frame["DTHFL"].eq("Y") & ~dm.frame["USUBJID"].isin(set(_subjects_where(study, "DS", "DSDECOD", "DEATH")))
+    if bad.any():
+        yield Hit("DM", rows(bad), ("USUBJID", "DTHFL"), detail="no DS record with DSDECOD = DEATH")
+
+
+def _date_differs(study, d, variable: str, mask: pd.Series):
+    """Records selected by mask whose date part of `variable` is not DM.DTHDTC's."""
+    dm = _dm_with(study, "DTHDTC")
+    if dm is None:
+        return pd.Series(False, index=d.frame.index)
+    death = d.frame["USUBJID"].map(dm.frame.drop_duplicates("USUBJID").set_index("USUBJID")["DTHDTC"]).fillna("")
+    mine = d.frame[variable].str.slice(0, 10)
+    return mask & death.ne("") & mine.ne(death.str.slice(0, 10))
+
+
+@rule("SD1317", "Warning", "design")
+def ds_death_date(study):
+    for d in study.by_domain("DS"):
+        if d.has("DSDECOD", "DSSTDTC"):
+            bad = _date_differs(study, d, "DSSTDTC", d.frame["DSDECOD"].eq("DEATH"))
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("DSSTDTC",), detail="DM.DTHDTC differs")
+
+
+@rule("SD1347", "Warning", "design")
+def fatal_ae_end_date(study):
+    for d in study.by_domain("AE"):
+        if d.has("AEOUT", "AEENDTC"):
+            bad = _date_differs(study, d, "AEENDTC", d.frame["AEOUT"].eq("FATAL"))
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("AEOUT", "AEENDTC"), detail="DM.DTHDTC differs")
+
+
+@rule("SD0090", "Warning", "design")
+def aesdth_when_fatal(study):
+    for d in study.by_domain("AE"):
+        if d.has("AEOUT", "AESDTH"):
+            bad = d.frame["AEOUT"].eq("FATAL") & d.frame["AESDTH"].ne("Y")
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("AEOUT", "AESDTH"))
+
+
+@rule("SD0091", "Warning", "design")
+def fatal_when_aesdth(study):
+    for d in study.by_domain("AE"):
+        if d.has("AEOUT", "AESDTH"):
+            bad = d.frame["AESDTH"].eq("Y") & d.frame["AEOUT"].ne("FATAL")
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("AESDTH", "AEOUT"))
+
+
+# ------------------------------------------------------------------------------------------ TS
+
+TS_REQUIRED = {
+    "SD2201": "ADDON", "SD2202": "AGEMAX", "SD2203": "AGEMIN", "SD2204": "LENGTH", "SD2205": "PLANSUB",
+    "SD2206": "RANDOM", "SD2207": "SEXPOP", "SD2208": "STOPRULE", "SD2209": "TBLIND", "SD2210": "TCNTRL",
+    "SD2211": "TDIGRP", "SD2212": "TINDTP", "SD2213": "TITLE", "SD2214": "TPHASE", "SD2215": "TTYPE",
+    "SD2216": "CURTRT", "SD2217": "OBJPRIM", "SD2218": "SPONSOR", "SD2219": "TRT", "SD2221": "REGID",
+    "SD2222": "OUTMSPRI", "SD2223": "PCLAS", "SD2224": "FCNTRY", "SD2225": "ADAPT", "SD2226": "DCUTDTC",
+    "SD2227": "DCUTDESC", "SD2228": "INTMODEL", "SD2229": "NARMS", "SD2230": "STYPE", "SD2231": "INTTYPE",
+    "SD2232": "SSTDTC", "SD2233": "SENDTC", "SD2234": "ACTSUB", "SD2235": "HLTSUBJI", "SD2273": "EXTTIND",
+    "SD2274": "NCOHORT", "SD2275": "OBJSEC", "SD2276": "PDPSTIND", "SD2277": "PDSTIND", "SD2278": "PIPIND",
+    "SD2279": "RDIND", "SD2280": "SDTIGVER", "SD2281": "SDTMVER", "SD2282": "THERAREA", "SD2287": "ONGOSIND",
+}
+# the FDA needs the study start date to process a submission at all
+TS_REJECT = {"SD2232"}
+
+
+def ts_parameters(study) -> set[str] | None:
+    ts = study.get("TS")
+    return None if ts is None or "TSPARMCD" not in ts.frame else set(ts.frame["TSPARMCD"])
+
+
+def _ts_rule(rule_id: str, parameter: str):
+    def check(study):
+        present = ts_parameters(study)
+        if present is not None and parameter not in present:
+            yield Hit("TS", None, ("TSPARMCD",), values=parameter, detail=f"no TS record with TSPARMCD = {parameter}")
+    declare(rule_id, "Reject" if rule_id in TS_REJECT else "Warning", "design", check=check)
+
+
+for _id, _parm in TS_REQUIRED.items():
+    _ts_rule(_id, _parm)
+
+
+def _sstdtc(study):
+    ts = study.get("TS")
+    if ts is None or not ts.has("TSPARMCD", "TSVAL"):
+        return None, None
+    return ts, ts.frame["TSPARMCD"].eq("SSTDTC")
+
+
+@rule("SD2247", "Reject", "design")
+def sstdtc_iso(study):
+    ts, mask = _sstdtc(study)
+    if ts is not None:
+        bad = mask & (~is_iso8601(ts.frame["TSVAL"]).to_numpy() | ts.frame["TSVAL"].eq(""))
+        if bad.any():
+            yield Hit("TS", rows(bad), ("TSPARMCD", "TSVAL"), detail="expected an ISO 8601 date")
+
+
+@rule("SD2247A", "Reject", "design")
+def sstdtc_complete(study):
+    ts, mask = _sstdtc(study)
+    if ts is not None:
+        bad = mask & is_iso8601(ts.frame["TSVAL"]).to_numpy() & ts.frame["TSVAL"].ne("") & (ts.frame["TSVAL"].str.len() < 10)
+        if bad.any():
+            yield Hit("TS", rows(bad), ("TSPARMCD", "TSVAL"), detail="expected a complete date YYYY-MM-DD")

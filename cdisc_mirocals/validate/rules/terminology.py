@@ -1,0 +1,101 @@
+"""Terminology beyond single codelists (those are schema checks): a code and its decode (--TESTCD and
+--TEST, QNAM and QLABEL, PARAMCD and PARAM) one to one, and the same NCI code for a CDISC pair."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_mirocals.validate.context import as_text
+from cdisc_mirocals.validate.rules import Hit, rows, rule
+
+# (code suffix, decode suffix) pairs whose CDISC codelists share NCI term codes
+CT_PAIRS = (("TESTCD", "TEST"), ("PARMCD", "PARM"))
+
+
+def inconsistent(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """Records whose `value` differs from the most frequent `value` of their `key` (so the odd one out is
+    reported, not the majority); only records where both are populated count."""
+    both = frame[key].ne("") & frame[value].ne("")
+    sub = frame.loc[both, [key, value]]
+    if sub.empty:
+        return pd.Series(False, index=frame.index)
+    counts = sub.groupby([key, value], sort=False).size().rename("n").reset_index()
+    counts = counts.sort_values([key, "n", value], ascending=[True, False, True], kind="stable")
+    usual = counts.drop_duplicates(key).set_index(key)[value]
+    return both & frame[value].ne(frame[key].map(usual))
+
+
+def _pairs(study, code_suffix: str, decode_suffix: str):
+    for d in study.datasets.values():
+        code, decode = d.var(code_suffix), d.var(decode_suffix)
+        if code and decode:
+            yield d, code, decode
+
+
+@rule("SD0040", "Error", "terminology")
+def test_within_testcd(study):
+    for d, code, decode in _pairs(study, "TESTCD", "TEST"):
+        bad = inconsistent(d.frame, code, decode)
+        if bad.any():
+            yield Hit(d.name, rows(bad), (code, decode), detail=f"another {decode} is used for this {code}")
+
+
+@rule("SD1043", "Error", "terminology")
+def testcd_within_test(study):
+    for d, code, decode in _pairs(study, "TESTCD", "TEST"):
+        bad = inconsistent(d.frame, decode, code)
+        if bad.any():
+            yield Hit(d.name, rows(bad), (decode, code), detail=f"another {code} is used for this {decode}")
+
+
+@rule("SD0046", "Error", "terminology")
+def qlabel_within_qnam(study):
+    for d in study.datasets.values():
+        if d.model is not None and d.model.name == "SUPPQUAL" and d.has("QNAM", "QLABEL"):
+            bad = inconsistent(d.frame, "QNAM", "QLABEL")
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("QNAM", "QLABEL"), detail="another QLABEL is used for this QNAM")
+
+
+@rule("CT2003", "Error", "terminology", ("SDTM", "ADaM"))
+def code_decode_same_term(study):
+    """A --TESTCD and its --TEST from CDISC codelists must be the same NCI term."""
+    for d in study.datasets.values():
+        if d.model is None:
+            continue
+        for code_suffix, decode_suffix in CT_PAIRS:
+            code, decode = d.var(code_suffix), d.var(decode_suffix)
+            if not code or not decode:
+                continue
+            code_cl = study.model.codelist(d.model.find(code).codelists) if d.model.find(code) else None
+            decode_cl = study.model.codelist(d.model.find(decode).codelists) if d.model.find(decode) else None
+            if code_cl is None or decode_cl is None:
+                continue
+            code_of = pd.Series(dict((v, c) for c, v in code_cl.terms))
+            decode_of = pd.Series(dict((v, c) for c, v in decode_cl.terms))
+            left, right = d.frame[code].map(code_of), d.frame[decode].map(decode_of)
+            bad = left.notna() & right.notna() & left.ne(right)
+            if bad.any():
+                yield Hit(d.name, rows(bad), (code, decode),
+                          detail=f"{code_cl.submission} and {decode_cl.submission} terms of different NCI codes")
+
+
+# MedDRA coding: the same collected term, preferred term or system organ class coded one way
+CODING_PAIRS = {"SD1440": ("TERM", "DECOD"), "SD1443": ("TERM", "BODSYS"), "SD1287": ("PTCD", "DECOD"),
+                "SD1288": ("DECOD", "PTCD"), "SD1242": ("BDSYCD", "BODSYS"), "SD1243": ("BODSYS", "BDSYCD")}
+
+
+def _coding_rule(rule_id: str, key_suffix: str, value_suffix: str):
+    @rule(rule_id, "Warning", "terminology")
+    def check(study):
+        for d in study.observations():
+            key, value = d.var(key_suffix), d.var(value_suffix)
+            if key and value:  # codes may be numeric: compare them as text, missing as ""
+                bad = inconsistent(pd.DataFrame({key: as_text(d.frame[key]), value: as_text(d.frame[value])}), key, value)
+                if bad.any():
+                    yield Hit(d.name, rows(bad), (key, value), detail=f"another {value} is used for this {key}")
+    return check
+
+
+for _id, (_key, _value) in CODING_PAIRS.items():
+    _coding_rule(_id, _key, _value)
