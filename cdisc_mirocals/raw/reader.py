@@ -71,7 +71,10 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         problems.extend(_validate(df, lines, form, known, parent.file if parent else ""))
     if problems:
         raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
-    return RawStudy(path, {name: _typed(df, lines, spec.raw[name]) for name, (df, lines) in texts.items()}, spec)
+    study = RawStudy(path, {name: _typed(df, lines, spec.raw[name]) for name, (df, lines) in texts.items()}, spec)
+    from cdisc_mirocals.validate.edit_checks import check_edits  # impossible dates across forms, as an EDC checks
+    check_edits(study)
+    return study
 
 
 def _parent_subjects(texts, parent: str, enrolled: set[str] | None) -> set[str] | None:

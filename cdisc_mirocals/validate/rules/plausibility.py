@@ -1,79 +1,20 @@
-"""Plausibility: impossible dates and ages. The date-order rules are written once here (DATE_RULES)
+"""Plausibility: impossible dates and ages. The date rules are written once (cdisc_mirocals/plausibility.py)
 and applied at two levels: to SDTM by the checks below, and to the raw CRF forms by the edit checks
 of check-raw (validate/edit_checks.py), each level binding the rule to its own variables."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
-import numpy as np
 import pandas as pd
 
+from cdisc_mirocals.plausibility import (AFTER_DEATH, BEFORE_1900, BIRTH_AFTER_CONSENT, DEATH_BEFORE_RANDOMISATION,
+                                         END_OF_STUDY_DEATH, FUTURE, START_AFTER_END, VISIT_BEFORE_CONSENT, PlausibilityRule,
+                                         after, before_1900, in_future)
+from cdisc_mirocals.validate.distinct import per_value
 from cdisc_mirocals.validate.rules import Hit, declare, rows, rule
 from cdisc_mirocals.validate.rules.design import NULL_ARMCD
 
 
-@dataclass(frozen=True)
-class DateRule:
-    """`first` must not be after `second`: the rule fires where after(first, second)."""
-
-    id: str
-    severity: str
-    message: str
-    description: str
-    category: str = "Limit"
-    publisher: tuple[str, ...] = ()
-
-
-FUTURE = DateRule("MC0101", "Error", "Date is in the future",
-                  "A date cannot be later than the day the data are checked.")
-BEFORE_1900 = DateRule("MC0102", "Error", "Date is before 1900",
-                       "A date before 1900 is a typing error (1800 for 2018) in a trial of living people.")
-BIRTH_AFTER_CONSENT = DateRule("MC0103", "Error", "Birth date is after informed consent",
-                               "A subject is born before giving informed consent (BRTHDTC <= RFICDTC).",
-                               publisher=("FDAB034",))
-START_AFTER_END = DateRule("SD0013", "Error", "--STDTC is after --ENDTC",
-                           "Start Date/Time of Event, Exposure or Observation (--STDTC) must be less or equal to End "
-                           "Date/Time of Event, Exposure or Observation (--ENDTC).", publisher=("FDAB034",))
-AFTER_DEATH = DateRule("MC0104", "Error", "Record is dated after the subject's death",
-                       "No event, intervention, visit or finding can start or be collected after DM.DTHDTC "
-                       "(disposition, death details and subject status excepted).", publisher=("FDAB034",))
-DEATH_BEFORE_RANDOMISATION = DateRule("MC0105", "Error", "Death is before randomisation",
-                                      "A randomised subject cannot have died before the randomisation date "
-                                      "(DS record with DSDECOD = 'RANDOMIZED').", publisher=("FDAB034",))
-VISIT_BEFORE_CONSENT = DateRule("MC0106", "Error", "Visit is before informed consent",
-                                "No study visit can take place before informed consent (SVSTDTC >= RFICDTC).",
-                                publisher=("CG0075",))
-DATE_RULES = (FUTURE, BEFORE_1900, BIRTH_AFTER_CONSENT, START_AFTER_END, AFTER_DEATH, DEATH_BEFORE_RANDOMISATION,
-              VISIT_BEFORE_CONSENT)
-PRECISIONS = (4, 7, 10)  # YYYY, YYYY-MM, YYYY-MM-DD
-
-
-def after(first: pd.Series, second: pd.Series) -> pd.Series:
-    """True where ISO 8601 date `first` is certainly after `second`: compared at the precision both have
-    (2018 against 2018-03-05 compares years), and never where either is missing. Times are ignored."""
-    a = pd.Series(first, copy=False).astype(object).where(pd.notna(first), "").astype(str).str.slice(0, 10)
-    b = pd.Series(second, index=a.index).astype(object).where(pd.notna(second), "").astype(str).str.slice(0, 10)
-    shortest = np.minimum(a.str.len().to_numpy(), b.str.len().to_numpy())
-    out = np.zeros(len(a), dtype=bool)
-    for k, upper in zip(PRECISIONS, (*PRECISIONS[1:], 11)):
-        sel = (shortest >= k) & (shortest < upper)
-        if sel.any():
-            out |= sel & (a.str.slice(0, k) > b.str.slice(0, k)).to_numpy()
-    return pd.Series(out, index=a.index)
-
-
-def before_1900(dates: pd.Series) -> pd.Series:
-    year = dates.astype(object).where(dates.notna(), "").astype(str).str.slice(0, 4)
-    return year.str.fullmatch(r"\d{4}").fillna(False) & (year < "1900")
-
-
-def in_future(dates: pd.Series, today: dt.date) -> pd.Series:
-    return after(dates, pd.Series(today.isoformat(), index=dates.index))
-
-
-def shared(date_rule: DateRule):
+def shared(date_rule: PlausibilityRule):
     """Register the decorated SDTM check under a shared date rule's ID, severity and message."""
     def wrap(fn):
         declare(date_rule.id, date_rule.severity, "plausibility" if date_rule.id.startswith("MC") else "dates",
@@ -96,7 +37,7 @@ def _date_variables(study):
 @shared(FUTURE)
 def future_dates(study):
     for d, name in _date_variables(study):
-        bad = in_future(d.frame[name], study.today)
+        bad = per_value(d.frame[name], lambda u: in_future(u, study.today), d.distinct)
         if bad.any():
             yield Hit(d.name, rows(bad), (name,), detail=f"after {study.today.isoformat()}")
 
@@ -104,7 +45,7 @@ def future_dates(study):
 @shared(BEFORE_1900)
 def dates_before_1900(study):
     for d, name in _date_variables(study):
-        bad = before_1900(d.frame[name])
+        bad = per_value(d.frame[name], before_1900, d.distinct)
         if bad.any():
             yield Hit(d.name, rows(bad), (name,))
 
@@ -164,6 +105,19 @@ def death_before_randomisation(study):
     bad = after(randomised, dm.frame["DTHDTC"])
     if bad.any():
         yield Hit("DM", rows(bad), ("DTHDTC",), detail="randomised " + randomised[bad].to_numpy())
+
+
+@shared(END_OF_STUDY_DEATH)
+def death_reported(study):
+    dm = study.get("DM")
+    if dm is None or not dm.has("DTHDTC"):
+        return
+    no_date = set(dm.frame.loc[~dm.present("DTHDTC"), "USUBJID"])
+    for d in study.by_domain("DS"):
+        if d.has("DSDECOD"):
+            bad = d.frame["DSDECOD"].eq("DEATH") & d.frame["USUBJID"].isin(no_date)
+            if bad.any():
+                yield Hit(d.name, rows(bad), ("USUBJID", "DSDECOD"), detail="DM.DTHDTC is empty")
 
 
 @shared(VISIT_BEFORE_CONSENT)
