@@ -19,6 +19,7 @@ class Distinct:
         self.frame, self.encoding = frame, encoding
         self._factors: dict[str, tuple[np.ndarray, pd.Series]] = {}
         self._bytes: dict[str, np.ndarray] = {}
+        self._tests: dict[tuple, np.ndarray] = {}
 
     def factor(self, name: str) -> tuple[np.ndarray, pd.Series]:
         if name not in self._factors:
@@ -35,9 +36,17 @@ def factorise(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def per_value(values: pd.Series, test: Test, distinct: Distinct | None = None) -> pd.Series:
-    """test() of each distinct value, spread back to every record (a boolean Series aligned on `values`)."""
-    codes, uniques = distinct.factor(values.name) if distinct is not None and distinct.covers(values) else factorise(values)
-    ok = np.asarray(test(uniques), dtype=bool) if len(uniques) else np.zeros(0, dtype=bool)
+    """test() of each distinct value, spread back to every record (a boolean Series aligned on `values`).
+    With a Distinct, a module-level test (present, ISO 8601, ...) is also computed once per column."""
+    cached = distinct is not None and distinct.covers(values)
+    codes, uniques = distinct.factor(values.name) if cached else factorise(values)
+    key = (values.name, test) if cached and getattr(test, "__name__", "<lambda>") != "<lambda>" else None
+    if key is not None and key in distinct._tests:
+        ok = distinct._tests[key]
+    else:
+        ok = np.asarray(test(uniques), dtype=bool) if len(uniques) else np.zeros(0, dtype=bool)
+        if key is not None:
+            distinct._tests[key] = ok
     return pd.Series(ok[codes] if len(codes) else np.zeros(0, dtype=bool), index=values.index)
 
 

@@ -23,6 +23,7 @@ from cdisc_mirocals.validate.report import DATASET_COLUMNS, FINDING_COLUMNS, RUL
 from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_schema
 
 FAMILY_STANDARD = {"SDTM": "sdtmig-3.4", "ADaM": "adamig-1.3"}
+DTYPES = {"record": "Int64", "seq": float}
 
 
 def validate_folder(path: str | Path, standard: str | None = None, define: str | Path | None = None,
@@ -148,7 +149,7 @@ def run(study: Study, rules: list, notes: list[str]) -> pd.DataFrame:
         except Exception as exc:  # foreign data must not stop the run: say which rule could not run
             notes.append(f"rule {rule.id} could not run on this data: {type(exc).__name__}: {exc}")
     parts = [p for p in parts if len(p)]
-    findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINDING_COLUMNS)
+    findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINDING_COLUMNS).astype(DTYPES)
     return sort_findings(findings[FINDING_COLUMNS]).reset_index(drop=True)
 
 
@@ -160,7 +161,8 @@ def _schema_findings(study: Study, by_id: dict) -> pd.DataFrame:
             schemas.append(model_schema(data.model, study.model, data.frame, data.distinct))
         if data.meta is not None:
             schemas.append(dataset_schema(data.meta, study.metadata, structure=False, iso=False, value_mandatory=True,
-                                          frame=data.frame, distinct=data.distinct))
+                                          frame=data.frame, distinct=data.distinct,
+                                          widths=_physical_widths(data)))
         for schema in schemas:
             found = failures(schema, data.frame)
             found = found[found["rule"].isin(by_id) & found["row"].notna()]
@@ -170,7 +172,14 @@ def _schema_findings(study: Study, by_id: dict) -> pd.DataFrame:
                 values = None if len(variables) > 1 else as_text(data.frame[variable].iloc[rows_]).to_numpy()
                 detail = "" if rule_id in ("SD0002", "AD0196", "MC0301") else f"expected {expected}"
                 parts.append(_to_findings(study, by_id[rule_id], registry.Hit(data.name, rows_, variables, values, detail)))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINDING_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINDING_COLUMNS).astype(DTYPES)
+
+
+def _physical_widths(data: Data) -> dict[str, int] | None:
+    """XPT variable lengths, which no value can exceed (a Dataset-JSON length is only a declaration)."""
+    if data.file.format != "XPT":
+        return None
+    return {n: c.length for n, c in data.file.columns.items() if c.length}
 
 
 def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
@@ -180,7 +189,7 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     if hit.rows is None or data is None:
         values = hit.values if isinstance(hit.values, str) else ""
         return pd.DataFrame([{**base, "record": pd.NA, "usubjid": "", "seq": np.nan, "values": values,
-                              "detail": hit.detail if isinstance(hit.detail, str) else ""}])
+                              "detail": hit.detail if isinstance(hit.detail, str) else ""}]).astype(DTYPES)
     rows_ = np.asarray(hit.rows, dtype=int)
     frame = data.frame
     n = len(rows_)
@@ -200,7 +209,7 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     })
     for k, v in base.items():
         out[k] = v
-    return out
+    return out.astype(DTYPES)
 
 
 def _dataset_table(study: Study) -> pd.DataFrame:

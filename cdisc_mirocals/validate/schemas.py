@@ -36,7 +36,7 @@ RESULT_SUFFIXES = ("ORRES", "STRESC")
 
 
 def _present_values(u: pd.Series) -> pd.Series:
-    return u.notna() & (u.astype("string").str.strip() != "")
+    return u.notna() & u.astype(str).str.strip().ne("")
 
 
 def present(s: pd.Series, distinct: Distinct | None = None) -> pd.Series:
@@ -115,10 +115,11 @@ def _shown(values) -> str:
 
 def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True, iso: bool = True,
                    value_mandatory: bool = False, frame: pd.DataFrame | None = None,
-                   distinct: Distinct | None = None) -> pa.DataFrameSchema:
+                   distinct: Distinct | None = None, widths: dict[str, int] | None = None) -> pa.DataFrameSchema:
     """The schema of a dataset's study metadata. structure=True also requires exactly the defined
     variables in the defined order (what convert's own check wants; the validator's rules report those).
     value_mandatory adds the value-level Mandatory check (SD1229), which only the validator runs so far.
+    widths are the file's variable lengths: no value can be longer, so a length check within one is skipped.
 
     Value-level checks need the where-clause's variables: given the frame to validate, they become
     column checks on masks computed from it (fast); without it, frame-wide checks (slow on large data)."""
@@ -134,8 +135,8 @@ def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True,
             test = _codelist_test(cl.values, var.is_numeric)
             add(checks.make("SD0037", var.name, lambda s, t=test: per_value(s, t, d),
                             f"a term of codelist {cl.id}: {_shown(cl.values)}"))
-        if not var.is_numeric:
-            limit = min(var.length or MAX_BYTES, MAX_BYTES)
+        limit = min(var.length or MAX_BYTES, MAX_BYTES)
+        if not var.is_numeric and not (widths and widths.get(var.name, MAX_BYTES + 1) <= limit):
             add(checks.make("MC0302", var.name, lambda s, n=limit: byte_lengths(s, d) <= n, f"at most {limit} bytes"))
         if iso and (var.data_type in ISO_TYPES or var.name.endswith("DTC")):
             add(checks.make("SD0003", var.name, lambda s: iso8601(s, d), "an ISO 8601 date or datetime"))
@@ -143,7 +144,8 @@ def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True,
     for vlm in (v for v in standard.valuelevel if v.dataset == dataset.name and v.variable in col_checks):
         wt = where_text(vlm)
         tests = []
-        if vlm.length and not dataset.variable(vlm.variable).is_numeric:
+        if vlm.length and not dataset.variable(vlm.variable).is_numeric \
+                and not (widths and widths.get(vlm.variable, MAX_BYTES + 1) <= vlm.length):
             tests.append(("SD1231", lambda s, n=vlm.length: byte_lengths(s, d) <= n,
                           f"{vlm.variable} at most {vlm.length} bytes where {wt}"))
         cl = standard.codelists.get(vlm.codelist)
