@@ -36,8 +36,46 @@ class Define:
         return "ADaM" if "ADAM" in self.standard_name.upper() else "SDTM"
 
 
+REFUSED = ("refused: the document declares a DTD ({what}). A Define-XML document has none, and entity declarations "
+           "are how external-entity (XXE) and entity-expansion ('billion laughs') attacks arrive; external entities "
+           "and network access are disabled")
+
+
+def _declares_dtd(path: Path) -> str | None:
+    """'<!DOCTYPE' or '<!ENTITY' in the prolog (before the root element), read before any XML parsing."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    for encoding in ("utf-16", "utf-8") if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8",):
+        text = head.decode(encoding, errors="replace")
+        for token in ("<!DOCTYPE", "<!ENTITY"):
+            if token in text and text.index(token) < _root_start(text):
+                return token
+    return None
+
+
+def _root_start(text: str) -> int:
+    """Where the root element starts: the first '<' not followed by '?', '!' or another markup declaration."""
+    i = text.find("<")
+    while i != -1 and text[i + 1:i + 2] in ("?", "!"):
+        if text.startswith("<!--", i):
+            end = text.find("-->", i)
+        elif text.startswith("<!DOCTYPE", i):
+            end = text.find("]>", i)
+            end = text.find(">", i) if end == -1 else end + 1
+        else:
+            end = text.find(">", i)
+        i = text.find("<", end) if end != -1 else -1
+    return len(text) if i == -1 else i
+
+
 def parse_xml_safely(path: str | Path) -> etree._ElementTree:
     path = Path(path)
+    try:
+        token = _declares_dtd(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    if token:
+        raise InputError(f"{path}: " + REFUSED.format(what=token))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         tree = etree.parse(str(path), parser)
@@ -46,10 +84,7 @@ def parse_xml_safely(path: str | Path) -> etree._ElementTree:
     except etree.XMLSyntaxError as exc:
         raise InputError(f"{path}: not well-formed XML ({exc})") from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None:
-        raise InputError(f"{path}: refused: the document declares a DTD ({tree.docinfo.doctype or '<!DOCTYPE>'}). "
-                         "A Define-XML document has none, and entity declarations are how external-entity (XXE) "
-                         "and entity-expansion ('billion laughs') attacks arrive; external entities and network "
-                         "access are disabled")
+        raise InputError(f"{path}: " + REFUSED.format(what=tree.docinfo.doctype or "<!DOCTYPE"))
     return tree
 
 
@@ -57,10 +92,11 @@ def read_define(path: str | Path) -> Define:
     path = Path(path)
     root = parse_xml_safely(path).getroot()
     if etree.QName(root).localname != "ODM" or etree.QName(root).namespace != ODM:
-        raise InputError(f"{path}: not a Define-XML document: the root element is not an ODM 1.3 ODM element")
+        raise InputError(f"{path}: not a Define-XML 2.0 or 2.1 document: the root element is {root.tag}, not an ODM "
+                         f"1.3 ODM element (Define-XML 1.0 is ODM 1.2, which this validator does not read)")
     mdv = root.find(f"{{{ODM}}}Study/{{{ODM}}}MetaDataVersion")
     if mdv is None:
-        raise InputError(f"{path}: not a Define-XML document: no Study/MetaDataVersion")
+        raise InputError(f"{path}: not a Define-XML 2.0 or 2.1 document: no Study/MetaDataVersion")
     version = next((v for v, ns in DEF.items() if any(k.startswith(f"{{{ns}}}") for k in mdv.attrib)), None)
     if version is None:
         raise InputError(f"{path}: not a Define-XML 2.0 or 2.1 document (no def:DefineVersion)")
