@@ -1,4 +1,5 @@
-"""The findings as CSV, one row per finding, every cell neutralised against formula injection."""
+"""The findings as CSV (RFC 4180: CRLF line ends, so a value holding a CR or LF is quoted), one row per
+finding, every cell neutralised against formula injection."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, finding_rows
 
 def write(report: Report, path: Path) -> None:
     with atomic_write(path, "w") as fh:
-        out = csv.writer(fh, lineterminator="\n")
+        out = csv.writer(fh, lineterminator="\r\n")
         out.writerow(DETAIL_HEADERS.values())
         for row in finding_rows(report):
             out.writerow(["" if v is None else cell(v) for v in row])
