@@ -49,15 +49,24 @@ function render() {
 fill('rule', cols.rule); fill('dataset', cols.dataset);
 for (const id of ['severity', 'rule', 'dataset', 'search']) pick(id).addEventListener('input', () => { limit = 500; render(); });
 pick('more').addEventListener('click', () => { limit += 2000; render(); });
+for (const tr of document.querySelectorAll('#issues tbody tr')) {
+  tr.style.cursor = 'pointer';
+  tr.addEventListener('click', () => {
+    pick('rule').value = tr.dataset.rule; pick('dataset').value = tr.dataset.dataset; pick('severity').value = '';
+    pick('search').value = ''; limit = 500; render(); pick('filters').scrollIntoView();
+  });
+}
 render();
 """
 
 
-def _table(header, rows, classes=None) -> str:
-    out = ["<table><thead><tr>", *(f"<th>{text(h)}</th>" for h in header), "</tr></thead><tbody>"]
+def _table(header, rows, classes=None, table_id="", data=None) -> str:
+    out = [f'<table{f" id={chr(34)}{table_id}{chr(34)}" if table_id else ""}><thead><tr>',
+           *(f"<th>{text(h)}</th>" for h in header), "</tr></thead><tbody>"]
     for i, row in enumerate(rows):
         cls = f' class="{text(classes[i])}"' if classes else ""
-        out.append(f"<tr{cls}>" + "".join(f"<td>{text('' if v is None else v)}</td>" for v in row) + "</tr>")
+        attrs = "".join(f' data-{k}="{text(v)}"' for k, v in (data[i] if data else {}).items())
+        out.append(f"<tr{cls}{attrs}>" + "".join(f"<td>{text('' if v is None else v)}</td>" for v in row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -77,9 +86,10 @@ def render(report: Report) -> str:
         f"<ul>{notes}</ul>" if notes else "",
         f'<p class="counts">{counts}</p>',
         "<h2>Issue summary</h2>",
+        "<p>Click a line to see its findings.</p>",
         _table(["Severity", "Rule", "Dataset", "Found", "Message", "Publisher ID"],
                [[r.severity, r.rule, r.dataset, r.found, r.message, r.publisher] for r in issues.itertuples()],
-               list(issues["severity"])),
+               list(issues["severity"]), "issues", [{"rule": r.rule, "dataset": r.dataset} for r in issues.itertuples()]),
         "<h2>Datasets</h2>",
         _table(["Dataset", "Label", "Class", "Records", "File", *SEVERITIES],
                [[r["dataset"], r["label"], r["class"], r["records"], r["file"], *(r[s] for s in SEVERITIES)]
