@@ -5,7 +5,7 @@ import pytest
 
 from validate_helpers import ds, findings, fired, sdtm
 
-from cdisc_mirocals.validate.rules.design import TS_REQUIRED
+from cdisc_mirocals.validate.rules.design import TS_CONDITIONS, TS_REQUIRED
 from cdisc_mirocals.validate.rules.terminology import CODING_PAIRS
 
 
@@ -279,6 +279,7 @@ def test_sd2002_and_sd2003_actual_arm_in_ta():
 @pytest.mark.parametrize("rule, cols, record", [
     ("SD1358", dict(ACTARMCD=["A", "", ""], ACTARM=["Drug", "", ""]), 2),
     ("SD1359", dict(ARMCD=["A", "", ""], ARM=["Drug", "", ""]), 2),
+    ("SD1359", dict(ARMCD=["A", "", "SCRNFAIL"], ARM=["Drug", "", "Screen Failure"], ARMNRS=["", "", ""]), 2),
     ("SD1360", dict(ARMNRS=["NOT ASSIGNED", "", "SCREEN FAILURE"]), 1),
     ("SD1361", dict(ARM=["Drug", "", ""]), 2),
     ("SD1362", dict(ACTARMCD=["A", "", ""]), 2),
@@ -344,8 +345,8 @@ def test_sd0090_and_sd0091_fatal_outcome_and_death():
 
 
 def _ts(params):
-    return sdtm("TS", TSSEQ=[1] * len(params), TSPARMCD=list(params),
-                TSVAL=["2019-01-01" if p == "SSTDTC" else "X" for p in params])
+    values = {"SSTDTC": "2019-01-01", "ADDON": "Y", "HLTSUBJI": "N", "STYPE": "INTERVENTIONAL"}
+    return sdtm("TS", TSSEQ=[1] * len(params), TSPARMCD=list(params), TSVAL=[values.get(p, "X") for p in params])
 
 
 @pytest.mark.parametrize("rule", sorted(TS_REQUIRED))
@@ -355,6 +356,15 @@ def test_ts_parameter_required(rule):
     f = findings(rule, _ts(missing))
     assert list(f["values"]) == [TS_REQUIRED[rule]] and f["severity"].iloc[0] == ("Reject" if rule == "SD2232" else "Warning")
     assert fired(rule, _ts(everything)) == []
+
+
+@pytest.mark.parametrize("rule", sorted(TS_CONDITIONS))
+def test_conditional_ts_parameters(rule):
+    parameter, value = TS_CONDITIONS[rule]
+    others = [p for p in TS_REQUIRED.values() if p != TS_REQUIRED[rule]]
+    ts = _ts(others)
+    ts.frame.loc[ts.frame["TSPARMCD"] == parameter, "TSVAL"] = "N" if value != "N" else "Y"
+    assert fired(rule, ts) == []  # e.g. no CURTRT is needed when the treatment is not an add-on
 
 
 def test_sd2247_study_start_date():

@@ -24,6 +24,8 @@ from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_sche
 
 FAMILY_STANDARD = {"SDTM": "sdtmig-3.4", "ADaM": "adamig-1.3"}
 DTYPES = {"record": "Int64", "seq": float}
+# rules that compare variables with the model's domain tables: their verdict depends on the IG version
+VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047"}
 
 
 def validate_folder(path: str | Path, standard: str | None = None, define: str | Path | None = None,
@@ -88,12 +90,13 @@ def _own_study(files: dict[str, DatasetFile], family: str) -> Spec | None:
 def validate_files(files: dict[str, DatasetFile], standard: str, define: Define | None = None,
                    specs: Spec | None = None, sdtm_files: dict[str, DatasetFile] | None = None, folder: str = "",
                    standard_source: str = "given", today: dt.date | None = None,
-                   rule_ids: set[str] | None = None) -> Report:
-    """Validate datasets already read (the fault-injection tests and `convert` pass them in memory)."""
+                   rule_ids: set[str] | None = None, detect_study: bool = True) -> Report:
+    """Validate datasets already read (the fault-injection tests and `convert` pass them in memory).
+    detect_study=False checks this package's own study as any other folder, without its specs/."""
     model = load_model(standard)
     family = model.family
     notes = []
-    own = specs or _own_study(files, family)
+    own = specs or (_own_study(files, family) if detect_study else None)
     metadata: Standard | None = None
     source = "none"
     if own is not None:
@@ -101,10 +104,11 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
     elif define is not None:
         metadata, source = define.metadata, "define.xml"
     declared = _declared_version(files, define, family)
-    if declared and declared != model.version:
+    older = bool(declared) and declared != model.version
+    if older:
         notes.append(f"the data declares {model.name} {declared}; it is checked against the {model.name} "
-                     f"{model.version} model, so findings on variables that differ between versions may be "
-                     "version differences")
+                     f"{model.version} model, so the findings of {', '.join(sorted(VERSION_SENSITIVE))} (variables "
+                     f"against the model's domain tables) may be version differences: they are reported as Notices")
     study = Study(family, model, _datas(files, model, metadata), define, metadata, today=today or dt.date.today())
     if sdtm_files is not None:
         sdtm_model = load_model("sdtmig-3.4")
@@ -113,10 +117,21 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in own.study["schedule"]["visits"]}
     rules = [r for r in registry.for_family(family) if rule_ids is None or r.id in rule_ids]
     findings = run(study, rules, notes)
+    if older:
+        findings = _as_version_notices(findings, f"{model.name} {model.version}; the data declares {declared}")
     return Report(folder=folder, standard=standard, standard_source=standard_source,
                   define=str(define.path) if define else "", metadata=source, ct=", ".join(model.ct_releases),
                   datasets=_dataset_table(study), rules=_rule_table(rules), findings=findings, notes=notes,
                   version=__version__)
+
+
+def _as_version_notices(findings: pd.DataFrame, note: str) -> pd.DataFrame:
+    """Model-table findings on data of another IG version: kept, as Notices that say so."""
+    sensitive = findings["rule"].isin(VERSION_SENSITIVE)
+    out = findings.copy()
+    out.loc[sensitive, "severity"] = "Notice"
+    out.loc[sensitive, "detail"] = out.loc[sensitive, "detail"].astype(str) + f" [{note}]"
+    return sort_findings(out).reset_index(drop=True)
 
 
 def _declared_version(files, define: Define | None, family: str) -> str:

@@ -61,7 +61,7 @@ def armnrs_when_actarm_null(study):
     dm = _dm_with(study, "ARMNRS", "ACTARMCD", "ACTARM")
     if dm is not None:
         f = dm.frame
-        bad = (f["ACTARMCD"].eq("") | f["ACTARM"].eq("")) & f["ARMNRS"].eq("")
+        bad = f["ACTARMCD"].eq("") & f["ACTARM"].eq("") & f["ARMNRS"].eq("")  # one of them alone: SD1362
         if bad.any():
             yield Hit("DM", rows(bad), ("ACTARMCD", "ACTARM", "ARMNRS"))
 
@@ -71,7 +71,7 @@ def armnrs_when_arm_null(study):
     dm = _dm_with(study, "ARMNRS", "ARMCD", "ARM")
     if dm is not None:
         f = dm.frame
-        bad = (f["ARMCD"].eq("") | f["ARM"].eq("")) & f["ARMNRS"].eq("")
+        bad = f["ARMCD"].eq("") & f["ARM"].eq("") & f["ARMNRS"].eq("")  # one of them alone: SD1361
         if bad.any():
             yield Hit("DM", rows(bad), ("ARMCD", "ARM", "ARMNRS"))
 
@@ -274,6 +274,10 @@ TS_REQUIRED = {
 }
 # the FDA needs the study start date to process a submission at all
 TS_REJECT = {"SD2232"}
+# parameters required only when another parameter has a value (P21's descriptions; SD1306-SD1312)
+TS_CONDITIONS = {"SD2211": ("HLTSUBJI", "N"), "SD2216": ("ADDON", "Y"), "SD2212": ("STYPE", "INTERVENTIONAL"),
+                 "SD2219": ("STYPE", "INTERVENTIONAL"), "SD2223": ("STYPE", "INTERVENTIONAL"),
+                 "SD2228": ("STYPE", "INTERVENTIONAL"), "SD2231": ("STYPE", "INTERVENTIONAL")}
 
 
 def ts_parameters(study) -> set[str] | None:
@@ -281,9 +285,19 @@ def ts_parameters(study) -> set[str] | None:
     return None if ts is None or "TSPARMCD" not in ts.frame else set(ts.frame["TSPARMCD"])
 
 
+def ts_value(study, parameter: str) -> set[str]:
+    ts = study.get("TS")
+    if ts is None or not ts.has("TSPARMCD", "TSVAL"):
+        return set()
+    return set(ts.frame.loc[ts.frame["TSPARMCD"] == parameter, "TSVAL"].str.strip().str.upper())
+
+
 def _ts_rule(rule_id: str, parameter: str):
     def check(study):
         present = ts_parameters(study)
+        condition = TS_CONDITIONS.get(rule_id)
+        if condition and condition[1] not in ts_value(study, condition[0]):
+            return
         if present is not None and parameter not in present:
             yield Hit("TS", None, ("TSPARMCD",), values=parameter, detail=f"no TS record with TSPARMCD = {parameter}")
     declare(rule_id, "Reject" if rule_id in TS_REJECT else "Warning", "design", check=check)

@@ -90,6 +90,9 @@ def _coding_rule(rule_id: str, key_suffix: str, value_suffix: str):
     def check(study):
         for d in study.observations():
             key, value = d.var(key_suffix), d.var(value_suffix)
+            decod = d.model.find(f"{d.prefix}DECOD") if d.model is not None else None
+            if decod is None or decod.value_domain != "MedDRA":  # DS and others code with CT, not MedDRA
+                continue
             if key and value:  # codes may be numeric: compare them as text, missing as ""
                 bad = inconsistent(pd.DataFrame({key: as_text(d.frame[key]), value: as_text(d.frame[value])}), key, value)
                 if bad.any():

@@ -89,6 +89,8 @@ def non_ascii_values(study):
 @rule("SD1082", "Error", "transport", BOTH)
 def length_fits_data(study):
     for d in study.datasets.values():
+        if d.frame.empty:  # no data to fit (SD0001 reports the empty dataset)
+            continue
         for name in _char_columns(d):
             length = d.file.columns[name].length
             longest = int(byte_lengths(d.frame[name], d.distinct).max()) if len(d.frame) else 0
