@@ -651,9 +651,9 @@ SDTM_BATCHES = [
 ]
 
 
-def run_batch(files, baseline, build, batch, standard, **kw):
+def run_batch(files, baseline, build, batch, standard, study=None, **kw):
     c = Copy(files)
-    injections = build(c, Study(c))
+    injections = build(c, (study or Study)(c))
     touched = [injections[rule][0] for rule in batch]
     assert len(touched) == len(set(touched)), f"two injections of the batch touch {touched}"
     expected, by_rule = Counter(), {}
@@ -780,3 +780,251 @@ def test_missing_datasets_and_ts_parameters(clean, sdtm_baseline, batch):
     from cdisc_mirocals.validate.rules.design import TS_REQUIRED
     rules = [r for r in _ts_batches()[batch] if r not in TS_REQUIRED or TS_REQUIRED[r] in present]
     run_batch(sdtm, sdtm_baseline[False], structure_injections, rules, "sdtmig-3.4", detect_study=False)
+
+
+# ------------------------------------------------------------------------------------------------ define.xml
+
+def study_define(spec, names):
+    """The study's define.xml as the define-xml stage will write it from specs/: the same metadata objects."""
+    from cdisc_mirocals.validate.define_reader import Define
+    std = spec.sdtm
+    meta = dataclasses.replace(std, datasets={n: d for n, d in std.datasets.items() if n in names})
+    return Define(Path("define.xml"), "2.1", "SDTMIG", "3.4", meta, {n: f"{n.lower()}.xpt" for n in names})
+
+
+def model_position(domain: str, variable: str, columns: list[str]) -> str:
+    """The column a new variable goes after, in the model's order (so SD1079 does not fire)."""
+    from cdisc_mirocals.validate.model import load_model
+    model = load_model("sdtmig-3.4").domains[domain]
+    order = model.find(variable).order
+    return [c for c in columns if model.find(c) is not None and model.find(c).order < order][-1]
+
+
+def define_injections(c: Copy, s: Study, define) -> dict[str, tuple[str, callable]]:
+    meta = define.metadata
+
+    def redefine(name, variable, **changes):
+        ds = meta.datasets[name]
+        variables = tuple(dataclasses.replace(v, **changes) if v.name == variable else v for v in ds.variables)
+        meta.datasets[name] = dataclasses.replace(ds, variables=variables)
+
+    def sd0061():
+        c.remove("PR")
+        return [("SD0061", "PR", None, "")]
+
+    def sd1063():
+        c.files["TIX"] = dataclasses.replace(c.files["TI"], name="TIX", path=Path("tix.xpt"))
+        return [("SD1063", "TIX", None, "")]
+
+    def sd0054():
+        c.drop_column("AE", "AEENTPT")
+        return [("SD0054", "AE", None, "AEENTPT")]
+
+    def sd0060():
+        c.add_column("CM", "CMCLAS", [""] * len(c["CM"]), after=model_position("CM", "CMCLAS", list(c["CM"].columns)))
+        return [("SD0060", "CM", None, "CMCLAS")]
+
+    def sd1324():
+        f = c.ds("VS")
+        f.columns["VSTEST"] = dataclasses.replace(f.columns["VSTEST"], label="Vital Sign Test")
+        return [("SD1324", "VS", None, "VSTEST")]
+
+    def sd1325():
+        c.meta("TV", label="Visits")
+        return [("SD1325", "TV", None, "")]
+
+    def sd0059():
+        # a numeric variable written as text is against the model too (SD0055)
+        f = c.ds("TV")
+        f.frame["VISITDY"] = f.frame["VISITDY"].map("{:g}".format).astype(object)
+        f.columns["VISITDY"] = Column("VISITDY", f.columns["VISITDY"].label, "Char",
+                                      int(f.frame["VISITDY"].str.len().max()))
+        return [("SD0059", "TV", None, "VISITDY"), ("SD0055", "TV", None, "VISITDY")]
+
+    def mc0306():
+        redefine("SE", "STUDYID", length=c.files["SE"].columns["STUDYID"].length + 1)
+        return [("MC0306", "SE", None, "STUDYID")]
+
+    def mc0307():
+        ds = meta.datasets["SS"]
+        order = {v.name: v.order for v in ds.variables}
+        a, b = "SSTESTCD", "SSTEST"
+        redefine("SS", a, order=order[b])
+        redefine("SS", b, order=order[a])
+        meta.datasets["SS"] = dataclasses.replace(meta.datasets["SS"], variables=tuple(
+            sorted(meta.datasets["SS"].variables, key=lambda v: v.order)))
+        return [("MC0307", "SS", None, "SSTESTCD")]  # the first variable out of define.xml's order
+
+    def mc0308():
+        vlm = next(v for v in meta.valuelevel if v.dataset == "SUPPDM" and v.where[0].values == ("ELESCAT",))
+        where = (dataclasses.replace(vlm.where[0], values=("ELESCATX",)),)
+        object.__setattr__(define, "metadata", dataclasses.replace(meta, valuelevel=tuple(
+            dataclasses.replace(v, where=where) if v is vlm else v for v in meta.valuelevel)))
+        return [("MC0308", "SUPPDM", None, "QVAL")]
+
+    return {"SD0061": ("PR", sd0061), "SD1063": ("TIX", sd1063), "SD0054": ("AE", sd0054), "SD0060": ("CM", sd0060),
+            "SD1324": ("VS", sd1324), "SD1325": ("TV", sd1325), "SD0059": ("TV2", sd0059), "MC0306": ("SE", mc0306),
+            "MC0307": ("SS", mc0307), "MC0308": ("SUPPDM", mc0308)}
+
+
+def test_define_faults_fire_exactly_their_rules(clean, spec):
+    sdtm, _ = clean
+    baseline = validate_files(sdtm, "sdtmig-3.4", today=TODAY, detect_study=False,
+                              define=study_define(spec, set(sdtm))).findings
+    define = study_define(spec, set(sdtm))  # injections change this copy of the metadata
+    run_batch(sdtm, baseline, lambda c, s: define_injections(c, s, define), list(define_injections(
+        Copy(sdtm), None, study_define(spec, set(sdtm)))), "sdtmig-3.4", detect_study=False, define=define)
+
+
+# ------------------------------------------------------------------------------------------------ ADaM
+
+class AdamStudy:
+    def __init__(self, c: Copy):
+        adsl = c["ADSL"]
+        self.adsl = adsl
+        itt = adsl["ITTFL"].eq("Y")
+        # subjects with RACE first: a copy of their record, or a change of their RACE, adds no other finding
+        self.subjects = list(adsl.loc[itt & adsl["RACE"].ne(""), "USUBJID"]) + list(adsl.loc[itt & adsl["RACE"].eq(""),
+                                                                                          "USUBJID"])
+        self.failed = [u for u in adsl["USUBJID"] if u not in set(c["ADTTE"]["USUBJID"]) | set(c["ADAE"]["USUBJID"])]
+
+    def row(self, subject):
+        return rows_where(self.adsl, self.adsl["USUBJID"].eq(subject))[0]
+
+
+def adam_injections(c: Copy, s: AdamStudy, sdtm=None) -> dict[str, tuple[str, callable]]:
+    from cdisc_mirocals.validate.rules.adam import DM_COPIES
+
+    adtte, adae = c["ADTTE"], c["ADAE"]
+    subj = s.subjects
+
+    def at(rule, name, row, variable, value):
+        return [(rule, name, r, "") for r in c.set(name, row, variable, value)]
+
+    def adsl(rule, i, variable, value):
+        return at(rule, "ADSL", s.row(subj[i]), variable, value)
+
+    inj = {
+        "AD0047": ("ADSL:AGE", lambda: (c.drop_column("ADSL", "AGE"), [("AD0047", "ADSL", None, "AGE")])[1]),
+        "AD0196": (subj[0], lambda: adsl("AD0196", 0, "TRT01P", "")),
+        "AD0054": ("ADSLDUP", lambda: [("AD0054", "ADSL", c.append("ADSL", s.row(subj[1])), "")]),
+        "AD0053": (subj[2], lambda: adsl("AD0053", 2, "STUDYID", "OTHER")),
+        "AD2001": ("SF", lambda: (c.delete("ADSL", s.row(s.failed[0])), [("AD2001", "ADSL", None, "USUBJID")])[1]),
+        "AD0005B": (subj[3], lambda: adsl("AD0005B", 3, "SAFFL", "YES")),
+        "AD0121": (subj[4], lambda: adsl("AD0121", 4, "TRTEDT", s.adsl.loc[s.row(subj[4]), "TRTSDT"] - 1)),
+    }
+    changes = {"AGE": lambda v: v + 1, "AGEU": lambda v: "MONTHS", "SEX": lambda v: "F" if v == "M" else "M",
+               "RACE": lambda v: "ASIAN" if v != "ASIAN" else "WHITE", "SUBJID": lambda v: "99-9999",
+               "SITEID": lambda v: "99", "ARM": lambda v: "Placebo" if v != "Placebo" else "Aldesleukin 2 MIU",
+               "ACTARM": lambda v: "Placebo" if v != "Placebo" else "Aldesleukin 2 MIU"}
+    order = ["AD0207"] + [r for r in sorted(DM_COPIES) if r != "AD0207"]  # RACE: a subject with a RACE
+    for i, rule in enumerate(order, start=5 if len(subj) > 12 else 0):
+        variable = DM_COPIES[rule]
+        inj[rule] = (subj[i] + variable, lambda r=rule, v=variable, i=i: adsl(r, i, v, changes[v](s.adsl.loc[s.row(subj[i]),
+                                                                                                       v])))
+
+    def tte_row(extra=True):
+        taken = inj.setdefault("_tte", [])
+        row = first(adtte, ~adtte.index.isin(taken) & extra)
+        taken.append(row)
+        return row
+
+    def ae_row(mask):
+        taken = inj.setdefault("_ae", [])
+        row = first(adae, ~adae.index.isin(taken) & mask)
+        taken.append(row)
+        return row
+
+    def holding_its_source_date():
+        """An ADTTE record whose SRCDOM/SRCVAR/SRCSEQ record (in SDTM) holds ADT, a day after STARTDT at least."""
+        for row, r in adtte.iterrows():
+            src = (sdtm or {}).get(r["SRCDOM"])
+            seq = f"{r['SRCDOM']}SEQ"
+            if src is None or pd.isna(r["SRCSEQ"]) or seq not in src.frame or r["ADT"] - r["STARTDT"] < 2:
+                continue
+            hit = src.frame[src.frame["USUBJID"].eq(r["USUBJID"]) & src.frame[seq].eq(r["SRCSEQ"])]
+            if len(hit) and str(hit[r["SRCVAR"]].iloc[0])[:10] == (SAS + pd.Timedelta(days=r["ADT"])).strftime("%Y-%m-%d"):
+                inj.setdefault("_tte", []).append(row)
+                return row
+        raise AssertionError("no ADTTE record holds its source date to inject MC0204 into")
+
+    during = adae["ASTDT"].ge(adae["TRTSDT"]) & adae["ASTDT"].le(adae["TRTEDT"]) & adae["TRTEMFL"].eq("Y")
+    inj.update({
+        "AD0141": ("ADTTE:PARAM", lambda: at("AD0141", "ADTTE", tte_row(), "PARAM", "Some other parameter")),
+        "AD0142": ("ADTTE:PARAMCD", lambda: at("AD0142", "ADTTE", tte_row(), "PARAMCD", "OSX")),
+        "AD0169": ("ADTTE:CNSR", lambda: at("AD0169", "ADTTE", tte_row(), "CNSR", 0.5)),
+        "MC0201": ("ADTTE:AVAL", lambda: at("MC0201", "ADTTE", tte_row(), "AVAL", -5.0)),
+        "MC0202": ("ADTTE:STARTDT", lambda: (lambda r: at("MC0202", "ADTTE", r, "STARTDT", adtte.loc[r, "ADT"] + 10))(
+            tte_row())),
+        "MC0204": ("ADTTE:ADT", lambda: (lambda r: at("MC0204", "ADTTE", r, "ADT", adtte.loc[r, "ADT"] - 1))(
+            holding_its_source_date())),
+        "MC0203": ("ADTTE:SRCSEQ", lambda: at("MC0203", "ADTTE", tte_row(adtte["SRCSEQ"].notna()), "SRCSEQ", 9999.0)),
+        "AD0256": ("ADAE:USUBJID", lambda: at("AD0256", "ADAE", ae_row(True), "USUBJID", "MIROCALS-99-9999")),
+        "AD0046": ("ADAE:ASTDY", lambda: at("AD0046", "ADAE", ae_row(True), "ASTDY", 0.0)),
+        "MC0205": ("ADAE:TRTEMFL", lambda: at("MC0205", "ADAE", ae_row(during), "TRTEMFL", "")),
+        "AD0361": ("ADAE:ASTDT", lambda: (lambda r: at("AD0361", "ADAE", r, "ASTDT", adae.loc[r, "AENDT"] + 1))(
+            ae_row(during & adae["AENDT"].notna() & (adae["AENDT"] + 1 <= adae["TRTEDT"])))),
+    })
+    return inj
+
+
+ADAM_BATCHES = [["AD0196", "AD0054", "AD0053", "AD0005B", "AD0121", "AD0141", "AD0142", "AD0169",
+                 "MC0201", "MC0202", "MC0203", "MC0204", "AD0256", "AD0046", "MC0205", "AD0361", "AD0204", "AD0205", "AD0206",
+                 "AD0207", "AD0208", "AD0209", "AD0210", "AD0367"],
+                ["AD0047", "AD2001"]]  # a deleted record renumbers the others: alone with a dataset-level fault
+
+
+@pytest.fixture(scope="session")
+def adam_baseline(clean):
+    sdtm, adam = clean
+    return validate_files(adam, "adamig-1.3", today=TODAY, detect_study=False, sdtm_files=sdtm).findings
+
+
+@pytest.mark.parametrize("batch", range(len(ADAM_BATCHES)))
+def test_adam_faults_fire_exactly_their_rules(clean, adam_baseline, batch):
+    sdtm, adam = clean
+    run_batch(adam, adam_baseline, lambda c, s: adam_injections(c, s, sdtm), ADAM_BATCHES[batch], "adamig-1.3",
+              detect_study=False, sdtm_files=sdtm, study=AdamStudy)
+
+
+def test_adsl_missing_and_sdtm_missing(clean, adam_baseline):
+    sdtm, adam = clean
+    # AD0001: no ADSL (ADTTE and ADAE then have no ADSL to be checked against, which adds nothing)
+    c = Copy(adam)
+    c.remove("ADSL")
+    report = validate_files(c.files, "adamig-1.3", today=TODAY, detect_study=False, sdtm_files=sdtm)
+    assert new_findings(report, adam_baseline, c) == Counter({("AD0001", "ADSL", None, ""): 1})
+    # AD1024: no SDTM beside the ADaM: the checks against DM cannot run, and say so
+    report = validate_files(adam, "adamig-1.3", today=TODAY, detect_study=False, sdtm_files=None)
+    assert new_findings(report, adam_baseline, Copy(adam)) == Counter({("AD1024", "ADSL", None, ""): 1})
+
+
+# Rules the clean output already breaks at the dataset level, so a fault cannot make them fire again. The test
+# proves each does fire on the clean copy; when issue 10 (data) or the define.xml stage lands, move it to an injection.
+ALREADY = {
+    "DD0101": "no define.xml beside the datasets yet (the Define-XML stage)",
+    "SD1321": "AE has no SUPPAE with QNAM AETRTEM (issue 10)",
+    "SD2274": "TS has no NCOHORT (issue 10, TS codes)",
+    "SD2278": "TS has no PIPIND (issue 10, TS codes)",
+    "SD2287": "TS has no ONGOSIND (issue 10, TS codes)",
+}
+
+
+def test_every_rule_has_its_fault(clean, sdtm_baseline, spec):
+    sdtm, adam = clean
+    c = Copy(sdtm)
+    s = Study(c)
+    injected = set(sdtm_injections(c, s)) | set(metadata_injections(c, s, spec)) | set(structure_injections(c, s)) \
+        | set(define_injections(c, s, study_define(spec, set(sdtm)))) \
+        | {r for r in adam_injections(Copy(adam), AdamStudy(Copy(adam))) if not r.startswith("_")} | {"AD0001", "AD1024"}
+    coupled = {"SD0090", "SD0091", "SD0055"}  # injected alone too, and as partners
+    batched = {r for b in SDTM_BATCHES + ADAM_BATCHES + _ts_batches() for r in b} | set(metadata_injections(c, s, spec)) \
+        | set(define_injections(c, s, study_define(spec, set(sdtm)))) | {"AD0001", "AD1024"}
+    assert injected <= batched | coupled, sorted(injected - batched)
+    rules = set(load_all())
+    for rule in ALREADY:
+        assert (sdtm_baseline[False]["rule"] == rule).any(), f"{rule} no longer fires on the clean study: inject it"
+    partners = {"MC0109": "SD1256", "SD1316": "SD1252"}  # they only break with another rule: injected with it
+    assert all(host in injected for host in partners.values())
+    missing = rules - injected - set(ALREADY) - set(partners)
+    assert not missing, f"rules without an injected fault: {sorted(missing)}"

@@ -96,7 +96,8 @@ def length_mismatch(study):
     for d, meta in _pairs(study):
         for var in meta.variables:
             col = d.file.columns.get(var.name)
-            if col is not None and col.type == "Char" and var.length and col.length and col.length != var.length:
+            if col is not None and col.type == "Char" and not var.is_numeric and var.length and col.length \
+                    and col.length != var.length:
                 yield Hit(d.name, None, (var.name,), values=str(col.length), detail=f"define.xml Length {var.length}")
 
 
