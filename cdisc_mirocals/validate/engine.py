@@ -203,8 +203,9 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
                 category=rule.category, publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
     if hit.rows is None or data is None:
         values = hit.values if isinstance(hit.values, str) else ""
-        return pd.DataFrame([{**base, "record": pd.NA, "usubjid": "", "seq": np.nan, "values": values,
-                              "detail": hit.detail if isinstance(hit.detail, str) else ""}]).astype(DTYPES)
+        one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "usubjid": "", "seq": np.array([np.nan]),
+               "values": values, "detail": hit.detail if isinstance(hit.detail, str) else ""}
+        return pd.DataFrame(one, index=pd.RangeIndex(1))[FINDING_COLUMNS]
     rows_ = np.asarray(hit.rows, dtype=int)
     frame = data.frame
     n = len(rows_)
@@ -215,16 +216,15 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     else:
         values = np.broadcast_to(np.asarray(hit.values, dtype=object), (n,))
     seq = data.seq
-    out = pd.DataFrame({
+    columns = {
+        **base,
         "record": pd.array(rows_ + 1, dtype="Int64"),
         "usubjid": frame["USUBJID"].to_numpy()[rows_] if "USUBJID" in frame else np.full(n, ""),
-        "seq": frame[seq].to_numpy()[rows_].astype(float) if seq else np.full(n, np.nan),
+        "seq": pd.to_numeric(frame[seq], errors="coerce").to_numpy(dtype=float)[rows_] if seq else np.full(n, np.nan),
         "values": values,
         "detail": np.broadcast_to(np.asarray(hit.detail, dtype=object), (n,)),
-    })
-    for k, v in base.items():
-        out[k] = v
-    return out.astype(DTYPES)
+    }
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))[FINDING_COLUMNS]
 
 
 def _dataset_table(study: Study) -> pd.DataFrame:

