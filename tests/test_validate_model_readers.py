@@ -148,3 +148,19 @@ def test_the_sdtm_beside_an_adam_folder_is_found(tmp_path):
     assert find_sdtm(adam) is None
     (sdtm / "dm.xpt").write_bytes(b"")
     assert find_sdtm(adam) == sdtm.resolve()
+
+
+def test_every_rule_is_documented_and_unit_tested():
+    from cdisc_mirocals.validate.rules import load_all
+    from cdisc_mirocals.validate.rules.adam import DM_COPIES
+    from cdisc_mirocals.validate.rules.dates import DY_PAIRS
+    from cdisc_mirocals.validate.rules.design import TS_REQUIRED
+    from cdisc_mirocals.validate.rules.terminology import CODING_PAIRS
+
+    rules = set(load_all())
+    docs = (ROOT / "docs" / "validation.md").read_text()
+    assert not [r for r in rules if f"| {r} |" not in docs]
+    tests = "".join((ROOT / "tests" / name).read_text() for name in (
+        "test_validate_rules_sdtm.py", "test_validate_rules_adam.py", "test_validate_define.py"))
+    tabled = set(DM_COPIES) | set(DY_PAIRS) | set(TS_REQUIRED) | set(CODING_PAIRS)  # parametrised over these
+    assert not sorted(r for r in rules - tabled if f'"{r}"' not in tests)
