@@ -594,6 +594,7 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("MC0303", a6 + "AETERM")
     def _():
+        c.meta("AE", format="Dataset-JSON")  # only Dataset-JSON can hold more than XPT's 200 bytes
         return own("MC0303", "AE", ae_of(a6), "AETERM", "x" * 250)
 
     @add("MC0304", d2 + "AETERM")

@@ -76,7 +76,7 @@ def test_xpt_and_dataset_json_read_the_same(tmp_path):
     (nd / "dm.ndjson").write_text("\n".join(json.dumps(x) for x in [meta, *rows]) + "\n")
     read = {name: read_folder(d)["DM"] for name, d in (("xpt", xpt), ("json", js), ("ndjson", nd))}
     for name, f in read.items():
-        pd.testing.assert_frame_equal(f.frame, read["xpt"].frame, check_dtype=True), name
+        pd.testing.assert_frame_equal(f.frame, read["xpt"].frame, check_dtype=True, obj=name)
         assert f.columns["AGE"].type == "Num" and f.columns["USUBJID"].type == "Char"
         assert f.label == "Demographics" and f.domain == "DM"
     assert read["xpt"].format == "XPT" and read["json"].format == "Dataset-JSON"

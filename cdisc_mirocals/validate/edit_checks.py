@@ -127,20 +127,23 @@ def _after_death(c: _Checks) -> None:
                  + f" ({c.raw.file(DEATH[0])})")
 
 
+def _not_after(c: _Checks, rule: PlausibilityRule, checked: tuple[str, str], reference: tuple[str, str],
+               checked_is_later: bool, what: str) -> None:
+    """Each record of the checked form/field against the subject's reference date in another form."""
+    f = c.form(checked[0])
+    if f is None:
+        return
+    ref = f["SUBJID"].map(c.by_subject(*reference))
+    bad = after(ref, f[checked[1]]) if checked_is_later else after(f[checked[1]], ref)
+    c.report(rule, *checked, bad, f"{what} (" + iso_to_raw(ref) + f", {c.raw.file(reference[0])})")
+
+
 def _death_before_randomisation(c: _Checks) -> None:
-    deaths = c.form(DEATH[0])
-    if deaths is not None:
-        randomised = deaths["SUBJID"].map(c.by_subject(*RANDOMISATION))
-        c.report(DEATH_BEFORE_RANDOMISATION, *DEATH, after(randomised, deaths[DEATH[1]]),
-                 "a death on or after randomisation (" + iso_to_raw(randomised) + f", {c.raw.file(RANDOMISATION[0])})")
+    _not_after(c, DEATH_BEFORE_RANDOMISATION, DEATH, RANDOMISATION, True, "a death on or after randomisation")
 
 
 def _visit_before_consent(c: _Checks) -> None:
-    visits = c.form(VISIT[0])
-    if visits is not None:
-        consent = visits["SUBJID"].map(c.by_subject(*CONSENT))
-        c.report(VISIT_BEFORE_CONSENT, *VISIT, after(consent, visits[VISIT[1]]),
-                 "a visit on or after informed consent (" + iso_to_raw(consent) + f", {c.raw.file(CONSENT[0])})")
+    _not_after(c, VISIT_BEFORE_CONSENT, VISIT, CONSENT, True, "a visit on or after informed consent")
 
 
 def _death_not_reported(c: _Checks) -> None:

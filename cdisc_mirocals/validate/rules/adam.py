@@ -10,7 +10,7 @@ import pandas as pd
 
 from cdisc_mirocals.validate.context import as_text, iso_date, sas_date
 from cdisc_mirocals.validate.rules import Hit, rows, rule
-from cdisc_mirocals.validate.rules.terminology import inconsistent
+from cdisc_mirocals.validate.rules.terminology import odd_ones_out
 
 ADAM = ("ADaM",)
 DM_COPIES = {"AD0204": "AGE", "AD0205": "AGEU", "AD0206": "SEX", "AD0207": "RACE", "AD0208": "SUBJID",
@@ -106,18 +106,14 @@ def flag_values(study):
 def param_within_paramcd(study):
     for d in study.datasets.values():
         if d.has("PARAMCD", "PARAM"):
-            bad = inconsistent(d.frame, "PARAMCD", "PARAM")
-            if bad.any():
-                yield Hit(d.name, rows(bad), ("PARAMCD", "PARAM"), detail="another PARAM is used for this PARAMCD")
+            yield from odd_ones_out(d, "PARAMCD", "PARAM")
 
 
 @rule("AD0142", "Error", "adam", ADAM)
 def paramcd_within_param(study):
     for d in study.datasets.values():
         if d.has("PARAMCD", "PARAM"):
-            bad = inconsistent(d.frame, "PARAM", "PARAMCD")
-            if bad.any():
-                yield Hit(d.name, rows(bad), ("PARAM", "PARAMCD"), detail="another PARAMCD is used for this PARAM")
+            yield from odd_ones_out(d, "PARAM", "PARAMCD")
 
 
 @rule("AD0169", "Error", "adam", ADAM)

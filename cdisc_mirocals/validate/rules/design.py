@@ -56,52 +56,29 @@ def _dm_with(study, *names):
     return dm if dm is not None and dm.has(*names) else None
 
 
-@rule("SD1358", "Error", "design")
-def armnrs_when_actarm_null(study):
-    dm = _dm_with(study, "ARMNRS", "ACTARMCD", "ACTARM")
-    if dm is not None:
-        f = dm.frame
-        bad = f["ACTARMCD"].eq("") & f["ACTARM"].eq("") & f["ARMNRS"].eq("")  # one of them alone: SD1362
-        if bad.any():
-            yield Hit("DM", rows(bad), ("ACTARMCD", "ACTARM", "ARMNRS"))
+# DM's arm logic (SDTMIG 3.4): (variables it needs and reports, records that break it)
+ARM_LOGIC = {
+    "SD1358": (("ACTARMCD", "ACTARM", "ARMNRS"),  # both actual arm variables null and no reason why
+               lambda f: f["ACTARMCD"].eq("") & f["ACTARM"].eq("") & f["ARMNRS"].eq("")),
+    "SD1359": (("ARMCD", "ARM", "ARMNRS"), lambda f: f["ARMCD"].eq("") & f["ARM"].eq("") & f["ARMNRS"].eq("")),
+    "SD1360": (("ARMNRS", "ARMCD", "ACTARMCD"), lambda f: f["ARMNRS"].ne("") & f["ARMCD"].ne("") & f["ACTARMCD"].ne("")),
+    "SD1361": (("ARMCD", "ARM"), lambda f: f["ARMCD"].eq("") ^ f["ARM"].eq("")),  # one without the other
+    "SD1362": (("ACTARMCD", "ACTARM"), lambda f: f["ACTARMCD"].eq("") ^ f["ACTARM"].eq("")),
+}
 
 
-@rule("SD1359", "Error", "design")
-def armnrs_when_arm_null(study):
-    dm = _dm_with(study, "ARMNRS", "ARMCD", "ARM")
-    if dm is not None:
-        f = dm.frame
-        bad = f["ARMCD"].eq("") & f["ARM"].eq("") & f["ARMNRS"].eq("")  # one of them alone: SD1361
-        if bad.any():
-            yield Hit("DM", rows(bad), ("ARMCD", "ARM", "ARMNRS"))
+def _arm_rule(rule_id: str, variables: tuple[str, ...], breaks):
+    def check(study):
+        dm = _dm_with(study, *variables)
+        if dm is not None:
+            bad = breaks(dm.frame)
+            if bad.any():
+                yield Hit("DM", rows(bad), variables)
+    declare(rule_id, "Error", "design", check=check)
 
 
-@rule("SD1360", "Error", "design")
-def armnrs_with_arms(study):
-    dm = _dm_with(study, "ARMNRS", "ARMCD", "ACTARMCD")
-    if dm is not None:
-        f = dm.frame
-        bad = f["ARMNRS"].ne("") & f["ARMCD"].ne("") & f["ACTARMCD"].ne("")
-        if bad.any():
-            yield Hit("DM", rows(bad), ("ARMNRS", "ARMCD", "ACTARMCD"))
-
-
-def _one_without_other(study, code: str, decode: str):
-    dm = _dm_with(study, code, decode)
-    if dm is not None:
-        bad = dm.frame[code].eq("") ^ dm.frame[decode].eq("")
-        if bad.any():
-            yield Hit("DM", rows(bad), (code, decode))
-
-
-@rule("SD1361", "Error", "design")
-def arm_and_armcd(study):
-    return _one_without_other(study, "ARMCD", "ARM")
-
-
-@rule("SD1362", "Error", "design")
-def actarm_and_actarmcd(study):
-    return _one_without_other(study, "ACTARMCD", "ACTARM")
+for _id, (_vars, _breaks) in ARM_LOGIC.items():
+    _arm_rule(_id, _vars, _breaks)
 
 
 @rule("SD1015", "Error", "design")

@@ -30,36 +30,35 @@ def inconsistent(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
     return pd.Series(both & (v_codes != expected[np.where(k_codes >= 0, k_codes, 0)]), index=frame.index)
 
 
-def _pairs(study, code_suffix: str, decode_suffix: str):
+def odd_ones_out(d, key: str, value: str):
+    """A Hit on the records of d whose `value` is not the usual one of their `key`, if any."""
+    bad = inconsistent(d.frame, key, value)
+    if bad.any():
+        yield Hit(d.name, rows(bad), (key, value), detail=f"another {value} is used for this {key}")
+
+
+def _test_pairs(study, by_code: bool):
     for d in study.datasets.values():
-        code, decode = d.var(code_suffix), d.var(decode_suffix)
+        code, decode = d.var("TESTCD"), d.var("TEST")
         if code and decode:
-            yield d, code, decode
+            yield from odd_ones_out(d, code, decode) if by_code else odd_ones_out(d, decode, code)
 
 
 @rule("SD0040", "Error", "terminology")
 def test_within_testcd(study):
-    for d, code, decode in _pairs(study, "TESTCD", "TEST"):
-        bad = inconsistent(d.frame, code, decode)
-        if bad.any():
-            yield Hit(d.name, rows(bad), (code, decode), detail=f"another {decode} is used for this {code}")
+    return _test_pairs(study, by_code=True)
 
 
 @rule("SD1043", "Error", "terminology")
 def testcd_within_test(study):
-    for d, code, decode in _pairs(study, "TESTCD", "TEST"):
-        bad = inconsistent(d.frame, decode, code)
-        if bad.any():
-            yield Hit(d.name, rows(bad), (decode, code), detail=f"another {code} is used for this {decode}")
+    return _test_pairs(study, by_code=False)
 
 
 @rule("SD0046", "Error", "terminology")
 def qlabel_within_qnam(study):
     for d in study.datasets.values():
         if d.model is not None and d.model.name == "SUPPQUAL" and d.has("QNAM", "QLABEL"):
-            bad = inconsistent(d.frame, "QNAM", "QLABEL")
-            if bad.any():
-                yield Hit(d.name, rows(bad), ("QNAM", "QLABEL"), detail="another QLABEL is used for this QNAM")
+            yield from odd_ones_out(d, "QNAM", "QLABEL")
 
 
 @rule("CT2003", "Error", "terminology", ("SDTM", "ADaM"))
