@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from cdisc_mirocals.errors import Problem, RawDataError
+from cdisc_mirocals.validate.distinct import per_value
 from cdisc_mirocals.plausibility import (AFTER_DEATH, BEFORE_1900, BIRTH_AFTER_CONSENT, DEATH_BEFORE_RANDOMISATION,
                                          END_OF_STUDY_DEATH, FUTURE, START_AFTER_END, VISIT_BEFORE_CONSENT,
                                          PlausibilityRule, after, before_1900, in_future)
@@ -52,12 +53,13 @@ class _Checks:
             return pd.Series([], dtype=object)
         return f.dropna(subset=[field]).drop_duplicates("SUBJID").set_index("SUBJID")[field]
 
-    def report(self, rule: PlausibilityRule, form: str, field: str, bad: pd.Series, expected: str | pd.Series) -> None:
+    def report(self, rule: PlausibilityRule, form: str, field: str, bad: pd.Series, expected) -> None:
         """One Problem per failing record: the file, its line, the field, the value as typed, and what was
-        expected (one text, or a Series aligned on the form's records)."""
+        expected (one text, or a Series aligned on the form's records, or a function making one of them)."""
         mask = pd.Series(bad, copy=False).fillna(False).to_numpy(dtype=bool)
         if not mask.any():
             return
+        expected = expected() if callable(expected) else expected
         sub = self.form(form)[mask]
         values = iso_to_raw(sub[field]) if _is_date(self.raw, form, field) else sub[field].astype(str)
         texts = expected[mask] if isinstance(expected, pd.Series) else [expected] * len(sub)
@@ -83,9 +85,9 @@ def edit_check_problems(raw, today: dt.date | None = None) -> list[Problem]:
     c = _Checks(raw, today or dt.date.today())
     for form, field in _date_fields(raw):
         values = c.form(form)[field]
-        c.report(FUTURE, form, field, in_future(values, c.today),
+        c.report(FUTURE, form, field, per_value(values, lambda u: in_future(u, c.today)),
                  f"a date on or before today ({c.today.strftime('%d-%b-%Y').upper()})")
-        c.report(BEFORE_1900, form, field, before_1900(values), "a year from 1900 on")
+        c.report(BEFORE_1900, form, field, per_value(values, before_1900), "a year from 1900 on")
     _birth_after_consent(c)
     _start_after_end(c)
     _after_death(c)
@@ -99,7 +101,7 @@ def _birth_after_consent(c: _Checks) -> None:
     enrol = c.form(BIRTH[0])
     if enrol is not None:
         c.report(BIRTH_AFTER_CONSENT, *BIRTH, after(enrol[BIRTH[1]], enrol[CONSENT[1]]),
-                 "a birth date before informed consent (" + iso_to_raw(enrol[CONSENT[1]]) + ")")
+                 lambda: "a birth date before informed consent (" + iso_to_raw(enrol[CONSENT[1]]) + ")")
 
 
 def _start_after_end(c: _Checks) -> None:
@@ -107,7 +109,7 @@ def _start_after_end(c: _Checks) -> None:
         f = c.form(form)
         if f is not None:
             c.report(START_AFTER_END, form, end, after(f[start], f[end]),
-                     f"an end date on or after the start date {start} (" + iso_to_raw(f[start]) + ")")
+                     lambda: f"an end date on or after the start date {start} (" + iso_to_raw(f[start]) + ")")
 
 
 def _after_death(c: _Checks) -> None:
@@ -123,7 +125,7 @@ def _after_death(c: _Checks) -> None:
         if condition:
             flag, values = condition
             bad &= f[flag].astype("string").str.strip().str.casefold().isin(values).fillna(False).to_numpy()
-        c.report(AFTER_DEATH, form, field, bad, "a date on or before the death on " + iso_to_raw(died)
+        c.report(AFTER_DEATH, form, field, bad, lambda: "a date on or before the death on " + iso_to_raw(died)
                  + f" ({c.raw.file(DEATH[0])})")
 
 
@@ -135,7 +137,7 @@ def _not_after(c: _Checks, rule: PlausibilityRule, checked: tuple[str, str], ref
         return
     ref = f["SUBJID"].map(c.by_subject(*reference))
     bad = after(ref, f[checked[1]]) if checked_is_later else after(f[checked[1]], ref)
-    c.report(rule, *checked, bad, f"{what} (" + iso_to_raw(ref) + f", {c.raw.file(reference[0])})")
+    c.report(rule, *checked, bad, lambda: f"{what} (" + iso_to_raw(ref) + f", {c.raw.file(reference[0])})")
 
 
 def _death_before_randomisation(c: _Checks) -> None:
