@@ -122,7 +122,8 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
     return Report(folder=folder, standard=standard, standard_source=standard_source,
                   define=str(define.path) if define else "", metadata=source, ct=", ".join(model.ct_releases),
                   datasets=_dataset_table(study), rules=_rule_table(rules), findings=findings, notes=notes,
-                  version=__version__)
+                  version=__version__,
+                  sdtm=str(next(iter(sdtm_files.values())).path.parent) if sdtm_files else "")
 
 
 def _as_version_notices(findings: pd.DataFrame, note: str) -> pd.DataFrame:

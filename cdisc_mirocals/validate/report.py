@@ -31,6 +31,7 @@ class Report:
     findings: pd.DataFrame  # FINDING_COLUMNS
     notes: list[str] = field(default_factory=list)
     version: str = ""
+    sdtm: str = ""  # the SDTM folder an ADaM folder was checked against
 
     def count(self, severity: str) -> int:
         return int((self.findings["severity"] == severity).sum())
@@ -68,6 +69,7 @@ class Report:
     def header(self) -> dict[str, str]:
         return {"folder": self.folder, "standard": self.standard, "standard chosen by": self.standard_source,
                 "define.xml": self.define or "none", "study metadata": self.metadata,
+                **({"SDTM checked against": self.sdtm} if self.sdtm else {}),
                 "controlled terminology": self.ct, "validator": f"cdisc-mirocals {self.version}".strip()}
 
 
