@@ -739,7 +739,7 @@ def test_study_metadata_faults_fire_exactly_their_rules(clean, sdtm_baseline, sp
 # ------------------------------------------------------------------------------------------------ datasets and TS
 
 def structure_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
-    from cdisc_mirocals.validate.rules.design import TS_REQUIRED
+    from cdisc_mirocals.validate.rules.trial_summary import TS_REQUIRED
 
     def drop_parameter(rule, parameter):
         def inject():
@@ -766,7 +766,7 @@ CONDITIONS = {"ADDON", "HLTSUBJI", "STYPE"}  # parameters on which others depend
 
 
 def _ts_batches():
-    from cdisc_mirocals.validate.rules.design import TS_REQUIRED
+    from cdisc_mirocals.validate.rules.trial_summary import TS_REQUIRED
 
     first_, second = [], []
     for rule, parameter in TS_REQUIRED.items():
@@ -778,7 +778,7 @@ def _ts_batches():
 def test_missing_datasets_and_ts_parameters(clean, sdtm_baseline, batch):
     sdtm, _ = clean
     present = set(sdtm["TS"].frame["TSPARMCD"])
-    from cdisc_mirocals.validate.rules.design import TS_REQUIRED
+    from cdisc_mirocals.validate.rules.trial_summary import TS_REQUIRED
     rules = [r for r in _ts_batches()[batch] if r not in TS_REQUIRED or TS_REQUIRED[r] in present]
     run_batch(sdtm, sdtm_baseline[False], structure_injections, rules, "sdtmig-3.4", detect_study=False)
 

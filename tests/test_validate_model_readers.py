@@ -154,7 +154,7 @@ def test_every_rule_is_documented_and_unit_tested():
     from cdisc_mirocals.validate.rules import load_all
     from cdisc_mirocals.validate.rules.adam import DM_COPIES
     from cdisc_mirocals.validate.rules.dates import DY_PAIRS
-    from cdisc_mirocals.validate.rules.design import TS_REQUIRED
+    from cdisc_mirocals.validate.rules.trial_summary import TS_REQUIRED
     from cdisc_mirocals.validate.rules.terminology import CODING_PAIRS
 
     rules = set(load_all())

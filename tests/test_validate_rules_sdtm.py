@@ -5,7 +5,7 @@ import pytest
 
 from validate_helpers import ds, findings, fired, sdtm
 
-from cdisc_mirocals.validate.rules.design import TS_CONDITIONS, TS_REQUIRED
+from cdisc_mirocals.validate.rules.trial_summary import TS_CONDITIONS, TS_REQUIRED
 from cdisc_mirocals.validate.rules.terminology import CODING_PAIRS
 
 

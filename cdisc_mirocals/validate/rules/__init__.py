@@ -92,8 +92,8 @@ def rows(mask) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
 
-_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "plausibility", "adam",
-            "transport", "define")
+_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "trial_summary", "plausibility",
+            "adam", "transport", "define")
 
 
 def load_all() -> dict[str, Rule]:
