@@ -94,7 +94,10 @@ def read_raw(path: str | Path, spec: Spec | None = None,
     if problems:
         raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
     forms = {name: _typed(df, lines, spec.raw[name]) for name, (df, lines) in texts.items()}
-    return RawStudy(path, forms, spec, changes)
+    study = RawStudy(path, forms, spec, changes)
+    from cdisc_mirocals.validate.edit_checks import check_edits  # impossible dates across forms, as an EDC checks
+    check_edits(study)
+    return study
 
 
 def _ascii_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterate: bool,
