@@ -26,7 +26,7 @@ def simulate_study(n_subjects: int | None = None, seed: int | None = None, spec:
     seed = cal.default_seed if seed is None else seed
     if n < 0:
         raise ValueError("n_subjects must be >= 0")
-    s = simulate_subjects(n, seed, study)
+    s = simulate_subjects(n, seed, study, spec.raw)
     v = assessments.visits(s, seed, study)
     inj = events.injections(s, seed, study)
     last_dose = inj[inj["_given"]].groupby("SUBJID")["_day"].max()
@@ -38,10 +38,10 @@ def simulate_study(n_subjects: int | None = None, seed: int | None = None, spec:
         "INJ": lambda: inj.drop(columns=["_day", "_given"]),
         "CM": lambda: events.medications(s, seed, study),
         "ALSFRS": lambda: assessments.alsfrs(s, v, seed),
-        "SVC": lambda: assessments.svc(s, v, seed, cal),
-        "VS": lambda: assessments.vs(s, v, seed),
+        "SVC": lambda: assessments.svc(s, v, seed, cal, spec.raw["SVC"]),
+        "VS": lambda: assessments.vs(s, v, seed, spec.raw["VS"]),
         "LAB": lambda: assessments.lab(s, v, seed),
-        "TREG": lambda: assessments.treg(s, v, seed),
+        "TREG": lambda: assessments.treg(s, v, seed, spec.raw["TREG"]),
         "CSF": lambda: assessments.csf(s, v, seed),
         "AE": lambda: events.adverse_events(s, inj, seed),
         "MH": lambda: events.medical_history(s, seed),
