@@ -98,7 +98,7 @@ def alsfrs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     subj = s.loc[a["row"]]
     months = (a["date"].to_numpy() - subj["onset"].to_numpy()) / MONTH
     lost = subj["alsfrs_slope"].to_numpy() * months
-    share = np.array([ITEM_SHARE[o] for o in subj["onset_site"]])
+    share = np.array([ITEM_SHARE[o] for o in subj["onset_site"]]).reshape(len(a), 12)
     # A subject-level multiplier per item: patients differ in which functions go first.
     item_speed = np.exp(stream(seed, "alsfrs-items").normal(0, 0.3, (len(s), 12)))[a["row"].to_numpy()]
     latent = 4 - share * lost[:, None] * item_speed + rng.normal(0, 0.25, (len(a), 12))

@@ -16,7 +16,7 @@ MISSED_REASONS = (("Forgot", 0.6), ("Adverse event", 0.2), ("Hospitalisation", 0
 
 
 def injections(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
-    """One row per planned injection of every cycle that started before treatment ended."""
+    """One row per planned injection of every cycle that started before treatment ended (days as numbers)."""
     rng = stream(seed, "injections")
     tr = study["treatment"]
     cal = Calibration(study)
@@ -36,14 +36,24 @@ def injections(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
     missed = ~after_stop & (rng.random(len(idx)) < cal.missed_dose_share) & (k > 0)
     reasons, weights = zip(*MISSED_REASONS)
     reason = np.where(after_stop, "Treatment discontinued", np.where(missed, rng.choice(reasons, len(idx), p=weights), ""))
-    given = ~after_stop & ~missed
+    return pd.DataFrame({"SUBJID": r["subjid"].to_numpy()[idx], "_cycle": cycle[k], "_injday": day[k],
+                         "_day": date, "_given": ~after_stop & ~missed, "INJREAS": reason})
+
+
+def injection_log(inj: pd.DataFrame, study) -> pd.DataFrame:
+    """The INJ form of `injections()`: rendered as text apart, since most runs need only the days."""
+    tr, given = study["treatment"], inj["_given"].to_numpy()
     return pd.DataFrame({
-        "SUBJID": r["subjid"].to_numpy()[idx], "CYCLE": cycle[k].astype(str), "INJDAY": day[k].astype(str),
-        "INJDAT": days_to_raw(date), "INJDONE": np.where(given, "Yes", "No"),
-        "INJDOSE": np.where(given, fmt(np.full(len(idx), tr["dose"]), 1), ""),
-        "INJDOSU": np.where(given, tr["dose_unit"], ""), "INJREAS": reason,
-        "_day": date, "_given": given,
+        "SUBJID": inj["SUBJID"], "CYCLE": inj["_cycle"].astype(str), "INJDAY": inj["_injday"].astype(str),
+        "INJDAT": days_to_raw(inj["_day"].to_numpy()), "INJDONE": np.where(given, "Yes", "No"),
+        "INJDOSE": np.where(given, fmt(np.full(len(inj), tr["dose"]), 1), ""),
+        "INJDOSU": np.where(given, tr["dose_unit"], ""), "INJREAS": inj["INJREAS"],
     })
+
+
+def last_dose(inj: pd.DataFrame) -> pd.Series:
+    """Day of the last injection given, by subject (absent when none was given)."""
+    return inj[inj["_given"]].groupby("SUBJID")["_day"].max()
 
 
 def _pick(rng, options, weights, size):

@@ -218,7 +218,7 @@ def _outcomes(s: pd.DataFrame, seed: int, study: Study, cal: Calibration) -> Non
     z = s["pnfh_z"].to_numpy()
     z_centre = np.where(low, z[low].mean() if low.any() else 0, z[~low].mean() if (~low).any() else 0)
     h = np.where(low, -np.log(1 - cal.death_640_placebo_low), -np.log(1 - cal.death_640_placebo_high))
-    h = h * np.exp(cal.within_group_pnfh_effect * (z - z_centre) + cal.bulbar_log_hr * (bulbar - bulbar.mean()))
+    h = h * np.exp(cal.within_group_pnfh_effect * (z - z_centre) + cal.bulbar_log_hr * (bulbar - (bulbar.mean() if n else 0)))
     h = h * np.where(il2, np.where(low, cal.hr_il2_low_pnfh, cal.hr_il2_high_pnfh), 1.0)
     t_death = _weibull(rng, h, cal.hazard_shape)
     t_trv = _weibull(rng, -np.log(1 - cal.trv_640) * np.exp(0.5 * z), 1.3)
