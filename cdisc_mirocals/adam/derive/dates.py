@@ -7,8 +7,6 @@ ADaM frames hold dates as pandas datetime64; they become SAS dates only at the X
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import pandas as pd
 
