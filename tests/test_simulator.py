@@ -267,3 +267,15 @@ def test_a_negative_seed_is_a_clear_usage_error(tmp_path):
     assert "--seed" in result.output and "-5" in result.output and "Traceback" not in result.output
     with pytest.raises(ValueError, match="seed must be a whole number of at least 0"):
         simulate_study(10, -5)
+
+
+def test_unscheduled_visits_fall_between_scheduled_ones(large_forms):
+    """An unscheduled visit on the day of a scheduled one made two SV records for one date, and baseline
+    flags and EX visits ambiguous (seen with the default seed after issue 10's recalibration)."""
+    visits = large_forms["VISIT"].assign(kind=lambda d: d["VISIT"].str.strip().str.casefold() == "unscheduled")
+    assert visits["kind"].any()
+    both = visits.groupby(["SUBJID", "VISDAT"])["kind"].agg(["any", "all"])
+    assert not (both["any"] & ~both["all"]).any()
+    rand = large_forms["RAND"].set_index("SUBJID")["RANDDAT"]
+    unscheduled = visits[visits["kind"]]
+    assert (_dates(unscheduled["VISDAT"]) > _dates(unscheduled["SUBJID"].map(rand))).all()

@@ -76,9 +76,13 @@ def visits(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
         rows.append(pd.DataFrame({"row": rnd.index[keep], "visit": v["crf"], "name": v["visit"], "date": date[keep]}))
     extra = rng.random(len(rnd)) < cal.unscheduled_share
     span = np.maximum(stop - rnd["rand"].to_numpy(), 1)
-    udate = rnd["rand"].to_numpy() + (rng.random(len(rnd)) * span).astype(np.int64)
-    rows.append(pd.DataFrame({"row": rnd.index[extra], "visit": UNSCHEDULED, "name": "UNSCHEDULED",
-                              "date": udate[extra]}))
+    udate = rnd["rand"].to_numpy() + 1 + (rng.random(len(rnd)) * span).astype(np.int64)
+    unscheduled = pd.DataFrame({"row": rnd.index[extra], "visit": UNSCHEDULED, "name": "UNSCHEDULED",
+                                "date": udate[extra]})
+    # Between scheduled visits: one falling on a scheduled visit's day is that visit, not another one.
+    scheduled = pd.concat(rows, ignore_index=True)[["row", "date"]]
+    clash = unscheduled.merge(scheduled, on=["row", "date"], how="left", indicator=True)["_merge"] == "both"
+    rows.append(unscheduled[~clash.to_numpy() & (udate[extra] <= stop[extra])])
     out = pd.concat(rows, ignore_index=True)
     out["subjid"] = s.loc[out["row"], "subjid"].to_numpy()
     return out.sort_values(["row", "date", "visit"], kind="stable").reset_index(drop=True)
