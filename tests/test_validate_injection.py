@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from validate_helpers import TODAY
 
-from cdisc_mirocals import pipeline
+from cdisc_mirocals.submission.package import write_frames
 from cdisc_mirocals.adam import derive_adam
 from cdisc_mirocals.raw import read_raw
 from cdisc_mirocals.sdtm import map_sdtm
@@ -41,8 +41,8 @@ def clean(tmp_path_factory, spec):
     folder = tmp_path_factory.mktemp("clean")
     write_forms(simulate_study(14, 15, spec), folder / "raw", spec)  # 8 alive, 6 dead, 2 screen failures
     sdtm = map_sdtm(read_raw(folder / "raw", spec), spec)
-    pipeline.write_datasets(sdtm.datasets, folder / "sdtm", spec.sdtm)
-    pipeline.write_datasets(derive_adam(sdtm.datasets, spec), folder / "adam", spec.adam)
+    write_frames(sdtm.datasets, folder / "sdtm", spec, "SDTM")
+    write_frames(derive_adam(sdtm.datasets, spec), folder / "adam", spec, "ADaM")
     return read_folder(folder / "sdtm"), read_folder(folder / "adam")
 
 
