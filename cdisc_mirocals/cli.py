@@ -73,7 +73,7 @@ def _echo_table(rows: list[dict]) -> None:
 @main.command(cls=Command)
 @click.option("--subjects", "-n", type=click.IntRange(min=1), default=None,
               help="Number of randomised subjects [default: 220, from specs/study.toml].")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed [default: 2024, from specs/study.toml]. The same seed gives identical files.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed, a whole number from 0 [default: 2054, from specs/study.toml]. The same seed gives identical files.")
 @click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")
 @specs_option
 def simulate(subjects, seed, out, specs_dir):
@@ -208,6 +208,51 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
         adam_dir = pipeline.convert(None, out.parent, analysis=False).adam_dir
     report = pipeline.run_analysis(adam_dir, out, **overrides)
     _echo_analysis(report, out)
+
+
+@main.command("validate")
+@click.argument("folder", type=EXISTING_DIR)
+@click.option("--define", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="define.xml to check the data against [default: FOLDER/define.xml when present].")
+@click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"], case_sensitive=False), default=None,
+              help="Standard [default: from define.xml, else detected from the data].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "xlsx", "csv"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Report file [default: standard output; xlsx needs a file].")
+@click.option("--fail-on", type=click.Choice(["reject", "error", "warning", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding has this severity or a worse one.")
+@click.option("--sdtm", type=EXISTING_DIR, default=None,
+              help="The SDTM folder behind an ADaM FOLDER [default: ../sdtm or the eCTD tabulations/sdtm].")
+@click.option("--specs", "specs_dir", type=EXISTING_DIR, default=None,
+              help="Study specifications to check against [default: the package's own, for its own study].")
+@click.pass_context
+def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir):
+    """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against SDTMIG 3.4 / ADaMIG 1.3,
+    CDISC CT, the study metadata and define.xml. Exit 0 when nothing reaches --fail-on, 1 when
+    something does, 2 for a usage or input error."""
+    from cdisc_mirocals.validate.engine import validate_folder
+    from cdisc_mirocals.validate.writers import write_report
+    from cdisc_mirocals.validate.writers.text import render
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs --output FILE")
+    try:
+        report = validate_folder(folder, standard=standard, define=define, specs=specs_dir, sdtm=sdtm)
+    except MirocalsError as exc:  # an unreadable dataset or define.xml, an unknown standard, bad specs
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    if output is not None:
+        write_report(report, output, fmt)
+        click.echo(render(report, limit=40) + f"wrote the {fmt} report to {output}")
+    elif fmt == "text":
+        click.echo(render(report), nl=False)
+    else:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            click.echo(write_report(report, Path(tmp) / f"report.{fmt}", fmt).read_text(encoding="utf-8"), nl=False)
+    ctx.exit(report.exit_code(fail_on))
 
 
 @main.command(cls=Command)

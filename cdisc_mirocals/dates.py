@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.assertions import assert_data_frame
+from cdisc_mirocals.assertions import assert_data_frame, assert_one_of
 
 # YYYY[-MM[-DD[Thh[:mm[:ss[.f]]]]]], and the SDTMIG forms with an unknown component written as "-".
 ISO_8601 = (r"\d{4}(-(0[1-9]|1[0-2]|-)(-(0[1-9]|[12]\d|3[01]|-)"
@@ -74,4 +74,66 @@ def derive_vars_dy(dataset: pd.DataFrame, *, reference_date: str, source_vars: d
     out = dataset.copy()
     for new_var, source in source_vars.items():
         out[new_var] = study_day(as_date(out[source]), ref_date)
+    return out
+
+
+IMPUTATION_LEVELS = ("n", "D", "M")  # none, day only, month and day
+RULES = ("first", "mid", "last")
+
+
+def impute_date_text(text: pd.Series, level: str, rule: str) -> tuple[pd.Series, pd.Series]:
+    """Complete date text and its imputation flag ('D', 'M' or '') for each ISO 8601 value."""
+    date = text.str.slice(0, 10)
+    length = date.str.len().fillna(0)
+    year, month = date.str.slice(0, 4), date.str.slice(5, 7)
+    first_of_month = pd.to_datetime(year + "-" + month + "-01", format="%Y-%m-%d", errors="coerce")
+    last_day = (first_of_month + pd.offsets.MonthEnd(0)).dt.day.astype("Int64").astype("string").str.zfill(2)
+    day_fill = {"first": "01", "mid": "15", "last": last_day}[rule]
+    month_fill = {"first": "01-01", "mid": "06-30", "last": "12-31"}[rule]
+    out = date.where(length == 10)
+    flag = pd.Series("", index=text.index, dtype="string")
+    if level in ("D", "M"):
+        day_missing = length == 7
+        out = out.mask(day_missing, date + "-" + (day_fill if isinstance(day_fill, str) else day_fill.astype("string")))
+        flag = flag.mask(day_missing, "D")
+    if level == "M":
+        month_missing = length == 4
+        out = out.mask(month_missing, year + "-" + month_fill)
+        flag = flag.mask(month_missing, "M")
+    return out, flag
+
+
+def derive_vars_dt(dataset: pd.DataFrame, *, new_vars_prefix: str, dtc: str, highest_imputation: str = "n",
+                   date_imputation: str = "first", flag_imputation: bool = True,
+                   min_dates: Sequence[str] = (), max_dates: Sequence[str] = ()) -> pd.DataFrame:
+    """Add {prefix}DT (and {prefix}DTF) from the ISO 8601 variable `dtc`.
+
+    highest_imputation: 'n' imputes nothing, 'D' imputes a missing day, 'M' a missing month and day.
+    date_imputation: 'first', 'mid' or 'last' of the missing period.
+    min_dates / max_dates: an imputed date is moved up to the latest of `min_dates` (or down to the
+    earliest of `max_dates`) when that date lies inside the partial date's period, so that, for
+    example, an AE starting in the month of first dose is not imputed to before the dose.
+    """
+    assert_data_frame(dataset, [dtc, *min_dates, *max_dates], caller="derive_vars_dt")
+    assert_one_of(highest_imputation, IMPUTATION_LEVELS, arg="highest_imputation", caller="derive_vars_dt")
+    assert_one_of(date_imputation, RULES, arg="date_imputation", caller="derive_vars_dt")
+    text = dataset[dtc].astype("string").fillna("").str.strip()
+    completed, flag = impute_date_text(text, highest_imputation, date_imputation)
+    date = pd.to_datetime(completed, format="%Y-%m-%d", errors="coerce")
+    imputed = flag != ""
+    period_start, _ = impute_date_text(text, "M", "first")
+    period_end, _ = impute_date_text(text, "M", "last")
+    start, end = pd.to_datetime(period_start, errors="coerce"), pd.to_datetime(period_end, errors="coerce")
+    if min_dates:
+        floor = dataset[list(min_dates)].apply(pd.to_datetime).max(axis=1)
+        move = imputed & floor.notna() & (floor >= start) & (floor <= end) & (date < floor)
+        date = date.mask(move, floor)
+    if max_dates:
+        ceiling = dataset[list(max_dates)].apply(pd.to_datetime).min(axis=1)
+        move = imputed & ceiling.notna() & (ceiling >= start) & (ceiling <= end) & (date > ceiling)
+        date = date.mask(move, ceiling)
+    out = dataset.copy()
+    out[f"{new_vars_prefix}DT"] = date
+    if flag_imputation:
+        out[f"{new_vars_prefix}DTF"] = flag.where(date.notna(), "").astype(object)
     return out

@@ -202,7 +202,8 @@ def test_adae_partial_start_dates_are_imputed_and_flagged(adam):
     partial = adae[adae["AESTDTC"].str.len() == 7]
     assert len(partial) > 0 and (partial["ASTDTF"] == "D").all()
     first = partial["AESTDTC"].map(lambda m: sas_date(m + "-01"))
-    in_month_of_first_dose = partial["TRTSDT"].map(_iso).str.slice(0, 7) == partial["AESTDTC"]
+    dosed = partial["TRTSDT"].notna()  # a subject randomised but never dosed has no first dose to move to
+    in_month_of_first_dose = dosed & (partial["TRTSDT"].where(dosed, 0).map(_iso).str.slice(0, 7) == partial["AESTDTC"])
     expected = first.where(~in_month_of_first_dose, partial[["TRTSDT"]].max(axis=1).clip(lower=first))
     assert (partial["ASTDT"] == expected).all()
     assert (adae.loc[adae["AESTDTC"].str.len() == 10, "ASTDTF"] == "").all()

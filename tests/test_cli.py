@@ -35,8 +35,8 @@ def test_convert_without_raw_dir_runs_the_main_job_on_the_default_study(tmp_path
     rand = next(line for line in lines if line.startswith("RAND "))
     assert rand.split()[2:] == ["220", "220", "0"]
     sdtm = sorted(p.name for p in (out / "m5/datasets/mirocals/tabulations/sdtm").glob("*.xpt"))
-    # Every specified dataset that has records (SUPPAE holds only the rest of terms over 200 characters).
-    assert sdtm == sorted(f"{d.lower()}.xpt" for d in spec.sdtm.datasets if d != "SUPPAE")
+    # Every specified dataset has records (SUPPAE: the treatment-emergent flag of every AE).
+    assert sdtm == sorted(f"{d.lower()}.xpt" for d in spec.sdtm.datasets)
     adam = sorted(p.name for p in (out / "m5/datasets/mirocals/analysis/adam/datasets").glob("*.xpt"))
     assert adam == ["adae.xpt", "adsl.xpt", "adtte.xpt"]
     assert (out / "reconciliation.csv").exists()

@@ -150,7 +150,7 @@ def test_cm_riluzole_is_categorised_by_its_coded_name(mapped, raw_study):
     raw = raw_study["CM"]
     brand = raw[(_norm(raw["CMDECOD"]) == "riluzole") & (_norm(raw["CMTRT"]) != "riluzole")].iloc[0]  # e.g. Rilutek
     row = _record(cm, brand["SUBJID"], CMSPID=str(brand["CMSPID"]))
-    assert row["CMTRT"] == brand["CMTRT"].strip() and row["CMDECOD"] == "RILUZOLE" and row["CMCAT"] == "RILUZOLE"
+    assert row["CMTRT"] == brand["CMTRT"].strip() and row["CMDECOD"] == "RILUZOLE" and row["CMCAT"] == "BACKGROUND THERAPY"
     assert row["CMDOSE"] == brand["CMDOSE"] and row["CMINDC"] == brand["CMINDC"].strip()
     assert row["CMSTDTC"] == brand["CMSTDAT"]
     other = cm[cm["CMDECOD"] != "RILUZOLE"]

@@ -76,8 +76,9 @@ def test_about_80_percent_of_pnfh_at_or_below_3700(seeded):
 def test_deaths_by_day_640_per_arm_are_plausible(seeded):
     deaths = pd.DataFrame([survival_frame(f).groupby("il2")["event"].sum() for f in seeded.values()])
     assert deaths[0].between(30, 68).all() and deaths[1].between(22, 60).all(), deaths
-    assert 43 <= deaths[0].mean() <= 55  # published: 49 on placebo
-    assert 34 <= deaths[1].mean() <= 47  # published: 41 on IL-2
+    # The calibration gives about 40 and 33 per 110 (published: 49 and 41; docs/simulator.md says why)
+    assert 36 <= deaths[0].mean() <= 45
+    assert 29 <= deaths[1].mean() <= 38
 
 
 def test_hazard_ratio_across_seeds_is_about_0_81(seeded):
@@ -88,16 +89,28 @@ def test_hazard_ratio_across_seeds_is_about_0_81(seeded):
 
 @pytest.fixture(scope="module")
 def large(spec):
-    return survival_frame(simulate_study(20000, 7, spec))
+    """The calibration run: 100,000 randomised subjects, the forms survival needs (docs/simulator.md)."""
+    forms = simulate_study(100_000, 1, spec, forms=["RAND", "DEATH", "EOS", "CSF"])
+    return survival_frame(forms)
 
 
-def test_large_study_recovers_overall_and_pnfh_group_hazard_ratios(large):
-    low = large[large["pnfh"] <= 3700]
-    high = large[large["pnfh"] > 3700]
-    assert 0.70 <= _hr(large) <= 0.88  # published overall HR about 0.81
-    assert 0.48 <= _hr(low) <= 0.64  # published: risk of death cut by more than 40% with low pNFH
-    assert 1.15 <= _hr(high) <= 1.75  # about 1.3 with high pNFH
-    assert 0.78 <= (large["pnfh"].dropna() <= 3700).mean() <= 0.82
+def test_large_run_matches_the_published_hazard_ratios(large):
+    """Unadjusted Cox HRs for survival to day 640, as published: 0.81 overall, 0.55 with pNFH at or
+    below 3700 pg/mL and 1.37 above it, 80% of patients in the low group (issue 10's tolerances)."""
+    measured = large.dropna(subset=["pnfh"])
+    low, high = measured[measured["pnfh"] <= 3700], measured[measured["pnfh"] > 3700]
+    assert 0.79 <= _hr(large) <= 0.83
+    assert 0.52 <= _hr(low) <= 0.58
+    assert 1.32 <= _hr(high) <= 1.42
+    assert 0.78 <= (measured["pnfh"] <= 3700).mean() <= 0.82
+
+
+def test_large_run_deaths_by_day_640_are_what_the_calibration_gives(large):
+    """Published: 49 placebo and 41 IL-2 deaths per 110. With the three hazard ratios above, one
+    proportional-hazards model per pNFH group leaves fewer (docs/simulator.md gives the trade-off)."""
+    per_110 = 110 * large.groupby("il2")["event"].mean()
+    assert 39 <= per_110[0] <= 44 and 31 <= per_110[1] <= 36, per_110
+    assert per_110[0] - per_110[1] >= 5  # fewer deaths on IL-2, as in the trial
 
 
 def test_pnfh_is_prognostic_on_placebo(large):
@@ -236,3 +249,33 @@ def test_some_visits_fall_outside_their_window(default_forms, spec):
             sel = v["VISIT"] == planned["crf"].casefold()
             outside += int((abs(day[sel] - planned["day"]) > planned["window"]).sum())
     assert outside >= 5
+
+
+def test_simulate_zero_subjects_writes_an_empty_study_of_header_only_forms(tmp_path, spec):
+    result = CliRunner().invoke(main, ["simulate", "--subjects", "0", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for form in spec.raw.values():
+        lines = (tmp_path / form.file).read_text(encoding="utf-8").splitlines()
+        assert lines == [",".join(form.columns)], form.file
+    checked = CliRunner().invoke(main, ["check-raw", str(tmp_path)])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_a_negative_seed_is_a_clear_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["simulate", "--seed", "-5", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--seed" in result.output and "-5" in result.output and "Traceback" not in result.output
+    with pytest.raises(ValueError, match="seed must be a whole number of at least 0"):
+        simulate_study(10, -5)
+
+
+def test_unscheduled_visits_fall_between_scheduled_ones(large_forms):
+    """An unscheduled visit on the day of a scheduled one made two SV records for one date, and baseline
+    flags and EX visits ambiguous (seen with the default seed after issue 10's recalibration)."""
+    visits = large_forms["VISIT"].assign(kind=lambda d: d["VISIT"].str.strip().str.casefold() == "unscheduled")
+    assert visits["kind"].any()
+    both = visits.groupby(["SUBJID", "VISDAT"])["kind"].agg(["any", "all"])
+    assert not (both["any"] & ~both["all"]).any()
+    rand = large_forms["RAND"].set_index("SUBJID")["RANDDAT"]
+    unscheduled = visits[visits["kind"]]
+    assert (_dates(unscheduled["VISDAT"]) > _dates(unscheduled["SUBJID"].map(rand))).all()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.adam.codes import derive_var_code
-from cdisc_mirocals.adam.derive import (derive_var_extreme_flag, derive_var_trtemfl, derive_vars_dt,
+from cdisc_mirocals.adam.derive import (derive_var_extreme_flag, derive_var_trtemfl, derive_vars_ae_dates,
                                         derive_vars_duration, derive_vars_dy, derive_vars_merged)
 from cdisc_mirocals.adam.adsl import predecessors
+from cdisc_mirocals.emergence import emergence_window
 from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]
@@ -21,21 +21,12 @@ def derive_adae(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -
     from_adsl = {k: v for k, v in predecessors(spec, "ADAE", "ADSL").items() if k not in KEYS}
     adae = derive_vars_merged(ae, adsl, by_vars=KEYS, new_vars={**from_adsl, "DTHDT": "DTHDT"})
     adae["_CUTOFF"] = pd.Timestamp(spec.study["recruitment"]["data_cutoff"])
-    adae = derive_vars_dt(adae, new_vars_prefix="AEN", dtc="AEENDTC", highest_imputation="M",
-                          date_imputation="last", max_dates=["DTHDT", "_CUTOFF"])
-    adae = derive_vars_dt(adae, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M",
-                          date_imputation="first", min_dates=["TRTSDT"])
-    # ...unless the AE ended before first dose: then it cannot have started on treatment.
-    ended_before = adae["AENDT"] < adae["TRTSDT"]
-    plain = derive_vars_dt(adae, new_vars_prefix="AST", dtc="AESTDTC", highest_imputation="M")["ASTDT"]
-    adae["ASTDT"] = adae["ASTDT"].mask(ended_before & (adae["ASTDTF"] != ""), plain)
+    adae = derive_vars_ae_dates(adae, trt_start_date="TRTSDT", max_dates=["DTHDT", "_CUTOFF"])
     adae = derive_vars_dy(adae, reference_date="TRTSDT", source_vars={"ASTDY": "ASTDT", "AENDY": "AENDT"})
     adae = derive_vars_duration(adae, new_var="ADURN", new_var_unit="ADURU", start_date="ASTDT", end_date="AENDT",
                                 unit_value=spec.adam.codelists["UNIT"].values[0])
-    window = spec.study["treatment"]["cycle_length_days"]
-    adae = derive_var_trtemfl(adae, trt_end_date="TRTEDT", end_window=window)
-    undated = adae["ASTDT"].isna() & adae["TRTSDT"].notna() & ~(adae["AENDT"] < adae["TRTSDT"])
-    adae["TRTEMFL"] = np.where(undated, "Y", adae["TRTEMFL"])
+    # One rule with SDTM SUPPAE.AETRTEM (cdisc_mirocals.emergence)
+    adae = derive_var_trtemfl(adae, trt_end_date="TRTEDT", end_window=emergence_window(spec.study), end_date="AENDT")
     adae["ASEV"] = adae["AESEV"].replace("", "SEVERE")
     adae = derive_var_code(adae, spec.adam, source_var="ASEV", new_var="ASEVN", codelist="ASEVN")
     adae["AREL"] = adae["AEREL"].map(RELATED).fillna("RELATED")

@@ -10,7 +10,9 @@ stages depend on, so that data read_raw accepts converts (docs/reliability.md):
 - each value (raw/schema.py): type, range, length, codelist, a subject the parent form knows, and
   a number SAS transport and its SDTM variable can hold;
 - unique keys as the mappers compare them (raw/keys.py);
-- at least one subject.
+- at least one subject;
+- then, on the typed forms, the edit checks across forms (validate/edit_checks.py): dates that cannot
+  be true, such as an adverse event after death.
 """
 
 from __future__ import annotations
@@ -112,7 +114,10 @@ def read_raw(path: str | Path, spec: Spec | None = None,
     if problems:
         raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
     forms = {name: _typed(t.frame, t.lines, spec.raw[name]) for name, t in tables.items()}
-    return RawStudy(path, forms, spec, changes)
+    study = RawStudy(path, forms, spec, changes)
+    from cdisc_mirocals.validate.edit_checks import check_edits  # impossible dates across forms, as an EDC checks
+    check_edits(study)
+    return study
 
 
 def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterate: bool,

@@ -10,6 +10,15 @@ from cdisc_mirocals.sdtm.common import derive_var_epoch, ongoing_at_study_end
 from cdisc_mirocals.sdtm.context import Context
 
 
+def derive_cmcat(ctx: Context, decod: pd.Series) -> np.ndarray:
+    """MT.CMCAT: the protocol's background therapy (study.toml [trial_summary] CURTRT), identified by its
+    WHODrug name whatever the verbatim (Rilutek, ...), is 'BACKGROUND THERAPY'; all else 'CONCOMITANT
+    MEDICATION'. A category, not a repeat of CMDECOD (P21 SD1039)."""
+    background, other = ctx.spec.sdtm.codelists["CMCAT"].values
+    current = ctx.spec.study["trial_summary"]["CURTRT"].casefold()
+    return np.where(normalise(decod.fillna("")) == current, background, other)
+
+
 def map_cm(ctx: Context) -> pd.DataFrame:
     cm = ctx.drop_screen_failures(ctx.form("CM"))
     decod = cm["CMDECOD"].str.strip()
@@ -17,9 +26,10 @@ def map_cm(ctx: Context) -> pd.DataFrame:
     out = pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "CM", "USUBJID": ctx.usubjid(cm["SUBJID"]),
         "CMSPID": cm["CMSPID"].astype("string"), "CMTRT": cm["CMTRT"].str.strip(), "CMDECOD": decod,
-        # MT.CMCAT: riluzole is identified by its WHODrug name, whatever the verbatim (Rilutek, ...).
-        "CMCAT": np.where(normalise(decod.fillna("")) == "riluzole", "RILUZOLE", "CONCOMITANT MEDICATION"),
-        "CMINDC": cm["CMINDC"].str.strip(), "CMDOSE": cm["CMDOSE"].astype("float64"),
+        "CMCAT": derive_cmcat(ctx, decod),
+        "CMINDC": cm["CMINDC"].str.strip(),
+        "CMCLAS": cm["CMATC"].str.strip(), "CMCLASCD": cm["CMATCCD"].str.strip(),  # ATC level 4 (COM.CM)
+        "CMDOSE": cm["CMDOSE"].astype("float64"),
         "CMDOSU": ctx.ct(cm, "CMDOSU", "UNIT_CM"), "CMDOSFRQ": ctx.ct(cm, "CMDOSFRQ", "FREQ"),
         "CMROUTE": ctx.ct(cm, "CMROUTE", "ROUTE"),
         "CMSTDTC": cm["CMSTDAT"], "CMENDTC": cm["CMENDAT"], "CMENRTPT": enrtpt, "CMENTPT": entpt,

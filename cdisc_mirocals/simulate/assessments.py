@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.raw.dates import days_to_raw
-from cdisc_mirocals.simulate.subjects import IL2, MONTH, NONE, Calibration, stream
+from cdisc_mirocals.simulate.draws import field_limits, truncated_lognormal, truncated_normal
+from cdisc_mirocals.simulate.subjects import IL2, MONTH, NONE, Calibration, predicted_svc_litres, stream
+from cdisc_mirocals.spec import RawForm
 
 UNSCHEDULED = "Unscheduled"
 # Share of the ALSFRS-R points lost that falls on each item, by site of onset.
@@ -72,7 +74,8 @@ def visits(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
         elif v["day"] == study.primary_window_days:
             date = rnd["eos"].to_numpy()  # end of study, or the early termination visit of a withdrawal
         else:
-            jitter = np.clip(np.round(rng.normal(0, v["window"] / 3, n)), -v["window"], v["window"])
+            jitter = np.round(truncated_normal(rng, 0, v["window"] / 3, -v["window"], v["window"], size=n)) \
+                if v["window"] else np.zeros(n)
             late = rng.random(n) < (cal.out_of_window_share if v["window"] else 0)
             jitter = np.where(late, np.sign(rng.random(n) - 0.3) * (v["window"] + rng.integers(3, 22, n)), jitter)
             date = rnd["rand"].to_numpy() + v["day"] - 1 + jitter.astype(np.int64)
@@ -84,9 +87,13 @@ def visits(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
         rows.append(pd.DataFrame({"row": rnd.index[keep], "visit": v["crf"], "name": v["visit"], "date": date[keep]}))
     extra = rng.random(len(rnd)) < cal.unscheduled_share
     span = np.maximum(stop - rnd["rand"].to_numpy(), 1)
-    udate = rnd["rand"].to_numpy() + (rng.random(len(rnd)) * span).astype(np.int64)
-    rows.append(pd.DataFrame({"row": rnd.index[extra], "visit": UNSCHEDULED, "name": "UNSCHEDULED",
-                              "date": udate[extra]}))
+    udate = rnd["rand"].to_numpy() + 1 + (rng.random(len(rnd)) * span).astype(np.int64)
+    unscheduled = pd.DataFrame({"row": rnd.index[extra], "visit": UNSCHEDULED, "name": "UNSCHEDULED",
+                                "date": udate[extra]})
+    # Between scheduled visits: one falling on a scheduled visit's day is that visit, not another one.
+    scheduled = pd.concat(rows, ignore_index=True)[["row", "date"]]
+    clash = unscheduled.merge(scheduled, on=["row", "date"], how="left", indicator=True)["_merge"] == "both"
+    rows.append(unscheduled[~clash.to_numpy() & (udate[extra] <= stop[extra])])
     out = pd.concat(rows, ignore_index=True)
     out["subjid"] = s.loc[out["row"], "subjid"].to_numpy()
     return out.sort_values(["row", "date", "visit"], kind="stable").reset_index(drop=True)
@@ -106,7 +113,7 @@ def alsfrs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     subj = s.loc[a["row"]]
     months = (a["date"].to_numpy() - subj["onset"].to_numpy()) / MONTH
     lost = subj["alsfrs_slope"].to_numpy() * months
-    share = np.array([ITEM_SHARE[o] for o in subj["onset_site"]])
+    share = np.array([ITEM_SHARE[o] for o in subj["onset_site"]]).reshape(len(a), 12)
     # A subject-level multiplier per item: patients differ in which functions go first.
     item_speed = np.exp(stream(seed, "alsfrs-items").normal(0, 0.3, (len(s), 12)))[a["row"].to_numpy()]
     latent = 4 - share * lost[:, None] * item_speed + rng.normal(0, 0.25, (len(a), 12))
@@ -121,41 +128,48 @@ def alsfrs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     return out
 
 
-def _predicted_svc_litres(subj: pd.DataFrame) -> np.ndarray:
-    """ECSC reference equations for vital capacity, height in metres."""
-    h, age = subj["height"].to_numpy() / 100, subj["age"].to_numpy()
-    return np.where(subj["sex"] == "Male", 6.10 * h - 0.028 * age - 4.65, 4.66 * h - 0.026 * age - 3.28)
-
-
-def svc(s: pd.DataFrame, v: pd.DataFrame, seed: int, cal: Calibration) -> pd.DataFrame:
+def svc(s: pd.DataFrame, v: pd.DataFrame, seed: int, cal: Calibration, form: RawForm) -> pd.DataFrame:
+    """Percent predicted falls from the screening value at the subject's rate, levelling off towards 0
+    instead of crossing it; visit noise is multiplicative and bounded so that neither the percentage
+    nor the litres it gives leave the ranges of specs/raw."""
     rng = stream(seed, "svc")
     a = _scheduled(v)
     subj = s.loc[a["row"]]
     months = (a["date"].to_numpy() - subj["screen"].to_numpy()) / MONTH
     rate = 2.0 * subj["alsfrs_slope"].to_numpy() / cal.alsfrs_slope_median
-    pp = np.clip(subj["svc_screen"].to_numpy() - rate * months + rng.normal(0, 2.5, len(a)), 8, 140)
-    pp[(months == 0)] = subj["svc_screen"].to_numpy()[months == 0]  # screening value as assessed for eligibility
-    litres = pp / 100 * _predicted_svc_litres(subj)
+    start = subj["svc_screen"].to_numpy()
+    trend = start * np.exp(-rate * np.maximum(months, 0) / start)
+    predicted = predicted_svc_litres(subj["height"], subj["age"], subj["sex"])
+    cap = np.minimum(field_limits(form, "SVCPP")[1], 100 * field_limits(form, "SVCL")[1] / predicted)
+    pp = truncated_lognormal(rng, trend, 0.03, high=cap)
+    pp[(months == 0)] = start[months == 0]  # screening value as assessed for eligibility
+    litres = pp / 100 * predicted
     miss = rng.random(len(a)) < 0.02
     pp[miss], litres[miss] = np.nan, np.nan
     return pd.DataFrame({"SUBJID": a["subjid"].to_numpy(), "VISIT": a["visit"].to_numpy(),
                          "REDAT": days_to_raw(a["date"]), "SVCL": fmt(litres, 2), "SVCPP": fmt(pp, 1)})
 
 
-def vs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+# field: mean and SD of the subject's usual value, SD of a visit around it
+VITALS = {"SYSBP": (128, 13, 8), "DIABP": (78, 8, 6), "PULSE": (74, 9, 6), "TEMP": (36.6, 0.0, 0.3)}
+
+
+def vs(s: pd.DataFrame, v: pd.DataFrame, seed: int, form: RawForm) -> pd.DataFrame:
+    """Subject-level usual values and visit noise, both drawn inside the field's range in specs/raw."""
     rng = stream(seed, "vs")
     subj = s.loc[v["row"]]
     n = len(v)
     months = (v["date"].to_numpy() - subj["screen"].to_numpy()) / MONTH
     base = stream(seed, "vs-base")
-    sbp0, dbp0, pulse0 = (base.normal(m, sd, len(s))[v["row"].to_numpy()] for m, sd in ((128, 13), (78, 8), (74, 9)))
+    limits = {f: field_limits(form, f) for f in ("HEIGHT", "WEIGHT", *VITALS)}
+    usual = {f: truncated_normal(base, m, sd, *limits[f], size=len(s))[v["row"].to_numpy()] if sd else np.full(n, m)
+             for f, (m, sd, _) in VITALS.items()}
+    # ALS wasting: about 0.4% of body weight a month at the median rate of decline, levelling off at 30%
+    wasting = 0.7 + 0.3 * np.exp(-0.0065 / 0.3 * subj["alsfrs_slope"].to_numpy() * np.maximum(months, 0))
     vals = {
         "HEIGHT": np.where(v["name"].to_numpy() == "SCREENING", subj["height"].to_numpy(), np.nan),
-        # ALS wasting: about 0.4% of body weight a month at the median rate of decline, at most 30% in all
-        "WEIGHT": subj["weight"].to_numpy() * np.clip(1 - 0.0065 * subj["alsfrs_slope"].to_numpy() * np.maximum(months, 0),
-                                                      0.7, 1) + rng.normal(0, 0.8, n),
-        "SYSBP": sbp0 + rng.normal(0, 8, n), "DIABP": dbp0 + rng.normal(0, 6, n),
-        "PULSE": pulse0 + rng.normal(0, 6, n), "TEMP": rng.normal(36.6, 0.3, n),
+        "WEIGHT": truncated_normal(rng, subj["weight"].to_numpy() * wasting, 0.8, *limits["WEIGHT"]),
+        **{f: truncated_normal(rng, usual[f], visit_sd, *limits[f]) for f, (_, _, visit_sd) in VITALS.items()},
     }
     out = pd.DataFrame({"SUBJID": v["subjid"].to_numpy(), "VISIT": v["visit"].to_numpy(),
                         "VSDAT": days_to_raw(v["date"])})
@@ -176,13 +190,15 @@ def lab(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     on_riluzole = v["date"].to_numpy() > subj["screen"].to_numpy()
     frames = []
     for code, (cat, unit, dec, mm, mf, sd, lo, hi) in LAB_TESTS.items():
-        level = stream(seed, f"lab-{code}").normal(0, 0.8 * sd, len(s))[v["row"].to_numpy()]
-        x = np.where(male, mm, mf) + level + rng.normal(0, 0.5 * sd, len(v))
+        # Log-normal with the tabulated mean and SD: results are positive without clipping at 0.
+        mean = np.where(male, mm, mf)
+        sigma = np.sqrt(np.log1p((sd / mean) ** 2))
+        level = stream(seed, f"lab-{code}").normal(0, 0.8, len(s))[v["row"].to_numpy()]
+        x = mean * np.exp(sigma * (level + rng.normal(0, 0.5, len(v))) - 0.445 * sigma**2)
         if code == "EOS":
             x = x * np.where(on_il2, 1.8, 1.0)  # low-dose IL-2 raises eosinophils
         if code in ("ALT", "AST"):
             x = x * np.where(on_riluzole, 1.2, 1.0)  # riluzole raises transaminases
-        x = np.maximum(x, 0.01 if dec else 1)
         not_done = rng.random(len(v)) < 0.01
         x[not_done] = np.nan
         frames.append(pd.DataFrame({
@@ -196,16 +212,17 @@ def lab(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def treg(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+def treg(s: pd.DataFrame, v: pd.DataFrame, seed: int, form: RawForm) -> pd.DataFrame:
     rng = stream(seed, "treg")
     a = v[v["name"].isin(TREG_VISITS)]
     subj = s.loc[a["row"]]
-    pct0 = stream(seed, "treg-base").normal(6.0, 1.3, len(s))[a["row"].to_numpy()]
-    cd4 = stream(seed, "cd4-base").normal(750, 180, len(s))[a["row"].to_numpy()]
+    pct_max = field_limits(form, "TREGPCT")[1]
+    pct0 = truncated_lognormal(stream(seed, "treg-base"), 6.0, 0.21, size=len(s))[a["row"].to_numpy()]
+    cd4 = truncated_lognormal(stream(seed, "cd4-base"), 730, 0.24, size=len(s))[a["row"].to_numpy()]
     # CD4+ T cells as a share of lymphocytes, per subject (~45%), for Treg % of lymphocytes (TREGLY).
     # Its own stream, so TREGLY leaves every other simulated value unchanged.
     rng_ly = stream(seed, "treg-ly")
-    cd4_share = np.clip(rng_ly.normal(0.45, 0.07, len(s)), 0.25, 0.65)[a["row"].to_numpy()]
+    cd4_share = truncated_normal(rng_ly, 0.45, 0.07, 0.25, 0.65, size=len(s))[a["row"].to_numpy()]
     after_start = a["date"].to_numpy() > subj["rand"].to_numpy()
     il2 = (subj["arm"] == IL2).to_numpy()
     frames = []
@@ -214,7 +231,7 @@ def treg(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
         on_treatment = date < subj["treatment_stop"].to_numpy()
         keep = np.ones(len(a), bool) if offset == 0 else on_treatment
         factor = np.where(il2 & (after_start | (offset > 0)) & on_treatment, boost, 1.0)
-        pct = np.clip(pct0 * factor + rng.normal(0, 0.5, len(a)), 0.5, 40)
+        pct = truncated_lognormal(rng, pct0 * factor, 0.08, high=pct_max)
         count = cd4 * pct / 100 * np.exp(rng.normal(0, 0.08, len(a)))
         # Same sample, other denominator: Treg % of CD4+ x CD4+ share of lymphocytes (missing with TREGPCT).
         lymph_pct = pct * cd4_share * np.exp(rng_ly.normal(0, 0.03, len(a)))

@@ -7,7 +7,8 @@ import pandas as pd
 
 from cdisc_mirocals.raw.dates import blur_raw, days_to_raw
 from cdisc_mirocals.simulate.assessments import fmt
-from cdisc_mirocals.simulate.catalogue import AE_TERMS, CM_TERMS, FATAL_AE, MH_TERMS, RILUZOLE_VERBATIM, RUNIN_TERMS
+from cdisc_mirocals.simulate.catalogue import (AE_TERMS, CM_TERMS, FATAL_AE, MH_TERMS, RILUZOLE, RILUZOLE_VERBATIM,
+                                               RUNIN_TERMS, meddra)
 from cdisc_mirocals.simulate.subjects import IL2, NONE, YEAR, Calibration, stream
 
 SEVERITY = ("Mild", "Moderate", "Severe")
@@ -16,7 +17,7 @@ MISSED_REASONS = (("Forgot", 0.6), ("Adverse event", 0.2), ("Hospitalisation", 0
 
 
 def injections(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
-    """One row per planned injection of every cycle that started before treatment ended."""
+    """One row per planned injection of every cycle that started before treatment ended (days as numbers)."""
     rng = stream(seed, "injections")
     tr = study["treatment"]
     cal = Calibration(study)
@@ -36,14 +37,24 @@ def injections(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
     missed = ~after_stop & (rng.random(len(idx)) < cal.missed_dose_share) & (k > 0)
     reasons, weights = zip(*MISSED_REASONS)
     reason = np.where(after_stop, "Treatment discontinued", np.where(missed, rng.choice(reasons, len(idx), p=weights), ""))
-    given = ~after_stop & ~missed
+    return pd.DataFrame({"SUBJID": r["subjid"].to_numpy()[idx], "_cycle": cycle[k], "_injday": day[k],
+                         "_day": date, "_given": ~after_stop & ~missed, "INJREAS": reason})
+
+
+def injection_log(inj: pd.DataFrame, study) -> pd.DataFrame:
+    """The INJ form of `injections()`: rendered as text apart, since most runs need only the days."""
+    tr, given = study["treatment"], inj["_given"].to_numpy()
     return pd.DataFrame({
-        "SUBJID": r["subjid"].to_numpy()[idx], "CYCLE": cycle[k].astype(str), "INJDAY": day[k].astype(str),
-        "INJDAT": days_to_raw(date), "INJDONE": np.where(given, "Yes", "No"),
-        "INJDOSE": np.where(given, fmt(np.full(len(idx), tr["dose"]), 1), ""),
-        "INJDOSU": np.where(given, tr["dose_unit"], ""), "INJREAS": reason,
-        "_day": date, "_given": given,
+        "SUBJID": inj["SUBJID"], "CYCLE": inj["_cycle"].astype(str), "INJDAY": inj["_injday"].astype(str),
+        "INJDAT": days_to_raw(inj["_day"].to_numpy()), "INJDONE": np.where(given, "Yes", "No"),
+        "INJDOSE": np.where(given, fmt(np.full(len(inj), tr["dose"]), 1), ""),
+        "INJDOSU": np.where(given, tr["dose_unit"], ""), "INJREAS": inj["INJREAS"],
     })
+
+
+def last_dose(inj: pd.DataFrame) -> pd.Series:
+    """Day of the last injection given, by subject (absent when none was given)."""
+    return inj[inj["_given"]].groupby("SUBJID")["_day"].max()
 
 
 def _pick(rng, options, weights, size):
@@ -60,23 +71,23 @@ def adverse_events(s: pd.DataFrame, inj: pd.DataFrame, seed: int) -> pd.DataFram
     years = np.maximum(end - r["rand"].to_numpy(), 0) / YEAR
     il2 = (r["arm"] == IL2).to_numpy()
     frames = []
-    for pt, soc, verbatims, rate_p, rate_a, p_ser, sev, rel, dur in AE_TERMS:
+    for pt, verbatims, rate_p, rate_a, p_ser, sev, rel, dur in AE_TERMS:
         counts = rng.poisson(np.where(il2, rate_a, rate_p) * years)
         idx = np.repeat(np.arange(len(r)), counts)
         start = r["rand"].to_numpy()[idx] + (rng.random(len(idx)) * (end[idx] - r["rand"].to_numpy()[idx])).astype(np.int64)
         if pt in ("Injection site reaction", "Influenza like illness"):
             start = _on_an_injection_day(rng, r["subjid"].to_numpy()[idx], inj, start)
-        frames.append(_ae_frame(rng, r, idx, pt, soc, verbatims, start, dur, p_ser, sev,
+        frames.append(_ae_frame(rng, r, idx, verbatims, start, dur, p_ser, sev,
                                 np.where(il2[idx][:, None], rel, _placebo_relation(rel)), end[idx]))
     # Run-in: on riluzole, before the first injection.
-    for pt, soc, verbatims, p in RUNIN_TERMS:
+    for pt, verbatims, p in RUNIN_TERMS:
         idx = np.flatnonzero(rng.random(len(r)) < p)
         span = (r["rand"] - r["screen"]).to_numpy()[idx]
         start = r["screen"].to_numpy()[idx] + (rng.random(len(idx)) * span).astype(np.int64)
-        frames.append(_ae_frame(rng, r, idx, pt, soc, verbatims, start, 10, 0.0, (0.7, 0.3, 0.0),
+        frames.append(_ae_frame(rng, r, idx, verbatims, start, 10, 0.0, (0.7, 0.3, 0.0),
                                 np.tile((0.9, 0.1, 0, 0, 0), (len(idx), 1)), end[idx], runin=True))
     frames.append(_fatal(rng, r))
-    ae = pd.concat(frames, ignore_index=True)
+    ae = _coded(pd.concat(frames, ignore_index=True))
     ae = _action_taken(ae, r, first, last)
     ae = ae.sort_values(["_row", "_start", "AEDECOD"], kind="stable").reset_index(drop=True)
     ae["AESPID"] = (ae.groupby("_row").cumcount() + 1).astype(str)
@@ -101,8 +112,24 @@ def _on_an_injection_day(rng, subjids, inj, fallback):
     return np.where(has, days["_day"].to_numpy()[pick] if len(days) else fallback, fallback)
 
 
-def _ae_frame(rng, r, idx, pt, soc, verbatims, start, dur, p_ser, sev, rel_w, end_of_obs, runin=False):
+# The raw AE columns of the coding export, from the MedDRA extract's columns.
+CODING_EXPORT = {"AELLT": "LLT", "AELLTCD": "LLTCD", "AEDECOD": "PT", "AEPTCD": "PTCD", "AEHLT": "HLT",
+                 "AEHLTCD": "HLTCD", "AEHLGT": "HLGT", "AEHLGTCD": "HLGTCD", "AEBODSYS": "SOC", "AESOCCD": "SOCCD"}
+
+
+def _coded(ae: pd.DataFrame) -> pd.DataFrame:
+    """What the coding module exports beside each verbatim: the LLT it was coded to and its primary path."""
+    extract = meddra()
+    unknown = sorted(set(ae["_LLT"]) - set(extract.index))
+    if unknown:
+        raise ValueError(f"catalogue.py codes verbatims to LLTs that meddra.csv lacks: {unknown}")
+    hierarchy = extract.loc[ae["_LLT"]]
+    return ae.drop(columns="_LLT").assign(**{col: hierarchy[src].to_numpy() for col, src in CODING_EXPORT.items()})
+
+
+def _ae_frame(rng, r, idx, verbatims, start, dur, p_ser, sev, rel_w, end_of_obs, runin=False):
     n = len(idx)
+    term = rng.integers(len(verbatims), size=n)
     stop = start + np.maximum(np.round(rng.exponential(dur, n)), 0).astype(np.int64)
     ongoing = stop > end_of_obs
     serious = rng.random(n) < p_ser
@@ -113,8 +140,9 @@ def _ae_frame(rng, r, idx, pt, soc, verbatims, start, dur, p_ser, sev, rel_w, en
     outcome = np.where(ongoing, "Not recovered/not resolved",
                        np.where(rng.random(n) < 0.05, "Recovered/resolved with sequelae", "Recovered/resolved"))
     return pd.DataFrame({
-        "SUBJID": r["subjid"].to_numpy()[idx], "AETERM": rng.choice(verbatims, n) if n else [],
-        "AEDECOD": pt, "AEBODSYS": soc, "_start": start, "_end": np.where(ongoing, NONE, stop),
+        "SUBJID": r["subjid"].to_numpy()[idx], "AETERM": np.array([v for v, _ in verbatims], dtype=object)[term],
+        "_LLT": np.array([llt for _, llt in verbatims], dtype=object)[term],
+        "_start": start, "_end": np.where(ongoing, NONE, stop),
         "AEONGO": np.where(ongoing, "Yes", "No"), "AESER": np.where(serious, "Yes", "No"),
         "AESEV": np.array(SEVERITY)[sev_i], "AEREL": np.array(RELATION)[np.minimum(rel_i, 4)],
         "AEACN": "Not applicable" if runin else "Dose not changed", "AEOUT": outcome,
@@ -126,11 +154,11 @@ def _ae_frame(rng, r, idx, pt, soc, verbatims, start, dur, p_ser, sev, rel_w, en
 def _fatal(rng, r: pd.DataFrame) -> pd.DataFrame:
     on_study = (r["death"] != NONE).to_numpy() & (r["death"].to_numpy() <= r["eos"].to_numpy())
     d = r[on_study]
-    pt = [FATAL_AE[c] for c in d["death_cause"]]
+    coded = [FATAL_AE[c] for c in d["death_cause"]]
     start = d["death"].to_numpy() - rng.integers(0, 10, len(d))
     return pd.DataFrame({
-        "SUBJID": d["subjid"].to_numpy(), "AETERM": [p[2] for p in pt], "AEDECOD": [p[0] for p in pt],
-        "AEBODSYS": [p[1] for p in pt], "_start": start, "_end": d["death"].to_numpy(), "AEONGO": "No",
+        "SUBJID": d["subjid"].to_numpy(), "AETERM": [c[0] for c in coded], "_LLT": [c[1] for c in coded],
+        "_start": start, "_end": d["death"].to_numpy(), "AEONGO": "No",
         "AESER": "Yes", "AESEV": "Severe", "AEREL": "Not related", "AEACN": "Not applicable", "AEOUT": "Fatal",
         "AESDTH": "Yes", "AESHOSP": "Yes", "_row": d.index.to_numpy(), "_runin": False,
     })
@@ -189,12 +217,12 @@ def medications(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
     end_obs = np.where(r["death"] != NONE, r["death"], r["eos"]).astype(np.int64)
     ril_end = np.where(r["death"].to_numpy() != NONE, r["death"].to_numpy(), NONE)
     frames = [pd.DataFrame({
-        "SUBJID": r["subjid"].to_numpy(), "CMTRT": rng.choice(RILUZOLE_VERBATIM, n), "CMDECOD": "RILUZOLE",
-        "CMINDC": "ALS", "CMDOSE": fmt(np.full(n, tr["riluzole_dose_mg"]), 0), "CMDOSU": "mg",
+        "SUBJID": r["subjid"].to_numpy(), "CMTRT": rng.choice(RILUZOLE_VERBATIM, n), "CMDECOD": RILUZOLE[0],
+        "CMATCCD": RILUZOLE[1], "CMATC": RILUZOLE[2], "CMINDC": "ALS", "CMDOSE": fmt(np.full(n, tr["riluzole_dose_mg"]), 0), "CMDOSU": "mg",
         "CMDOSFRQ": "Twice daily", "CMROUTE": "Oral", "_start": r["screen"].to_numpy(), "_end": ril_end,
         "_pre": False, "_row": r.index.to_numpy(),
     })]
-    for verbatim, coded, indication, dose, unit, freq, route, prevalence, pre_share in CM_TERMS:
+    for verbatim, coded, atc_code, atc, indication, dose, unit, freq, route, prevalence, pre_share in CM_TERMS:
         idx = np.flatnonzero(rng.random(n) < prevalence)
         pre = rng.random(len(idx)) < pre_share
         span = end_obs[idx] - r["screen"].to_numpy()[idx]
@@ -202,7 +230,8 @@ def medications(s: pd.DataFrame, seed: int, study) -> pd.DataFrame:
                          r["screen"].to_numpy()[idx] + (rng.random(len(idx)) * span).astype(np.int64))
         stop = start + rng.integers(14, 900, len(idx))
         frames.append(pd.DataFrame({
-            "SUBJID": r["subjid"].to_numpy()[idx], "CMTRT": verbatim, "CMDECOD": coded, "CMINDC": indication,
+            "SUBJID": r["subjid"].to_numpy()[idx], "CMTRT": verbatim, "CMDECOD": coded, "CMATCCD": atc_code,
+            "CMATC": atc, "CMINDC": indication,
             "CMDOSE": fmt(np.full(len(idx), dose), 1 if dose % 1 else 0), "CMDOSU": unit, "CMDOSFRQ": freq,
             "CMROUTE": route, "_start": start, "_end": np.where(stop < end_obs[idx], stop, NONE), "_pre": pre,
             "_row": r.index.to_numpy()[idx],

@@ -24,9 +24,11 @@ _VARIANTS = (str.lower, str.upper, lambda v: " " + v, lambda v: v + " ", lambda 
 
 
 def untidy(forms: dict[str, pd.DataFrame], seed: int, share: float) -> dict[str, pd.DataFrame]:
-    rng = stream(seed, "mess")
     out = dict(forms)
     for form, columns in CODED_FIELDS.items():
+        if form not in out:
+            continue  # a partial run (simulate_study's `forms`)
+        rng = stream(seed, f"mess-{form}")  # one stream per form: a partial run messes each form alike
         df = out[form].copy()
         for col in columns:
             values = df[col].to_numpy(dtype=object).copy()

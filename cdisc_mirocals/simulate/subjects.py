@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.raw.dates import iso_to_days
-from cdisc_mirocals.spec import Study
+from cdisc_mirocals.simulate.draws import field_limits, truncated_gamma, truncated_normal
+from cdisc_mirocals.spec import RawForm, Study
 
 NONE = -1
 YEAR = 365.25
@@ -46,7 +47,17 @@ class Calibration:
         return float(np.log(self.study.pnfh_threshold / self.pnfh_median) / z)
 
 
-def simulate_subjects(n: int, seed: int, study: Study) -> pd.DataFrame:
+def predicted_svc_litres(height_cm, age, sex) -> np.ndarray:
+    """ECSC reference equations for vital capacity (litres), height in centimetres."""
+    h, age = np.asarray(height_cm, float) / 100, np.asarray(age, float)
+    return np.where(np.asarray(sex) == "Male", 6.10 * h - 0.028 * age - 4.65, 4.66 * h - 0.026 * age - 3.28)
+
+
+def simulate_subjects(n: int, seed: int, study: Study, raw: dict[str, RawForm] | None = None) -> pd.DataFrame:
+    """`raw` (specs/raw forms, default: the packaged specs) bounds height and screening vital capacity."""
+    if raw is None:
+        from cdisc_mirocals.spec import load_spec
+        raw = load_spec().raw
     cal = Calibration(study)
     rec = study["recruitment"]
     n_screened = int(round(n / (1 - rec["screen_failure_rate"]))) if n else 0
@@ -54,7 +65,7 @@ def simulate_subjects(n: int, seed: int, study: Study) -> pd.DataFrame:
     s["randomised"] = np.arange(n_screened) < n
     _strata(s, n, seed, rec)
     _sites_and_ids(s, seed, rec)
-    _demography(s, seed, study)
+    _demography(s, seed, study, raw)
     _randomise(s, seed, study)
     _outcomes(s, seed, study, cal)
     return s
@@ -106,16 +117,24 @@ def _sites_and_ids(s: pd.DataFrame, seed: int, rec: dict) -> None:
     s["subjid"] = s["site"] + "-" + seq.astype(str).str.zfill(width)
 
 
-def _demography(s: pd.DataFrame, seed: int, study: Study) -> None:
+def _demography(s: pd.DataFrame, seed: int, study: Study, raw: dict[str, RawForm]) -> None:
+    """Eligible values are drawn inside the eligibility limits (truncated, not clipped: no pile of
+    patients aged exactly 75 or with exactly 70% SVC); screen failures then fail one criterion."""
     rng = stream(seed, "demography")
     n = len(s)
     p = study["parameters"]
     lo, hi = p["age_range"]
     bulbar = (s["onset_site"] == "Bulbar").to_numpy()
     s["sex"] = np.where(rng.random(n) < np.where(bulbar, 0.5, 0.63), "Male", "Female")
-    s["age"] = np.clip(np.round(rng.normal(58 + 4 * bulbar, 9.5)), lo, hi).astype(int)
-    s["symptom_months"] = np.clip(2.5 + rng.gamma(3.0, 3.2, n), 3, p["max_symptom_duration_months"] - 0.5)
-    s["svc_screen"] = np.clip(rng.normal(93, 13, n), p["min_svc_percent_predicted"] + 0.5, 135)
+    s["age"] = np.round(truncated_normal(rng, 58 + 4 * bulbar, 9.5, lo - 0.49, hi + 0.49)).astype(int)
+    s["symptom_months"] = 2.5 + truncated_gamma(rng, 3.0, 3.2, 0.5, p["max_symptom_duration_months"] - 3.0, n)
+    s["height"] = np.round(truncated_normal(rng, np.where(s["sex"] == "Male", 176, 163), 7,
+                                            *field_limits(raw["VS"], "HEIGHT")), 1)
+    # Screening SVC (% predicted) of an eligible patient, below the CRF's ranges in % and in litres.
+    predicted = predicted_svc_litres(s["height"], s["age"], s["sex"])
+    cap = np.minimum.reduce([np.full(n, 135.0), np.full(n, field_limits(raw["SVC"], "SVCPP")[1]),
+                             100 * field_limits(raw["SVC"], "SVCL")[1] / predicted])
+    s["svc_screen"] = np.round(truncated_normal(rng, 93, 13, p["min_svc_percent_predicted"], cap), 1)
     s["criterion"] = ""
     _screen_failures(s, rng, study)
     s["consent"] = s["screen"] - rng.integers(0, 15, n)
@@ -125,8 +144,7 @@ def _demography(s: pd.DataFrame, seed: int, study: Study) -> None:
     s["diagnosis"] = np.minimum(s["onset"] + (s["screen"] - s["onset"]) * delay, s["screen"] - 7).astype(np.int64)
     s["el_escorial"] = rng.choice(["Definite", "Probable", "Probable laboratory-supported", "Possible"],
                                   size=n, p=[0.3, 0.4, 0.15, 0.15])
-    s["height"] = np.round(rng.normal(np.where(s["sex"] == "Male", 176, 163), 7), 1)
-    s["weight"] = np.round(np.clip(rng.normal(np.where(s["sex"] == "Male", 78, 64), 11), 42, 140), 1)
+    s["weight"] = np.round(truncated_normal(rng, np.where(s["sex"] == "Male", 78, 64), 11, 42, 140), 1)
     s["race"], s["ethnic"] = _race(s, rng)
     cal = Calibration(study)
     s["pnfh_z"] = rng.normal(0, 1, n)
@@ -200,7 +218,7 @@ def _outcomes(s: pd.DataFrame, seed: int, study: Study, cal: Calibration) -> Non
     z = s["pnfh_z"].to_numpy()
     z_centre = np.where(low, z[low].mean() if low.any() else 0, z[~low].mean() if (~low).any() else 0)
     h = np.where(low, -np.log(1 - cal.death_640_placebo_low), -np.log(1 - cal.death_640_placebo_high))
-    h = h * np.exp(cal.within_group_pnfh_effect * (z - z_centre) + cal.bulbar_log_hr * (bulbar - bulbar.mean()))
+    h = h * np.exp(cal.within_group_pnfh_effect * (z - z_centre) + cal.bulbar_log_hr * (bulbar - (bulbar.mean() if n else 0)))
     h = h * np.where(il2, np.where(low, cal.hr_il2_low_pnfh, cal.hr_il2_high_pnfh), 1.0)
     t_death = _weibull(rng, h, cal.hazard_shape)
     t_trv = _weibull(rng, -np.log(1 - cal.trv_640) * np.exp(0.5 * z), 1.3)

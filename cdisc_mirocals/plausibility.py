@@ -1,0 +1,77 @@
+"""The plausibility rules on dates that hold at every level of the data, written once: the raw CRF
+edit checks of check-raw (validate/edit_checks.py) and the SDTM validation rules
+(validate/rules/plausibility.py) bind each one to their own variables.
+
+Dates are ISO 8601 text, complete or partial; two dates are compared at the precision both have."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PlausibilityRule:
+    """A rule's identity, shared by its bindings: the ID (P21's where it mirrors one), severity, message."""
+
+    id: str
+    severity: str
+    message: str
+    description: str
+    category: str = "Limit"
+    publisher: tuple[str, ...] = ()
+
+
+FUTURE = PlausibilityRule("MC0101", "Error", "Date is in the future",
+                  "A date cannot be later than the day the data are checked.")
+BEFORE_1900 = PlausibilityRule("MC0102", "Error", "Date is before 1900",
+                       "A date before 1900 is a typing error (1800 for 2018) in a trial of living people.")
+BIRTH_AFTER_CONSENT = PlausibilityRule("MC0103", "Error", "Birth date is after informed consent",
+                               "A subject is born before giving informed consent (BRTHDTC <= RFICDTC).",
+                               publisher=("FDAB034",))
+START_AFTER_END = PlausibilityRule("SD0013", "Error", "--STDTC is after --ENDTC",
+                           "Start Date/Time of Event, Exposure or Observation (--STDTC) must be less or equal to End "
+                           "Date/Time of Event, Exposure or Observation (--ENDTC).", publisher=("FDAB034",))
+AFTER_DEATH = PlausibilityRule("MC0104", "Error", "Record is dated after the subject's death",
+                       "No event, intervention, visit or finding can start or be collected after DM.DTHDTC "
+                       "(disposition, death details and subject status excepted).", publisher=("FDAB034",))
+DEATH_BEFORE_RANDOMISATION = PlausibilityRule("MC0105", "Error", "Death is before randomisation",
+                                      "A randomised subject cannot have died before the randomisation date "
+                                      "(DS record with DSDECOD = 'RANDOMIZED').", publisher=("FDAB034",))
+VISIT_BEFORE_CONSENT = PlausibilityRule("MC0106", "Error", "Visit is before informed consent",
+                                "No study visit can take place before informed consent (SVSTDTC >= RFICDTC).",
+                                publisher=("CG0075",))
+PRECISIONS = (4, 7, 10)  # YYYY, YYYY-MM, YYYY-MM-DD
+
+
+def after(first: pd.Series, second: pd.Series) -> pd.Series:
+    """True where ISO 8601 date `first` is certainly after `second`: compared at the precision both have
+    (2018 against 2018-03-05 compares years), and never where either is missing. Times are ignored."""
+    a = pd.Series(first, copy=False).astype(object).where(pd.notna(first), "").astype(str).str.slice(0, 10)
+    b = pd.Series(second, index=a.index).astype(object).where(pd.notna(second), "").astype(str).str.slice(0, 10)
+    shortest = np.minimum(a.str.len().to_numpy(), b.str.len().to_numpy())
+    out = np.zeros(len(a), dtype=bool)
+    for k, upper in zip(PRECISIONS, (*PRECISIONS[1:], 11)):
+        sel = (shortest >= k) & (shortest < upper)
+        if sel.any():
+            out |= sel & (a.str.slice(0, k) > b.str.slice(0, k)).to_numpy()
+    return pd.Series(out, index=a.index)
+
+
+def before_1900(dates: pd.Series) -> pd.Series:
+    year = dates.astype(object).where(dates.notna(), "").astype(str).str.slice(0, 4)
+    return year.str.fullmatch(r"\d{4}").fillna(False) & (year < "1900")
+
+
+def in_future(dates: pd.Series, today: dt.date) -> pd.Series:
+    return after(dates, pd.Series(today.isoformat(), index=dates.index))
+
+
+END_OF_STUDY_DEATH = PlausibilityRule("MC0109", "Error", "End of study is death, but no death is reported",
+                              "A subject whose end of study (or end of treatment) reason is death has a death report "
+                              "with its date (raw: a death form record; SDTM: DM.DTHDTC).", category="Consistency")
+RULES = (FUTURE, BEFORE_1900, BIRTH_AFTER_CONSENT, START_AFTER_END, AFTER_DEATH, DEATH_BEFORE_RANDOMISATION,
+              VISIT_BEFORE_CONSENT, END_OF_STUDY_DEATH)

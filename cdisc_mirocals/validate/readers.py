@@ -1,0 +1,165 @@
+"""Read a folder of SAS transport (XPT v5) or Dataset-JSON 1.1 files into frames with their metadata.
+
+Frames are in one convention whatever the format: character variables are text with "" for missing
+(as XPT stores them), numeric variables are float with NaN for missing, and numeric dates stay SAS
+numbers (days or seconds since 1960), so a rule reads both formats the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from cdisc_mirocals.errors import MirocalsError
+
+SAS_EPOCH = pd.Timestamp("1960-01-01")
+NUMERIC_JSON = {"integer", "decimal", "float", "double"}
+FORMATS = {".xpt": "XPT", ".json": "Dataset-JSON", ".ndjson": "Dataset-JSON"}
+
+
+class InputError(MirocalsError):
+    """A folder, a dataset file or a define.xml that cannot be read: a usage or input error (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str  # Char | Num
+    length: int | None  # bytes for Char (XPT storage width, Dataset-JSON length), 8 for Num in XPT
+    format: str = ""
+
+
+@dataclass
+class DatasetFile:
+    name: str  # upper case, from the XPT member or the Dataset-JSON name
+    label: str
+    path: Path
+    format: str  # XPT | Dataset-JSON
+    size: int  # bytes on disk
+    columns: dict[str, Column]
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"  # of the character values in the file: their lengths are counted in it
+
+    @cached_property
+    def domain(self) -> str:
+        """DOMAIN's value when the dataset has one (LB for LBCH), else the dataset name."""
+        if "DOMAIN" in self.frame and len(self.frame):
+            values = self.frame["DOMAIN"][self.frame["DOMAIN"] != ""]
+            if len(values):
+                return str(values.mode().iloc[0])
+        return self.name
+
+
+def dataset_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FORMATS
+                  and not p.name.startswith("."))
+
+
+def read_folder(folder: str | Path) -> dict[str, DatasetFile]:
+    """Every dataset of the folder by name; an unreadable file, or two files of one name, is an InputError."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of datasets")
+    out: dict[str, DatasetFile] = {}
+    for path in dataset_files(folder):
+        ds = read_dataset(path)
+        if ds.name in out:
+            raise InputError(f"{path}: dataset {ds.name} is also in {out[ds.name].path.name}; keep one of them")
+        out[ds.name] = ds
+    return out
+
+
+def read_dataset(path: Path) -> DatasetFile:
+    try:
+        if path.suffix.lower() == ".xpt":
+            return read_xpt(path)
+        return read_dataset_json(path)
+    except InputError:
+        raise
+    except Exception as exc:  # a reader library's own error names no file: name it
+        raise InputError(f"{path}: cannot be read as {FORMATS[path.suffix.lower()]} ({exc})") from None
+
+
+def read_xpt(path: Path) -> DatasetFile:
+    import pyreadstat
+
+    notes, encoding = [], "utf-8"
+    try:
+        frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+    except (pyreadstat.ReadstatError, UnicodeDecodeError):
+        # XPT has no encoding field; SAS on Windows writes windows-1252 (the pilot's TS does)
+        frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True, encoding="windows-1252")
+        notes.append("not valid UTF-8: read as windows-1252")
+        encoding = "windows-1252"
+    columns = {}
+    for name, label in zip(meta.column_names, meta.column_labels):
+        numeric = meta.readstat_variable_types[name] in ("double", "float", "int8", "int16", "int32")
+        columns[name] = Column(name, label or "", "Num" if numeric else "Char",
+                               int(meta.variable_storage_width[name]), meta.original_variable_types.get(name) or "")
+    name = (meta.table_name or path.stem).upper()
+    return DatasetFile(name, meta.file_label or "", path, "XPT", path.stat().st_size, columns,
+                       _normalise(frame, columns), notes, encoding)
+
+
+def read_dataset_json(path: Path) -> DatasetFile:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".ndjson":
+        lines = [line for line in text.splitlines() if line.strip()]
+        doc = json.loads(lines[0]) if lines else {}
+        rows = [json.loads(line) for line in lines[1:]]
+    else:
+        doc = json.loads(text)
+        rows = doc.get("rows", [])
+    missing = [k for k in ("name", "columns") if k not in doc]
+    if missing:
+        raise InputError(f"{path}: not a Dataset-JSON 1.1 file: it lacks {', '.join(missing)}")
+    columns, converters = {}, {}
+    for col in doc["columns"]:
+        dtype = col.get("dataType", "string")
+        # dates with a numeric target type are SAS numbers in XPT: read them as such
+        numeric = dtype in NUMERIC_JSON or (dtype in ("date", "datetime", "time") and col.get("targetDataType"))
+        columns[col["name"]] = Column(col["name"], col.get("label", ""), "Num" if numeric else "Char",
+                                      col.get("length"), col.get("displayFormat", ""))
+        if numeric and dtype in ("date", "datetime", "time"):
+            converters[col["name"]] = dtype
+    names = list(columns)
+    bad = next((i for i, r in enumerate(rows) if len(r) != len(names)), None)
+    if bad is not None:
+        raise InputError(f"{path}: row {bad + 1} has {len(rows[bad])} values for {len(names)} columns")
+    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
+    for name, dtype in converters.items():
+        frame[name] = _iso_to_sas(frame[name], dtype)
+    return DatasetFile(doc["name"].upper(), doc.get("label", ""), path, "Dataset-JSON", path.stat().st_size,
+                       columns, _normalise(frame, columns))
+
+
+def _iso_to_sas(values: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "time":
+        td = pd.to_timedelta(values.where(values.notna() & (values != ""), None), errors="coerce")
+        return td.dt.total_seconds()
+    stamp = pd.to_datetime(values.where(values.notna() & (values != ""), None), errors="coerce")
+    delta = stamp - SAS_EPOCH
+    return delta.dt.days.astype(float) if dtype == "date" else delta.dt.total_seconds()
+
+
+def _normalise(frame: pd.DataFrame, columns: dict[str, Column]) -> pd.DataFrame:
+    out = {}
+    for name, col in columns.items():
+        s = frame[name]
+        if col.type == "Num":
+            out[name] = s if s.dtype == float else pd.to_numeric(s, errors="coerce").astype(float)
+            continue
+        if s.dtype == object and not s.hasnans:  # pyreadstat's text: "" for missing already
+            out[name] = s
+            continue
+        s = s.astype(object).where(s.notna(), "")
+        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+            s = s.astype(str)  # a Dataset-JSON string column holding numbers
+        out[name] = s
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))

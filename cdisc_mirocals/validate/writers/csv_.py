@@ -1,0 +1,20 @@
+"""The findings as CSV (RFC 4180: CRLF line ends, so a value holding a CR or LF is quoted), one row per
+finding, every cell neutralised against formula injection."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from cdisc_mirocals.submission.atomic import atomic_write
+from cdisc_mirocals.validate.report import Report
+from cdisc_mirocals.validate.writers._safe import cell
+from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, finding_rows
+
+
+def write(report: Report, path: Path) -> None:
+    with atomic_write(path, "w") as fh:
+        out = csv.writer(fh, lineterminator="\r\n")
+        out.writerow(DETAIL_HEADERS.values())
+        for row in finding_rows(report):
+            out.writerow(["" if v is None else cell(v) for v in row])

@@ -1,0 +1,114 @@
+"""One report model, five writers: each holds every finding, none can attack its reader (spreadsheet
+formulas neutralised, HTML escaped), and the same report gives the same bytes."""
+
+import csv
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from validate_helpers import TODAY, sdtm
+
+from cdisc_mirocals.validate.engine import validate_files
+from cdisc_mirocals.validate.writers import FORMATS, write_report, write_reports
+from cdisc_mirocals.validate.writers._safe import cell, script_json, text
+from cdisc_mirocals.validate.writers.html_ import render as render_html
+from cdisc_mirocals.validate.writers.text import render as render_text
+
+EVIL = ["=HYPERLINK(\"http://x.invalid\",\"click\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx",
+        "</script><script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+
+
+@pytest.fixture(scope="module")
+def report():
+    """Findings whose values are the attacks: each AETERM coded twice as Headache, then once as Migraine (SD1440)."""
+    terms = [t for t in EVIL for _ in range(3)]
+    n = len(terms)
+    ae = sdtm("AE", USUBJID=["S1"] * n, AESEQ=list(range(1, n + 1)), AETERM=terms,
+              AEDECOD=["Headache", "Headache", "Migraine"] * len(EVIL), AESTDTC=["2020-01-01"] * (n - 1) + ["2020-13-01"])
+    dm = sdtm("DM", USUBJID=["S1"], SEX=["X"])
+    return validate_files({"AE": ae, "DM": dm}, "sdtmig-3.4", today=TODAY, folder="<b>folder</b>")
+
+
+def test_safe_cell_and_text():
+    assert [cell(v) for v in EVIL[:7]] == ["'" + v for v in EVIL[:7]]
+    assert cell("Headache") == "Headache" and cell(-2.5) == -2.5 and cell(None) is None
+    assert text("<a href='x'>&</a>") == "&lt;a href=&#x27;x&#x27;&gt;&amp;&lt;/a&gt;"
+    assert "<" not in script_json(["</script>"]) and json.loads(script_json(["</script>"])) == ["</script>"]
+
+
+def test_the_report_counts_and_exit_codes(report):
+    counts = report.counts
+    assert counts["Reject"] >= 1 and counts["Error"] >= 1  # DD0101, SD1020-type; CT2001 on SEX, SD0003
+    assert report.exit_code("reject") == 1 and report.exit_code("never") == 0
+    quiet = report.findings[report.findings["severity"] == "Notice"]
+    clean = type(report)(**{**report.__dict__, "findings": quiet})
+    assert clean.exit_code("warning") == 0 and clean.exit_code("error") == 0
+    with pytest.raises(ValueError):
+        report.exit_code("fatal")
+
+
+def test_text_summary_groups_by_rule_and_dataset(report):
+    out = render_text(report)
+    issues = report.issue_summary()
+    assert len(issues) == report.findings.groupby(["rule", "dataset"]).ngroups
+    for r in issues.itertuples():
+        assert any(line.split()[:4] == [r.severity, r.rule, r.dataset, str(r.found)] for line in out.splitlines())
+    assert out.splitlines()[-1].endswith(", ".join(f"{report.count(s):,} {s}" for s in
+                                                   ("Reject", "Error", "Warning", "Notice")))
+
+
+def test_json_holds_every_finding(report, tmp_path):
+    doc = json.loads(write_report(report, tmp_path / "r.json", "json").read_text())
+    assert len(doc["findings"]) == len(report.findings) and doc["counts"] == report.counts
+    assert {f["values"] for f in doc["findings"] if f["rule"] == "SD1440"} == {f"{v}, Migraine" for v in EVIL}
+
+
+def test_csv_cells_are_neutralised(report, tmp_path):
+    rows = list(csv.reader(write_report(report, tmp_path / "r.csv", "csv").open(newline="")))
+    assert rows[0][:3] == ["Dataset", "Record", "USUBJID"] and len(rows) == len(report.findings) + 1
+    for row in rows[1:]:
+        for value in row:
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+def test_xlsx_is_laid_out_like_pinnacle_21_and_neutralised(report, tmp_path):
+    wb = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx", "xlsx"))
+    assert wb.sheetnames == ["Dataset Summary", "Issue Summary", "Details", "Rules"]
+    details = wb["Details"]
+    assert details.max_row == len(report.findings) + 1
+    values = [c.value for row in details.iter_rows(min_row=2) for c in row]
+    assert all(not (isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r"))) for v in values)
+    assert all(c.data_type != "f" for row in details.iter_rows() for c in row)  # no formula cell anywhere
+    summary = {r[0].value: r for r in wb["Dataset Summary"].iter_rows(min_row=2) if r[0].value in ("AE", "DM")}
+    assert summary["AE"][3].value == 3 * len(EVIL) and sum(c.value for c in summary["AE"][4:8]) == \
+        int((report.findings["dataset"] == "AE").sum())
+
+
+def test_html_is_escaped_self_contained_and_filterable(report):
+    page = render_html(report)
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page and "<b>folder</b>" not in page
+    assert "&lt;b&gt;folder&lt;/b&gt;" in page
+    assert 'id="severity"' in page and 'id="rule"' in page and 'id="dataset"' in page and 'id="search"' in page
+    # self-contained: no stylesheet, script or image fetched from anywhere
+    assert "http://" not in page.replace("http://x.invalid", "") and "<link" not in page and "<script src" not in page
+    data = page.split('<script type="application/json" id="findings">')[1].split("</script>")[0]
+    assert len(json.loads(data)) == len(report.findings)
+
+
+def test_the_same_report_gives_the_same_bytes(report, tmp_path):
+    first = write_reports(report, tmp_path / "a", FORMATS)
+    second = write_reports(report, tmp_path / "b", FORMATS)
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    assert sorted(p.name for p in first) == ["validation.csv", "validation.html", "validation.json", "validation.txt",
+                                            "validation.xlsx"]
+
+
+def test_an_empty_report_renders(tmp_path):
+    dm = sdtm("DM", USUBJID=["S1"], SEX=["M"])
+    report = validate_files({"DM": dm}, "sdtmig-3.4", rule_ids={"SD0084"}, today=TODAY)
+    assert report.findings.empty and report.exit_code("warning") == 0
+    for fmt in FORMATS:
+        assert write_report(report, tmp_path / f"r.{fmt}", fmt).stat().st_size > 0
+    assert pd.read_csv(tmp_path / "r.csv").empty

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Build the generic standard model the validator ships with, as data inside the package.
+
+Reads the public CDISC metadata beside the checkout (../shared/reference/standards and
+../shared/reference/controlled-terminology) and writes cdisc_mirocals/validate/standards/:
+
+- sdtmig-3.4.json   every SDTMIG 3.4 dataset with its variables (order, label, type, codelists,
+                    role, core, value domain, fixed value), as published in the IG's variable table;
+- adamig-1.3.json   the ADaMIG 1.3 ADSL and BDS variables (names keep their xx/y/zz/w placeholders);
+- ct.json.gz        the CDISC codelists those variables name: SDTM CT 2025-03-28 and ADaM CT
+                    2021-12-17, each term as [NCI code, submission value];
+- p21-rules.json    the Pinnacle 21 rule catalogue (IDs, publisher IDs, message, description,
+                    category), so findings carry P21's wording.
+
+The package reads only these files at run time. The same inputs give byte-identical outputs
+(sorted keys, gzip without a timestamp), so `--check` can prove the committed files are current.
+
+Usage:
+    python tools/build_standards.py            # write the files
+    python tools/build_standards.py --check    # exit 1 if a committed file differs from a rebuild
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import json
+import sys
+import tarfile
+from pathlib import Path
+
+from lxml import etree
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO.parent / "shared" / "reference"
+OUT = REPO / "cdisc_mirocals" / "validate" / "standards"
+SDTM_CT_RELEASE = "2025-03-28"
+ADAM_CT_RELEASE = "2021-12-17"
+ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
+NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
+
+
+def _rows(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=delimiter))
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(";") if c.strip()]
+
+
+def sdtmig(folder: Path) -> dict:
+    datasets = {}
+    for row in _rows(folder / "sdtm_ig_v3.4_Datasets.csv"):
+        datasets[row["Dataset Name"]] = {"class": row["Class"], "label": row["Dataset Label"],
+                                         "structure": row["Structure"], "variables": []}
+    for row in _rows(folder / "sdtm_ig_v3.4_Variables.csv"):
+        ds = datasets[row["Dataset Name"]]
+        ds["variables"].append({
+            "order": int(row["Variable Order"]), "name": row["Variable Name"], "label": row["Variable Label"],
+            "type": row["Type"], "codelists": _codes(row["CDISC CT Codelist Code(s)"]), "role": row["Role"],
+            "core": row["Core"], "value_domain": row["Described Value Domain(s)"], "value": row["Value List"]})
+    for ds in datasets.values():
+        ds["variables"].sort(key=lambda v: v["order"])
+    return {"standard": "SDTMIG", "version": "3.4", "datasets": datasets}
+
+
+ADAM_STRUCTURES = {"Subject-Level Analysis Dataset": "ADSL", "Basic Data Structure": "BDS"}
+
+
+def adamig(folder: Path) -> dict:
+    structures: dict[str, dict] = {}
+    for row in _rows(folder / "adam_ig_v1.3_DataStructures.csv"):
+        structures[row["Data Structure Name"]] = {"class": row["Class"], "label": row["Data Structure Description"],
+                                                  "subclass": row["Subclass"], "variables": []}
+    for order, row in enumerate(_rows(folder / "adam_ig_v1.3_Variables.csv"), start=1):
+        name = ADAM_STRUCTURES[row["Data Structure Name"]]
+        structures[name]["variables"].append({
+            "order": order, "name": row["Variable Name"], "label": row["Variable Label"], "type": row["Type"],
+            "codelists": _codes(row["CDISC CT Codelist Code(s)"]), "set": row["Variable Set"], "core": row["Core"],
+            "value_domain": row["Described Value Domain(s)"], "value": row["Value List Value"]})
+    return {"standard": "ADaMIG", "version": "1.3", "structures": structures}
+
+
+def sdtm_ct(archive: Path, wanted: set[str]) -> dict:
+    with tarfile.open(archive) as tar:
+        text = tar.extractfile("SDTM Terminology.txt").read().decode("utf-8")
+    codelists: dict[str, dict] = {}
+    for row in csv.DictReader(io.StringIO(text), delimiter="\t"):
+        if not row["Codelist Code"] and row["Code"] in wanted:
+            codelists[row["Code"]] = {"name": row["Codelist Name"], "submission": row["CDISC Submission Value"],
+                                      "extensible": row["Codelist Extensible (Yes/No)"] == "Yes", "terms": []}
+        elif row["Codelist Code"] in wanted:
+            codelists.setdefault(row["Codelist Code"], {"terms": []})["terms"].append(
+                [row["Code"], row["CDISC Submission Value"]])
+    return codelists
+
+
+def adam_ct(path: Path) -> dict:
+    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    codelists = {}
+    for cl in root.iter(f"{ODM}CodeList"):
+        codelists[cl.get(f"{NCI}ExtCodeID")] = {
+            "name": cl.get("Name"), "submission": cl.findtext(f"{NCI}CDISCSubmissionValue"),
+            "extensible": cl.get(f"{NCI}CodeListExtensible") == "Yes",
+            "terms": [[item.get(f"{NCI}ExtCodeID"), item.get("CodedValue")] for item in cl.iter(f"{ODM}EnumeratedItem")]}
+    return codelists
+
+
+def p21_catalogue(folder: Path) -> dict:
+    rules = {}
+    for standard, path, delimiter in (("SDTM", folder / "p21_sdtm_rules.csv", ";"),
+                                      ("ADaM", folder / "p21_adam_rules.csv", ",")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            next(reader)
+            for row in reader:
+                if len(row) > 6:  # a few ADaM rows split their description on an unquoted comma
+                    row = [*row[:3], ",".join(row[3:-2]).strip('"'), *row[-2:]]
+                rid, publisher, message, description, category, severity = row
+                entry = rules.setdefault(rid, {"message": message, "description": description.strip('"'),
+                                               "category": category, "severity": severity, "publisher": [],
+                                               "standards": []})
+                entry["standards"].append(standard)
+                for pid in (p.strip() for p in publisher.split(",")):
+                    # the ADaM catalogue gives bare CDISC ADaM conformance numbers; name them
+                    pid = f"ADaM {pid}" if pid[:1].isdigit() else pid
+                    if pid and pid not in ("+",) and pid not in entry["publisher"]:
+                        entry["publisher"].append(pid)
+    return rules
+
+
+def build(reference: Path) -> dict[str, bytes]:
+    standards = reference / "standards"
+    sdtm, adam = sdtmig(standards), adamig(standards)
+    wanted = {c for ds in sdtm["datasets"].values() for v in ds["variables"] for c in v["codelists"]}
+    wanted |= {c for st in adam["structures"].values() for v in st["variables"] for c in v["codelists"]}
+    ct_dir = reference / "controlled-terminology"
+    ct = {"sdtm": {"release": SDTM_CT_RELEASE, "codelists": sdtm_ct(ct_dir / "SDTM Terminology.tar.xz", wanted)},
+          "adam": {"release": ADAM_CT_RELEASE, "codelists": adam_ct(ct_dir / "ADaM Terminology.odm.xml")}}
+
+    def dump(obj) -> bytes:
+        return (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    return {"sdtmig-3.4.json": dump(sdtm), "adamig-1.3.json": dump(adam),
+            "ct.json.gz": gzip.compress(json.dumps(ct, sort_keys=True, separators=(",", ":")).encode(), mtime=0),
+            "p21-rules.json": dump(p21_catalogue(standards))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, default=REFERENCE, help="the shared reference folder")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    args = parser.parse_args(argv)
+    files = build(args.reference)
+    stale = [name for name, data in files.items()
+             if not (args.out / name).is_file() or (args.out / name).read_bytes() != data]
+    if args.check:
+        for name in stale:
+            print(f"{args.out / name} is not what {Path(__file__).name} builds", file=sys.stderr)
+        return 1 if stale else 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (args.out / name).write_bytes(data)
+        print(f"wrote {args.out / name} ({len(data):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
