@@ -130,13 +130,12 @@ def truncated_in_quotes(s: Study):
 
 @case("file", "an opening quote never closed, in the middle of the file")
 def unbalanced_quote(s: Study):
-    line = s.line("CM", nth=5)
-    text = s.read_text("CM").split("\n")
-    cells = text[line - 1].split(",")
-    cells[2] = '"' + cells[2]
-    text[line - 1] = ",".join(cells)
-    s.write_text("CM", "\n".join(text))
-    return refused(Error("cm.csv", line, None, f"ends inside a quoted field opened on line {line}"))
+    assert '"' not in s.read_text("VISIT")  # no later quote closes it
+    line = s.line("VISIT", nth=5)
+    text = s.read_text("VISIT").split("\n")
+    text[line - 1] = text[line - 1].replace(",", ',"', 1)
+    s.write_text("VISIT", "\n".join(text))
+    return refused(Error("visit.csv", line, None, f"ends inside a quoted field opened on line {line}"))
 
 
 @case("file", "text after a closing quote")
