@@ -71,7 +71,7 @@ def _echo_table(rows: list[dict]) -> None:
 
 
 @main.command(cls=Command)
-@click.option("--subjects", "-n", type=click.IntRange(min=1), default=None,
+@click.option("--subjects", "-n", type=click.IntRange(min=0), default=None,
               help="Number of randomised subjects [default: 220, from specs/study.toml].")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed, a whole number from 0 [default: 2054, from specs/study.toml]. The same seed gives identical files.")
 @click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")

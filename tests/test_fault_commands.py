@@ -25,14 +25,19 @@ def invoke(args):
     return result
 
 
-@pytest.mark.parametrize("args, code, says", [
-    (["--subjects", "0"], 2, "0 is not in the range x>=1"),
-    (["--seed", "-5"], 2, "-5 is not in the range x>=0"),
-])
-def test_simulate_refuses_what_it_cannot_simulate(args, code, says, tmp_path):
-    result = invoke(["simulate", *args, "--out", tmp_path / "raw"])
-    assert result.exit_code == code and says in result.output, result.output
+def test_simulate_refuses_a_negative_seed(tmp_path):
+    result = invoke(["simulate", "--seed", "-5", "--out", tmp_path / "raw"])
+    assert result.exit_code == 2 and "-5 is not in the range x>=0" in result.output, result.output
     assert not (tmp_path / "raw").exists()
+
+
+def test_a_study_of_zero_subjects_is_refused_by_check_raw_and_convert_alike(tmp_path):
+    assert invoke(["simulate", "--subjects", "0", "--out", tmp_path / "raw"]).exit_code == 0  # header-only forms
+    says = "error: enrol.csv: at least one subject: the form has its header but no records, so there is nothing"
+    for command in (["check-raw", tmp_path / "raw"], ["convert", tmp_path / "raw", "--out", tmp_path / "out"]):
+        result = invoke(command)
+        assert result.exit_code == 1 and says in result.output, result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_simulate_into_a_path_under_a_file_names_it(tmp_path):
