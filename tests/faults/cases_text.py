@@ -158,15 +158,25 @@ def other_formula_leads(s: Study):
     return accepted(convert=BUNDLE)
 
 
+def _every_ae_of(s: Study, k: int, field: str, value: str) -> None:
+    """`value` in `field` of every AE of the k-th randomised subject with AEs, so that it reaches the
+    safety tables whichever of them is treatment-emergent."""
+    randomised = s.randomised()
+    subject = sorted({r["SUBJID"].strip() for r in s.records("AE") if r["SUBJID"].strip() in randomised})[k]
+    for r in s.records("AE"):
+        if r["SUBJID"].strip() == subject:
+            s.set("AE", r["_line"], field, value)
+
+
 @case("injection", "a preferred term that is a formula: it reaches the safety tables")
 def aedecod_formula(s: Study):
-    s.set("AE", _ae(s, 21), "AEDECOD", HYPERLINK)
+    _every_ae_of(s, 0, "AEDECOD", HYPERLINK)
     return accepted(convert=BUNDLE)
 
 
 @case("injection", "a system organ class holding a script element: it heads a safety table group")
 def aebodsys_script(s: Study):
-    s.set("AE", _ae(s, 22), "AEBODSYS", SCRIPT)
+    _every_ae_of(s, 1, "AEBODSYS", SCRIPT)
     return accepted(convert=BUNDLE)
 
 

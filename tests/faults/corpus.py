@@ -24,7 +24,7 @@ from faults import cases_file, cases_study, cases_text, cases_values  # noqa: E4
 from faults.study import BUNDLE, Case, Outcome, Study  # noqa: E402
 
 CASES: list[Case] = cases_file.CASES + cases_values.CASES + cases_text.CASES + cases_study.CASES
-CLEAN_SUBJECTS, CLEAN_SEED = 30, 2024
+CLEAN_SUBJECTS, CLEAN_SEED = 20, 2024
 
 
 def write_clean(folder: Path, spec) -> Path:
