@@ -110,11 +110,10 @@ def _build(out: Path) -> Path | None:
     return next(iter(out.parent.glob(f".{out.name}.build-*")), None)
 
 
-KILL_POINTS = {
+KILL_POINTS = {  # early, while the SDTM files are written, and late (the ADaM files are written, the analysis is)
     "build-started": lambda build: True,
     "sdtm-written": lambda build: any((build / SDTM_DIR).glob("*.xpt")),
-    "adam-written": lambda build: any((build / ADAM_DIR).glob("*.xpt")),
-    "analysis-written": lambda build: any((build / "analysis").glob("*")),
+    "analysis-written": lambda build: any((build / ADAM_DIR).glob("*.xpt")) and any((build / "analysis").glob("*")),
 }
 
 
