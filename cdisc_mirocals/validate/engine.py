@@ -48,8 +48,14 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
             sdtm_files = read_folder(sdtm_dir)
     if isinstance(specs, (str, Path)):
         specs = load_spec(specs)
-    return validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
-                          standard_source=how, today=today)
+    report = validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
+                            standard_source=how, today=today)
+    read = {f.path for f in files.values()}
+    copies = [p.name for p in dataset_files(path) if p not in read]
+    if copies:
+        report.notes.append(f"{len(copies)} Dataset-JSON file(s) beside the XPT files of the same datasets were not "
+                            f"validated (the XPT files, the submission's format, were): {', '.join(copies)}")
+    return report
 
 
 def choose_standard(files: dict[str, DatasetFile], define: Define | None, given: str | None) -> tuple[str, str]:
@@ -109,6 +115,7 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         notes.append(f"the data declares {model.name} {declared}; it is checked against the {model.name} "
                      f"{model.version} model, so the findings of {', '.join(sorted(VERSION_SENSITIVE))} (variables "
                      f"against the model's domain tables) may be version differences: they are reported as Notices")
+    notes += [f"{f.path.name}: {n}" for f in files.values() for n in f.notes]
     study = Study(family, model, _datas(files, model, metadata), define, metadata, today=today or dt.date.today())
     if sdtm_files is not None:
         sdtm_model = load_model("sdtmig-3.4")
