@@ -80,6 +80,46 @@ for _id, (_vars, _breaks) in ARM_LOGIC.items():
     _arm_rule(_id, _vars, _breaks)
 
 
+# ------------------------------------------------------------------------------------------ reference dates
+# For a subject randomised and never treated (ARMNRS 'ASSIGNED, NOT TREATED') P21's rules contradict one
+# another: SD0087/SD0088 want RFSTDTC/RFENDTC for every randomised subject, SD1373/SD1366 want them null
+# whenever ARMNRS is populated. No data can satisfy both, so all four are Warnings, and the reviewer's guide
+# says which one a study follows (docs/conformance-decisions.md for this study's).
+
+def _randomised(f: pd.DataFrame) -> pd.Series:
+    """P21's randomised subject: ARMCD neither null nor SCRNFAIL nor NOTASSGN."""
+    return ~f["ARMCD"].isin(NULL_ARMCD)
+
+
+def _ongoing(study) -> bool:
+    ts = study.get("TS")
+    return ts is not None and ts.has("TSPARMCD", "TSVAL") and \
+        (ts.frame["TSPARMCD"].eq("ONGOSIND") & ts.frame["TSVAL"].eq("Y")).any()
+
+
+REFERENCE_DATES = {
+    "SD0087": (("ARMCD", "RFSTDTC"), lambda study, f: _randomised(f) & f["RFSTDTC"].eq("")),
+    "SD0088": (("ARMCD", "RFENDTC"), lambda study, f: _randomised(f) & f["RFENDTC"].eq("") & (not _ongoing(study))),
+    "SD1366": (("ARMNRS", "RFENDTC"), lambda study, f: f["ARMNRS"].ne("") & f["RFENDTC"].ne("")),
+    "SD1373": (("ARMNRS", "RFSTDTC"), lambda study, f: f["ARMNRS"].ne("") & f["ARMNRS"].ne("UNPLANNED TREATMENT")
+               & f["RFSTDTC"].ne("")),
+}
+
+
+def _reference_date_rule(rule_id: str, variables: tuple[str, ...], breaks):
+    def check(study):
+        dm = _dm_with(study, *variables)
+        if dm is not None:
+            bad = breaks(study, dm.frame)
+            if bad.any():
+                yield Hit("DM", rows(bad), variables)
+    declare(rule_id, "Warning", "design", check=check)
+
+
+for _id, (_vars, _breaks) in REFERENCE_DATES.items():
+    _reference_date_rule(_id, _vars, _breaks)
+
+
 @rule("SD1015", "Error", "design")
 def epoch_in_ta(study):
     ta = study.get("TA")
