@@ -18,7 +18,7 @@ from cdisc_mirocals.validate import rules as registry
 from cdisc_mirocals.validate.context import Data, Study, as_text
 from cdisc_mirocals.validate.define_reader import Define, read_define
 from cdisc_mirocals.validate.model import STANDARDS, load_model
-from cdisc_mirocals.validate.readers import DatasetFile, InputError, dataset_files, read_folder
+from cdisc_mirocals.validate.readers import DatasetFile, InputError, copies, dataset_files, read_folder
 from cdisc_mirocals.validate.report import DATASET_COLUMNS, FINDING_COLUMNS, RULE_COLUMNS, Report, sort_findings
 from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_schema
 
@@ -50,11 +50,10 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
         specs = load_spec(specs)
     report = validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
                             standard_source=how, today=today)
-    read = {f.path for f in files.values()}
-    copies = [p.name for p in dataset_files(path) if p not in read]
-    if copies:
-        report.notes.append(f"{len(copies)} Dataset-JSON file(s) beside the XPT files of the same datasets were not "
-                            f"validated (the XPT files, the submission's format, were): {', '.join(copies)}")
+    left = [p.name for p in copies(path)]
+    if left:
+        report.notes.append(f"{len(left)} Dataset-JSON file(s) beside the XPT files of the same name were not "
+                            f"validated (the XPT files, the submission's format, were): {', '.join(left)}")
     return report
 
 

@@ -61,22 +61,28 @@ def dataset_files(folder: Path) -> list[Path]:
 
 def read_folder(folder: str | Path) -> dict[str, DatasetFile]:
     """Every dataset of the folder by name; an unreadable file, or two files of one name, is an InputError,
-    except an XPT file with its Dataset-JSON copy: the XPT file is read."""
+    except a Dataset-JSON file beside the XPT file of the same name (ae.json and ae.xpt, as convert writes
+    them): the XPT file is read, the submission's format, and the copy is left unread (copies() names it)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of datasets")
     out: dict[str, DatasetFile] = {}
+    left = set(copies(folder))
     for path in dataset_files(folder):
+        if path in left:
+            continue
         ds = read_dataset(path)
-        other = out.get(ds.name)
-        if other is None:
-            out[ds.name] = ds
-        elif {other.format, ds.format} == {"XPT", "Dataset-JSON"}:
-            # convert writes both; the XPT file is what the FDA receives (engine.validate_folder says so)
-            out[ds.name] = other if other.format == "XPT" else ds
-        else:
-            raise InputError(f"{path}: dataset {ds.name} is also in {other.path.name}; keep one of them")
+        if ds.name in out:
+            raise InputError(f"{path}: dataset {ds.name} is also in {out[ds.name].path.name}; keep one of them")
+        out[ds.name] = ds
     return out
+
+
+def copies(folder: Path) -> list[Path]:
+    """The Dataset-JSON files of a folder that have an XPT file of the same name beside them."""
+    files = dataset_files(folder)
+    xpt = {p.stem.lower() for p in files if FORMATS[p.suffix.lower()] == "XPT"}
+    return [p for p in files if FORMATS[p.suffix.lower()] == "Dataset-JSON" and p.stem.lower() in xpt]
 
 
 def read_dataset(path: Path) -> DatasetFile:
