@@ -212,11 +212,19 @@ def test_cp_blank_tregly_gives_no_tlrly_record_and_keeps_the_others(spine, raw_s
     assert sorted(frame.loc[frame["_LINE"] == line, "CPTESTCD"]) == ["TLHRTLH", "TLR"]
 
 
+def _day_one_unless_never_dosed(records, dy, mapped) -> bool:
+    """--DY is 1 at the baseline visit; a subject never dosed has no RFSTDTC (SD1373) and so no study day."""
+    dm = next(iter(mapped.values()))[0].datasets["DM"].set_index("USUBJID")
+    no_reference = records["USUBJID"].map(dm["RFSTDTC"]).fillna("") == ""
+    return bool(records.loc[no_reference, "USUBJID"].nunique() <= 1 and (records.loc[~no_reference, dy] == 1).all()
+                and records.loc[no_reference, dy].isna().all())
+
+
 def test_cp_only_the_pre_cycle_baseline_sample_is_run_in(mapped):
     _, cp, _ = mapped["CP"]
     base = cp[cp["VISIT"] == "BASELINE"]
     pre, post = base[base["CPTPTNUM"] == 1], base[base["CPTPTNUM"] == 2]
-    assert (pre["EPOCH"] == "RUN-IN").all() and (pre["CPDY"] == 1).all()
+    assert (pre["EPOCH"] == "RUN-IN").all() and _day_one_unless_never_dosed(pre, "CPDY", mapped)
     assert len(post) > 0 and (post["EPOCH"] == "TREATMENT").all() and (post["CPDY"] > 1).all()
     assert (post["CPLOBXFL"] == "").all()
 
@@ -282,7 +290,8 @@ def test_baseline_visit_records_are_pre_dose_run_in_on_day_1(mapped, domain):
     base = frame[(frame["VISIT"] == "BASELINE") & (frame[f"{domain}DTC"] != "")]
     if domain == "CP":
         base = base[base["CPTPTNUM"] == 1]
-    assert len(base) > 0 and (base["EPOCH"] == "RUN-IN").all() and (base[f"{domain}DY"] == 1).all()
+    assert len(base) > 0 and (base["EPOCH"] == "RUN-IN").all()
+    assert _day_one_unless_never_dosed(base, f"{domain}DY", mapped)
 
 
 # Consent on the screening day gives a SCRN element that lasts no day; pre-dose screening findings still belong to it.

@@ -205,7 +205,9 @@ def test_sv_numbers_planned_and_unscheduled_visits(spine, raw_study, spec):
         before = planned[(planned["USUBJID"] == u["USUBJID"]) & (planned["SVSTDTC"] <= u["SVSTDTC"])]
         assert int(u["VISITNUM"]) == before["VISITNUM"].max()
     baseline = planned[planned["VISIT"] == "BASELINE"]
-    assert (baseline["SVSTDY"] == 1).all()
+    rfstdtc = spine.datasets["DM"].set_index("USUBJID")["RFSTDTC"]
+    no_reference = baseline["USUBJID"].map(rfstdtc).fillna("") == ""  # never dosed: no RFSTDTC (SD1373)
+    assert (baseline.loc[~no_reference, "SVSTDY"] == 1).all() and baseline.loc[no_reference, "SVSTDY"].isna().all()
     # the reason is not collected: SVUPDES as COM.SV states it
     assert (unsched["SVUPDES"] == "UNSCHEDULED VISIT, REASON NOT COLLECTED").all() and (planned["SVUPDES"] == "").all()
     assert "SVUPDES = 'UNSCHEDULED VISIT, REASON NOT COLLECTED'" in spec.sdtm.comments["COM.SV"].description

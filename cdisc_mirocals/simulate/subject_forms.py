@@ -61,11 +61,13 @@ def death(s: pd.DataFrame, seed: int) -> pd.DataFrame:
 
 
 def eos(s: pd.DataFrame, last_dose: pd.Series) -> pd.DataFrame:
-    """last_dose: day of the last injection given, by subject (absent when none was given)."""
+    """last_dose: day of the last injection given, by subject (absent when none was given). A subject
+    randomised but never dosed has the day treatment was stopped as EOTDAT, as the CRF asks."""
     rnd = s["randomised"].to_numpy()
     last = s["subjid"].map(last_dose)
     completed = rnd & (s["treatment_reason"] == "")
-    eot_date = np.where(last.notna(), days_to_raw(last.fillna(0).astype(np.int64)), "")
+    ended = last.where(last.notna(), s["treatment_stop"].where(rnd))
+    eot_date = np.where(ended.notna(), days_to_raw(ended.fillna(0).astype(np.int64)), "")
     return pd.DataFrame({
         "SUBJID": s["subjid"],
         "EOTSTAT": np.where(rnd, np.where(completed, "Completed", "Discontinued"), ""),
