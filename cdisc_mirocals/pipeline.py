@@ -22,6 +22,7 @@ from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
 from cdisc_mirocals.validate.outputs import OutputValidation, validate_output
+from cdisc_mirocals.validate.report import FAIL_ON
 from cdisc_mirocals.validate.run import validate_datasets
 
 SDTM_DIR = Path("m5/datasets/mirocals/tabulations/sdtm")
@@ -134,6 +135,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
     OUT/validation. OUT is published whole at the end, or left as it was: when a finding reaches
     `fail_on` (reject, error, warning; never: publish whatever is found), nothing is analysed, OUT stays
     as it was, the output that failed goes to OUT.rejected, and ValidationFailed is raised."""
+    if fail_on not in FAIL_ON:
+        raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     spec = spec or load_spec()
     out = Path(out)
     with publishing(out) as build:

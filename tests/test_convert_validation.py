@@ -55,16 +55,16 @@ def test_findings_at_the_threshold_keep_out_as_it_was_and_go_to_out_rejected(sma
     assert good.validation.summary()[0].startswith("SDTM: 0 Reject, 0 Error, ")
     before = _digests(out)
     # the study has Warnings (docs/validation.md explains them): with --fail-on warning they stop the publish
-    with pytest.raises(pipeline.ValidationFailed) as failed:
-        pipeline.convert(small_raw, out, spec, fail_on="warning")
+    result = CliRunner().invoke(main, ["convert", str(small_raw), "--out", str(out), "--fail-on", "warning"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
     assert _digests(out) == before  # OUT exactly as the last good run left it
     rejected = pipeline.rejected_dir(out)
-    assert failed.value.rejected == rejected and rejected.name == "out.rejected"
+    assert rejected.name == "out.rejected"
     assert sorted(p.name for p in (rejected / "validation").iterdir()) == REPORTS
     assert (rejected / pipeline.SDTM_DIR / "dm.xpt").is_file() and (rejected / pipeline.SDTM_DIR / "define.xml").is_file()
     assert not (rejected / "analysis").exists()  # data that failed validation is not analysed
-    message = str(failed.value)
-    assert "at or above --fail-on warning" in message and "Warning CT2002 QS" in message
+    message = result.output
+    assert "validation found findings at or above --fail-on warning" in message and "Warning CT2002 QS" in message
     assert f"{out} is left as it was" in message and str(rejected / "validation" / "sdtm.html") in message
     # the reports say what stopped it: the same counts as the report of the published output, whose data is the same
     counts = json.loads((rejected / "validation" / "sdtm.json").read_text())["counts"]
@@ -74,11 +74,10 @@ def test_findings_at_the_threshold_keep_out_as_it_was_and_go_to_out_rejected(sma
     assert not rejected.exists() and (out / "validation" / "sdtm.html").is_file()
 
 
-def test_the_cli_exits_1_and_names_the_reports(small_raw, tmp_path):
+def test_a_refused_first_run_publishes_nothing_and_a_bad_threshold_is_a_usage_error(tmp_path, spec):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["convert", str(small_raw), "--out", str(out), "--fail-on", "warning"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "validation found findings at or above --fail-on warning" in result.output
-    assert f"{out}.rejected" in result.output and not out.exists()
-    result = CliRunner().invoke(main, ["convert", str(small_raw), "--out", str(out), "--fail-on", "bogus"])
-    assert result.exit_code == 2
+    result = CliRunner().invoke(main, ["convert", "--out", str(out), "--fail-on", "bogus"])
+    assert result.exit_code == 2 and not out.exists()
+    with pytest.raises(ValueError, match="fail_on must be one of"):  # refused before any work is done
+        pipeline.convert(None, out, spec, fail_on="bogus")
+    assert not out.exists() and not pipeline.rejected_dir(out).exists()
