@@ -10,7 +10,7 @@ stages depend on, so that data read_raw accepts converts (docs/reliability.md):
 - each value (raw/schema.py): type, range, length, codelist, a subject the parent form knows, and
   a number SAS transport and its SDTM variable can hold;
 - unique keys as the mappers compare them (raw/keys.py);
-- at least one subject;
+- at least one subject, and at least one randomised (ADaM, and every analysis, holds the randomised);
 - then, on the typed forms, the edit checks across forms (validate/edit_checks.py): dates that cannot
   be true, such as an adverse event after death.
 """
@@ -36,6 +36,7 @@ from cdisc_mirocals.text import transliterate as transliterate_text
 
 LINE = "_LINE"  # physical line of the record in its CSV file, for traceability back to the source
 SUBJECT_MASTER = "ENROL"
+RANDOMISED = "RAND"  # one record per randomised subject: the ADSL population
 TRANSLITERATED = "transliterated"
 UNLAYOUT = "line break or TAB as a space"
 
@@ -98,6 +99,10 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         problems.append(Problem(spec.raw[SUBJECT_MASTER].file, None, None, None,
                                 "at least one subject: the form has its header but no records, so there is "
                                 "nothing to convert"))
+    elif RANDOMISED in tables and tables[RANDOMISED].frame.empty:
+        problems.append(Problem(spec.raw[RANDOMISED].file, None, None, None,
+                                "at least one randomised subject: the form has its header but no records, so there is "
+                                "no ADSL (the randomised subjects), no analysis population and no submission to make"))
     changes: list[TextChange] = []
     for name, t in tables.items():
         problems.extend(_text_policy(t.frame, t.lines, spec.raw[name], transliterate, changes))

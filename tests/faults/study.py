@@ -18,8 +18,6 @@ from cdisc_mirocals.raw.dates import MONTHS
 BUNDLE = "bundle"  # converted together with the other accepted cases, and each effect checked there
 SAME = "same"  # read_raw gives the clean study's typed forms: the file differs, its data does not
 ANALYSIS = "analysis"  # converted on its own: the analysis must say why it was skipped
-NO_ADTTE_XFAIL = ("nobody randomised: ADTTE has no records, so no adtte.xpt is written (FDA TCG: no empty datasets), "
-                  "and the analysis stops at the missing file instead of skipping what it cannot do")
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,6 @@ class Outcome:
     exact: bool = True  # the errors are all check-raw reports (False: others may come with them)
     convert: str | None = None  # accepted: how convert's acceptance is shown (BUNDLE, SAME, ANALYSIS)
     effects: tuple[tuple[str, str], ...] = ()  # (file in OUT, text it must hold) after the bundle's convert
-    convert_xfail: str | None = None  # convert's (ANALYSIS) outcome is expected to fail, for this reason
 
     @property
     def accepted(self) -> bool:
