@@ -1,4 +1,5 @@
 import hashlib
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.spec import load_spec
+from faults.once import once
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 SOURCE_DATE_EPOCH = "1700000000"  # 2023-11-14T22:13:20Z, the build time of the session's converted study
@@ -25,9 +27,12 @@ def default_forms(spec):
 
 @pytest.fixture(scope="session")
 def default_raw_dir(tmp_path_factory, spec, default_forms):
-    out = tmp_path_factory.mktemp("raw")
-    write_forms(default_forms, out, spec)
-    return out
+    """One folder for the whole session, shared by the xdist workers (see `converted`)."""
+    def build(folder: Path) -> dict:
+        write_forms(default_forms, folder / "raw", spec)
+        return {}
+    folder, _ = once(tmp_path_factory, "default_raw", build)
+    return folder / "raw"
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +68,9 @@ def survival_frame(forms: dict[str, pd.DataFrame], window: int = 640) -> pd.Data
 
 
 @pytest.fixture(scope="session")
-def raw_study(default_raw_dir, spec):
-    from cdisc_mirocals.raw import read_raw
-    return read_raw(default_raw_dir, spec)
+def raw_study(converted):
+    """The default study's typed raw forms: what convert read (read_raw, no transliteration)."""
+    return converted.raw
 
 
 @pytest.fixture(scope="session")
@@ -100,10 +105,9 @@ def assert_passes_schema(frame, spec, name: str):
 
 
 @pytest.fixture(scope="session")
-def sdtm(raw_study, spec):
-    """Conformed SDTM datasets of the default study."""
-    from cdisc_mirocals.sdtm import map_sdtm
-    return map_sdtm(raw_study, spec).datasets
+def sdtm(converted):
+    """Conformed SDTM datasets of the default study: what convert mapped (map_sdtm of raw_study)."""
+    return converted.sdtm.datasets
 
 
 @pytest.fixture(scope="session")
@@ -120,12 +124,19 @@ def sas_date(iso: str) -> float:
 def converted(default_raw_dir, tmp_path_factory, spec):
     """The default study converted once per session, with SOURCE_DATE_EPOCH set as a reproducible build sets it."""
     from cdisc_mirocals import pipeline
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-    try:
-        return pipeline.convert(default_raw_dir, tmp_path_factory.mktemp("converted") / "out", spec)
-    finally:
-        mp.undo()
+
+    def build(folder: Path) -> dict:
+        # one convert for all xdist workers: the first builds it and pickles the result, the others load it
+        mp = pytest.MonkeyPatch()
+        mp.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        try:
+            result = pipeline.convert(default_raw_dir, folder / "out", spec)
+        finally:
+            mp.undo()
+        (folder / "result.pickle").write_bytes(pickle.dumps(result))
+        return {}
+    folder, _ = once(tmp_path_factory, "converted", build)
+    return pickle.loads((folder / "result.pickle").read_bytes())
 
 
 @pytest.fixture(scope="session")
