@@ -24,7 +24,10 @@ def number_text(values: pd.Series) -> pd.Series:
     num = pd.to_numeric(values, errors="coerce").astype("Float64")
     present = num.notna().to_numpy()
     text = np.full(len(num), None, dtype=object)
-    text[present] = [np.format_float_positional(x, trim="-") for x in num[present].to_numpy(dtype=float)]
+    # Results repeat: each distinct one is formatted once (told apart by their bits, so -0.0 stays "-0").
+    codes, uniques = pd.factorize(num[present].to_numpy(dtype="float64").view("int64"))
+    formatted = [np.format_float_positional(x, trim="-") for x in uniques.astype("int64").view("float64")]
+    text[present] = np.array(formatted, dtype=object)[codes]
     return pd.Series(text, index=values.index, dtype="string")
 
 
