@@ -89,6 +89,14 @@ def text_values(values: pd.Series) -> np.ndarray:
     return values.astype("string").fillna("").to_numpy(dtype=object)
 
 
+def shared_text(text: np.ndarray) -> np.ndarray:
+    """The same values, equal strings now one object: mapped records repeat their text (USUBJID, test
+    codes, units, visits), and one Python object per record and variable is most of a large study's
+    memory."""
+    codes, uniques = pd.factorize(text)
+    return uniques.take(codes)
+
+
 def byte_lengths(values: pd.Series) -> pd.Series:
     """The UTF-8 length of each value ("" when missing); ASCII text, the usual case, is not encoded."""
     text = text_values(values)
@@ -159,7 +167,7 @@ def apply_type(shaped: Shaped, log: ShapeLog) -> Shaped:
         else:
             if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
                 log.add(ds.name, f"{var.name}: {values.dtype} as text")
-            out[var.name] = pd.Series(text_values(values), index=frame.index, dtype=object)
+            out[var.name] = pd.Series(shared_text(text_values(values)), index=frame.index, dtype=object)
     if problems:
         raise ConformanceError(problems)
     private = [c for c in frame.columns if str(c).startswith("_")]
