@@ -48,6 +48,9 @@ class Command(click.Command):
         except MirocalsError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
+        except OSError as exc:  # a folder that cannot be written or read: the system's reason, and the path
+            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,7 +94,7 @@ def check_raw(raw_dir, specs_dir, transliterate):
     raw = read_raw(raw_dir, _spec(specs_dir), transliterate=transliterate)
     _echo_table(raw.summary().to_dict("records"))
     for change in raw.changes:
-        click.echo(f"note: transliterated {change}")
+        click.echo(f"note: {change.kind}: {change}")
     click.echo(f"{raw_dir}: {len(raw.forms)} forms, {sum(len(f) for f in raw.forms.values())} records, no problems")
 
 
@@ -101,9 +104,12 @@ def check_raw(raw_dir, specs_dir, transliterate):
               help="Output folder, replaced whole when the run succeeds and left as it was when it fails.")
 @click.option("--format", "fmt", type=click.Choice(["xpt", "json", "both"]), default="both", show_default=True,
               help="Dataset files: SAS transport v5 (.xpt), CDISC Dataset-JSON 1.1 (.json), or both.")
+@click.option("--fail-on", type=click.Choice(["reject", "error", "warning", "never"]), default="error",
+              show_default=True, help="Validation findings of this severity or worse stop the publish: OUT stays as it "
+                                      "was, the output that failed goes to OUT.rejected, and the exit code is 1.")
 @specs_option
 @transliterate_option
-def convert(raw_dir, out, fmt, specs_dir, transliterate):
+def convert(raw_dir, out, fmt, fail_on, specs_dir, transliterate):
     """Run the main job on RAW_DIR, or on the simulated default study when RAW_DIR is omitted.
 
     With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are read and
@@ -111,12 +117,16 @@ def convert(raw_dir, out, fmt, specs_dir, transliterate):
     written as SAS XPT v5 files to OUT/m5/datasets/mirocals/tabulations/sdtm/ and
     OUT/m5/datasets/mirocals/analysis/adam/datasets/. OUT/reconciliation.csv accounts for every raw
     record: mapped, or excluded with its reason; OUT/conversion.log lists every change made to the
-    data on the way (transliterations, types, lengths, sort order). The whole of OUT is published in
-    one step at the end: a run that fails leaves the previous output as it was.
+    data on the way (transliterations, types, lengths, sort order). The datasets and their define.xml
+    are then validated as `cdisc-mirocals validate` does, with reports in OUT/validation/. The whole of
+    OUT is published in one step at the end: a run that fails, or whose validation finds something at
+    or above --fail-on, leaves the previous output as it was (the failed output, with its validation
+    reports, goes to OUT.rejected/).
     """
     from cdisc_mirocals import pipeline
     formats = ("xpt", "json") if fmt == "both" else (fmt,)
-    result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate)
+    result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate,
+                              fail_on=fail_on)
     if result.simulated:
         click.echo(f"simulated the default study into {result.raw_dir}/")
     _echo_table(result.sdtm.counts().to_dict("records"))
@@ -126,6 +136,9 @@ def convert(raw_dir, out, fmt, specs_dir, transliterate):
     click.echo(f"wrote {len(result.adam)} ADaM datasets to {result.adam_dir}/")
     click.echo(f"wrote the record reconciliation to {result.reconciliation_path}")
     click.echo(f"wrote the conversion log ({len(result.log)} lines) to {result.log_path}")
+    for line in result.validation.summary():
+        click.echo(f"validation: {line}")
+    click.echo(f"wrote the validation reports (HTML, JSON, XLSX) to {result.validation_dir}/")
     _echo_analysis(result.analysis, out / "analysis")
 
 

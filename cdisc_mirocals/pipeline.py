@@ -12,14 +12,18 @@ from cdisc_mirocals.adam import shape_adam
 from cdisc_mirocals.metadata import ShapeLog
 from cdisc_mirocals.metadata.steps import ConformanceError
 from cdisc_mirocals.analysis import AnalysisReport, Options, analyze
+from cdisc_mirocals.errors import MirocalsError
 from cdisc_mirocals.progress import progress
 from cdisc_mirocals.raw import RawStudy, read_raw
 from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.spec import Spec, load_spec
-from cdisc_mirocals.submission.atomic import atomic_write
+from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
 from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
-from cdisc_mirocals.submission.publish import publishing
+from cdisc_mirocals.submission.publish import MARKER, publishing
+from cdisc_mirocals.textsafe import csv_safe
+from cdisc_mirocals.validate.outputs import OutputValidation, validate_output
+from cdisc_mirocals.validate.report import FAIL_ON
 from cdisc_mirocals.validate.run import validate_datasets
 
 SDTM_DIR = Path("m5/datasets/mirocals/tabulations/sdtm")
@@ -27,6 +31,26 @@ ADAM_DIR = Path("m5/datasets/mirocals/analysis/adam/datasets")
 RECONCILIATION = "reconciliation.csv"
 CONVERSION_LOG = "conversion.log"
 ANALYSIS_DIR = Path("analysis")
+VALIDATION_DIR = Path("validation")
+REJECTED = ".rejected"  # OUT.rejected: the output that failed validation, with its reports
+
+
+def rejected_dir(out: Path) -> Path:
+    return Path(out).absolute().parent / f"{Path(out).absolute().name}{REJECTED}"
+
+
+class ValidationFailed(MirocalsError):
+    """Findings at or above --fail-on: OUT was left as it was, and the output that failed, with its
+    validation reports, was published to OUT.rejected instead."""
+
+    def __init__(self, validation: OutputValidation, out: Path, rejected: Path):
+        self.validation, self.out, self.rejected = validation, out, rejected
+        reports = ", ".join(str(rejected / f) for f in validation.files if f.suffix == ".html")
+        super().__init__("\n".join([
+            f"validation found findings at or above --fail-on {validation.fail_on}:",
+            *(f"  {line}" for line in validation.worst()),
+            *(f"  {line}" for line in validation.summary()),
+            f"{out} is left as it was; the output that failed and its reports are in {rejected}/ ({reports})"]))
 
 
 def simulate(out: Path, n_subjects: int | None = None, seed: int | None = None,
@@ -46,6 +70,7 @@ class ConvertResult:
     adam: dict[str, pd.DataFrame]
     analysis: AnalysisReport | None = None
     log: list[str] = field(default_factory=list)
+    validation: OutputValidation | None = None
 
     @property
     def sdtm_dir(self) -> Path:
@@ -63,6 +88,10 @@ class ConvertResult:
     def log_path(self) -> Path:
         return self.out / CONVERSION_LOG
 
+    @property
+    def validation_dir(self) -> Path:
+        return self.out / VALIDATION_DIR
+
 
 def _raw_source(raw_dir: Path | None, out: Path, build: Path, spec: Spec) -> tuple[Path, bool]:
     """The raw folder to read, inside the build when it belongs to the output (simulated, or given
@@ -73,7 +102,7 @@ def _raw_source(raw_dir: Path | None, out: Path, build: Path, spec: Spec) -> tup
     raw_dir = Path(raw_dir)
     if raw_dir.resolve().is_relative_to(out.resolve()):
         copy = build / raw_dir.resolve().relative_to(out.resolve())
-        shutil.copytree(raw_dir, copy)
+        copy_tree(raw_dir, copy)
         return copy, False
     return raw_dir, False
 
@@ -83,11 +112,32 @@ def _write_text(path: Path, lines: list[str]) -> None:
         fh.writelines(f"{line}\n" for line in lines)
 
 
+def _publish_rejected(build: Path, out: Path) -> Path:
+    """The build, which failed validation, published whole to OUT.rejected (OUT itself stays as it was)."""
+    rejected = rejected_dir(out)
+    with publishing(rejected) as target:
+        for entry in sorted(build.iterdir()):
+            entry.rename(target / entry.name)  # the same parent folder: renames, not copies
+    return rejected
+
+
+def _remove_rejected(out: Path) -> None:
+    """A passing run makes the last failed run's OUT.rejected stale: it goes (only when this package wrote it)."""
+    rejected = rejected_dir(out)
+    if (rejected / MARKER).is_file():
+        shutil.rmtree(rejected)
+
+
 def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, formats: tuple[str, ...] = FORMATS,
-            transliterate: bool = False, analysis: bool = True) -> ConvertResult:
+            transliterate: bool = False, analysis: bool = True, fail_on: str = "error") -> ConvertResult:
     """Raw CRFs to validated SDTM and ADaM submission files and (with `analysis`) their analyses in
-    OUT/analysis; with no raw folder, the default study is simulated into OUT/raw. OUT is published
-    whole at the end, or left as it was."""
+    OUT/analysis; with no raw folder, the default study is simulated into OUT/raw. The datasets written,
+    with their define.xml, are then validated as `cdisc-mirocals validate` does, and the reports go to
+    OUT/validation. OUT is published whole at the end, or left as it was: when a finding reaches
+    `fail_on` (reject, error, warning; never: publish whatever is found), nothing is analysed, OUT stays
+    as it was, the output that failed goes to OUT.rejected, and ValidationFailed is raised."""
+    if fail_on not in FAIL_ON:
+        raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     spec = spec or load_spec()
     out = Path(out)
     with publishing(out) as build:
@@ -103,13 +153,17 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         for folder, standard, shaped in ((SDTM_DIR, "SDTM", sdtm.shaped), (ADAM_DIR, "ADaM", adam)):
             written = write_datasets(shaped, build / folder, spec, standard, formats, log)
             write_define(written, build / folder, spec, standard, formats)
+        checked = validate_output(build, {"sdtm": SDTM_DIR, "adam": ADAM_DIR}, spec, fail_on, VALIDATION_DIR)
         with atomic_write(build / RECONCILIATION, "w") as fh:
-            sdtm.reconciliation.to_csv(fh, index=False, lineterminator="\n")
-        lines = [f"transliterated {change}" for change in raw.changes] + log.entries
+            csv_safe(sdtm.reconciliation).to_csv(fh, index=False, lineterminator="\n")  # SUBJID is free text
+        lines = [f"{change.kind}: {change}" for change in raw.changes] + log.entries
         _write_text(build / CONVERSION_LOG, lines)
+        if checked.blocked:
+            raise ValidationFailed(checked, out, _publish_rejected(build, out))
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
-    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines)
+    _remove_rejected(out)
+    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:

@@ -37,7 +37,9 @@ START_AFTER_END = PlausibilityRule("SD0013", "Error", "--STDTC is after --ENDTC"
                            "Date/Time of Event, Exposure or Observation (--ENDTC).", publisher=("FDAB034",))
 AFTER_DEATH = PlausibilityRule("MC0104", "Error", "Record is dated after the subject's death",
                        "No event, intervention, visit or finding can start or be collected after DM.DTHDTC "
-                       "(disposition, death details and subject status excepted).", publisher=("FDAB034",))
+                       "(disposition, death details and subject status excepted; so are records that say the "
+                       "event did not occur or the test was not done, --OCCUR 'N' or --STAT 'NOT DONE', such as a "
+                       "planned injection missed).", publisher=("FDAB034",))
 DEATH_BEFORE_RANDOMISATION = PlausibilityRule("MC0105", "Error", "Death is before randomisation",
                                       "A randomised subject cannot have died before the randomisation date "
                                       "(DS record with DSDECOD = 'RANDOMIZED').", publisher=("FDAB034",))

@@ -1,14 +1,19 @@
-"""Text that SAS transport v5 can hold: ASCII. The policy for anything else is applied once, to the
-raw values, so every later stage sees the same text.
+"""Text that SAS transport v5 can hold: printable ASCII. The policy for anything else is applied once,
+to the raw values, so every later stage sees the same text.
 
 Without `--transliterate` a non-ASCII character is refused; with it, each is replaced by the fixed
 mapping below, then by its base letter (Unicode NFKD without the accents), and every change is
 logged. A character with no ASCII form (a CJK character, an emoji) is refused either way: guessing
 would change the data.
+
+Control characters: a line break inside a quoted value and a TAB are layout, not data, so each becomes
+one space, and the change is logged. Any other control character (BEL, the ESC of an ANSI colour code,
+a C1 control) has no safe replacement and is refused.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -27,6 +32,34 @@ TRANSLITERATION = {
     "\u00de": "TH", "\u0131": "i", "\u00a9": "(c)", "\u00ae": "(R)", "\u2122": "(TM)", "\u20ac": "EUR",
     "\u00a3": "GBP", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u2192": "->",
 }
+
+
+LAYOUT = re.compile(r"\r\n|[\r\n\t]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_C0 = ("NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC "
+       "FS GS RS US").split()
+
+
+def has_layout(values: pd.Series) -> pd.Series:
+    """True where a value holds a line break or a TAB."""
+    return values.astype("string").str.contains(LAYOUT).fillna(False).astype(bool)
+
+
+def unlayout(value: str) -> str:
+    """Each line break (CRLF counts as one) and TAB as one space."""
+    return LAYOUT.sub(" ", value)
+
+
+def has_control(values: pd.Series) -> pd.Series:
+    """True where a value holds a control character other than a line break or a TAB."""
+    return values.astype("string").str.contains(CONTROL).fillna(False).astype(bool)
+
+
+def describe_controls(value: str) -> str:
+    """The control characters of a value, named, for messages: U+0007 (BEL)."""
+    chars = dict.fromkeys(CONTROL.findall(value))
+    return ", ".join(f"U+{ord(c):04X} ({_C0[ord(c)] if ord(c) < 32 else 'DEL' if ord(c) == 127 else 'C1 control'})"
+                     for c in chars)
 
 
 @lru_cache(maxsize=4096)

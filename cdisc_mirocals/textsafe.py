@@ -1,15 +1,17 @@
 """Text that leaves the package for a browser or a spreadsheet: escaped HTML and neutralised CSV cells.
 
 Dataset values are data, never markup or formulas. A PT, a site name or a free-text reason could hold
-'<script>' or '=HYPERLINK(...)'; so every HTML writer escapes text with `html_text`, and every CSV or
-XLSX writer passes cells through `csv_cell` (OWASP "CSV injection": a cell starting with = + - @ TAB
-or CR is prefixed with a single quote, so a spreadsheet shows it as text). A number stays a number,
-negative ones included, whether it is a float or the text of a number.
+'<script>' or '=HYPERLINK(...)'; so every HTML writer escapes text with `html_text`, data embedded in a
+page travels as `script_json`, and every CSV or XLSX writer passes cells through `csv_cell` (OWASP "CSV
+injection": a cell starting with = + - @ TAB or CR is prefixed with a single quote, so a spreadsheet
+shows it as text). A number stays a number, negative ones included, whether it is a float or the text
+of a number. The analysis outputs and the validation reports use these alone.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pandas as pd
@@ -23,6 +25,14 @@ def html_text(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return html.escape(str(value), quote=True)
+
+
+def script_json(data) -> str:
+    """JSON safe inside a <script type="application/json"> element: no '<', '>' or '&' that could close
+    it or start markup, and no line separators that older JavaScript parsers reject."""
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def csv_cell(value):

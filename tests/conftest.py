@@ -30,6 +30,13 @@ def default_raw_dir(tmp_path_factory, spec, default_forms):
     return out
 
 
+@pytest.fixture(scope="session")
+def corpus_clean(tmp_path_factory, spec):
+    """The clean study every fault of the corpus (tests/faults) is a copy of."""
+    from faults.corpus import write_clean
+    return write_clean(tmp_path_factory.mktemp("corpus") / "clean", spec)
+
+
 def sha256_of_folder(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
 

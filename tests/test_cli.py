@@ -40,6 +40,10 @@ def test_convert_without_raw_dir_runs_the_main_job_on_the_default_study(tmp_path
     adam = sorted(p.name for p in (out / "m5/datasets/mirocals/analysis/adam/datasets").glob("*.xpt"))
     assert adam == ["adae.xpt", "adsl.xpt", "adtte.xpt"]
     assert (out / "reconciliation.csv").exists()
+    # the validator ran on what was written, before publishing: no Reject or Error, reports in OUT/validation
+    assert "validation: SDTM: 0 Reject, 0 Error, " in result.output and "validation: ADaM: 0 Reject, 0 Error, " in result.output
+    assert sorted(p.name for p in (out / "validation").iterdir()) == [f"{s}.{x}" for s in ("adam", "sdtm")
+                                                                      for x in ("html", "json", "xlsx")]
 
 
 def test_convert_stops_on_bad_raw_data_and_writes_no_datasets(tmp_path, default_raw_dir):

@@ -94,9 +94,15 @@ def test_end_of_study_death_without_a_death_report(raw_study):
 def test_an_empty_death_form_while_eos_says_death(raw_study):
     found = _only(edit_check_problems(_copy(raw_study, DEATH=raw_study["DEATH"].iloc[0:0]), TODAY), "MC0109")
     eos = raw_study["EOS"]
-    dead = eos["EOSSTAT"].astype("string").str.strip().str.casefold().eq("death").fillna(False)
-    assert {p.line for p in found if p.column == "EOSSTAT"} == set(eos.loc[dead, LINE].astype(int))
-    assert len({p.line for p in found}) >= 80  # every subject whose end of study is death, each named
+
+    def says_death(column):
+        return eos[column].astype("string").str.strip().str.casefold().eq("death").fillna(False)
+
+    expected = {(int(line), column) for column in ("EOSSTAT", "EOTREAS") for line in eos.loc[says_death(column), LINE]}
+    assert {(p.line, p.column) for p in found} == expected and len(found) == len(expected)
+    # every subject whose end of study or of treatment is death is named, each on his own EOS line
+    died = eos.loc[says_death("EOSSTAT") | says_death("EOTREAS"), "SUBJID"]
+    assert len({p.line for p in found}) == len(died) == died.nunique() > 0
 
 
 def test_end_before_start(raw_study):

@@ -148,6 +148,26 @@ def test_mc0308_where_clause_that_selects_nothing(define):
     assert fired("MC0308", ae(), lb(LBTESTCD=["ALT", "UPH", "XYZ"]), define=define) == []
 
 
+def test_value_level_where_clauses_compare_numbers_as_numbers(define):
+    """The where-clause evaluator define.xml is written with (metadata.where_mask): VISITNUM EQ 1 selects the
+    records whose numeric VISITNUM is 1.0 (compared as text, "1.0" would never equal "1"), and GT compares."""
+    import dataclasses
+    from cdisc_mirocals.spec import Condition
+
+    alt = define.metadata.valuelevel[0]  # LBORRES where LBTESTCD EQ ALT: Length 3, Mandatory
+
+    def on(*conditions):
+        meta = dataclasses.replace(define.metadata, valuelevel=(dataclasses.replace(alt, where=conditions),))
+        return dataclasses.replace(define, metadata=meta)
+
+    visit_one = on(Condition("VISITNUM", "EQ", ("1",)))
+    data = lb(VISITNUM=[1.0, 2.0, 1.0], LBORRES=["25", "5000", "5000"])
+    assert fired("SD1231", data, define=visit_one) == [("LB", 3)]  # record 2 is VISITNUM 2: not selected
+    assert fired("MC0308", data, define=visit_one) == []
+    assert fired("SD1231", data, define=on(Condition("VISITNUM", "GT", ("1",)))) == [("LB", 2)]
+    assert list(findings("MC0308", data, define=on(Condition("VISITNUM", "GT", ("2",))))["values"]) == ["VISITNUM GT 2"]
+
+
 def test_sd0037_user_defined_codelist(define):
     assert fired("SD0037", ae(AESEV=["MILD", "MEDIUM"]), define=define) == [("AE", 2)]
 

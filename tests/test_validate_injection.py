@@ -8,8 +8,9 @@ that made another rule fire, or fired on another record, fails the batch and is 
 Injections in one batch touch different subjects or datasets, so they cannot mask each other.
 
 A few faults break two rules by their nature (an AE with outcome FATAL and no "results in death" is both
-SD1254's and SD0090's); those injections expect both, and say why. Rules that the clean output already
-breaks at the dataset level cannot fire again; they are listed in ALREADY with the issue that fixes them.
+SD1254's and SD0090's); those injections expect both, and say why. A rule that the clean output already
+broke at the dataset level could not fire again; none does now (ALREADY is empty), and DD0101 (no define.xml)
+is proved by validating the clean copy with and without its define.xml.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ class Copy:
             new[k] = v
         f.frame = pd.concat([f.frame, new], ignore_index=True)
         self.origin[name].append(None)
+        for k in changes:  # as if written again: a variable is as long as its longest value
+            col = f.columns[k]
+            if col.type == "Char":
+                longest = int(f.frame[k].astype(str).str.encode("utf-8").str.len().max())
+                f.columns[k] = dataclasses.replace(col, length=max(col.length or 1, longest))
         return len(f.frame)
 
     def delete(self, name: str, rows) -> None:
@@ -163,7 +169,11 @@ class Study:
         dm = c["DM"]
         self.dm = dm
         self.randomised = list(dm.loc[dm["ARMCD"].ne(""), "USUBJID"])
-        self.dead = [s for s in self.randomised if dm.set_index("USUBJID").loc[s, "DTHFL"] == "Y"]
+        dead = [s for s in self.randomised if dm.set_index("USUBJID").loc[s, "DTHFL"] == "Y"]
+        ae = c["AE"]
+        # dead subjects whose death is an AE (AEOUT FATAL, AESDTH Y), for the injections that need one
+        self.fatal = [s for s in dead if (ae["USUBJID"].eq(s) & ae["AEOUT"].eq("FATAL") & ae["AESDTH"].eq("Y")).any()]
+        self.dead = [s for s in dead if s not in self.fatal] + self.fatal  # d1, d2... without a fatal AE first
         self.alive = [s for s in self.randomised if s not in self.dead]
         self.failed = list(dm.loc[dm["ARMCD"].eq(""), "USUBJID"])
 
@@ -187,6 +197,7 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
     ae, lb, sv, ds_, mh = c["AE"], c["LB"], c["SV"], c["DS"], c["MH"]
     a1, a2, a3, a4, a5, a6 = s.alive[:6]
     d1, d2, d3, d4 = s.dead[:4]
+    f1, f2 = s.fatal[:2]
 
     def own(rule, name, mask, variable, value):
         row = first(c[name], mask)
@@ -261,7 +272,6 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD0023", "LB:LBREASND")
     def _():
-        c.add_column("LB", "LBREASND", [""] * len(c["LB"]), after="LBSTAT")
         row = first(c["LB"], c["LB"]["USUBJID"].eq(a2) & c["LB"]["LBSTAT"].eq(""))
         return [("SD0023", "LB", r, "") for r in c.set("LB", row, "LBREASND", "Sample lost")]
 
@@ -271,8 +281,13 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD0005", a3 + "AE")
     def _():
+        # the AE that lost its number leaves its SUPPAE record pointing at no AE (SD0077) as well
         rows = rows_where(ae, ae_of(a3))
-        return [("SD0005", "AE", r, "") for r in c.set("AE", rows[1], "AESEQ", ae.loc[rows[0], "AESEQ"])]
+        lost = ae.loc[rows[1], "AESEQ"]
+        supp = c["SUPPAE"]
+        orphans = rows_where(supp, supp["USUBJID"].eq(a3) & supp["IDVARVAL"].eq(f"{lost:g}"))
+        return [("SD0005", "AE", r, "") for r in c.set("AE", rows[1], "AESEQ", ae.loc[rows[0], "AESEQ"])] \
+            + [("SD0077", "SUPPAE", r + 1, "") for r in orphans]
 
     @add("SD0064", "CM")
     def _():  # CM has no VISITNUM: the unknown subject's visit is not also missing from SV (SD0065)
@@ -326,15 +341,20 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         row = first(ae, ae_of(subject) & ae["AEOUT"].ne("FATAL") & ae["AESDTH"].ne("Y"))
         recs = [c.append("AE", row, AESEQ=900.0 + i, AETERM=terms[i], **{k: v[i] for k, v in columns.items()})
                 for i in range(3)]
+        supp = c["SUPPAE"]  # each with its treatment-emergent flag, as every AE has (else SD1097)
+        flag = first(supp, supp["USUBJID"].eq(subject) & supp["QNAM"].eq("AETRTEM"))
+        for i in range(3):
+            c.append("SUPPAE", flag, IDVARVAL=f"{900 + i}")
         return [(rule, "AE", recs[2], "")]
 
     @add("SD1440", a4 + "AE")
     def _():
-        return coded(a4, "SD1440", ["T1440"] * 3, AEDECOD=["D1440", "D1440", "E1440"])
+        return coded(a4, "SD1440", ["T1440"] * 3, AEDECOD=["D1440", "D1440", "E1440"], AEPTCD=[14400.0, 14400.0, 14401.0])
 
     @add("SD1443", a5 + "AE")
     def _():
-        return coded(a5, "SD1443", ["T1443"] * 3, AEBODSYS=["B1443", "B1443", "C1443"])
+        return coded(a5, "SD1443", ["T1443"] * 3, AEBODSYS=["B1443", "B1443", "C1443"],
+                     AEBDSYCD=[14430.0, 14430.0, 14431.0])
 
     @add("SD1287", a6 + "AE")
     def _():
@@ -441,7 +461,9 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD1360", a6 + "DM")
     def _():
-        return [("SD1360", "DM", r, "") for r in c.set("DM", s.row(a6), "ARMNRS", "NOT ASSIGNED")]
+        # a reason for a null arm on a treated subject also asks his reference dates to be null (SD1366, SD1373)
+        rec = c.set("DM", s.row(a6), "ARMNRS", "NOT ASSIGNED")[0]
+        return [("SD1360", "DM", rec, ""), ("SD1366", "DM", rec, ""), ("SD1373", "DM", rec, "")]
 
     @add("SD1361", d1 + "DM")
     def _():
@@ -519,18 +541,18 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         row = first(ds_, ds_["USUBJID"].eq(d2) & ds_["DSDECOD"].eq("DEATH") & ds_["DSSTDTC"].eq(s.rf(d2, "DTHDTC")))
         return [("SD1317", "DS", r, "") for r in redate("DS", row, "DSSTDTC", "DSSTDY", shift(s.rf(d2, "DTHDTC"), -1))]
 
-    @add("SD1347", d3 + "AE")
+    @add("SD1347", f1 + "AE")
     def _():
-        row = first(ae, ae_of(d3) & ae["AEOUT"].eq("FATAL") & ae["AESTDTC"].lt(shift(s.rf(d3, "DTHDTC"), -1)))
-        return [("SD1347", "AE", r, "") for r in redate("AE", row, "AEENDTC", "AEENDY", shift(s.rf(d3, "DTHDTC"), -1))]
+        row = first(ae, ae_of(f1) & ae["AEOUT"].eq("FATAL") & ae["AESTDTC"].lt(shift(s.rf(f1, "DTHDTC"), -1)))
+        return [("SD1347", "AE", r, "") for r in redate("AE", row, "AEENDTC", "AEENDY", shift(s.rf(f1, "DTHDTC"), -1))]
 
-    @add("SD0090", d4 + "AE")
+    @add("SD0090", f2 + "AE")
     def _():
-        return own("SD0090", "AE", ae_of(d4) & ae["AEOUT"].eq("FATAL"), "AESDTH", "N")
+        return own("SD0090", "AE", ae_of(f2) & ae["AEOUT"].eq("FATAL"), "AESDTH", "N")
 
-    @add("SD0091", d1 + "AE2")
+    @add("SD0091", f1 + "AE2")
     def _():
-        return own("SD0091", "AE", ae_of(d1) & ae["AESDTH"].eq("Y"), "AEOUT", "RECOVERED/RESOLVED")
+        return own("SD0091", "AE", ae_of(f1) & ae["AESDTH"].eq("Y"), "AEOUT", "RECOVERED/RESOLVED")
 
     @add("SD2247", "TS")
     def _():
@@ -624,15 +646,33 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD1097", "SUPPAE")
     def _():
-        flagged = c["AE"].iloc[1:]  # every AE but the first gets its treatment-emergent flag
-        frame = pd.DataFrame({"STUDYID": flagged["STUDYID"], "RDOMAIN": "AE", "USUBJID": flagged["USUBJID"],
-                              "IDVAR": "AESEQ", "IDVARVAL": flagged["AESEQ"].map("{:g}".format), "QNAM": "AETRTEM",
-                              "QLABEL": "Treatment Emergent Flag", "QVAL": "Y", "QORIG": "Derived", "QEVAL": ""})
-        frame = frame.reset_index(drop=True).astype(object)
-        cols = {k: Column(k, k, "Char", max(1, int(frame[k].astype(str).str.len().max()))) for k in frame.columns}
-        c.files["SUPPAE"] = DatasetFile("SUPPAE", "Supplemental Qualifiers for AE", Path("suppae.xpt"), "XPT", 1000, cols,
-                                        frame)
-        return [("SD1097", "AE", 1, "")]
+        supp = c["SUPPAE"]
+        row = first(supp, supp["USUBJID"].eq(d3) & supp["QNAM"].eq("AETRTEM"))
+        seq = float(supp.loc[row, "IDVARVAL"])
+        c.delete("SUPPAE", row)
+        return [("SD1097", "AE", rows_where(ae, ae_of(d3, ae["AESEQ"].eq(seq)))[0] + 1, "")]
+
+    @add("SD1321", "SUPPAE2")
+    def _():
+        c.remove("SUPPAE")
+        return [("SD1321", "AE", None, "")]
+
+    # DM reference dates (the four rules that contradict one another for a subject never treated)
+    @add("SD0087", a5 + "RF")
+    def _():
+        return [("SD0087", "DM", r, "") for r in c.set("DM", s.row(a5), "RFSTDTC", "")]
+
+    @add("SD0088", a6 + "RF")
+    def _():
+        return [("SD0088", "DM", r, "") for r in c.set("DM", s.row(a6), "RFENDTC", "")]
+
+    @add("SD1366", s.failed[0] + "RF")
+    def _():
+        return [("SD1366", "DM", r, "") for r in c.set("DM", s.row(s.failed[0]), "RFENDTC", s.rf(s.failed[0], "RFICDTC"))]
+
+    @add("SD1373", s.failed[1] + "RF")
+    def _():
+        return [("SD1373", "DM", r, "") for r in c.set("DM", s.row(s.failed[1]), "RFSTDTC", s.rf(s.failed[1], "RFICDTC"))]
 
     return inj
 
@@ -648,7 +688,7 @@ SDTM_BATCHES = [
      "SD1362", "SD0084", "MC0101", "MC0102", "MC0104", "MC0303", "MC0304", "SD1097"],
     ["SD1253", "SD1254", "SD1255", "SD1256", "SD1252", "MC0402", "SD1317", "SD1347", "SD0090", "MC0103", "MC0106",
      "MC0107", "SD1076"],
-    ["SD2004", "SD2005", "SD0091", "MC0105", "SD0083"],
+    ["SD2004", "SD2005", "SD0091", "MC0105", "SD0083", "SD1321", "SD0087", "SD0088", "SD1366", "SD1373"],
 ]
 
 
@@ -822,8 +862,8 @@ def define_injections(c: Copy, s: Study, define) -> dict[str, tuple[str, callabl
         return [("SD0054", "AE", None, "AEENTPT")]
 
     def sd0060():
-        c.add_column("CM", "CMCLAS", [""] * len(c["CM"]), after=model_position("CM", "CMCLAS", list(c["CM"].columns)))
-        return [("SD0060", "CM", None, "CMCLAS")]
+        c.add_column("CM", "CMDOSFRM", [""] * len(c["CM"]), after=model_position("CM", "CMDOSFRM", list(c["CM"].columns)))
+        return [("SD0060", "CM", None, "CMDOSFRM")]
 
     def sd1324():
         f = c.ds("VS")
@@ -857,8 +897,8 @@ def define_injections(c: Copy, s: Study, define) -> dict[str, tuple[str, callabl
         return [("MC0307", "SS", None, "SSTESTCD")]  # the first variable out of define.xml's order
 
     def mc0308():
-        vlm = next(v for v in meta.valuelevel if v.dataset == "SUPPDM" and v.where[0].values == ("ELESCAT",))
-        where = (dataclasses.replace(vlm.where[0], values=("ELESCATX",)),)
+        vlm = next(v for v in meta.valuelevel if v.dataset == "SUPPDM" and v.where[0].variable == "QNAM")
+        where = (dataclasses.replace(vlm.where[0], values=(vlm.where[0].values[0] + "X",)),)
         object.__setattr__(define, "metadata", dataclasses.replace(meta, valuelevel=tuple(
             dataclasses.replace(v, where=where) if v is vlm else v for v in meta.valuelevel)))
         return [("MC0308", "SUPPDM", None, "QVAL")]
@@ -887,7 +927,6 @@ class AdamStudy:
         # subjects with RACE first: a copy of their record, or a change of their RACE, adds no other finding
         self.subjects = list(adsl.loc[itt & adsl["RACE"].ne(""), "USUBJID"]) + list(adsl.loc[itt & adsl["RACE"].eq(""),
                                                                                           "USUBJID"])
-        self.failed = [u for u in adsl["USUBJID"] if u not in set(c["ADTTE"]["USUBJID"]) | set(c["ADAE"]["USUBJID"])]
 
     def row(self, subject):
         return rows_where(self.adsl, self.adsl["USUBJID"].eq(subject))[0]
@@ -905,12 +944,18 @@ def adam_injections(c: Copy, s: AdamStudy, sdtm=None) -> dict[str, tuple[str, ca
     def adsl(rule, i, variable, value):
         return at(rule, "ADSL", s.row(subj[i]), variable, value)
 
+    def drop_subject(subject):
+        """A randomised subject of DM left out of the ADaM: out of ADSL, and so out of ADTTE and ADAE (else AD0256)."""
+        for name in ("ADSL", "ADTTE", "ADAE"):
+            c.delete(name, rows_where(c[name], c[name]["USUBJID"].eq(subject)))
+        return [("AD2001", "ADSL", None, "USUBJID")]
+
     inj = {
         "AD0047": ("ADSL:AGE", lambda: (c.drop_column("ADSL", "AGE"), [("AD0047", "ADSL", None, "AGE")])[1]),
         "AD0196": (subj[0], lambda: adsl("AD0196", 0, "TRT01P", "")),
         "AD0054": ("ADSLDUP", lambda: [("AD0054", "ADSL", c.append("ADSL", s.row(subj[1])), "")]),
         "AD0053": (subj[2], lambda: adsl("AD0053", 2, "STUDYID", "OTHER")),
-        "AD2001": ("SF", lambda: (c.delete("ADSL", s.row(s.failed[0])), [("AD2001", "ADSL", None, "USUBJID")])[1]),
+        "AD2001": (subj[-1], lambda: drop_subject(subj[-1])),
         "AD0005B": (subj[3], lambda: adsl("AD0005B", 3, "SAFFL", "YES")),
         "AD0121": (subj[4], lambda: adsl("AD0121", 4, "TRTEDT", s.adsl.loc[s.row(subj[4]), "TRTSDT"] - 1)),
     }
@@ -1000,15 +1045,19 @@ def test_adsl_missing_and_sdtm_missing(clean, adam_baseline):
     assert new_findings(report, adam_baseline, Copy(adam)) == Counter({("AD1024", "ADSL", None, ""): 1})
 
 
-# Rules the clean output already breaks at the dataset level, so a fault cannot make them fire again. The test
-# proves each does fire on the clean copy; when issue 10 (data) or the define.xml stage lands, move it to an injection.
-ALREADY = {
-    "DD0101": "no define.xml beside the datasets yet (the Define-XML stage)",
-    "SD1321": "AE has no SUPPAE with QNAM AETRTEM (issue 10)",
-    "SD2274": "TS has no NCOHORT (issue 10, TS codes)",
-    "SD2278": "TS has no PIPIND (issue 10, TS codes)",
-    "SD2287": "TS has no ONGOSIND (issue 10, TS codes)",
-}
+def test_define_missing(clean, spec):
+    """DD0101: the clean copy with its define.xml has none; without it, that alone is new."""
+    sdtm, _ = clean
+    with_define = validate_files(sdtm, "sdtmig-3.4", today=TODAY, detect_study=False,
+                                 define=study_define(spec, set(sdtm)))
+    assert not (with_define.findings["rule"] == "DD0101").any()
+    without = validate_files(sdtm, "sdtmig-3.4", today=TODAY, detect_study=False)
+    assert new_findings(without, with_define.findings, Copy(sdtm)) == Counter({("DD0101", "define.xml", None, ""): 1})
+
+
+# Rules the clean output breaks at the dataset level, so a fault cannot make them fire again: the test proves
+# each does fire on the clean copy, with the reason; once the data no longer breaks one, move it to an injection.
+ALREADY: dict[str, str] = {}
 
 
 def test_every_rule_has_its_fault(clean, sdtm_baseline, spec):
@@ -1017,10 +1066,11 @@ def test_every_rule_has_its_fault(clean, sdtm_baseline, spec):
     s = Study(c)
     injected = set(sdtm_injections(c, s)) | set(metadata_injections(c, s, spec)) | set(structure_injections(c, s)) \
         | set(define_injections(c, s, study_define(spec, set(sdtm)))) \
-        | {r for r in adam_injections(Copy(adam), AdamStudy(Copy(adam))) if not r.startswith("_")} | {"AD0001", "AD1024"}
+        | {r for r in adam_injections(Copy(adam), AdamStudy(Copy(adam))) if not r.startswith("_")} \
+        | {"AD0001", "AD1024", "DD0101"}
     coupled = {"SD0090", "SD0091", "SD0055"}  # injected alone too, and as partners
     batched = {r for b in SDTM_BATCHES + ADAM_BATCHES + _ts_batches() for r in b} | set(metadata_injections(c, s, spec)) \
-        | set(define_injections(c, s, study_define(spec, set(sdtm)))) | {"AD0001", "AD1024"}
+        | set(define_injections(c, s, study_define(spec, set(sdtm)))) | {"AD0001", "AD1024", "DD0101"}
     assert injected <= batched | coupled, sorted(injected - batched)
     rules = set(load_all())
     for rule in ALREADY:

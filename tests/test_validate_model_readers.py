@@ -82,6 +82,36 @@ def test_xpt_and_dataset_json_read_the_same(tmp_path):
     assert read["xpt"].format == "XPT" and read["json"].format == "Dataset-JSON"
 
 
+def _dm_files(folder: Path, json_name: str | None = "dm.json") -> None:
+    frame = _dm_frame()
+    pyreadstat.write_xport(frame, str(folder / "dm.xpt"), table_name="DM", file_label="Demographics",
+                           file_format_version=5)
+    if json_name:
+        columns = [{"itemOID": f"IT.DM.{c}", "name": c, "label": c, "dataType": "double" if c == "AGE" else "string"}
+                   for c in frame.columns]
+        rows = [["T1", "DM", "S1", 61, "2020-01-02"], ["T1", "DM", "S2", None, None]]
+        (folder / json_name).write_text(json.dumps({"name": "DM", "label": "Demographics", "columns": columns,
+                                                    "rows": rows}))
+
+
+def test_a_dataset_json_copy_beside_its_xpt_file_is_left_aside_and_named(tmp_path):
+    """convert --format both writes ae.xpt and ae.json: the XPT file is validated, and the report says so."""
+    from cdisc_mirocals.validate.engine import validate_folder
+
+    _dm_files(tmp_path)
+    read = read_folder(tmp_path)
+    assert list(read) == ["DM"] and read["DM"].format == "XPT"
+    report = validate_folder(tmp_path, standard="sdtmig-3.4")
+    assert any("1 Dataset-JSON file(s)" in n and n.endswith(": dm.json") for n in report.notes), report.notes
+    assert list(report.datasets["file"]) == ["dm.xpt"]
+
+
+def test_two_files_of_one_dataset_under_other_names_are_refused(tmp_path):
+    _dm_files(tmp_path, json_name="demog.json")  # not the XPT file's name: not a copy, a second DM
+    with pytest.raises(InputError, match="dataset DM is also in"):
+        read_folder(tmp_path)
+
+
 def test_dataset_json_dates_with_a_numeric_target_are_sas_numbers(tmp_path):
     columns = [{"itemOID": "a", "name": "USUBJID", "label": "x", "dataType": "string"},
                {"itemOID": "b", "name": "TRTSDT", "label": "x", "dataType": "date", "targetDataType": "integer"},

@@ -84,6 +84,9 @@ SDTM_FINDINGS = {
     # ARMCD "Scrnfail" for the 52 screen failures: P21 exempts 'SCRNFAIL' (upper case), which the TDF does not
     # use, and TA has no such arm; ACTARMCD likewise.
     ("SD0071", "DM"): ("Error", 52), ("SD2002", "DM"): ("Error", 52),
+    # for the same reason P21 counts them randomised (ARMCD is not 'SCRNFAIL'), and asks their RFSTDTC and RFENDTC,
+    # which are null, as SDTMIG wants for screen failures: one root cause, the ARMCD outside CT.
+    ("SD0087", "DM"): ("Warning", 52), ("SD0088", "DM"): ("Warning", 52),
     # character lengths above the longest value: LBCAT 10 for 9 bytes, LBTEST 39 for 26, VISIT 19 for 17, ...
     ("SD1082", "LBCH"): ("Error", 10), ("SD1082", "LBHE"): ("Error", 3), ("SD1082", "LBUR"): ("Error", 3),
     # TSVAL "PHASE II TRIAL" where define.xml's CL.TPHASE has "Phase II Trial".
@@ -106,8 +109,8 @@ SDTM_FINDINGS = {
 }
 
 ADAM_FINDINGS = {
-    # the 52 screen failures of DM are not in ADSL (254 subjects): P21's AD2001 reports them together.
-    ("AD2001", "ADSL"): ("Error", 1),
+    # (no AD2001: the 52 screen failures of DM are not in ADSL, which ADaMIG leaves to the sponsor; every DM subject
+    # assigned to an arm, 254, is; test_every_subject_assigned_to_an_arm_is_in_the_pilot_adsl)
     # adcibc.xpt holds the member ADQSCIBC, which define.xml does not describe (it describes ADCIBC, which is
     # therefore "missing" below)
     ("MC0305", "ADQSCIBC"): ("Error", 1), ("SD1063", "ADQSCIBC"): ("Error", 1),
@@ -150,6 +153,19 @@ def test_the_hand_checked_details(sdtm):
     assert ct_ds == {"FINAL LAB VISIT": 254, "FINAL RETRIEVAL VISIT": 36}
     fatal = f[f["rule"] == "SD1347"].iloc[0]
     assert (fatal.usubjid, fatal["values"]) == ("01-704-1445", "FATAL, 2014-10-31")
+    screen_failures = set(f.loc[f["rule"] == "SD0071", "usubjid"])
+    for rule in ("SD0087", "SD0088"):
+        assert set(f.loc[f["rule"] == rule, "usubjid"]) == screen_failures, rule
+
+
+def test_every_subject_assigned_to_an_arm_is_in_the_pilot_adsl(adam):
+    import pyreadstat
+
+    dm, _ = pyreadstat.read_xport(str(PILOT / "sdtm" / "dm.xpt"))
+    adsl, _ = pyreadstat.read_xport(str(PILOT / "adam" / "adsl.xpt"))
+    left_out = dm[~dm["USUBJID"].isin(adsl["USUBJID"])]
+    assert len(adsl) == 254 and len(left_out) == 52 and set(left_out["ARMCD"]) == {"Scrnfail"}
+    assert not (adam.findings["rule"] == "AD2001").any()
 
 
 def test_the_adam_traceability_of_the_pilot_holds(adam):

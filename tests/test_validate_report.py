@@ -11,7 +11,7 @@ from validate_helpers import TODAY, sdtm
 
 from cdisc_mirocals.validate.engine import validate_files
 from cdisc_mirocals.validate.writers import FORMATS, write_report, write_reports
-from cdisc_mirocals.validate.writers._safe import cell, script_json, text
+from cdisc_mirocals.textsafe import csv_cell as cell, html_text as text, script_json
 from cdisc_mirocals.validate.writers.html_ import render as render_html
 from cdisc_mirocals.validate.writers.text import render as render_text
 

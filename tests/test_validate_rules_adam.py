@@ -71,6 +71,13 @@ def test_ad0053_and_ad2001_adsl_and_dm_subjects():
     assert adam("AD0053", adsl(), **with_dm()) == []
     assert adam("AD2001", adsl(USUBJID=["S1", "S9"]), **with_dm()) == [("ADSL", None)]
     assert adam("AD2001", adsl(), **with_dm()) == []
+    # a screen failure or an unassigned subject may stay out of ADSL (SDTMIG 3.4 ARMNRS, or an older ARMCD)
+    only_s1 = ds("ADSL", STUDYID=["T1"], USUBJID=["S1"])
+    for arms in (dict(ARMCD=["A", ""], ARMNRS=["", "SCREEN FAILURE"]), dict(ARMCD=["A", ""], ARMNRS=["", "NOT ASSIGNED"]),
+                 dict(ARMCD=["A", "Scrnfail"]), dict(ARMCD=["A", "NOTASSGN"])):
+        assert adam("AD2001", only_s1, **with_dm(**arms)) == [], arms
+    # but a subject randomised and never treated belongs in ADSL
+    assert adam("AD2001", only_s1, **with_dm(ARMCD=["A", "B"], ARMNRS=["", "ASSIGNED, NOT TREATED"])) == [("ADSL", None)]
 
 
 def test_ad0256_subject_in_adsl():

@@ -289,6 +289,38 @@ def test_armnrs_and_arm_pairs(rule, cols, record):
     assert fired(rule, dm()) == []
 
 
+ENDS = ["2020-06-01", "2020-06-01", ""]
+NOT_TREATED = dict(ACTARMCD=["A", "", ""], ACTARM=["Drug", "", ""], ARMNRS=["", "ASSIGNED, NOT TREATED", "SCREEN FAILURE"])
+
+
+def test_sd0087_and_sd0088_reference_dates_of_randomised_subjects():
+    assert fired("SD0087", dm(RFSTDTC=["2020-01-10", "", ""])) == [("DM", 2)]  # S3, a screen failure, needs none
+    assert fired("SD0087", dm(ARMCD=["A", "B", "SCRNFAIL"], ARM=["Drug", "Placebo", "Screen Failure"])) == []
+    assert fired("SD0088", dm(RFENDTC=["2020-06-01", "", ""])) == [("DM", 2)]
+    assert fired("SD0088", dm(RFENDTC=ENDS)) == []
+    ongoing = sdtm("TS", TSPARMCD=["ONGOSIND"], TSVAL=["Y"])
+    assert fired("SD0088", dm(RFENDTC=["2020-06-01", "", ""]), ongoing) == []  # an ongoing study says so in TS
+
+
+def test_sd1366_and_sd1373_reference_dates_when_armnrs_is_populated():
+    assert fired("SD1366", dm(RFENDTC=["2020-06-01", "", "2020-01-25"])) == [("DM", 3)]
+    assert fired("SD1366", dm(RFENDTC=ENDS)) == []
+    assert fired("SD1373", dm(RFSTDTC=["2020-01-10", "2020-02-01", "2020-01-25"])) == [("DM", 3)]
+    unplanned = dict(ARMNRS=["", "UNPLANNED TREATMENT", "SCREEN FAILURE"])
+    assert fired("SD1373", dm(**unplanned)) == []  # an unplanned treatment was a treatment: RFSTDTC stays
+
+
+def test_the_reference_date_rules_contradict_one_another_for_a_subject_never_treated():
+    """S2 randomised, never treated: whichever way RFSTDTC and RFENDTC go, one rule of each pair fires (so
+    they are Warnings; this study follows SD1373 and SD0088)."""
+    as_this_study = dm(RFSTDTC=["2020-01-10", "", ""], RFENDTC=ENDS, **NOT_TREATED)
+    assert [fired(r, as_this_study) for r in ("SD0087", "SD1373", "SD0088", "SD1366")] == \
+        [[("DM", 2)], [], [], [("DM", 2)]]
+    the_other_way = dm(RFSTDTC=["2020-01-10", "2020-02-01", ""], RFENDTC=["2020-06-01", "", ""], **NOT_TREATED)
+    assert [fired(r, the_other_way) for r in ("SD0087", "SD1373", "SD0088", "SD1366")] == \
+        [[], [("DM", 2)], [("DM", 2)], []]
+
+
 def test_sd1015_epoch_in_ta():
     assert fired("SD1015", ta(), sdtm("AE", EPOCH=["TREATMENT", "RUN-IN", ""])) == [("AE", 2)]
     assert fired("SD1015", ta(), sdtm("AE", EPOCH=["TREATMENT", "SCREENING"])) == []
@@ -405,6 +437,11 @@ def test_mc0104_record_after_death():
     assert fired("MC0104", dm(), sdtm("AE", **after)) == [("AE", 2)]
     assert fired("MC0104", dm(), sdtm("SV", USUBJID=["S2"], SVSTDTC=["2020-07-01"])) == [("SV", 1)]
     assert fired("MC0104", dm(), sdtm("DS", USUBJID=["S2"], DSSTDTC=["2020-07-01"])) == []  # disposition may follow
+    # a planned injection missed, a test not done: nothing took place after the death
+    ec = sdtm("EC", USUBJID=["S2"] * 3, ECOCCUR=["Y", "N", "Y"], ECSTDTC=["2020-06-02", "2020-06-03", "2020-05-30"])
+    assert fired("MC0104", dm(), ec) == [("EC", 1)]
+    lb = sdtm("LB", USUBJID=["S2"] * 2, LBSTAT=["NOT DONE", ""], LBDTC=["2020-06-02", "2020-06-02"])
+    assert fired("MC0104", dm(), lb) == [("LB", 2)]
 
 
 def test_mc0105_death_before_randomisation():

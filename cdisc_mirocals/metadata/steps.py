@@ -24,6 +24,7 @@ import pandas as pd
 
 from cdisc_mirocals.dates import to_sas_days
 from cdisc_mirocals.errors import Problem, ProblemsError
+from cdisc_mirocals.metadata.numbers import XPT_RANGE, outside_xpt
 from cdisc_mirocals.spec import Dataset
 
 XPT_MAX_BYTES = 200  # SAS transport v5: the longest character value
@@ -161,6 +162,9 @@ def apply_type(shaped: Shaped, log: ShapeLog) -> Shaped:
                 bad = bad[text_values(values.iloc[bad]) != ""]
             for (file, line), row in zip(_where(shaped, log, bad), bad):
                 problems.append(Problem(file, line, var.name, str(values.iloc[row]), "a number"))
+            huge = np.flatnonzero(outside_xpt(number).to_numpy())  # a derived value no XPT file holds
+            for (file, line), row in zip(_where(shaped, log, huge), huge):
+                problems.append(Problem(file, line, var.name, repr(float(number.iloc[row])), XPT_RANGE))
             if not pd.api.types.is_numeric_dtype(values) and values.notna().any():
                 log.add(ds.name, f"{var.name}: {values.dtype} as float64")
             out[var.name] = number

@@ -6,35 +6,47 @@ Nothing is imputed here; imputation is an ADaM decision.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _MONTH_NUM = {m: f"{i:02d}" for i, m in enumerate(MONTHS, start=1)}
-_PATTERN = r"^\s*(\d{2}|UN)-([A-Za-z]{3})-(\d{4})\s*$"
+_RAW = re.compile(r"^\s*([0-9]{2}|UN)-([A-Z]{3})-([0-9]{4})\s*$")  # matched upper-cased
+_FIRST, _LAST = pd.Timestamp.min.date() + dt.timedelta(days=1), pd.Timestamp.max.date()
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
 def raw_to_iso(values: pd.Series, partial: bool = True) -> pd.Series:
     """ISO 8601 text for each raw date; NA where the value is empty or not a valid date.
 
-    With partial=False, only complete dates are valid.
+    With partial=False, only complete dates are valid. Each distinct value is parsed once: a form
+    repeats its dates (every lab test of a visit shares one).
     """
-    text = values.astype("string")
-    parts = text.str.upper().str.extract(_PATTERN)
-    day, mon, year = parts[0], parts[1], parts[2]
-    month = mon.map(_MONTH_NUM)
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    iso = np.array([_one_iso(text, partial) for text in uniques] + [None], dtype=object)
+    return pd.Series(iso[codes], index=values.index, dtype="string")  # code -1 (missing) takes the None
 
-    full = day.ne("UN") & day.notna() & month.notna()
-    iso_full = year + "-" + month + "-" + day
-    real = pd.to_datetime(iso_full.where(full), format="%Y-%m-%d", errors="coerce").notna()
-    out = out.mask(full & real, iso_full)
-    if partial:
-        month_only = day.eq("UN") & month.notna()
-        year_only = day.eq("UN") & mon.eq("UNK")
-        out = out.mask(month_only, year + "-" + month).mask(year_only, year)
-    return out
+
+@lru_cache(maxsize=1 << 16)
+def _one_iso(text: str, partial: bool) -> str | None:
+    match = _RAW.match(text.upper())
+    if match is None:
+        return None
+    day, mon, year = match.groups()
+    month = _MONTH_NUM.get(mon)
+    if day != "UN" and month:
+        try:
+            date = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        return date.isoformat() if _FIRST <= date <= _LAST else None  # the dates pandas can hold
+    if partial and day == "UN":
+        return f"{year}-{month}" if month else year if mon == "UNK" else None
+    return None
 
 
 def days_to_raw(days: np.ndarray) -> np.ndarray:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
+from cdisc_mirocals.metadata.numbers import number_text  # noqa: F401 (the mappers import it from here)
 from cdisc_mirocals.sdtm.common import assign_visits, derive_var_epoch, derive_var_lobxfl
 from cdisc_mirocals.sdtm.context import Context
 from cdisc_mirocals.spec import Spec
@@ -17,18 +17,6 @@ from cdisc_mirocals.spec import Spec
 PREDOSE_VISITS = ("SCREENING", "BASELINE")
 NOT_DONE = "NOT DONE"
 RESULT = "_RESULT"
-
-
-def number_text(values: pd.Series) -> pd.Series:
-    """A collected number as text in its shortest exact form (7.0 -> '7', 2.34 -> '2.34')."""
-    num = pd.to_numeric(values, errors="coerce").astype("Float64")
-    present = num.notna().to_numpy()
-    text = np.full(len(num), None, dtype=object)
-    # Results repeat: each distinct one is formatted once (told apart by their bits, so -0.0 stays "-0").
-    codes, uniques = pd.factorize(num[present].to_numpy(dtype="float64").view("int64"))
-    formatted = [np.format_float_positional(x, trim="-") for x in uniques.astype("int64").view("float64")]
-    text[present] = np.array(formatted, dtype=object)[codes]
-    return pd.Series(text, index=values.index, dtype="string")
 
 
 def _vlm_conditions(spec: Spec, dataset: str, variable: str | None = None):

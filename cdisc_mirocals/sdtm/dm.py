@@ -63,11 +63,12 @@ def map_dm(ctx: Context) -> pd.DataFrame:
     armnrs = np.select([status == "screen failure", ~randomised, randomised & ~dosed],
                        ["SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED"], "")
     rfxstdtc = subj.map(first)
-    # MT.RFSTDTC, MT.RFENDTC: null whenever ARMNRS is populated (CDISC CG0530, CG0534).
+    # MT.RFSTDTC: null whenever ARMNRS is populated (CG0534). MT.RFENDTC: every randomised subject's, null
+    # for screen failures and subjects not assigned (SDTMIG 3.4 DM, CG0529); docs/conformance-decisions.md.
     no_arm = armnrs != ""
     return pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "DM", "USUBJID": ctx.usubjid(enrol["SUBJID"]), "SUBJID": subj,
-        "RFSTDTC": rfxstdtc.where(~no_arm), "RFENDTC": eosdat.where(randomised & ~no_arm),
+        "RFSTDTC": rfxstdtc.where(~no_arm), "RFENDTC": eosdat.where(randomised),
         "RFXSTDTC": rfxstdtc, "RFXENDTC": subj.map(last), "RFICDTC": enrol["CONSDAT"],
         "RFPENDTC": contact.dt.strftime("%Y-%m-%d"), "DTHDTC": dthdtc, "DTHFL": np.where(died, "Y", ""),
         "SITEID": enrol["SITEID"].str.strip(), "BRTHDTC": enrol["BRTHDAT"], "AGE": _age(enrol["BRTHDAT"], enrol["CONSDAT"]),

@@ -22,7 +22,8 @@ def sole_term(ctx: Context, codelist: str) -> str:
 def injection_ids(inj: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """--GRPID and --SPID of injection log rows: the cycle (MT.EXGRPID) and the CRF line (MT.EXSPID)."""
     cycle, day = inj["CYCLE"].astype(int), inj["INJDAY"].astype(int)
-    return cycle.map("CYCLE{:02d}".format), "C" + cycle.map("{:02d}".format) + "-D" + day.astype(str)
+    number = cycle.map("{:02d}".format).astype(object)  # object: text even when no injection was given
+    return "CYCLE" + number, "C" + number + "-D" + day.astype(str)
 
 
 def _visits(ex: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:

@@ -12,30 +12,9 @@ import pandas as pd
 
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.metadata.steps import XPT_MAX_BYTES, ConformanceError, byte_lengths
+from cdisc_mirocals.metadata.textparts import qnam_for, split_words
 from cdisc_mirocals.raw import LINE
 from cdisc_mirocals.sdtm.context import FORM, Context
-
-
-def split_words(text: str, limit: int = XPT_MAX_BYTES) -> list[str]:
-    """Parts of at most `limit` characters, split at the last space that fits (the space is not kept);
-    a word longer than `limit` is split inside it."""
-    parts = []
-    while len(text) > limit:
-        cut = text.rfind(" ", 0, limit + 1)
-        if cut <= 0:
-            parts.append(text[:limit])
-            text = text[limit:]
-        else:
-            parts.append(text[:cut])
-            text = text[cut + 1:]
-    parts.append(text)
-    return parts
-
-
-def qnam_for(variable: str, part: int) -> str:
-    """AETERM, 1 -> AETERM1; an 8-character name gives up its last character (QNAM is at most 8)."""
-    suffix = str(part)
-    return variable[: 8 - len(suffix)] + suffix
 
 
 def derive_long_text_qualifiers(ctx: Context) -> None:

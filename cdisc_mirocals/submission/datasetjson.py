@@ -118,19 +118,70 @@ def write_dataset_json(shaped: Shaped, path: str | Path, **meta) -> Path:
     return path
 
 
+NUMERIC = {"integer", "decimal", "float", "double"}
+TEMPORAL = {"date", "datetime", "time"}
+
+
+def load_dataset_json(path: str | Path) -> tuple[dict, list[list]]:
+    """The document without its rows, and the rows, of a `.json` file or an `.ndjson` file (the document on
+    its first line, one row per line after it). A document that is not Dataset-JSON is a ValueError that
+    says what it lacks or which row is wrong."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".ndjson":
+        lines = [line for line in text.splitlines() if line.strip()]
+        doc = json.loads(lines[0]) if lines else {}
+        rows = [json.loads(line) for line in lines[1:]]
+    else:
+        doc = json.loads(text)
+        rows = doc.pop("rows", []) if isinstance(doc, dict) else []
+    if not isinstance(doc, dict):
+        raise ValueError("not a Dataset-JSON 1.1 file: it is not a JSON object")
+    missing = [k for k in ("name", "columns") if k not in doc]
+    if missing:
+        raise ValueError(f"not a Dataset-JSON 1.1 file: it lacks {', '.join(missing)}")
+    width = len(doc["columns"])
+    bad = next((i for i, r in enumerate(rows) if not isinstance(r, list) or len(r) != width), None)
+    if bad is not None:
+        raise ValueError(f"row {bad + 1} has {len(rows[bad]) if isinstance(rows[bad], list) else 'no list of'} values "
+                         f"for {width} columns")
+    return doc, rows
+
+
+def is_numeric(column: dict) -> bool:
+    """Numeric in the XPT convention: a number, or a date, datetime or time whose target type is numeric
+    (SAS numbers); a date without targetDataType is ISO 8601 text (an --DTC variable)."""
+    dtype = column.get("dataType", "string")
+    return dtype in NUMERIC or (dtype in TEMPORAL and bool(column.get("targetDataType")))
+
+
+def column_values(column: dict, values: list) -> pd.Series:
+    """One column in the XPT convention: text with "" for null, numbers float with NaN, dates with a numeric
+    target as SAS numbers (days for a date, seconds for a datetime or a time)."""
+    dtype = column.get("dataType", "string")
+    if not is_numeric(column):
+        return pd.Series(["" if v is None else v if isinstance(v, str) else str(v) for v in values], dtype=object)
+    if dtype not in TEMPORAL:
+        return pd.Series([math.nan if v is None else float(v) for v in values], dtype="float64")
+    text = pd.Series(values, dtype=object)
+    if dtype == "time":
+        parsed = pd.to_timedelta(text, errors="coerce")
+    else:
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(f"row {row + 1}, column {column['name']}: {text[row]!r} is not an ISO 8601 {dtype}")
+    if dtype == "time":
+        return parsed.dt.total_seconds().astype("float64")
+    delta = parsed - SAS_EPOCH
+    return (delta.dt.days if dtype == "date" else delta.dt.total_seconds()).astype("float64")
+
+
 def read_dataset_json(path: str | Path) -> tuple[pd.DataFrame, dict]:
-    """The records as an XPT reader gives them: text "" when empty, numbers float (NaN when missing),
-    dates as SAS day numbers. Returns the frame and the document without its rows."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    rows = doc.get("rows", [])
-    out = {}
-    for i, col in enumerate(doc["columns"]):
-        values = [row[i] for row in rows]
-        if col["dataType"] == "string":
-            out[col["name"]] = pd.Series(["" if v is None else v for v in values], dtype=object)
-        elif col["dataType"] == "date":
-            dates = pd.to_datetime(pd.Series(values, dtype="string"), format="%Y-%m-%d")
-            out[col["name"]] = ((dates - SAS_EPOCH).dt.days).astype("float64")
-        else:
-            out[col["name"]] = pd.Series([math.nan if v is None else float(v) for v in values], dtype="float64")
-    return pd.DataFrame(out), {k: v for k, v in doc.items() if k != "rows"}
+    """The records as an XPT reader gives them (see column_values), and the document without its rows.
+    Used by the analyses and the validator alike."""
+    doc, rows = load_dataset_json(path)
+    names = [c["name"] for c in doc["columns"]]
+    out = {name: column_values(col, [row[i] for row in rows]) for i, (name, col) in enumerate(zip(names, doc["columns"]))}
+    return pd.DataFrame(out, columns=names, index=pd.RangeIndex(len(rows))), doc

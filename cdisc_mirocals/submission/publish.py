@@ -52,20 +52,20 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+def _fsync(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(folder: Path) -> None:
     """Everything built is on disk before it becomes visible."""
     for root, dirs, files in os.walk(folder):
         for name in files:
-            fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            _fsync(os.path.join(root, name))
+        _fsync(root)
 
 
 def _check_replaceable(out: Path) -> None:
@@ -121,11 +121,22 @@ def publishing(out: str | Path) -> Iterator[Path]:
                 (build / MARKER).write_text(json.dumps({"tool": "cdisc-mirocals", "version": __version__}) + "\n")
                 _fsync_tree(build)
                 _replace(build, out)
+                _fsync(parent)  # the swap itself survives a power cut
             finally:
                 shutil.rmtree(build, ignore_errors=True)
     except OSError as exc:
-        where = exc.filename or out
-        raise OutputError(f"{where}: {exc.strerror or exc}; {out} is left as it was") from None
+        raise OutputError(f"{_where(exc, out)}: {exc.strerror or exc}; {out} is left as it was") from None
+
+
+def _where(exc: OSError, out: Path) -> str:
+    """The file the error is about; one being built is named by its place in OUT, which the user knows
+    (the hidden build folder is removed by then)."""
+    if not exc.filename:
+        return str(out)
+    path = Path(os.fsdecode(exc.filename))
+    build = next((p for p in path.parents if p.parent == out.parent and p.name.startswith(f".{out.name}.build-")),
+                 None)
+    return f"{out / path.relative_to(build)} (being written)" if build else str(path)
 
 
 def _replace(build: Path, out: Path) -> None:

@@ -10,6 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from cdisc_mirocals.dates import to_date as iso_date  # the calendar date of a --DTC value
 from cdisc_mirocals.spec import Dataset, Standard
 from cdisc_mirocals.validate.define_reader import Define
 from cdisc_mirocals.validate.distinct import Distinct, per_value
@@ -115,12 +116,6 @@ class Study:
         if key not in self._dates:
             self._dates[key] = iso_date(data.frame[variable])
         return self._dates[key]
-
-
-def iso_date(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), "").astype(str)
-    full = text.str.len() >= 10
-    return pd.to_datetime(text.str.slice(0, 10).where(full), format="%Y-%m-%d", errors="coerce")
 
 
 def sas_date(values: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ from cdisc_mirocals.validate import rules as registry
 from cdisc_mirocals.validate.context import Data, Study, as_text
 from cdisc_mirocals.validate.define_reader import Define, read_define
 from cdisc_mirocals.validate.model import STANDARDS, load_model
-from cdisc_mirocals.validate.readers import DatasetFile, InputError, dataset_files, read_folder
+from cdisc_mirocals.validate.readers import DatasetFile, InputError, copies, dataset_files, read_folder
 from cdisc_mirocals.validate.report import DATASET_COLUMNS, FINDING_COLUMNS, RULE_COLUMNS, Report, sort_findings
 from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_schema
 
@@ -48,8 +48,13 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
             sdtm_files = read_folder(sdtm_dir)
     if isinstance(specs, (str, Path)):
         specs = load_spec(specs)
-    return validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
-                          standard_source=how, today=today)
+    report = validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
+                            standard_source=how, today=today)
+    left = [p.name for p in copies(path)]
+    if left:
+        report.notes.append(f"{len(left)} Dataset-JSON file(s) beside the XPT files of the same name were not "
+                            f"validated (the XPT files, the submission's format, were): {', '.join(left)}")
+    return report
 
 
 def choose_standard(files: dict[str, DatasetFile], define: Define | None, given: str | None) -> tuple[str, str]:
@@ -109,6 +114,7 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         notes.append(f"the data declares {model.name} {declared}; it is checked against the {model.name} "
                      f"{model.version} model, so the findings of {', '.join(sorted(VERSION_SENSITIVE))} (variables "
                      f"against the model's domain tables) may be version differences: they are reported as Notices")
+    notes += [f"{f.path.name}: {n}" for f in files.values() for n in f.notes]
     study = Study(family, model, _datas(files, model, metadata), define, metadata, today=today or dt.date.today())
     if sdtm_files is not None:
         sdtm_model = load_model("sdtmig-3.4")

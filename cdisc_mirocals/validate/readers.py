@@ -7,7 +7,6 @@ numbers (days or seconds since 1960), so a rule reads both formats the same way.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from cdisc_mirocals.errors import MirocalsError
+from cdisc_mirocals.submission import datasetjson
 
-SAS_EPOCH = pd.Timestamp("1960-01-01")
-NUMERIC_JSON = {"integer", "decimal", "float", "double"}
 FORMATS = {".xpt": "XPT", ".json": "Dataset-JSON", ".ndjson": "Dataset-JSON"}
 
 
@@ -62,17 +60,29 @@ def dataset_files(folder: Path) -> list[Path]:
 
 
 def read_folder(folder: str | Path) -> dict[str, DatasetFile]:
-    """Every dataset of the folder by name; an unreadable file, or two files of one name, is an InputError."""
+    """Every dataset of the folder by name; an unreadable file, or two files of one name, is an InputError,
+    except a Dataset-JSON file beside the XPT file of the same name (ae.json and ae.xpt, as convert writes
+    them): the XPT file is read, the submission's format, and the copy is left unread (copies() names it)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of datasets")
     out: dict[str, DatasetFile] = {}
+    left = set(copies(folder))
     for path in dataset_files(folder):
+        if path in left:
+            continue
         ds = read_dataset(path)
         if ds.name in out:
             raise InputError(f"{path}: dataset {ds.name} is also in {out[ds.name].path.name}; keep one of them")
         out[ds.name] = ds
     return out
+
+
+def copies(folder: Path) -> list[Path]:
+    """The Dataset-JSON files of a folder that have an XPT file of the same name beside them."""
+    files = dataset_files(folder)
+    xpt = {p.stem.lower() for p in files if FORMATS[p.suffix.lower()] == "XPT"}
+    return [p for p in files if FORMATS[p.suffix.lower()] == "Dataset-JSON" and p.stem.lower() in xpt]
 
 
 def read_dataset(path: Path) -> DatasetFile:
@@ -108,44 +118,11 @@ def read_xpt(path: Path) -> DatasetFile:
 
 
 def read_dataset_json(path: Path) -> DatasetFile:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".ndjson":
-        lines = [line for line in text.splitlines() if line.strip()]
-        doc = json.loads(lines[0]) if lines else {}
-        rows = [json.loads(line) for line in lines[1:]]
-    else:
-        doc = json.loads(text)
-        rows = doc.get("rows", [])
-    missing = [k for k in ("name", "columns") if k not in doc]
-    if missing:
-        raise InputError(f"{path}: not a Dataset-JSON 1.1 file: it lacks {', '.join(missing)}")
-    columns, converters = {}, {}
-    for col in doc["columns"]:
-        dtype = col.get("dataType", "string")
-        # dates with a numeric target type are SAS numbers in XPT: read them as such
-        numeric = dtype in NUMERIC_JSON or (dtype in ("date", "datetime", "time") and col.get("targetDataType"))
-        columns[col["name"]] = Column(col["name"], col.get("label", ""), "Num" if numeric else "Char",
-                                      col.get("length"), col.get("displayFormat", ""))
-        if numeric and dtype in ("date", "datetime", "time"):
-            converters[col["name"]] = dtype
-    names = list(columns)
-    bad = next((i for i, r in enumerate(rows) if len(r) != len(names)), None)
-    if bad is not None:
-        raise InputError(f"{path}: row {bad + 1} has {len(rows[bad])} values for {len(names)} columns")
-    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
-    for name, dtype in converters.items():
-        frame[name] = _iso_to_sas(frame[name], dtype)
+    frame, doc = datasetjson.read_dataset_json(path)  # its errors are named after the file by read_dataset
+    columns = {col["name"]: Column(col["name"], col.get("label", ""), "Num" if datasetjson.is_numeric(col) else "Char",
+                                   col.get("length"), col.get("displayFormat", "")) for col in doc["columns"]}
     return DatasetFile(doc["name"].upper(), doc.get("label", ""), path, "Dataset-JSON", path.stat().st_size,
                        columns, _normalise(frame, columns))
-
-
-def _iso_to_sas(values: pd.Series, dtype: str) -> pd.Series:
-    if dtype == "time":
-        td = pd.to_timedelta(values.where(values.notna() & (values != ""), None), errors="coerce")
-        return td.dt.total_seconds()
-    stamp = pd.to_datetime(values.where(values.notna() & (values != ""), None), errors="coerce")
-    delta = stamp - SAS_EPOCH
-    return delta.dt.days.astype(float) if dtype == "date" else delta.dt.total_seconds()
 
 
 def _normalise(frame: pd.DataFrame, columns: dict[str, Column]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from cdisc_mirocals.dates import is_iso8601
+from cdisc_mirocals.metadata.where import where_mask
 from cdisc_mirocals.spec import Dataset, Standard, ValueLevel
 from cdisc_mirocals.validate.distinct import Distinct, per_value, byte_lengths
 from cdisc_mirocals.validate.model import DomainModel, StandardModel
@@ -63,17 +64,14 @@ def _is_number(u: pd.Series) -> pd.Series:
     return pd.to_numeric(u.astype(str), errors="coerce").notna()
 
 
-def where_mask(frame: pd.DataFrame, vlm: ValueLevel, distinct: Distinct | None = None) -> pd.Series:
-    """The records a value-level where-clause selects."""
-    mask = pd.Series(True, index=frame.index)
-    for cond in vlm.where:
-        if cond.variable not in frame:
-            hit = pd.Series(False, index=frame.index)
-        else:
-            values = set(cond.values)
-            hit = per_value(frame[cond.variable], lambda u, v=values: u.astype(str).isin(v), distinct)
-        mask &= hit if cond.comparator in ("EQ", "IN") else ~hit
-    return mask
+def selected(frame: pd.DataFrame, vlm: ValueLevel) -> pd.Series:
+    """The records a value-level where-clause selects, by the one evaluator define.xml is written with
+    (metadata.where_mask: numeric variables compared as numbers). A clause that names a variable the
+    dataset lacks, or compares a numeric variable with text, selects nothing; MC0308 reports it."""
+    try:
+        return where_mask(frame, vlm.where)
+    except (KeyError, ValueError):
+        return pd.Series(False, index=frame.index)
 
 
 def where_text(vlm: ValueLevel) -> str:
@@ -157,11 +155,11 @@ def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True,
             tests.append(("SD1229", lambda s: present(s, d), f"{vlm.variable} a value where {wt} (Mandatory)"))
         for rule, test, error in tests:
             if frame is not None:
-                mask = where_mask(frame, vlm, d).to_numpy()
+                mask = selected(frame, vlm).to_numpy()
                 col_checks[vlm.variable].append(checks.make(rule, vlm.variable, lambda s, m=mask, t=test: ~m | t(s), error))
             else:
                 frame_checks.append(checks.make(rule, vlm.variable, lambda df, v=vlm, t=test: _on(
-                    df, v.variable, ~where_mask(df, v) | t(df[v.variable])), error))
+                    df, v.variable, ~selected(df, v) | t(df[v.variable])), error))
     columns = {var.name: pa.Column(float if var.is_numeric else object, checks=col_checks[var.name], nullable=True,
                                    required=structure and (var.core in ("Req", "Exp", "Cond") or var.mandatory))
                for var in dataset.variables}

@@ -5,7 +5,7 @@ value checks run in the schema layer, from the same metadata.)"""
 from __future__ import annotations
 
 from cdisc_mirocals.validate.rules import Hit, rule
-from cdisc_mirocals.validate.schemas import where_mask, where_text
+from cdisc_mirocals.validate.schemas import selected, where_text
 
 BOTH = ("SDTM", "ADaM")
 
@@ -124,5 +124,5 @@ def where_clause_selects(study):
         d = study.get(vlm.dataset)
         if d is None or vlm.variable not in d.frame or not all(c.variable in d.frame for c in vlm.where):
             continue
-        if not where_mask(d.frame, vlm, d.distinct).any():
+        if not selected(d.frame, vlm).any():
             yield Hit(d.name, None, (vlm.variable,), values=where_text(vlm), detail="no record matches")

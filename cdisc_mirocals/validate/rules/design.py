@@ -55,29 +55,60 @@ def _dm_with(study, *names):
     return dm if dm is not None and dm.has(*names) else None
 
 
-# DM's arm logic (SDTMIG 3.4): (variables it needs and reports, records that break it)
-ARM_LOGIC = {
-    "SD1358": (("ACTARMCD", "ACTARM", "ARMNRS"),  # both actual arm variables null and no reason why
-               lambda f: f["ACTARMCD"].eq("") & f["ACTARM"].eq("") & f["ARMNRS"].eq("")),
-    "SD1359": (("ARMCD", "ARM", "ARMNRS"), lambda f: f["ARMCD"].eq("") & f["ARM"].eq("") & f["ARMNRS"].eq("")),
-    "SD1360": (("ARMNRS", "ARMCD", "ACTARMCD"), lambda f: f["ARMNRS"].ne("") & f["ARMCD"].ne("") & f["ACTARMCD"].ne("")),
-    "SD1361": (("ARMCD", "ARM"), lambda f: f["ARMCD"].eq("") ^ f["ARM"].eq("")),  # one without the other
-    "SD1362": (("ACTARMCD", "ACTARM"), lambda f: f["ACTARMCD"].eq("") ^ f["ACTARM"].eq("")),
-}
-
-
-def _arm_rule(rule_id: str, variables: tuple[str, ...], breaks):
+def _dm_rule(rule_id: str, severity: str, variables: tuple[str, ...], breaks):
+    """A rule on DM records alone: `breaks(study, DM frame)` selects the records that break it."""
     def check(study):
         dm = _dm_with(study, *variables)
         if dm is not None:
-            bad = breaks(dm.frame)
+            bad = breaks(study, dm.frame)
             if bad.any():
                 yield Hit("DM", rows(bad), variables)
-    declare(rule_id, "Error", "design", check=check)
+    declare(rule_id, severity, "design", check=check)
 
+
+# DM's arm logic (SDTMIG 3.4): (variables it needs and reports, records that break it)
+ARM_LOGIC = {
+    "SD1358": (("ACTARMCD", "ACTARM", "ARMNRS"),  # both actual arm variables null and no reason why
+               lambda _, f: f["ACTARMCD"].eq("") & f["ACTARM"].eq("") & f["ARMNRS"].eq("")),
+    "SD1359": (("ARMCD", "ARM", "ARMNRS"), lambda _, f: f["ARMCD"].eq("") & f["ARM"].eq("") & f["ARMNRS"].eq("")),
+    "SD1360": (("ARMNRS", "ARMCD", "ACTARMCD"),
+               lambda _, f: f["ARMNRS"].ne("") & f["ARMCD"].ne("") & f["ACTARMCD"].ne("")),
+    "SD1361": (("ARMCD", "ARM"), lambda _, f: f["ARMCD"].eq("") ^ f["ARM"].eq("")),  # one without the other
+    "SD1362": (("ACTARMCD", "ACTARM"), lambda _, f: f["ACTARMCD"].eq("") ^ f["ACTARM"].eq("")),
+}
 
 for _id, (_vars, _breaks) in ARM_LOGIC.items():
-    _arm_rule(_id, _vars, _breaks)
+    _dm_rule(_id, "Error", _vars, _breaks)
+
+
+# ------------------------------------------------------------------------------------------ reference dates
+# For a subject randomised and never treated (ARMNRS 'ASSIGNED, NOT TREATED') P21's rules contradict one
+# another: SD0087/SD0088 want RFSTDTC/RFENDTC for every randomised subject, SD1373/SD1366 want them null
+# whenever ARMNRS is populated. No data can satisfy both, so all four are Warnings, and the reviewer's guide
+# says which one a study follows (docs/conformance-decisions.md for this study's).
+
+def _randomised(f: pd.DataFrame) -> pd.Series:
+    """P21's randomised subject: ARMCD neither null nor SCRNFAIL nor NOTASSGN."""
+    return ~f["ARMCD"].isin(NULL_ARMCD)
+
+
+def _ongoing(study) -> bool:
+    ts = study.get("TS")
+    return ts is not None and ts.has("TSPARMCD", "TSVAL") and \
+        (ts.frame["TSPARMCD"].eq("ONGOSIND") & ts.frame["TSVAL"].eq("Y")).any()
+
+
+REFERENCE_DATES = {
+    "SD0087": (("ARMCD", "RFSTDTC"), lambda study, f: _randomised(f) & f["RFSTDTC"].eq("")),
+    "SD0088": (("ARMCD", "RFENDTC"), lambda study, f: _randomised(f) & f["RFENDTC"].eq("") & (not _ongoing(study))),
+    "SD1366": (("ARMNRS", "RFENDTC"), lambda study, f: f["ARMNRS"].ne("") & f["RFENDTC"].ne("")),
+    "SD1373": (("ARMNRS", "RFSTDTC"), lambda study, f: f["ARMNRS"].ne("") & f["ARMNRS"].ne("UNPLANNED TREATMENT")
+               & f["RFSTDTC"].ne("")),
+}
+
+
+for _id, (_vars, _breaks) in REFERENCE_DATES.items():
+    _dm_rule(_id, "Warning", _vars, _breaks)
 
 
 @rule("SD1015", "Error", "design")
@@ -147,22 +178,8 @@ def dthfl_when_ds_death(study):
     return _dthfl_not_y(study, _subjects_where(study, "DS", "DSDECOD", "DEATH"))
 
 
-@rule("SD2004", "Error", "design")
-def dthfl_when_dthdtc(study):
-    dm = _dm_with(study, "DTHFL", "DTHDTC")
-    if dm is not None:
-        bad = dm.frame["DTHDTC"].ne("") & dm.frame["DTHFL"].ne("Y")
-        if bad.any():
-            yield Hit("DM", rows(bad), ("DTHDTC", "DTHFL"))
-
-
-@rule("SD2005", "Warning", "design")
-def dthdtc_when_dthfl(study):
-    dm = _dm_with(study, "DTHFL", "DTHDTC")
-    if dm is not None:
-        bad = dm.frame["DTHFL"].ne("") & dm.frame["DTHDTC"].eq("")
-        if bad.any():
-            yield Hit("DM", rows(bad), ("DTHFL", "DTHDTC"))
+_dm_rule("SD2004", "Error", ("DTHDTC", "DTHFL"), lambda _, f: f["DTHDTC"].ne("") & f["DTHFL"].ne("Y"))
+_dm_rule("SD2005", "Warning", ("DTHFL", "DTHDTC"), lambda _, f: f["DTHFL"].ne("") & f["DTHDTC"].eq(""))
 
 
 @rule("SD1316", "Warning", "design")

@@ -72,6 +72,17 @@ def start_after_end(study):
 NOT_AFTER_DEATH_EXEMPT = ("DM", "DS", "DD", "SS", "CO")
 
 
+def _observed(d) -> pd.Series:
+    """Records of something that took place: not --OCCUR 'N' (a planned dose missed) nor --STAT 'NOT DONE',
+    which raw edit checks leave out too (only an injection given is checked against the death date)."""
+    out = pd.Series(True, index=d.frame.index)
+    for suffix, value in (("OCCUR", "N"), ("STAT", "NOT DONE")):
+        name = d.var(suffix)
+        if name is not None:
+            out &= d.frame[name].ne(value)
+    return out
+
+
 @shared(AFTER_DEATH)
 def after_death(study):
     dm = study.get("DM")
@@ -82,7 +93,7 @@ def after_death(study):
         date = d.var("STDTC") or d.var("DTC")
         if d.domain in NOT_AFTER_DEATH_EXEMPT or date is None:
             continue
-        bad = after(d.frame[date], d.frame["USUBJID"].map(death))
+        bad = after(d.frame[date], d.frame["USUBJID"].map(death)) & _observed(d)
         if bad.any():
             yield Hit(d.name, rows(bad), (date,), detail="DM.DTHDTC " + d.frame["USUBJID"][bad].map(death).to_numpy())
 

@@ -4,7 +4,7 @@ for them, and the study start date's format."""
 from __future__ import annotations
 
 from cdisc_mirocals.validate.rules import Hit, declare, rows, rule
-from cdisc_mirocals.validate.schemas import is_iso8601
+from cdisc_mirocals.dates import is_iso8601
 
 TS_REQUIRED = {
     "SD2201": "ADDON", "SD2202": "AGEMAX", "SD2203": "AGEMIN", "SD2204": "LENGTH", "SD2205": "PLANSUB",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.validate.report import Report
-from cdisc_mirocals.validate.writers._safe import cell
+from cdisc_mirocals.textsafe import csv_cell
 from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, finding_rows
 
 
@@ -17,4 +17,4 @@ def write(report: Report, path: Path) -> None:
         out = csv.writer(fh, lineterminator="\r\n")
         out.writerow(DETAIL_HEADERS.values())
         for row in finding_rows(report):
-            out.writerow(["" if v is None else cell(v) for v in row])
+            out.writerow(["" if v is None else csv_cell(v) for v in row])

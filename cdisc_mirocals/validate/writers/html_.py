@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.validate.report import SEVERITIES, Report
-from cdisc_mirocals.validate.writers._safe import script_json, text
+from cdisc_mirocals.textsafe import html_text, script_json
 from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, finding_rows
 
 STYLE = """
@@ -62,18 +62,18 @@ render();
 
 def _table(header, rows, classes=None, table_id="", data=None) -> str:
     out = [f'<table{f" id={chr(34)}{table_id}{chr(34)}" if table_id else ""}><thead><tr>',
-           *(f"<th>{text(h)}</th>" for h in header), "</tr></thead><tbody>"]
+           *(f"<th>{html_text(h)}</th>" for h in header), "</tr></thead><tbody>"]
     for i, row in enumerate(rows):
-        cls = f' class="{text(classes[i])}"' if classes else ""
-        attrs = "".join(f' data-{k}="{text(v)}"' for k, v in (data[i] if data else {}).items())
-        out.append(f"<tr{cls}{attrs}>" + "".join(f"<td>{text('' if v is None else v)}</td>" for v in row) + "</tr>")
+        cls = f' class="{html_text(classes[i])}"' if classes else ""
+        attrs = "".join(f' data-{k}="{html_text(v)}"' for k, v in (data[i] if data else {}).items())
+        out.append(f"<tr{cls}{attrs}>" + "".join(f"<td>{html_text(v)}</td>" for v in row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
 
 def render(report: Report) -> str:
-    header = "".join(f"<dt>{text(k)}</dt><dd>{text(v)}</dd>" for k, v in report.header().items())
-    notes = "".join(f"<li>{text(n)}</li>" for n in report.notes)
+    header = "".join(f"<dt>{html_text(k)}</dt><dd>{html_text(v)}</dd>" for k, v in report.header().items())
+    notes = "".join(f"<li>{html_text(n)}</li>" for n in report.notes)
     counts = "".join(f'<span class="{s}">{report.count(s):,} {s}</span>' for s in SEVERITIES)
     issues = report.issue_summary()
     ds = report.dataset_summary()
@@ -81,7 +81,7 @@ def render(report: Report) -> str:
     options = "".join(f'<option value="{s}">{s}</option>' for s in SEVERITIES)
     return "".join([
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>Validation report: {text(report.folder)}</title><style>{STYLE}</style></head><body>",
+        f"<title>Validation report: {html_text(report.folder)}</title><style>{STYLE}</style></head><body>",
         f"<h1>Validation report</h1><dl>{header}</dl>",
         f"<ul>{notes}</ul>" if notes else "",
         f'<p class="counts">{counts}</p>',
@@ -99,7 +99,7 @@ def render(report: Report) -> str:
         '<label>Rule <select id="rule"><option value="">all</option></select></label>',
         '<label>Dataset <select id="dataset"><option value="">all</option></select></label>',
         '<label>Search <input id="search" type="search"></label><span id="shown"></span></div>',
-        '<table id="details"><thead><tr>', *(f"<th>{text(h)}</th>" for h in DETAIL_HEADERS.values()),
+        '<table id="details"><thead><tr>', *(f"<th>{html_text(h)}</th>" for h in DETAIL_HEADERS.values()),
         '</tr></thead><tbody></tbody></table><button id="more" hidden>show more</button>',
         f'<script type="application/json" id="findings">{script_json(finding_rows(report))}</script>',
         f'<script type="application/json" id="columns">{script_json({c: i for i, c in enumerate(columns)})}</script>',

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.validate.report import SEVERITIES, Report
-from cdisc_mirocals.validate.writers._safe import cell
+from cdisc_mirocals.textsafe import csv_cell
 from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, finding_rows, plain
 
 FIXED = dt.datetime(2000, 1, 1)
@@ -34,7 +34,7 @@ def _sheet(wb, title: str, header: list[str], rows, widths: list[int]):
         head.append(c)
     ws.append(head)
     for row in rows:
-        ws.append([None if v is None else cell(v) for v in row])
+        ws.append([None if v is None else csv_cell(v) for v in row])
     return ws
 
 
