@@ -1,19 +1,24 @@
-"""Benchmarks of issue 13 (speed and scale): `python benchmarks/run.py [--repeats 3] [--sizes 220,2200,22000]`.
+"""Benchmarks of issue 13 (speed and scale): `python benchmarks/run.py [--repeats 3] [--sizes 2200,22000,100000]`.
 
 Everything runs in fresh child processes, so each figure (CPU seconds, peak RSS) is that process's own.
-These machines are shared and noisy: figures are medians of --repeats runs, and every goal is a
-ratio to a baseline measured in the same run.
+These machines are shared and noisy: figures are medians of --repeats runs (one run from 22,000
+subjects on), and every goal is a ratio to a baseline measured in the same run. `convert` runs as the
+CLI runs it (`keep=False`: no frame outlives its stage).
 
   startup   `cdisc-mirocals --help` and `--version`, wall seconds, and the heavy modules they import
   study     convert of the default study (220 subjects, analyses included) against the bare import of
             its dependencies (`import pandas, pandera, lifelines, pyreadstat, lxml`)
   scale     convert at each of --sizes subjects (simulated first, off the clock): CPU and peak RSS, the
             CPU of each stage inside that same run, `pandas.read_csv` of the same raw files as the
-            baseline of read_raw, and the growth exponent of time and memory fitted over the sizes
+            baseline of read_raw, and the growth exponent of time and memory fitted over the sizes. A
+            size whose peak RSS, extrapolated from the sizes before it, exceeds the memory available is
+            reported as not run (--force runs it anyway)
   xpt       benchmarks/xpt_writer.py: MB/s of the project's XPT writer, pyreadstat and the disk (dd)
+  profile   the top 10 functions by own CPU time (cProfile) of convert at --profile-size subjects (default:
+            the largest size the scale part ran)
   stages    the older per-stage table: simulate, read_raw, map_sdtm, derive_adam, analyze (--subjects)
 
-`--part` picks parts (repeatable; default: startup, study, scale, xpt).
+`--part` picks parts (repeatable; default: startup, study, scale, xpt, profile).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,9 +55,10 @@ if {stages}:
             finally:
                 STAGE_CPU[label] = STAGE_CPU.get(label, 0.0) + time.process_time() - c
         setattr(module, name, wrapper)
-    for name, label in (("read_raw", "read_raw"), ("map_sdtm", "map_sdtm"), ("shape_adam", "derive_adam"),
-                        ("validate_datasets", "validate"), ("write_datasets", "write datasets (XPT, JSON)"),
-                        ("write_define", "define.xml, define.html"), ("run_analysis", "analysis")):
+    for name, label in (("simulate", "simulate"), ("read_raw", "read_raw"), ("map_sdtm", "map_sdtm"),
+                        ("shape_adam", "derive_adam"), ("validate_datasets", "validate: schemas in memory"),
+                        ("write_datasets", "write datasets (XPT, JSON)"), ("write_define", "define.xml, define.html"),
+                        ("validate_output", "validate: the files written, reports"), ("run_analysis", "analysis")):
         timed(P, name, label)
     timed(S, "shape", "map_sdtm: shaping")
     timed(S, "reconcile", "map_sdtm: reconcile")
@@ -98,7 +105,7 @@ def startup(repeats: int) -> list[str]:
 def study(repeats: int, tmp: Path) -> list[str]:
     bare = median_runs([child(IMPORTS) for _ in range(repeats)])
     convert = median_runs([child("from pathlib import Path\nfrom cdisc_mirocals.pipeline import convert\n"
-                                 "convert(None, Path(sys.argv[1]))", str(tmp / f"study{i}"), stages=True)
+                                 "convert(None, Path(sys.argv[1]), keep=False)", str(tmp / f"study{i}"), stages=True)
                            for i in range(repeats)])
     rows = ["| run | CPU s | wall s | x import (CPU) | x import (wall) | peak RSS MB |", "|---|---:|---:|---:|---:|---:|",
             f"| baseline: `python -c \"{IMPORTS}\"` | {bare['cpu']:.2f} | {bare['wall']:.2f} | 1.0 | 1.0 | {bare['rss_mb']:.0f} |",
@@ -116,6 +123,14 @@ def simulate(n: int, folder: Path) -> None:
                     "write_forms(simulate_study(int(sys.argv[1])), sys.argv[2])", str(n), str(folder)], check=True)
 
 
+def raw_folder(n: int, tmp: Path) -> Path:
+    """The raw forms of an n-subject study (seed 1), simulated once per benchmark run, off the clock."""
+    folder = tmp / f"raw-{n}"
+    if not folder.is_dir():
+        simulate(n, folder)
+    return folder
+
+
 def exponent(xs: list[float], ys: list[float]) -> float:
     """Least-squares slope of log y on log x: 1 is linear growth."""
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
@@ -123,14 +138,40 @@ def exponent(xs: list[float], ys: list[float]) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
 
 
-def scale(sizes: list[int], repeats: int, tmp: Path) -> list[str]:
+def available_mb() -> float:
+    with open("/proc/meminfo") as fh:
+        info = dict(line.split(":", 1) for line in fh)
+    return int(info["MemAvailable"].split()[0]) / 1024
+
+
+def projected_mb(n: int, results: dict[int, dict]) -> float | None:
+    """Peak RSS at n subjects extrapolated from the sizes already run (log-log line; linear from one)."""
+    done = sorted(results)
+    if not done:
+        return None
+    if len(done) == 1:
+        return results[done[0]]["rss_mb"] * n / done[0]
+    k = exponent(done, [results[m]["rss_mb"] for m in done])
+    return results[done[-1]]["rss_mb"] * (n / done[-1]) ** k
+
+
+def validation_cpu(stages: dict[str, float]) -> float:
+    return sum(v for k, v in stages.items() if k.startswith("validate"))
+
+
+def scale(sizes: list[int], repeats: int, tmp: Path, raws: Path, force: bool = False) -> tuple[list[str], list[int]]:
+    """The scale table, and the sizes that ran."""
     rows = ["| subjects | raw CSV MB | convert CPU s | wall s | peak RSS MB | KB per subject | read_raw CPU s "
             "| pandas.read_csv CPU s | read_raw x read_csv | mapping CPU s | validation CPU s | validation x mapping |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    results = {}
+    results, notes = {}, []
     for n in sizes:
-        raw = tmp / f"raw-{n}"
-        simulate(n, raw)
+        guess = projected_mb(n, results)
+        if guess is not None and guess > 0.9 * available_mb() and not force:
+            notes.append(f"{n:,} subjects not run: peak RSS projected from the sizes run is {guess / 1024:,.1f} GB, "
+                         f"and {available_mb() / 1024:,.1f} GB are available (--force runs it anyway).")
+            continue
+        raw = raw_folder(n, raws)
         mb = sum(p.stat().st_size for p in raw.glob("*.csv")) / 1e6
         reps = repeats if n <= 2200 else 1
         read_csv = median_runs([child("import pandas as pd\nfrom pathlib import Path\n"
@@ -142,7 +183,8 @@ def scale(sizes: list[int], repeats: int, tmp: Path) -> list[str]:
         for i in range(reps):
             out = tmp / f"out-{n}"
             runs.append(child("from pathlib import Path\nfrom cdisc_mirocals.pipeline import convert\n"
-                              "convert(Path(sys.argv[1]), Path(sys.argv[2]))", str(raw), str(out), stages=True))
+                              "convert(Path(sys.argv[1]), Path(sys.argv[2]), keep=False)", str(raw), str(out),
+                              stages=True))
             subprocess.run(["rm", "-rf", str(out)], check=True)
         r = results[n] = median_runs(runs)
         st = r["stages"]
@@ -150,18 +192,48 @@ def scale(sizes: list[int], repeats: int, tmp: Path) -> list[str]:
         mapping = st.get("map_sdtm", 0.0) + st.get("derive_adam", 0.0)
         rows.append(f"| {n:,} | {mb:.0f} | {r['cpu']:.1f} | {r['wall']:.1f} | {r['rss_mb']:,.0f} | "
                     f"{r['rss_mb'] * 1024 / n:.0f} | {st.get('read_raw', 0):.1f} | {csv_cpu:.1f} | "
-                    f"{st.get('read_raw', 0) / csv_cpu:.1f} | {mapping:.1f} | {st.get('validate', 0):.1f} | "
-                    f"{st.get('validate', 0) / mapping:.2f} |")
-    lines = rows + [""]
-    big = [n for n in sizes if n >= 2200]
+                    f"{st.get('read_raw', 0) / csv_cpu if csv_cpu > 0.05 else float('nan'):.1f} | {mapping:.1f} | {validation_cpu(st):.1f} | "
+                    f"{validation_cpu(st) / mapping:.2f} |")
+    lines = rows + [""] + notes + ([""] if notes else [])
+    big = [n for n in results if n >= 2200]
     if len(big) >= 2:
         lines.append(f"Growth exponent over {', '.join(f'{n:,}' for n in big)} subjects (log-log slope; 1 is linear): "
                      f"CPU {exponent(big, [results[n]['cpu'] for n in big]):.2f}, "
                      f"peak RSS {exponent(big, [results[n]['rss_mb'] for n in big]):.2f}.")
         lines.append("")
-    for n in sizes:
+    for n in results:
         lines += [f"Stages at {n:,} subjects (CPU s):", ""] + stage_rows(results[n]["stages"]) + [""]
-    return lines
+    return lines, list(results)
+
+
+PROFILE = """
+import cProfile, pstats, sys
+from pathlib import Path
+from cdisc_mirocals.pipeline import convert
+profile = cProfile.Profile()
+profile.runcall(convert, Path(sys.argv[1]), Path(sys.argv[2]), keep=False)
+stats = pstats.Stats(profile)
+rows = []
+for (file, line, name), (cc, nc, tt, ct, callers) in stats.stats.items():
+    rows.append((tt, ct, nc, file, line, name))
+for tt, ct, nc, file, line, name in sorted(rows, reverse=True)[:int(sys.argv[3])]:
+    for cut in ("site-packages/", "cdisc_mirocals/", "lib/python3."):  # no machine path in the table
+        if cut in file:
+            file = file.split(cut, 1)[1] if cut != "lib/python3." else file.split(cut, 1)[1].split("/", 1)[1]
+            break
+    where = file
+    print(f"| `{where}:{line}({name})` | {nc:,} | {tt:.1f} | {ct:.1f} |")
+"""
+
+
+def profile(n: int, tmp: Path, raws: Path, top: int = 10) -> list[str]:
+    """The functions of an n-subject convert with the most CPU of their own (cProfile, which slows the run)."""
+    out = subprocess.run([sys.executable, "-c", PROFILE, str(raw_folder(n, raws)), str(tmp / "out"), str(top)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"benchmark child failed:\n{out.stderr[-3000:]}")
+    return [f"Top {top} functions by own time (tottime), convert of {n:,} subjects under cProfile:", "",
+            "| function | calls | tottime s | cumtime s |", "|---|---:|---:|---:|", *out.stdout.strip().splitlines()]
 
 
 def xpt(repeats: int) -> list[str]:
@@ -249,18 +321,24 @@ def stages(args, tmp: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sizes", default="220,2200,22000", help="subjects of the scale runs, comma-separated")
-    parser.add_argument("--part", action="append", choices=["startup", "study", "scale", "xpt", "stages"])
+    parser.add_argument("--sizes", default="2200,22000,100000", help="subjects of the scale runs, comma-separated")
+    parser.add_argument("--force", action="store_true", help="run every size, whatever its projected memory")
+    parser.add_argument("--profile-size", type=int, help="subjects of the profile part (default: the largest run)")
+    parser.add_argument("--part", action="append", choices=["startup", "study", "scale", "xpt", "profile", "stages"])
     parser.add_argument("--subjects", type=int, default=220, help="subjects of the stages part")
     parser.add_argument("--big-adtte", type=int, default=100_000, help="subjects in the resampled ADTTE (stages)")
     parser.add_argument("--make-adam", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make_adam:
         return make_adam(Path(args.make_adam) / "raw", Path(args.make_adam), args.big_adtte)
-    parts = args.part or ["startup", "study", "scale", "xpt"]
+    parts = args.part or ["startup", "study", "scale", "xpt", "profile"]
     titles = {"startup": "Startup", "study": "The default study against the import of its dependencies",
-              "scale": "Scale", "xpt": "XPT writing", "stages": "Stages"}
+              "scale": "Scale", "xpt": "XPT writing", "profile": "Profile of the largest run", "stages": "Stages"}
+    sizes = [int(s) for s in args.sizes.split(",")]
+    ran = []
     with tempfile.TemporaryDirectory(prefix="mirocals-bench-") as tmp:
+        raws = Path(tmp) / "raw"
+        raws.mkdir()
         for part in parts:
             tmp_part = Path(tmp) / part
             tmp_part.mkdir()
@@ -269,12 +347,19 @@ def main() -> None:
             elif part == "study":
                 lines = study(args.repeats, tmp_part)
             elif part == "scale":
-                lines = scale([int(s) for s in args.sizes.split(",")], args.repeats, tmp_part)
+                lines, ran = scale(sizes, args.repeats, tmp_part, raws, args.force)
             elif part == "xpt":
                 lines = xpt(args.repeats)
+            elif part == "profile":
+                lines = profile(args.profile_size or max(ran or sizes), tmp_part, raws)
             else:
                 lines = stages(args, tmp_part)
             print(f"## {titles[part]}\n", *lines, "", sep="\n", flush=True)
+            if part == "scale":  # the raw forms of 100,000 subjects take GB: only the profile's are kept
+                keep = raws / f"raw-{args.profile_size or max(ran or sizes)}"
+                for folder in raws.iterdir():
+                    if folder != keep:
+                        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
