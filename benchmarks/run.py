@@ -201,8 +201,18 @@ def scale(sizes: list[int], repeats: int, tmp: Path, raws: Path, force: bool = F
                      f"CPU {exponent(big, [results[n]['cpu'] for n in big]):.2f}, "
                      f"peak RSS {exponent(big, [results[n]['rss_mb'] for n in big]):.2f}.")
         lines.append("")
-    for n in results:
-        lines += [f"Stages at {n:,} subjects (CPU s):", ""] + stage_rows(results[n]["stages"]) + [""]
+    if len(big) >= 2:
+        names = list(results[big[-1]]["stages"])
+        lines += [f"CPU seconds of each stage, and its growth exponent over {', '.join(f'{n:,}' for n in big)} subjects:",
+                  "", "| stage | " + " | ".join(f"{n:,}" for n in big) + " | exponent |",
+                  "|---|" + "---:|" * (len(big) + 1)]
+        for name in names:
+            cpu = [max(results[n]["stages"].get(name, 0.0), 1e-3) for n in big]
+            lines.append(f"| {name} | " + " | ".join(f"{c:.1f}" for c in cpu) + f" | {exponent(big, cpu):.2f} |")
+        lines.append("")
+    else:
+        for n in results:
+            lines += [f"Stages at {n:,} subjects (CPU s):", ""] + stage_rows(results[n]["stages"]) + [""]
     return lines, list(results)
 
 
