@@ -80,7 +80,10 @@ class ShapeLog:
 
 def text_values(values: pd.Series) -> np.ndarray:
     """The values as an object array of str with "" where missing, as `astype("string").fillna("")`
-    gives them; text columns, the usual case, are not converted element by element."""
+    gives them; text columns, the usual case, are not converted element by element. The array may be
+    the frame's own (text with nothing missing, as every shaped column is): read it, never write it."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":  # none missing
+        return values.to_numpy(dtype=object, copy=False)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = values.to_numpy(dtype=object, copy=True)
         missing = pd.isna(text)
