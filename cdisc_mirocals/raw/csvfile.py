@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.spec import RawForm
@@ -149,26 +150,32 @@ class _HeaderProblems:
 
 
 def _plain_records(text: str, columns: list[str], fail: Fail):
-    """No quote anywhere: one record per line, and commas count the fields (pandas' C parser reads it)."""
-    body = text.split("\n")[1:]
-    if body and body[-1] == "":
-        body.pop()  # the last line's line ending
-    starts, bad = [], []
-    blank_lines = False
-    for i, row in enumerate(body):
-        if not row.strip():
-            blank_lines = True
-            continue
-        starts.append(i + 2)
-        if row.count(",") != len(columns) - 1:
-            bad.append((i + 2, row.count(",") + 1, row))
+    """No quote anywhere: one record per line, and commas count the fields (pandas' C parser reads it).
+    The lines are measured with numpy over the bytes (a comma and a line feed are one byte in UTF-8)."""
+    data = text.encode("utf-8")
+    b = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(b == ord("\n"))
+    if not data.endswith(b"\n"):
+        ends = np.append(ends, len(data))  # a last line with no line ending
+    begins = np.concatenate(([0], ends[:-1] + 1))[1:]  # the body: every line after the header
+    ends = ends[1:]
+    before = np.concatenate(([0], np.cumsum(b == ord(","))))
+    commas = before[ends] - before[begins]
+    # a blank line has no comma (in a form of several columns); the few lines without one are looked at as text
+    maybe_blank = np.flatnonzero(commas == 0) if len(columns) > 1 else np.arange(len(ends))
+    blank = np.zeros(len(ends), dtype=bool)
+    blank[maybe_blank] = [not data[begins[i]:ends[i]].decode("utf-8").strip() for i in maybe_blank]
+    lines = np.flatnonzero(~blank) + 2
+    wrong = np.flatnonzero(~blank & (commas != len(columns) - 1))
+    bad = [(int(i) + 2, int(commas[i]) + 1, data[begins[i]:ends[i]].decode("utf-8")) for i in wrong]
     if _report_rows(bad, len(columns), fail):
         return None
-    if blank_lines:  # pandas would read a line of spaces as a record: drop them, `starts` keeps the numbering
+    if blank.any():  # pandas would read a line of spaces as a record: drop them, `lines` keeps the numbering
+        body = text.split("\n")[1:]
         text = "\n".join([text.split("\n", 1)[0]] + [row for row in body if row.strip()]) + "\n"
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, header=0,
                         names=columns, quoting=csv.QUOTE_NONE)
-    return frame, starts
+    return frame, lines
 
 
 def _records(text: str, columns: list[str], fail: Fail):

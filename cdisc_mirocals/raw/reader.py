@@ -29,7 +29,7 @@ from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw.csvfile import CsvTable, read_table
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.raw.keys import duplicate_keys
-from cdisc_mirocals.raw.schema import TargetLimit, form_schema, target_limits
+from cdisc_mirocals.raw.schema import TargetLimit, distinct, form_schema, target_limits
 from cdisc_mirocals.spec import RawForm, Spec, load_spec
 from cdisc_mirocals.text import describe, describe_controls, has_control, has_layout, non_ascii, unlayout
 from cdisc_mirocals.text import transliterate as transliterate_text
@@ -136,20 +136,22 @@ def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterat
         if f.type != "text":
             continue
         column = df.columns.get_loc(f.name)
+        # each test once per distinct value; unlayout turns layout into spaces, which changes neither test
+        codes, uniques = distinct(df[f.name])
         refused = np.zeros(len(df), dtype=bool)
         if not f.allowed:
-            for row in map(int, has_layout(df[f.name]).to_numpy().nonzero()[0]):
+            for row in map(int, np.flatnonzero(has_layout(uniques).to_numpy()[codes])):
                 before = df.iat[row, column]
                 df.iat[row, column] = unlayout(before)
                 changes.append(TextChange(form.file, int(lines.iat[row]), f.name, before, df.iat[row, column], UNLAYOUT))
-            refused = has_control(df[f.name]).to_numpy()
+            refused = has_control(uniques).to_numpy()[codes]
             for row in map(int, refused.nonzero()[0]):
                 value = df.iat[row, column]
                 problems.append(Problem(form.file, int(lines.iat[row]), f.name, value,
                                         f"text without control characters: {describe_controls(value)} cannot go "
                                         "into a submission; remove it from the export"))
         if f.target:
-            problems.extend(_ascii_policy(df, lines, form, f.name, non_ascii(df[f.name]).to_numpy() & ~refused,
+            problems.extend(_ascii_policy(df, lines, form, f.name, non_ascii(uniques).to_numpy()[codes] & ~refused,
                                           transliterate, changes))
     return problems
 
@@ -196,31 +198,40 @@ def _load_form(folder: Path, form: RawForm, problems: list[Problem]) -> CsvTable
 
 def _validate(df: pd.DataFrame, lines: pd.Series, form: RawForm, subjects: set[str] | None,
               parent_file: str, targets: dict[str, TargetLimit]) -> list[Problem]:
+    """Each column's checks run on its distinct values (every check is a test of one value), and each
+    failure is spread back to the records that hold the value, in the order pandera reports them."""
     schema = form_schema(form, subjects, parent_file, targets)
-    try:
-        schema.validate(df, lazy=True)
-        return []
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
     problems = []
-    for case in cases.itertuples(index=False):
-        row = None if pd.isna(case.index) else int(case.index)
-        line = int(lines.iloc[row]) if row is not None else None
-        problems.append(Problem(form.file, line, case.column, str(case.failure_case), str(case.check)))
+    line = lines.to_numpy()
+    for name, column in schema.columns.items():
+        codes, uniques = distinct(df[name])
+        try:
+            column.validate(pd.DataFrame({name: uniques}), lazy=True)
+            continue
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+        for _, group in cases.groupby("check_number", sort=False):
+            check, where = group["check"].iloc[0], group["index"]
+            for case in group[where.isna()].itertuples(index=False):
+                problems.append(Problem(form.file, None, case.column, str(case.failure_case), str(check)))
+            failed = where.dropna().astype(int).to_numpy()
+            rows = np.flatnonzero(np.isin(codes, failed))
+            values = uniques.to_numpy()[codes[rows]]
+            problems.extend(Problem(form.file, int(line[r]), name, str(v), str(check)) for r, v in zip(rows, values))
     return problems
 
 
 def _typed(df: pd.DataFrame, lines: pd.Series, form: RawForm) -> pd.DataFrame:
-    out = pd.DataFrame(index=df.index)
+    """Each field in its type, converted once per distinct value and spread back with one take."""
+    out = {}
     for f in form.fields:
-        s = df[f.name]
-        if f.type == "integer":
-            out[f.name] = pd.to_numeric(s.str.strip(), errors="coerce").astype("Int64")
-        elif f.type == "float":
-            out[f.name] = pd.to_numeric(s.str.strip(), errors="coerce").astype("Float64")
+        codes, uniques = distinct(df[f.name])
+        if f.type in ("integer", "float"):
+            typed = pd.to_numeric(uniques.str.strip(), errors="coerce").astype("Int64" if f.type == "integer" else "Float64")
         elif f.type in ("date", "partial date"):
-            out[f.name] = raw_to_iso(s, partial=f.type == "partial date")
+            typed = raw_to_iso(uniques, partial=f.type == "partial date")
         else:
-            out[f.name] = s.astype("string").where(s.str.strip() != "", pd.NA)
+            typed = uniques.astype("string").where(uniques.str.strip() != "", pd.NA)
+        out[f.name] = typed.array.take(codes)
     out[LINE] = lines.to_numpy()
-    return out
+    return pd.DataFrame(out, index=df.index)
