@@ -51,16 +51,33 @@ PRECISIONS = (4, 7, 10)  # YYYY, YYYY-MM, YYYY-MM-DD
 
 def after(first: pd.Series, second: pd.Series) -> pd.Series:
     """True where ISO 8601 date `first` is certainly after `second`: compared at the precision both have
-    (2018 against 2018-03-05 compares years), and never where either is missing. Times are ignored."""
-    a = pd.Series(first, copy=False).astype(object).where(pd.notna(first), "").astype(str).str.slice(0, 10)
-    b = pd.Series(second, index=a.index).astype(object).where(pd.notna(second), "").astype(str).str.slice(0, 10)
-    shortest = np.minimum(a.str.len().to_numpy(), b.str.len().to_numpy())
+    (2018 against 2018-03-05 compares years), and never where either is missing. Times are ignored.
+    Texts are compared as texts, through the rank of each distinct prefix (numpy, not a Python call per record)."""
+    a = pd.Series(first, copy=False)
+    b = pd.Series(second, index=a.index)
+    (codes_a, text_a), (codes_b, text_b) = _distinct_dates(a), _distinct_dates(b)
+    shortest = np.minimum(_lengths(text_a)[codes_a], _lengths(text_b)[codes_b])
     out = np.zeros(len(a), dtype=bool)
     for k, upper in zip(PRECISIONS, (*PRECISIONS[1:], 11)):
         sel = (shortest >= k) & (shortest < upper)
         if sel.any():
-            out |= sel & (a.str.slice(0, k) > b.str.slice(0, k)).to_numpy()
+            prefix_a, prefix_b = [t[:k] for t in text_a], [t[:k] for t in text_b]
+            ranks = np.unique(np.array(prefix_a + prefix_b, dtype=object))
+            rank_a = np.searchsorted(ranks, np.array(prefix_a, dtype=object))
+            rank_b = np.searchsorted(ranks, np.array(prefix_b, dtype=object))
+            out |= sel & (rank_a[codes_a] > rank_b[codes_b])
     return pd.Series(out, index=a.index)
+
+
+def _distinct_dates(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes, and each distinct value as text of at most 10 characters ('' where missing)."""
+    text = values.astype(object).where(values.notna(), "").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    return codes, [str(u)[:10] for u in uniques]
+
+
+def _lengths(texts: list[str]) -> np.ndarray:
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
 
 
 def before_1900(dates: pd.Series) -> pd.Series:

@@ -49,11 +49,15 @@ def read_table(path: Path, form: RawForm, fail: Fail) -> CsvTable | None:
     text = _decode(data, fail)
     if text is None:
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    columns = _header(text, form, fail)
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    columns = _header(data.split(b"\n", 1)[0].decode("utf-8"), form, fail)
     if columns is None:
         return None
-    records = _records(text, columns, fail) if '"' in text else _plain_records(text, columns, fail)
+    records = _measured_records(data, columns, fail)
+    if records is _IRREGULAR:
+        records = _records(data.decode("utf-8"), columns, fail)
     if records is None:
         return None
     frame, starts = records
@@ -149,33 +153,67 @@ class _HeaderProblems:
                       + (f"; unexpected {', '.join(hints)}" if extra else ""))
 
 
-def _plain_records(text: str, columns: list[str], fail: Fail):
-    """No quote anywhere: one record per line, and commas count the fields (pandas' C parser reads it).
-    The lines are measured with numpy over the bytes (a comma and a line feed are one byte in UTF-8)."""
-    data = text.encode("utf-8")
+_IRREGULAR = object()  # quoting the csv module must judge: a quote inside a field, or a row to report
+
+
+def _measured_records(data: bytes, columns: list[str], fail: Fail):
+    """The records, their lines and fields measured with numpy over the bytes (a quote, a comma and a line
+    feed are one byte each in UTF-8), the values read by pandas' C parser: no Python call per record.
+    Quoting is taken as RFC 4180 writes it (a quote opens a field and closes it before a comma or the end
+    of a line, a quote inside is doubled); anything else is _IRREGULAR and left to `_records`."""
     b = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(b == ord("\n"))
+    quotes = np.flatnonzero(b == ord('"'))
+    if len(quotes) and not _rfc4180(b, quotes):
+        return _IRREGULAR
+    newlines = np.flatnonzero(b == ord("\n"))
+    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]  # a line feed outside quotes ends a record
     if not data.endswith(b"\n"):
-        ends = np.append(ends, len(data))  # a last line with no line ending
-    begins = np.concatenate(([0], ends[:-1] + 1))[1:]  # the body: every line after the header
-    ends = ends[1:]
-    before = np.concatenate(([0], np.cumsum(b == ord(","))))
-    commas = before[ends] - before[begins]
-    # a blank line has no comma (in a form of several columns); the few lines without one are looked at as text
-    maybe_blank = np.flatnonzero(commas == 0) if len(columns) > 1 else np.arange(len(ends))
-    blank = np.zeros(len(ends), dtype=bool)
-    blank[maybe_blank] = [not data[begins[i]:ends[i]].decode("utf-8").strip() for i in maybe_blank]
-    lines = np.flatnonzero(~blank) + 2
-    wrong = np.flatnonzero(~blank & (commas != len(columns) - 1))
-    bad = [(int(i) + 2, int(commas[i]) + 1, data[begins[i]:ends[i]].decode("utf-8")) for i in wrong]
+        ends = np.append(ends, len(b))  # a last line with no line ending
+    begins, ends = ends[:-1] + 1, ends[1:]  # the records after the header
+    commas = np.flatnonzero(b == ord(","))
+    commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, begins) + 1
+    blank = np.zeros(len(ends), dtype=bool)  # one field of spaces, or none, is no record; ",,," is one
+    one = np.flatnonzero(fields == 1) if len(columns) > 1 else np.arange(len(ends))
+    blank[one] = [_is_blank(data[begins[i]:ends[i]].decode("utf-8")) for i in one]
+    wrong = np.flatnonzero(~blank & (fields != len(columns)))
+    if len(wrong) and len(quotes):
+        return _IRREGULAR  # the csv module shows the row as it reads it
+    bad = [(_line(newlines, begins[i]), int(fields[i]), data[begins[i]:ends[i]].decode("utf-8")) for i in wrong]
     if _report_rows(bad, len(columns), fail):
         return None
-    if blank.any():  # pandas would read a line of spaces as a record: drop them, `lines` keeps the numbering
-        body = text.split("\n")[1:]
-        text = "\n".join([text.split("\n", 1)[0]] + [row for row in body if row.strip()]) + "\n"
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, header=0,
-                        names=columns, quoting=csv.QUOTE_NONE)
+    if blank.any():  # pandas would read a line of spaces as a record: drop them, the lines keep the numbering
+        keep = np.ones(len(b), dtype=bool)
+        for i in np.flatnonzero(blank):
+            keep[begins[i]:ends[i] + 1] = False
+        data = b[keep].tobytes()
+    lines = np.searchsorted(newlines, begins[~blank]) + 1
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, header=0,
+                        names=columns, quoting=csv.QUOTE_MINIMAL if len(quotes) else csv.QUOTE_NONE,
+                        encoding="utf-8")
     return frame, lines
+
+
+def _rfc4180(b: np.ndarray, quotes: np.ndarray) -> bool:
+    """Quotes pair up, each opening quote starts a field and each closing quote ends one ("" inside)."""
+    if len(quotes) % 2:
+        return False
+    opening, closing = quotes[0::2], quotes[1::2]
+    doubled = opening[1:] == closing[:-1] + 1  # '""' inside a quoted field: closes and opens again
+    before = np.where(opening > 0, b[np.maximum(opening - 1, 0)], ord("\n"))
+    after = np.where(closing + 1 < len(b), b[np.minimum(closing + 1, len(b) - 1)], ord("\n"))
+    starts = (before == ord(",")) | (before == ord("\n"))
+    stops = (after == ord(",")) | (after == ord("\n"))
+    return bool((starts | np.concatenate(([False], doubled))).all() and (stops | np.concatenate((doubled, [False]))).all())
+
+
+def _is_blank(record: str) -> bool:
+    row = next(csv.reader(io.StringIO(record)), [])
+    return not (len(row) > 1 or (row and row[0].strip()))
+
+
+def _line(newlines: np.ndarray, offset: int) -> int:
+    return int(np.searchsorted(newlines, offset)) + 1
 
 
 def _records(text: str, columns: list[str], fail: Fail):

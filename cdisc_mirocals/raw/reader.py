@@ -29,7 +29,7 @@ from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw.csvfile import CsvTable, read_table
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.raw.keys import duplicate_keys
-from cdisc_mirocals.raw.schema import TargetLimit, distinct, form_schema, target_limits
+from cdisc_mirocals.raw.schema import Factors, TargetLimit, form_schema, target_limits
 from cdisc_mirocals.spec import RawForm, Spec, load_spec
 from cdisc_mirocals.text import describe, describe_controls, has_control, has_layout, non_ascii, unlayout
 from cdisc_mirocals.text import transliterate as transliterate_text
@@ -104,8 +104,9 @@ def read_raw(path: str | Path, spec: Spec | None = None,
                                 "at least one randomised subject: the form has its header but no records, so there is "
                                 "no ADSL (the randomised subjects), no analysis population and no submission to make"))
     changes: list[TextChange] = []
+    factors = {name: Factors(t.frame) for name, t in tables.items()}  # each column factorised once
     for name, t in tables.items():
-        problems.extend(_text_policy(t.frame, t.lines, spec.raw[name], transliterate, changes))
+        problems.extend(_text_policy(t.frame, t.lines, spec.raw[name], transliterate, changes, factors[name]))
     subjects = None
     if SUBJECT_MASTER in tables:
         subjects = set(tables[SUBJECT_MASTER].frame["SUBJID"].str.strip())
@@ -114,11 +115,11 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         parent = spec.raw.get(form.parent)
         known = _parent_subjects(tables, form.parent, subjects) if parent else None
         problems.extend(_validate(t.frame, t.lines, form, known, parent.file if parent else "",
-                                  target_limits(form, spec)))
-        problems.extend(duplicate_keys(t.frame, t.lines, form))
+                                  target_limits(form, spec), factors[name]))
+        problems.extend(duplicate_keys(t.frame, t.lines, form, factors[name]))
     if problems:
         raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
-    forms = {name: _typed(t.frame, t.lines, spec.raw[name]) for name, t in tables.items()}
+    forms = {name: _typed(t.frame, t.lines, spec.raw[name], factors[name]) for name, t in tables.items()}
     study = RawStudy(path, forms, spec, changes)
     from cdisc_mirocals.validate.edit_checks import check_edits  # impossible dates across forms, as an EDC checks
     check_edits(study)
@@ -126,7 +127,7 @@ def read_raw(path: str | Path, spec: Spec | None = None,
 
 
 def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterate: bool,
-                 changes: list[TextChange]) -> list[Problem]:
+                 changes: list[TextChange], factors: Factors) -> list[Problem]:
     """Free text (a text field with no list of values): line breaks and TABs become spaces, other
     control characters are refused. Any text reaching a submitted dataset is ASCII, as SAS transport v5
     holds: non-ASCII is refused or, with `transliterate`, mapped. Changes are made in place and logged;
@@ -137,7 +138,8 @@ def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterat
             continue
         column = df.columns.get_loc(f.name)
         # each test once per distinct value; unlayout turns layout into spaces, which changes neither test
-        codes, uniques = distinct(df[f.name])
+        codes, uniques = factors(f.name)
+        logged = len(changes)
         refused = np.zeros(len(df), dtype=bool)
         if not f.allowed:
             for row in map(int, np.flatnonzero(has_layout(uniques).to_numpy()[codes])):
@@ -153,6 +155,8 @@ def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterat
         if f.target:
             problems.extend(_ascii_policy(df, lines, form, f.name, non_ascii(uniques).to_numpy()[codes] & ~refused,
                                           transliterate, changes))
+        if len(changes) > logged:  # values rewritten in place: layout, or non-ASCII transliterated
+            factors.changed(f.name)
     return problems
 
 
@@ -197,14 +201,14 @@ def _load_form(folder: Path, form: RawForm, problems: list[Problem]) -> CsvTable
 
 
 def _validate(df: pd.DataFrame, lines: pd.Series, form: RawForm, subjects: set[str] | None,
-              parent_file: str, targets: dict[str, TargetLimit]) -> list[Problem]:
+              parent_file: str, targets: dict[str, TargetLimit], factors: Factors) -> list[Problem]:
     """Each column's checks run on its distinct values (every check is a test of one value), and each
     failure is spread back to the records that hold the value, in the order pandera reports them."""
     schema = form_schema(form, subjects, parent_file, targets)
     problems = []
     line = lines.to_numpy()
     for name, column in schema.columns.items():
-        codes, uniques = distinct(df[name])
+        codes, uniques = factors(name)
         try:
             column.validate(pd.DataFrame({name: uniques}), lazy=True)
             continue
@@ -221,11 +225,11 @@ def _validate(df: pd.DataFrame, lines: pd.Series, form: RawForm, subjects: set[s
     return problems
 
 
-def _typed(df: pd.DataFrame, lines: pd.Series, form: RawForm) -> pd.DataFrame:
+def _typed(df: pd.DataFrame, lines: pd.Series, form: RawForm, factors: Factors) -> pd.DataFrame:
     """Each field in its type, converted once per distinct value and spread back with one take."""
     out = {}
     for f in form.fields:
-        codes, uniques = distinct(df[f.name])
+        codes, uniques = factors(f.name)
         if f.type in ("integer", "float"):
             typed = pd.to_numeric(uniques.str.strip(), errors="coerce").astype("Int64" if f.type == "integer" else "Float64")
         elif f.type in ("date", "partial date"):
