@@ -43,7 +43,7 @@ def read_table(path: Path, form: RawForm, fail: Fail) -> CsvTable | None:
     except OSError as exc:
         fail(f"a file that can be read: {exc.strerror or exc}")
         return None
-    if not data.strip():
+    if not data or data.isspace():
         fail(f"the file is empty: expected a header row with columns {', '.join(form.columns)}")
         return None
     text = _decode(data, fail)
@@ -52,7 +52,8 @@ def read_table(path: Path, form: RawForm, fail: Fail) -> CsvTable | None:
     data = data.removeprefix(codecs.BOM_UTF8)
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    columns = _header(data.split(b"\n", 1)[0].decode("utf-8"), form, fail)
+    header_end = data.find(b"\n")
+    columns = _header(data[:header_end if header_end >= 0 else len(data)].decode("utf-8"), form, fail)
     if columns is None:
         return None
     records = _measured_records(data, columns, fail)
@@ -170,9 +171,7 @@ def _measured_records(data: bytes, columns: list[str], fail: Fail):
     if not data.endswith(b"\n"):
         ends = np.append(ends, len(b))  # a last line with no line ending
     begins, ends = ends[:-1] + 1, ends[1:]  # the records after the header
-    commas = np.flatnonzero(b == ord(","))
-    commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, begins) + 1
+    fields = _commas(b, quotes, begins, ends) + 1
     blank = np.zeros(len(ends), dtype=bool)  # one field of spaces, or none, is no record; ",,," is one
     one = np.flatnonzero(fields == 1) if len(columns) > 1 else np.arange(len(ends))
     blank[one] = [_is_blank(data[begins[i]:ends[i]].decode("utf-8")) for i in one]
@@ -192,6 +191,14 @@ def _measured_records(data: bytes, columns: list[str], fail: Fail):
                         names=columns, quoting=csv.QUOTE_MINIMAL if len(quotes) else csv.QUOTE_NONE,
                         encoding="utf-8")
     return frame, lines
+
+
+def _commas(b: np.ndarray, quotes: np.ndarray, begins: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The commas outside quotes from each begin to its end."""
+    commas = np.flatnonzero(b == ord(","))
+    if len(quotes):
+        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+    return np.searchsorted(commas, ends) - np.searchsorted(commas, begins)
 
 
 def _rfc4180(b: np.ndarray, quotes: np.ndarray) -> bool:

@@ -17,6 +17,7 @@ stages depend on, so that data read_raw accepts converts (docs/reliability.md):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -31,7 +32,7 @@ from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.raw.keys import duplicate_keys
 from cdisc_mirocals.raw.schema import Factors, TargetLimit, form_schema, target_limits
 from cdisc_mirocals.spec import RawForm, Spec, load_spec
-from cdisc_mirocals.text import describe, describe_controls, has_control, has_layout, non_ascii, unlayout
+from cdisc_mirocals.text import CONTROL, LAYOUT, describe, describe_controls, has_control, has_layout, non_ascii, unlayout
 from cdisc_mirocals.text import transliterate as transliterate_text
 
 LINE = "_LINE"  # physical line of the record in its CSV file, for traceability back to the source
@@ -109,11 +110,11 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         problems.extend(_text_policy(t.frame, t.lines, spec.raw[name], transliterate, changes, factors[name]))
     subjects = None
     if SUBJECT_MASTER in tables:
-        subjects = set(tables[SUBJECT_MASTER].frame["SUBJID"].str.strip())
+        subjects = set(factors[SUBJECT_MASTER]("SUBJID")[1].str.strip())
     for name, t in tables.items():
         form = spec.raw[name]
         parent = spec.raw.get(form.parent)
-        known = _parent_subjects(tables, form.parent, subjects) if parent else None
+        known = _parent_subjects(factors, form.parent, subjects) if parent else None
         problems.extend(_validate(t.frame, t.lines, form, known, parent.file if parent else "",
                                   target_limits(form, spec), factors[name]))
         problems.extend(duplicate_keys(t.frame, t.lines, form, factors[name]))
@@ -142,11 +143,11 @@ def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterat
         logged = len(changes)
         refused = np.zeros(len(df), dtype=bool)
         if not f.allowed:
-            for row in map(int, np.flatnonzero(has_layout(uniques).to_numpy()[codes])):
+            for row in map(int, np.flatnonzero(_found(has_layout, LAYOUT, uniques)[codes])):
                 before = df.iat[row, column]
                 df.iat[row, column] = unlayout(before)
                 changes.append(TextChange(form.file, int(lines.iat[row]), f.name, before, df.iat[row, column], UNLAYOUT))
-            refused = has_control(uniques).to_numpy()[codes]
+            refused = _found(has_control, CONTROL, uniques)[codes]
             for row in map(int, refused.nonzero()[0]):
                 value = df.iat[row, column]
                 problems.append(Problem(form.file, int(lines.iat[row]), f.name, value,
@@ -158,6 +159,13 @@ def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterat
         if len(changes) > logged:  # values rewritten in place: layout, or non-ASCII transliterated
             factors.changed(f.name)
     return problems
+
+
+def _found(test, pattern: re.Pattern, uniques: pd.Series) -> np.ndarray:
+    """test() of each distinct value, or all False at once when the pattern (one character) is nowhere."""
+    if pattern.search("".join(uniques)) is None:
+        return np.zeros(len(uniques), dtype=bool)
+    return test(uniques).to_numpy()
 
 
 def _ascii_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, name: str, hit: np.ndarray,
@@ -181,10 +189,10 @@ def _ascii_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, name: str, 
     return problems
 
 
-def _parent_subjects(tables: dict[str, CsvTable], parent: str, enrolled: set[str] | None) -> set[str] | None:
-    if parent == SUBJECT_MASTER or parent not in tables:
+def _parent_subjects(factors: dict[str, Factors], parent: str, enrolled: set[str] | None) -> set[str] | None:
+    if parent == SUBJECT_MASTER or parent not in factors:
         return enrolled
-    return set(tables[parent].frame["SUBJID"].str.strip())
+    return set(factors[parent]("SUBJID")[1].str.strip())
 
 
 def _load_form(folder: Path, form: RawForm, problems: list[Problem]) -> CsvTable | None:
