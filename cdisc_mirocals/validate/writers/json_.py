@@ -26,16 +26,24 @@ def document(report: Report, findings: bool = True) -> dict:
 
 
 def text(report: Report) -> str:
-    """json.dumps(document(report), **OPTIONS), with the findings (a report can hold millions) encoded a column
-    at a time: each distinct value once, and the records put together by numpy."""
+    return "".join(chunks(report))
+
+
+def chunks(report: Report):
+    """json.dumps(document(report), **OPTIONS) in pieces, the findings (a report can hold millions) encoded
+    a column at a time, each distinct value once, and written a block of records at a time."""
     doc = document(report, findings=False) | {"findings": _SLOT}
-    return json.dumps(doc, **OPTIONS).replace(json.dumps(_SLOT, **OPTIONS), _table(report.findings), 1)
+    head, tail = json.dumps(doc, **OPTIONS).split(json.dumps(_SLOT, **OPTIONS), 1)
+    yield head
+    yield from _table(report.findings)
+    yield tail
 
 
-def _table(frame: pd.DataFrame) -> str:
+def _table(frame: pd.DataFrame, block: int = 20000):
     """A list of records (one object per row, keys sorted) as json.dumps writes it one level down."""
     if frame.empty:
-        return "[]"
+        yield "[]"
+        return
     keys = sorted(frame.columns)
     columns = []
     for key in keys:
@@ -44,10 +52,14 @@ def _table(frame: pd.DataFrame) -> str:
         columns.append(encoded[codes])
     fields = ",\n".join(f"   {json.dumps(key, **OPTIONS)}: {{}}" for key in keys)
     record = ("  {{\n" + fields + "\n  }}").format
-    return "[\n" + ",\n".join(record(*values) for values in zip(*columns)) + "\n ]"
+    for start in range(0, len(frame), block):
+        part = zip(*(c[start:start + block] for c in columns))
+        yield ("[\n" if start == 0 else ",\n") + ",\n".join(record(*values) for values in part)
+    yield "\n ]"
 
 
 def write(report: Report, path: Path) -> None:
     with atomic_write(path, "w") as fh:
-        fh.write(text(report))
+        for piece in chunks(report):
+            fh.write(piece)
         fh.write("\n")

@@ -69,18 +69,19 @@ def workbook_bytes(report: Report) -> bytes:
     return _fixed_times(raw.getvalue(), {details: _detail_rows(report)})
 
 
-def _detail_rows(report: Report) -> bytes:
+def _detail_rows(report: Report, block: int = 20000):
     """The Details rows as openpyxl's write-only sheet writes them (inline strings, numbers as %.16g, no
     cell for None), each distinct value of a column turned into its cell once: a report can hold millions
-    of findings, and openpyxl takes some microseconds a cell."""
+    of findings, and openpyxl takes some microseconds a cell. Yielded a block of rows at a time."""
     from openpyxl.utils import get_column_letter
 
     columns = [_cells(plain_column(report.findings[c])) for c in DETAIL_HEADERS]
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    rows = (f'<row r="{n}">' + "".join(f'<c r="{letter}{n}"{cell}' for letter, cell in zip(letters, cells)
-                                       if cell is not None) + "</row>"
-            for n, cells in enumerate(zip(*columns), start=2))
-    return "".join(rows).encode("utf-8")
+    for start in range(0, len(report.findings), block):
+        part = zip(*(c[start:start + block] for c in columns))
+        yield "".join(f'<row r="{n}">' + "".join(f'<c r="{letter}{n}"{cell}' for letter, cell in zip(letters, cells)
+                                                 if cell is not None) + "</row>"
+                      for n, cells in enumerate(part, start=start + 2)).encode("utf-8")
 
 
 def _cells(values: list) -> list:
@@ -103,19 +104,25 @@ def _cell(value) -> str:
     return f' t="n"><v>{"%.16g" % value}</v></c>'
 
 
-def _fixed_times(data: bytes, rows: dict[str, bytes] | None = None) -> bytes:
+def _fixed_times(data: bytes, rows: dict | None = None) -> bytes:
     """The same zip with every entry dated ZIP_TIME, and core.xml's dates fixed (openpyxl stamps now);
-    `rows` are put at the end of the sheetData of the sheets they name."""
+    `rows` (blocks of bytes) are streamed in at the end of the sheetData of the sheets they name."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 content = _fixed_core(content)
-            if rows and info.filename in rows:
-                content = content.replace(b"</sheetData>", rows[info.filename] + b"</sheetData>", 1)
             entry = zipfile.ZipInfo(info.filename, ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
+            if rows and info.filename in rows:
+                head, tail = content.split(b"</sheetData>", 1)
+                with dst.open(entry, "w", force_zip64=True) as fh:  # its size is not known before
+                    fh.write(head)
+                    for block in rows[info.filename]:
+                        fh.write(block)
+                    fh.write(b"</sheetData>" + tail)
+                continue
             dst.writestr(entry, content)
     return out.getvalue()
 
