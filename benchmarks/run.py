@@ -145,12 +145,11 @@ def available_mb() -> float:
 
 
 def projected_mb(n: int, results: dict[int, dict]) -> float | None:
-    """Peak RSS at n subjects extrapolated from the sizes already run (log-log line; linear from one)."""
+    """Peak RSS at n subjects extrapolated from the sizes already run (log-log line through two or more;
+    from one size alone nothing is projected, as its fixed part, the imports, would be scaled too)."""
     done = sorted(results)
-    if not done:
+    if len(done) < 2:
         return None
-    if len(done) == 1:
-        return results[done[0]]["rss_mb"] * n / done[0]
     k = exponent(done, [results[m]["rss_mb"] for m in done])
     return results[done[-1]]["rss_mb"] * (n / done[-1]) ** k
 
