@@ -215,7 +215,7 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
                      ci_transform=ci_transform, ties=ties, survival_times=_numbers(survival_times, "--survival-times"),
                      at_risk_times=_numbers(at_risk_times, "--at-risk-times"), tau=tau, sdtm_dir=sdtm_dir)
     if adam_dir is None:
-        adam_dir = pipeline.convert(None, out.parent, analysis=False, keep=False).adam_dir
+        adam_dir = pipeline.convert(None, out.parent, analysis=False).adam_dir
     report = pipeline.run_analysis(adam_dir, out, **overrides)
     _echo_analysis(report, out)
 
