@@ -126,14 +126,14 @@ def convert(raw_dir, out, fmt, fail_on, specs_dir, transliterate):
     from cdisc_mirocals import pipeline
     formats = ("xpt", "json") if fmt == "both" else (fmt,)
     result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate,
-                              fail_on=fail_on)
+                              fail_on=fail_on, keep=False)  # it prints counts: no frame need outlive its stage
     if result.simulated:
         click.echo(f"simulated the default study into {result.raw_dir}/")
     _echo_table(result.sdtm.counts().to_dict("records"))
     for note in result.sdtm.notes:
         click.echo(f"note: {note}")
-    click.echo(f"wrote {len(result.sdtm.datasets)} SDTM datasets to {result.sdtm_dir}/")
-    click.echo(f"wrote {len(result.adam)} ADaM datasets to {result.adam_dir}/")
+    click.echo(f"wrote {len(result.written['SDTM'])} SDTM datasets to {result.sdtm_dir}/")
+    click.echo(f"wrote {len(result.written['ADaM'])} ADaM datasets to {result.adam_dir}/")
     click.echo(f"wrote the record reconciliation to {result.reconciliation_path}")
     click.echo(f"wrote the conversion log ({len(result.log)} lines) to {result.log_path}")
     for line in result.validation.summary():

@@ -29,10 +29,14 @@ def is_iso8601(values: pd.Series) -> pd.Series:
 
 
 def to_date(dtc: pd.Series) -> pd.Series:
-    """The calendar date of a --DTC value; NaT unless the date part is complete."""
-    text = dtc.astype("string")
+    """The calendar date of a --DTC value; NaT unless the date part is complete. Dates repeat, so each
+    distinct value is parsed once and the result spread back."""
+    codes, uniques = pd.factorize(dtc.to_numpy(dtype=object))
+    text = pd.Series(uniques, dtype=object).astype("string")
     full = text.str.len().fillna(0) >= 10
-    return pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    parsed = pd.to_datetime(text.where(full).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    dates = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return pd.Series(dates[codes], index=dtc.index, name=dtc.name)  # a missing value's code, -1: NaT
 
 
 def as_date(values: pd.Series) -> pd.Series:

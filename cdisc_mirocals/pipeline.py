@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -65,12 +65,13 @@ class ConvertResult:
     out: Path
     raw_dir: Path
     simulated: bool
-    raw: RawStudy
+    raw: RawStudy | None  # None, like the frames of sdtm and adam, when convert ran with keep=False
     sdtm: SdtmResult
     adam: dict[str, pd.DataFrame]
     analysis: AnalysisReport | None = None
     log: list[str] = field(default_factory=list)
     validation: OutputValidation | None = None
+    written: dict[str, tuple[str, ...]] = field(default_factory=dict)  # standard: the datasets written
 
     @property
     def sdtm_dir(self) -> Path:
@@ -129,13 +130,18 @@ def _remove_rejected(out: Path) -> None:
 
 
 def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, formats: tuple[str, ...] = FORMATS,
-            transliterate: bool = False, analysis: bool = True, fail_on: str = "error") -> ConvertResult:
+            transliterate: bool = False, analysis: bool = True, fail_on: str = "error",
+            keep: bool = True) -> ConvertResult:
     """Raw CRFs to validated SDTM and ADaM submission files and (with `analysis`) their analyses in
     OUT/analysis; with no raw folder, the default study is simulated into OUT/raw. The datasets written,
     with their define.xml, are then validated as `cdisc-mirocals validate` does, and the reports go to
     OUT/validation. OUT is published whole at the end, or left as it was: when a finding reaches
     `fail_on` (reject, error, warning; never: publish whatever is found), nothing is analysed, OUT stays
-    as it was, the output that failed goes to OUT.rejected, and ValidationFailed is raised."""
+    as it was, the output that failed goes to OUT.rejected, and ValidationFailed is raised.
+
+    With keep=False the raw forms are let go once mapped, and the SDTM and ADaM frames once written,
+    before the validator reads the files back: a large study then never holds two copies of itself.
+    The result keeps the reconciliation, the notes, the log and the names of the datasets written."""
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     spec = spec or load_spec()
@@ -145,25 +151,33 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         raw = read_raw(source, spec, progress=progress, transliterate=transliterate)
         log = ShapeLog()
         sdtm = map_sdtm(raw, spec, progress=progress, log=log)
+        changes = [f"{change.kind}: {change}" for change in raw.changes]
+        if not keep:
+            raw = None
         adam = shape_adam(sdtm.datasets, spec, log)
         frames = {name: s.frame for name, s in adam.items()}
         problems = validate_datasets(sdtm.datasets, spec.sdtm) + validate_datasets(frames, spec.adam)
         if problems:
             raise ConformanceError(problems)
+        written = {}
         for folder, standard, shaped in ((SDTM_DIR, "SDTM", sdtm.shaped), (ADAM_DIR, "ADaM", adam)):
-            written = write_datasets(shaped, build / folder, spec, standard, formats, log)
-            write_define(written, build / folder, spec, standard, formats)
+            files = write_datasets(shaped, build / folder, spec, standard, formats, log)
+            write_define(files, build / folder, spec, standard, formats)
+            written[standard] = tuple(files)
+        del shaped, files
+        if not keep:
+            sdtm, adam, frames = replace(sdtm, shaped={}), {}, {}
         checked = validate_output(build, {"sdtm": SDTM_DIR, "adam": ADAM_DIR}, spec, fail_on, VALIDATION_DIR)
         with atomic_write(build / RECONCILIATION, "w") as fh:
             csv_safe(sdtm.reconciliation).to_csv(fh, index=False, lineterminator="\n")  # SUBJID is free text
-        lines = [f"{change.kind}: {change}" for change in raw.changes] + log.entries
+        lines = changes + log.entries
         _write_text(build / CONVERSION_LOG, lines)
         if checked.blocked:
             raise ValidationFailed(checked, out, _publish_rejected(build, out))
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
     _remove_rejected(out)
-    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked)
+    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked, written)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:

@@ -52,15 +52,39 @@ PRECISIONS = (4, 7, 10)  # YYYY, YYYY-MM, YYYY-MM-DD
 def after(first: pd.Series, second: pd.Series) -> pd.Series:
     """True where ISO 8601 date `first` is certainly after `second`: compared at the precision both have
     (2018 against 2018-03-05 compares years), and never where either is missing. Times are ignored."""
-    a = pd.Series(first, copy=False).astype(object).where(pd.notna(first), "").astype(str).str.slice(0, 10)
-    b = pd.Series(second, index=a.index).astype(object).where(pd.notna(second), "").astype(str).str.slice(0, 10)
-    shortest = np.minimum(a.str.len().to_numpy(), b.str.len().to_numpy())
-    out = np.zeros(len(a), dtype=bool)
+    a = pd.Series(first, copy=False)
+    b = pd.Series(second, index=a.index)
+    (codes_a, uniques_a), (codes_b, uniques_b) = _factorise(a), _factorise(b)
+    return pd.Series(after_codes(codes_a, date_texts(uniques_a), codes_b, date_texts(uniques_b)), index=a.index)
+
+
+def after_codes(codes_a: np.ndarray, texts_a: list[str], codes_b: np.ndarray, texts_b: list[str]) -> np.ndarray:
+    """`after` on factorised dates: codes into the distinct texts of each side (date_texts). Texts are
+    compared as texts, through the rank of each distinct prefix: numpy, not a Python call per record."""
+    shortest = np.minimum(_lengths(texts_a)[codes_a], _lengths(texts_b)[codes_b])
+    out = np.zeros(len(codes_a), dtype=bool)
     for k, upper in zip(PRECISIONS, (*PRECISIONS[1:], 11)):
         sel = (shortest >= k) & (shortest < upper)
         if sel.any():
-            out |= sel & (a.str.slice(0, k) > b.str.slice(0, k)).to_numpy()
-    return pd.Series(out, index=a.index)
+            prefix_a, prefix_b = [t[:k] for t in texts_a], [t[:k] for t in texts_b]
+            ranks = np.unique(np.array(prefix_a + prefix_b, dtype=object))
+            rank_a = np.searchsorted(ranks, np.array(prefix_a, dtype=object))
+            rank_b = np.searchsorted(ranks, np.array(prefix_b, dtype=object))
+            out |= sel & (rank_a[codes_a] > rank_b[codes_b])
+    return out
+
+
+def date_texts(uniques) -> list[str]:
+    """Each distinct value as the text `after` compares: at most 10 characters, '' where missing."""
+    return ["" if pd.isna(u) else str(u)[:10] for u in uniques]
+
+
+def _factorise(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    return pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+
+
+def _lengths(texts: list[str]) -> np.ndarray:
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
 
 
 def before_1900(dates: pd.Series) -> pd.Series:

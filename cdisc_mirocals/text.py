@@ -17,6 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 # Replacements NFKD does not give (punctuation, ligatures, letters that are not accented forms).
@@ -96,3 +97,15 @@ def describe(value: str) -> str:
     """The non-ASCII characters of a value, named, for messages: 'é' (U+00E9)."""
     chars = dict.fromkeys(c for c in value if not c.isascii())
     return ", ".join(f"{c!r} (U+{ord(c):04X})" for c in chars)
+
+
+def strip(values: pd.Series) -> pd.Series:
+    """`values.astype("string").str.strip()`, without pandas' per-element Python call for each value:
+    key columns are stripped millions of times in a large study."""
+    text = values.to_numpy(dtype=object)
+    present = ~pd.isna(text)
+    out = np.full(len(text), pd.NA, dtype=object)
+    if pd.api.types.infer_dtype(text[present], skipna=False) in ("string", "empty"):
+        out[present] = list(map(str.strip, text[present]))
+        return pd.Series(out, index=values.index, dtype="string")
+    return values.astype("string").str.strip()

@@ -54,6 +54,8 @@ def test_study_day_has_no_day_zero(pilot_dm):
 
 
 def test_iso_8601_parser_accepts_every_date_in_the_pilot():
+    if not PILOT.is_dir():
+        pytest.skip("CDISC pilot SDTM not beside the project")
     checked = 0
     for path in sorted(PILOT.glob("*.xpt")):
         data = _read(path.stem)

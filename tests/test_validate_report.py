@@ -112,3 +112,48 @@ def test_an_empty_report_renders(tmp_path):
     for fmt in FORMATS:
         assert write_report(report, tmp_path / f"r.{fmt}", fmt).stat().st_size > 0
     assert pd.read_csv(tmp_path / "r.csv").empty
+
+
+def _with_findings(report, **columns):
+    import dataclasses
+
+    findings = report.findings.head(len(next(iter(columns.values())))).copy()
+    for name, values in columns.items():
+        findings[name] = values
+    return dataclasses.replace(report, findings=findings.reset_index(drop=True))
+
+
+AWKWARD = dict(values=["  lead", "a&b<c>d", "=HYPER()", "-5", "", None, "é ü", "tab\tin", "x\ny", "emoji 😀"],
+               seq=[1.0, 2.5, float("nan"), 1e20, 0.1, -3.0, 123456789.123, 7.0, 1e-7, 2.0 ** 60],
+               record=pd.array([1, None, 3, 4, 5, 6, 7, 8, 9, 10], dtype="Int64"))
+
+
+def test_the_json_writer_writes_what_json_dump_writes(report):
+    """The findings are encoded a column at a time; the bytes are those of json.dumps on the whole document."""
+    from cdisc_mirocals.validate.writers import json_
+    from cdisc_mirocals.validate.writers.rows import plain
+
+    awkward = _with_findings(report, **AWKWARD)
+    for r in (report, awkward, _with_findings(report, values=[None])):
+        doc = json_.document(r)
+        doc["findings"] = [{c: plain(v) for c, v in row.items()} for row in r.findings.to_dict("records")]
+        assert json_.text(r) == json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def test_the_xlsx_details_are_the_cells_openpyxl_writes(report):
+    """The Details rows are written as XML a column at a time: the sheet is byte for byte openpyxl's."""
+    import io
+    import zipfile
+
+    from cdisc_mirocals.validate.writers import xlsx
+    from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, plain
+
+    awkward = _with_findings(report, **AWKWARD)
+    for r in (report, awkward):
+        wb = openpyxl.Workbook(write_only=True)
+        rows = [[plain(v) for v in row] for row in r.findings[list(DETAIL_HEADERS)].itertuples(index=False)]
+        xlsx._sheet(wb, "Details", list(DETAIL_HEADERS.values()), rows, [12, 8, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
+        raw = io.BytesIO()
+        wb.save(raw)
+        expected = zipfile.ZipFile(raw).read("xl/worksheets/sheet1.xml")
+        assert zipfile.ZipFile(io.BytesIO(xlsx.workbook_bytes(r))).read("xl/worksheets/sheet3.xml") == expected

@@ -97,14 +97,25 @@ def _by_frequency(teae: pd.DataFrame, by: list[str]) -> list:
     return [tuple(r) if len(by) > 1 else r[0] for r in counts[by].itertuples(index=False)]
 
 
+def _groups(frame: pd.DataFrame, by: str | list[str]) -> dict:
+    """{key: the records of that key, in their order}: each table row counts its own records, not masks
+    over the whole table (one pass, where a mask per SOC and PT grows with their number times the records)."""
+    return dict(tuple(frame.groupby(by, sort=False)))
+
+
+def _all(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(True, index=frame.index)
+
+
 def soc_pt_rows(teae: pd.DataFrame, arms, denominators, alpha, compare: bool) -> list[dict]:
-    rows = _counts(teae, pd.Series(True, index=teae.index), arms, denominators, alpha, "any", compare=compare)
+    rows = _counts(teae, _all(teae), arms, denominators, alpha, "any", compare=compare)
+    socs = _groups(teae, "AEBODSYS")
     for soc in _by_frequency(teae, ["AEBODSYS"]):
-        in_soc = teae["AEBODSYS"] == soc
-        rows += _counts(teae, in_soc, arms, denominators, alpha, "soc", soc, compare=compare)
-        for pt in _by_frequency(teae[in_soc], ["AEDECOD"]):
-            rows += _counts(teae, in_soc & (teae["AEDECOD"] == pt), arms, denominators, alpha, "pt", soc, pt,
-                            compare=compare)
+        in_soc = socs[soc]
+        rows += _counts(in_soc, _all(in_soc), arms, denominators, alpha, "soc", soc, compare=compare)
+        pts = _groups(in_soc, "AEDECOD")
+        for pt in _by_frequency(in_soc, ["AEDECOD"]):
+            rows += _counts(pts[pt], _all(pts[pt]), arms, denominators, alpha, "pt", soc, pt, compare=compare)
     return rows
 
 
@@ -118,24 +129,21 @@ def severity_rows(teae: pd.DataFrame, arms, denominators, alpha) -> list[dict]:
     """Each subject once per row, at the worst severity of their TEAEs in that row; rows in the order
     of the SOC/PT table."""
     order = [s for s in SEVERITY_ORDER if s in set(teae["_SEV"])] + sorted(set(teae["_SEV"]) - set(SEVERITY_ORDER))
-    worst = {name: _max_severity(teae, by, order) for name, by in
-             (("any", []), ("soc", ["AEBODSYS"]), ("pt", ["AEBODSYS", "AEDECOD"]))}
+    worst = {"any": {None: _max_severity(teae, [], order)},
+             "soc": _groups(_max_severity(teae, ["AEBODSYS"], order), "AEBODSYS"),
+             "pt": _groups(_max_severity(teae, ["AEBODSYS", "AEDECOD"], order), ["AEBODSYS", "AEDECOD"])}
 
-    def block(name, soc=None, pt=None):
-        w = worst[name]
-        sel = pd.Series(True, index=w.index)
-        if soc is not None:
-            sel &= w["AEBODSYS"] == soc
-        if pt is not None:
-            sel &= w["AEDECOD"] == pt
-        return [r for sev in order for r in _counts(w, sel & (w["_SEV"] == sev), arms, denominators, alpha, name,
+    def block(name, key, soc=None, pt=None):
+        w = worst[name][key]
+        return [r for sev in order for r in _counts(w, w["_SEV"] == sev, arms, denominators, alpha, name,
                                                       soc, pt, sev, compare=False)]
 
-    rows = block("any")
+    rows = block("any", None)
+    socs = _groups(teae, "AEBODSYS")
     for soc in _by_frequency(teae, ["AEBODSYS"]):
-        rows += block("soc", soc)
-        for pt in _by_frequency(teae[teae["AEBODSYS"] == soc], ["AEDECOD"]):
-            rows += block("pt", soc, pt)
+        rows += block("soc", soc, soc)
+        for pt in _by_frequency(socs[soc], ["AEDECOD"]):
+            rows += block("pt", (soc, pt), soc, pt)
     return rows
 
 

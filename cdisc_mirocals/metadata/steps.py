@@ -78,12 +78,37 @@ class ShapeLog:
         LOGGER.info(line)
 
 
+def text_values(values: pd.Series) -> np.ndarray:
+    """The values as an object array of str with "" where missing, as `astype("string").fillna("")`
+    gives them; text columns, the usual case, are not converted element by element. The array may be
+    the frame's own (text with nothing missing, as every shaped column is): read it, never write it."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":  # none missing
+        return values.to_numpy(dtype=object, copy=False)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = values.to_numpy(dtype=object, copy=True)
+        missing = pd.isna(text)
+        if missing.any():
+            text[missing] = ""
+        return text
+    return values.astype("string").fillna("").to_numpy(dtype=object)
+
+
+def shared_text(text: np.ndarray) -> np.ndarray:
+    """The same values, equal strings now one object: mapped records repeat their text (USUBJID, test
+    codes, units, visits), and one Python object per record and variable is most of a large study's
+    memory."""
+    codes, uniques = pd.factorize(text)
+    return uniques.take(codes)
+
+
 def byte_lengths(values: pd.Series) -> pd.Series:
     """The UTF-8 length of each value ("" when missing); ASCII text, the usual case, is not encoded."""
-    text = values.astype("string").fillna("")
-    if "".join(text.tolist()).isascii():
-        return text.str.len().astype("int64")
-    return text.str.encode("utf-8").str.len().astype("int64")
+    text = text_values(values)
+    if "".join(text).isascii():
+        lengths = np.fromiter(map(len, text), dtype="int64", count=len(text))
+    else:
+        lengths = np.fromiter((len(t.encode("utf-8")) for t in text), dtype="int64", count=len(text))
+    return pd.Series(lengths, index=values.index)
 
 
 def xpt_length(values: Iterable) -> int:
@@ -135,7 +160,9 @@ def apply_type(shaped: Shaped, log: ShapeLog) -> Shaped:
             log.add(ds.name, f"{var.name}: dates as SAS day numbers")
         elif var.is_numeric:
             number = pd.to_numeric(values, errors="coerce").astype("float64")
-            bad = np.flatnonzero((number.isna() & values.notna() & (values.astype("string") != "")).to_numpy())
+            bad = np.flatnonzero((number.isna() & values.notna()).to_numpy())
+            if len(bad):  # "" is missing, not a bad number
+                bad = bad[text_values(values.iloc[bad]) != ""]
             for (file, line), row in zip(_where(shaped, log, bad), bad):
                 problems.append(Problem(file, line, var.name, str(values.iloc[row]), "a number"))
             huge = np.flatnonzero(outside_xpt(number).to_numpy())  # a derived value no XPT file holds
@@ -145,10 +172,9 @@ def apply_type(shaped: Shaped, log: ShapeLog) -> Shaped:
                 log.add(ds.name, f"{var.name}: {values.dtype} as float64")
             out[var.name] = number
         else:
-            text = values.astype("string")
             if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
                 log.add(ds.name, f"{var.name}: {values.dtype} as text")
-            out[var.name] = text.fillna("").astype(object)
+            out[var.name] = pd.Series(shared_text(text_values(values)), index=frame.index, dtype=object)
     if problems:
         raise ConformanceError(problems)
     private = [c for c in frame.columns if str(c).startswith("_")]
@@ -165,15 +191,16 @@ def apply_length(shaped: Shaped, log: ShapeLog) -> Shaped:
         if col.numeric:
             columns.append(replace(col, length=8))
             continue
-        text = frame[col.name].astype("string").fillna("")
         ceiling = min(var.length or XPT_MAX_BYTES, XPT_MAX_BYTES)
-        nbytes = byte_lengths(text)
-        over = np.flatnonzero((nbytes > ceiling).to_numpy())
-        for (file, line), row in zip(_where(shaped, log, over), over):
-            problems.append(Problem(file, line, col.name, text.iloc[row],
-                                    f"at most {ceiling} bytes ({ds.name}.{col.name}, specs Length); "
-                                    f"it has {int(nbytes.iloc[row])}"))
-        length = xpt_length(text)
+        nbytes = byte_lengths(frame[col.name]).to_numpy()
+        over = np.flatnonzero(nbytes > ceiling)
+        if len(over):
+            text = text_values(frame[col.name])
+            for (file, line), row in zip(_where(shaped, log, over), over):
+                problems.append(Problem(file, line, col.name, text[row],
+                                        f"at most {ceiling} bytes ({ds.name}.{col.name}, specs Length); "
+                                        f"it has {int(nbytes[row])}"))
+        length = max(1, int(nbytes.max())) if len(nbytes) else 1  # xpt_length, from the lengths at hand
         columns.append(replace(col, length=length))
         if length != var.length:
             log.add(ds.name, f"{col.name}: length {length} (longest value; specs ceiling {var.length})")

@@ -40,4 +40,5 @@ def where_mask(frame: pd.DataFrame, conditions: Iterable[Condition]) -> pd.Serie
 def has_data(column: pd.Series) -> bool:
     if pd.api.types.is_numeric_dtype(column):
         return bool(column.notna().any())
-    return bool((column.fillna("").astype(str) != "").any())
+    values = column.to_numpy(dtype=object)
+    return any(str(v) != "" for v in values[~pd.isna(values)])  # stops at the first value, as a rule

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.raw.dates import raw_to_iso
-from cdisc_mirocals.raw.schema import normalise
+from cdisc_mirocals.raw.schema import Factors, normalise
 from cdisc_mirocals.spec import RawForm
 
 
@@ -31,12 +31,20 @@ def comparison_form(values: pd.Series, field_type: str) -> pd.Series:
     return parsed.astype(object).where(parsed.notna(), "\0" + text)
 
 
-def duplicate_keys(frame: pd.DataFrame, lines: pd.Series, form: RawForm) -> list[Problem]:
+def _compared_codes(codes: np.ndarray, uniques: pd.Series, field_type: str) -> np.ndarray:
+    """One integer per record, equal where the comparison forms are equal: each distinct value is put in
+    its comparison form once."""
+    same, _ = pd.factorize(comparison_form(uniques, field_type).to_numpy(dtype=object), use_na_sentinel=False)
+    return same[codes] if len(uniques) else codes
+
+
+def duplicate_keys(frame: pd.DataFrame, lines: pd.Series, form: RawForm, factors: Factors | None = None) -> list[Problem]:
     keys = list(form.keys)
     if not keys or frame.empty:
         return []
     types = {f.name: f.type for f in form.fields}
-    compared = pd.DataFrame({k: comparison_form(frame[k], types[k]).to_numpy() for k in keys})
+    factors = factors or Factors(frame)
+    compared = pd.DataFrame({k: _compared_codes(*factors(k), types[k]) for k in keys})
     repeat = compared.duplicated(keep="first").to_numpy()
     if not repeat.any():
         return []

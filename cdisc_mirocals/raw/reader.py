@@ -17,6 +17,7 @@ stages depend on, so that data read_raw accepts converts (docs/reliability.md):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -29,9 +30,9 @@ from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw.csvfile import CsvTable, read_table
 from cdisc_mirocals.raw.dates import raw_to_iso
 from cdisc_mirocals.raw.keys import duplicate_keys
-from cdisc_mirocals.raw.schema import TargetLimit, form_schema, target_limits
+from cdisc_mirocals.raw.schema import Factors, TargetLimit, form_schema, target_limits
 from cdisc_mirocals.spec import RawForm, Spec, load_spec
-from cdisc_mirocals.text import describe, describe_controls, has_control, has_layout, non_ascii, unlayout
+from cdisc_mirocals.text import CONTROL, LAYOUT, describe, describe_controls, has_control, has_layout, non_ascii, unlayout
 from cdisc_mirocals.text import transliterate as transliterate_text
 
 LINE = "_LINE"  # physical line of the record in its CSV file, for traceability back to the source
@@ -104,21 +105,22 @@ def read_raw(path: str | Path, spec: Spec | None = None,
                                 "at least one randomised subject: the form has its header but no records, so there is "
                                 "no ADSL (the randomised subjects), no analysis population and no submission to make"))
     changes: list[TextChange] = []
+    factors = {name: Factors(t.frame) for name, t in tables.items()}  # each column factorised once
     for name, t in tables.items():
-        problems.extend(_text_policy(t.frame, t.lines, spec.raw[name], transliterate, changes))
+        problems.extend(_text_policy(t.frame, t.lines, spec.raw[name], transliterate, changes, factors[name]))
     subjects = None
     if SUBJECT_MASTER in tables:
-        subjects = set(tables[SUBJECT_MASTER].frame["SUBJID"].str.strip())
+        subjects = set(factors[SUBJECT_MASTER]("SUBJID")[1].str.strip())
     for name, t in tables.items():
         form = spec.raw[name]
         parent = spec.raw.get(form.parent)
-        known = _parent_subjects(tables, form.parent, subjects) if parent else None
+        known = _parent_subjects(factors, form.parent, subjects) if parent else None
         problems.extend(_validate(t.frame, t.lines, form, known, parent.file if parent else "",
-                                  target_limits(form, spec)))
-        problems.extend(duplicate_keys(t.frame, t.lines, form))
+                                  target_limits(form, spec), factors[name]))
+        problems.extend(duplicate_keys(t.frame, t.lines, form, factors[name]))
     if problems:
         raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
-    forms = {name: _typed(t.frame, t.lines, spec.raw[name]) for name, t in tables.items()}
+    forms = {name: _typed(t.frame, t.lines, spec.raw[name], factors[name]) for name, t in tables.items()}
     study = RawStudy(path, forms, spec, changes)
     from cdisc_mirocals.validate.edit_checks import check_edits  # impossible dates across forms, as an EDC checks
     check_edits(study)
@@ -126,7 +128,7 @@ def read_raw(path: str | Path, spec: Spec | None = None,
 
 
 def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterate: bool,
-                 changes: list[TextChange]) -> list[Problem]:
+                 changes: list[TextChange], factors: Factors) -> list[Problem]:
     """Free text (a text field with no list of values): line breaks and TABs become spaces, other
     control characters are refused. Any text reaching a submitted dataset is ASCII, as SAS transport v5
     holds: non-ASCII is refused or, with `transliterate`, mapped. Changes are made in place and logged;
@@ -136,22 +138,34 @@ def _text_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, transliterat
         if f.type != "text":
             continue
         column = df.columns.get_loc(f.name)
+        # each test once per distinct value; unlayout turns layout into spaces, which changes neither test
+        codes, uniques = factors(f.name)
+        logged = len(changes)
         refused = np.zeros(len(df), dtype=bool)
         if not f.allowed:
-            for row in map(int, has_layout(df[f.name]).to_numpy().nonzero()[0]):
+            for row in map(int, np.flatnonzero(_found(has_layout, LAYOUT, uniques)[codes])):
                 before = df.iat[row, column]
                 df.iat[row, column] = unlayout(before)
                 changes.append(TextChange(form.file, int(lines.iat[row]), f.name, before, df.iat[row, column], UNLAYOUT))
-            refused = has_control(df[f.name]).to_numpy()
+            refused = _found(has_control, CONTROL, uniques)[codes]
             for row in map(int, refused.nonzero()[0]):
                 value = df.iat[row, column]
                 problems.append(Problem(form.file, int(lines.iat[row]), f.name, value,
                                         f"text without control characters: {describe_controls(value)} cannot go "
                                         "into a submission; remove it from the export"))
         if f.target:
-            problems.extend(_ascii_policy(df, lines, form, f.name, non_ascii(df[f.name]).to_numpy() & ~refused,
+            problems.extend(_ascii_policy(df, lines, form, f.name, non_ascii(uniques).to_numpy()[codes] & ~refused,
                                           transliterate, changes))
+        if len(changes) > logged:  # values rewritten in place: layout, or non-ASCII transliterated
+            factors.changed(f.name)
     return problems
+
+
+def _found(test, pattern: re.Pattern, uniques: pd.Series) -> np.ndarray:
+    """test() of each distinct value, or all False at once when the pattern (one character) is nowhere."""
+    if pattern.search("".join(uniques)) is None:
+        return np.zeros(len(uniques), dtype=bool)
+    return test(uniques).to_numpy()
 
 
 def _ascii_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, name: str, hit: np.ndarray,
@@ -175,10 +189,10 @@ def _ascii_policy(df: pd.DataFrame, lines: pd.Series, form: RawForm, name: str, 
     return problems
 
 
-def _parent_subjects(tables: dict[str, CsvTable], parent: str, enrolled: set[str] | None) -> set[str] | None:
-    if parent == SUBJECT_MASTER or parent not in tables:
+def _parent_subjects(factors: dict[str, Factors], parent: str, enrolled: set[str] | None) -> set[str] | None:
+    if parent == SUBJECT_MASTER or parent not in factors:
         return enrolled
-    return set(tables[parent].frame["SUBJID"].str.strip())
+    return set(factors[parent]("SUBJID")[1].str.strip())
 
 
 def _load_form(folder: Path, form: RawForm, problems: list[Problem]) -> CsvTable | None:
@@ -195,32 +209,41 @@ def _load_form(folder: Path, form: RawForm, problems: list[Problem]) -> CsvTable
 
 
 def _validate(df: pd.DataFrame, lines: pd.Series, form: RawForm, subjects: set[str] | None,
-              parent_file: str, targets: dict[str, TargetLimit]) -> list[Problem]:
+              parent_file: str, targets: dict[str, TargetLimit], factors: Factors) -> list[Problem]:
+    """Each column's checks run on its distinct values (every check is a test of one value), and each
+    failure is spread back to the records that hold the value, in the order pandera reports them."""
     schema = form_schema(form, subjects, parent_file, targets)
-    try:
-        schema.validate(df, lazy=True)
-        return []
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
     problems = []
-    for case in cases.itertuples(index=False):
-        row = None if pd.isna(case.index) else int(case.index)
-        line = int(lines.iloc[row]) if row is not None else None
-        problems.append(Problem(form.file, line, case.column, str(case.failure_case), str(case.check)))
+    line = lines.to_numpy()
+    for name, column in schema.columns.items():
+        codes, uniques = factors(name)
+        try:
+            column.validate(pd.DataFrame({name: uniques}), lazy=True)
+            continue
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+        for _, group in cases.groupby("check_number", sort=False):
+            check, where = group["check"].iloc[0], group["index"]
+            for case in group[where.isna()].itertuples(index=False):
+                problems.append(Problem(form.file, None, case.column, str(case.failure_case), str(check)))
+            failed = where.dropna().astype(int).to_numpy()
+            rows = np.flatnonzero(np.isin(codes, failed))
+            values = uniques.to_numpy()[codes[rows]]
+            problems.extend(Problem(form.file, int(line[r]), name, str(v), str(check)) for r, v in zip(rows, values))
     return problems
 
 
-def _typed(df: pd.DataFrame, lines: pd.Series, form: RawForm) -> pd.DataFrame:
-    out = pd.DataFrame(index=df.index)
+def _typed(df: pd.DataFrame, lines: pd.Series, form: RawForm, factors: Factors) -> pd.DataFrame:
+    """Each field in its type, converted once per distinct value and spread back with one take."""
+    out = {}
     for f in form.fields:
-        s = df[f.name]
-        if f.type == "integer":
-            out[f.name] = pd.to_numeric(s.str.strip(), errors="coerce").astype("Int64")
-        elif f.type == "float":
-            out[f.name] = pd.to_numeric(s.str.strip(), errors="coerce").astype("Float64")
+        codes, uniques = factors(f.name)
+        if f.type in ("integer", "float"):
+            typed = pd.to_numeric(uniques.str.strip(), errors="coerce").astype("Int64" if f.type == "integer" else "Float64")
         elif f.type in ("date", "partial date"):
-            out[f.name] = raw_to_iso(s, partial=f.type == "partial date")
+            typed = raw_to_iso(uniques, partial=f.type == "partial date")
         else:
-            out[f.name] = s.astype("string").where(s.str.strip() != "", pd.NA)
+            typed = uniques.astype("string").where(uniques.str.strip() != "", pd.NA)
+        out[f.name] = typed.array.take(codes)
     out[LINE] = lines.to_numpy()
-    return out
+    return pd.DataFrame(out, index=df.index)

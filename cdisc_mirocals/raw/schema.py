@@ -52,6 +52,30 @@ def _too_many_parts(s: pd.Series, parts: int) -> pd.Series:
     return long & s.where(long, "").str.strip().map(lambda v: len(split_words(v)) > parts)
 
 
+def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The codes and distinct values of a text column. Raw forms repeat their values (codes, dates, units,
+    subjects), so checks and conversions run once per distinct value and are spread back with one take."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, pd.Series(uniques, dtype=object)
+
+
+class Factors:
+    """`distinct` of each column of one frame, computed on first use and kept for every later stage of the
+    reader; `changed` forgets a column the text policy rewrote."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._done: dict[str, tuple[np.ndarray, pd.Series]] = {}
+
+    def __call__(self, name: str) -> tuple[np.ndarray, pd.Series]:
+        if name not in self._done:
+            self._done[name] = distinct(self.frame[name])
+        return self._done[name]
+
+    def changed(self, name: str) -> None:
+        self._done.pop(name, None)
+
+
 def _same_column(compute):
     """pandera runs a column's checks one after another on the same Series: parse it once for all of
     them (one entry, held by reference, so a new Series is never mistaken for the last)."""

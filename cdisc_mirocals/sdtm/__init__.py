@@ -66,9 +66,9 @@ def map_sdtm(raw: RawStudy, spec: Spec, progress: Callable[[Iterable, str], Iter
     log = log if log is not None else ShapeLog()
     log.files = {name: form.file for name, form in spec.raw.items()}
     shaped, problems = {}, []
-    for name, frame in ctx.datasets.items():
-        try:
-            shaped[name] = shape(frame, spec.sdtm[name], log)
+    for name in list(ctx.datasets):
+        try:  # the mapped frame is let go once shaped: a large study holds one copy at a time
+            shaped[name] = shape(ctx.datasets.pop(name), spec.sdtm[name], log)
         except ProblemsError as exc:  # every dataset's problems at once
             problems += exc.problems
     if problems:

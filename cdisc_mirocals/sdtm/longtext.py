@@ -24,8 +24,7 @@ def derive_long_text_qualifiers(ctx: Context) -> None:
         if name.startswith("SUPP") or name not in sdtm.datasets:
             continue
         for var in (v for v in sdtm[name].variables if not v.is_numeric and v.name in frame.columns):
-            text = frame[var.name].astype("string").fillna("")
-            long = (byte_lengths(text) > XPT_MAX_BYTES).to_numpy()
+            long = (byte_lengths(frame[var.name]) > XPT_MAX_BYTES).to_numpy()  # missing counts as ""
             if not long.any():
                 continue
             supp = f"SUPP{name}"

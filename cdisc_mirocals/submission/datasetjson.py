@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +23,7 @@ from cdisc_mirocals.submission.atomic import atomic_write
 
 VERSION = "1.1.0"
 DATE_FORMATS = ("DATE", "E8601DA", "YYMMDD")
+BLOCK_ROWS = 50_000
 
 
 def item_oid(dataset: str, variable: str) -> str:
@@ -53,56 +55,66 @@ def _column(shaped: Shaped, key_sequence: dict[str, int]) -> list[dict]:
     return out
 
 
-def _values(shaped: Shaped, meta: dict) -> list:
-    values = shaped.frame[meta["name"]]
-    if meta["dataType"] == "string":
-        return [v if v != "" else None for v in values.tolist()]
+def _json_cells(values: pd.Series, meta: dict, dataset: str) -> np.ndarray:
+    """Each value as the JSON text `json.dumps` gives it (null when missing; text "" is missing), as an
+    object array. Text is encoded once per distinct value, numbers by their exact repr."""
+    kind = meta["dataType"]
+    if kind == "string":
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+        encoded = np.array([encode_basestring_ascii(u) if u != "" else "null" for u in uniques] + ["null"], dtype=object)
+        return encoded[codes]  # a missing value's code, -1, takes the last: null
     numbers = values.to_numpy(dtype="float64")
     missing = np.isnan(numbers)
-    if meta["dataType"] == "date":
-        dates = (SAS_EPOCH + pd.to_timedelta(np.where(missing, 0, numbers), unit="D")).strftime("%Y-%m-%d")
-        return [None if m else d for d, m in zip(dates, missing)]
-    if meta["dataType"] == "integer":
+    if np.isinf(numbers).any():
+        raise ValueError(f"{dataset}.{meta['name']}: out of range float values are not JSON compliant")
+    cells = np.full(len(numbers), "null", dtype=object)
+    if kind == "date":
+        codes, uniques = pd.factorize(numbers[~missing])
+        days = (SAS_EPOCH + pd.to_timedelta(uniques, unit="D")).strftime("%Y-%m-%d")
+        cells[~missing] = np.array(['"' + d + '"' for d in days], dtype=object)[codes]
+    elif kind == "integer":
         whole = ~missing & (numbers != np.floor(numbers))
         if whole.any():
-            raise ValueError(f"{shaped.name}.{meta['name']}: integer variable holds {numbers[whole][0]}")
-        return [None if m else int(v) for v, m in zip(numbers, missing)]
-    return [None if m else float(v) for v, m in zip(numbers, missing)]
+            raise ValueError(f"{dataset}.{meta['name']}: integer variable holds {numbers[whole][0]}")
+        cells[~missing] = list(map(repr, map(int, numbers[~missing].tolist())))
+    else:
+        cells[~missing] = list(map(float.__repr__, numbers[~missing].tolist()))
+    return cells
 
 
-def dataset_json(shaped: Shaped, *, study_oid: str, metadata_version_oid: str, created: str,
-                 define: str = "define.xml", originator: str = "", source_system: dict | None = None) -> dict:
+def _header(shaped: Shaped, *, study_oid: str, metadata_version_oid: str, created: str, define: str = "define.xml",
+            originator: str = "", source_system: dict | None = None) -> dict:
     keys = {k: i for i, k in enumerate(shaped.dataset.keys, start=1)}
-    columns = _column(shaped, keys)
-    data = [_values(shaped, meta) for meta in columns]
-    doc = {
+    return {
         "datasetJSONCreationDateTime": created, "datasetJSONVersion": VERSION,
         "fileOID": f"{study_oid}.{shaped.name}", "originator": originator,
         **({"sourceSystem": source_system} if source_system else {}),
         "studyOID": study_oid, "metaDataVersionOID": metadata_version_oid, "metaDataRef": define,
         "itemGroupOID": f"IG.{shaped.name}", "records": len(shaped.frame), "name": shaped.name,
-        "label": shaped.label, "columns": columns, "rows": [list(row) for row in zip(*data)] if data else [],
+        "label": shaped.label, "columns": _column(shaped, keys),
     }
-    return doc
 
 
-def _dump(doc: dict, fh: IO[str]) -> None:
-    """The header on one line and each row on its own line: diffs and partial reads stay readable."""
-    rows = doc["rows"]
-    head = json.dumps({k: v for k, v in doc.items() if k != "rows"}, ensure_ascii=True, separators=(",", ":"),
-                      allow_nan=False)
-    fh.write(head[:-1] + ',"rows":[')
-    for i, row in enumerate(rows):
-        fh.write(("\n" if i == 0 else ",\n") + json.dumps(row, ensure_ascii=True, separators=(",", ":"),
-                                                          allow_nan=False))
+def _dump(shaped: Shaped, head: dict, fh: IO[str], block: int = BLOCK_ROWS) -> None:
+    """The header on one line and each row on its own line: diffs and partial reads stay readable.
+    Rows are encoded a block at a time, column by column, so a large dataset is never held as JSON
+    values all at once."""
+    text = json.dumps(head, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    fh.write(text[:-1] + ',"rows":[')
+    frame = shaped.frame
+    for first in range(0, len(frame), block):
+        part = frame.iloc[first:first + block]
+        cells = [_json_cells(part[meta["name"]], meta, shaped.name) for meta in head["columns"]]
+        rows = ",\n".join(map("[{}]".format, map(",".join, zip(*cells))))
+        fh.write(("\n" if first == 0 else ",\n") + rows)
     fh.write("\n]}\n")
 
 
 def write_dataset_json(shaped: Shaped, path: str | Path, **meta) -> Path:
     path = Path(path)
-    doc = dataset_json(shaped, **meta)
+    head = _header(shaped, **meta)
     with atomic_write(path, "w") as fh:
-        _dump(doc, fh)
+        _dump(shaped, head, fh)
     return path
 
 

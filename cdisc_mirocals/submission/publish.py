@@ -19,7 +19,9 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -114,8 +116,10 @@ def publishing(out: str | Path) -> Iterator[Path]:
         with _locked(parent, name):
             _clean_stale(parent, name)
             _check_replaceable(out)
-            build = Path(tempfile.mkdtemp(prefix=f".{name}.build-", dir=parent))
+            with _signals_held():  # a Ctrl-C between the folder's making and the `try` would leave it behind
+                build = Path(tempfile.mkdtemp(prefix=f".{name}.build-", dir=parent))
             try:
+                _release_signals()
                 os.chmod(build, 0o777 & ~umask())
                 yield build
                 (build / MARKER).write_text(json.dumps({"tool": "cdisc-mirocals", "version": __version__}) + "\n")
@@ -126,6 +130,31 @@ def publishing(out: str | Path) -> Iterator[Path]:
                 shutil.rmtree(build, ignore_errors=True)
     except OSError as exc:
         raise OutputError(f"{_where(exc, out)}: {exc.strerror or exc}; {out} is left as it was") from None
+
+
+HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def _can_hold() -> bool:
+    return hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM held back (where the platform can) until _release_signals: one that arrives
+    meanwhile is delivered there, inside the `try` that removes the build folder."""
+    if _can_hold():
+        signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    try:
+        yield
+    except BaseException:
+        _release_signals()
+        raise
+
+
+def _release_signals() -> None:
+    if _can_hold():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
 
 
 def _where(exc: OSError, out: Path) -> str:

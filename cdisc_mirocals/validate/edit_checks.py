@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.errors import Problem, RawDataError
-from cdisc_mirocals.validate.distinct import per_value
+from cdisc_mirocals.validate.distinct import Distinct, per_value
 from cdisc_mirocals.plausibility import (AFTER_DEATH, BEFORE_1900, BIRTH_AFTER_CONSENT, DEATH_BEFORE_RANDOMISATION,
                                          END_OF_STUDY_DEATH, FUTURE, START_AFTER_END, VISIT_BEFORE_CONSENT,
-                                         PlausibilityRule, after, before_1900, in_future)
+                                         PlausibilityRule, after, after_codes, before_1900, date_texts, in_future)
 
 LINE = "_LINE"
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -43,9 +44,29 @@ def iso_to_raw(iso: pd.Series) -> pd.Series:
 class _Checks:
     def __init__(self, raw, today: dt.date):
         self.raw, self.today, self.problems = raw, today, []
+        self._distinct: dict[str, Distinct] = {}
 
     def form(self, name: str) -> pd.DataFrame | None:
         return self.raw.forms.get(name)
+
+    def distinct(self, form: str) -> Distinct:
+        """The form's columns, each factorised once for all the checks."""
+        if form not in self._distinct:
+            self._distinct[form] = Distinct(self.form(form))
+        return self._distinct[form]
+
+    def dates(self, form: str, field: str) -> tuple[np.ndarray, list[str]]:
+        codes, uniques = self.distinct(form).factor(field)
+        return codes, date_texts(uniques)
+
+    def subject_dates(self, form: str, dates: pd.Series) -> tuple[np.ndarray, list[str], pd.Series]:
+        """Each record's subject's date in `dates` (by SUBJID): codes, distinct texts, and the values."""
+        subject_codes, subjects = self.distinct(form).factor("SUBJID")
+        per_subject = subjects.map(dates).to_numpy(dtype=object)
+        codes, uniques = pd.factorize(per_subject, use_na_sentinel=False)
+        values = pd.Series(per_subject[subject_codes] if len(subject_codes) else [], index=self.form(form).index,
+                           dtype=object)
+        return codes[subject_codes] if len(subject_codes) else subject_codes, date_texts(uniques), values
 
     def by_subject(self, form: str, field: str) -> pd.Series:
         f = self.form(form)
@@ -84,10 +105,10 @@ def edit_check_problems(raw, today: dt.date | None = None) -> list[Problem]:
     """Every edit-check failure of a typed raw study (cdisc_mirocals.raw.RawStudy), sorted by file and line."""
     c = _Checks(raw, today or dt.date.today())
     for form, field in _date_fields(raw):
-        values = c.form(form)[field]
-        c.report(FUTURE, form, field, per_value(values, lambda u: in_future(u, c.today)),
+        values, d = c.form(form)[field], c.distinct(form)
+        c.report(FUTURE, form, field, per_value(values, lambda u: in_future(u, c.today), d),
                  f"a date on or before today ({c.today.strftime('%d-%b-%Y').upper()})")
-        c.report(BEFORE_1900, form, field, per_value(values, before_1900), "a year from 1900 on")
+        c.report(BEFORE_1900, form, field, per_value(values, before_1900, d), "a year from 1900 on")
     _birth_after_consent(c)
     _start_after_end(c)
     _after_death(c)
@@ -108,7 +129,7 @@ def _start_after_end(c: _Checks) -> None:
     for form, start, end in START_END:
         f = c.form(form)
         if f is not None:
-            c.report(START_AFTER_END, form, end, after(f[start], f[end]),
+            c.report(START_AFTER_END, form, end, after_codes(*c.dates(form, start), *c.dates(form, end)),
                      lambda: f"an end date on or after the start date {start} (" + iso_to_raw(f[start]) + ")")
 
 
@@ -120,11 +141,11 @@ def _after_death(c: _Checks) -> None:
         f = c.form(form)
         if f is None:
             continue
-        died = f["SUBJID"].map(death)
-        bad = after(f[field], died)
+        died_codes, died_texts, died = c.subject_dates(form, death)
+        bad = after_codes(*c.dates(form, field), died_codes, died_texts)
         if condition:
             flag, values = condition
-            bad &= f[flag].astype("string").str.strip().str.casefold().isin(values).fillna(False).to_numpy()
+            bad &= per_value(f[flag], lambda u, v=values: _coded(u).isin(v), c.distinct(form)).to_numpy()
         c.report(AFTER_DEATH, form, field, bad, lambda: "a date on or before the death on " + iso_to_raw(died)
                  + f" ({c.raw.file(DEATH[0])})")
 
@@ -135,8 +156,9 @@ def _not_after(c: _Checks, rule: PlausibilityRule, checked: tuple[str, str], ref
     f = c.form(checked[0])
     if f is None:
         return
-    ref = f["SUBJID"].map(c.by_subject(*reference))
-    bad = after(ref, f[checked[1]]) if checked_is_later else after(f[checked[1]], ref)
+    ref_codes, ref_texts, ref = c.subject_dates(checked[0], c.by_subject(*reference))
+    dates = c.dates(*checked)
+    bad = after_codes(ref_codes, ref_texts, *dates) if checked_is_later else after_codes(*dates, ref_codes, ref_texts)
     c.report(rule, *checked, bad, lambda: f"{what} (" + iso_to_raw(ref) + f", {c.raw.file(reference[0])})")
 
 
@@ -153,9 +175,13 @@ def _death_not_reported(c: _Checks) -> None:
     for form, field in DEATH_REASONS:
         f = c.form(form)
         if f is not None:
-            says_death = f[field].astype("string").str.strip().str.casefold().eq("death").fillna(False)
+            says_death = per_value(f[field], lambda u: _coded(u).eq("death"), c.distinct(form))
             c.report(END_OF_STUDY_DEATH, form, field, says_death & ~f["SUBJID"].isin(reported),
                      f"a death report in {c.raw.file(DEATH[0])} for a subject whose {field} is Death")
+
+
+def _coded(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.casefold().fillna("")
 
 
 def check_edits(raw, today: dt.date | None = None) -> None:

@@ -30,12 +30,13 @@ VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079",
 
 def validate_folder(path: str | Path, standard: str | None = None, define: str | Path | None = None,
                     specs: Spec | str | Path | None = None, sdtm: str | Path | None = None,
-                    today: dt.date | None = None) -> Report:
+                    today: dt.date | None = None, read=read_folder) -> Report:
     """Validate every XPT / Dataset-JSON file of `path`. The define.xml beside the data is used unless
     `define` names another; `specs` (a Spec or a specs folder) gives study metadata, which is found by
-    itself for this package's own study; an ADaM folder's SDTM is `sdtm` or found beside it."""
+    itself for this package's own study; an ADaM folder's SDTM is `sdtm` or found beside it. `read`
+    reads a folder (read_folder; a caller validating several folders may hand in one that remembers)."""
     path = Path(path)
-    files = read_folder(path)
+    files = read(path)
     if not files:
         raise InputError(f"{path}: no XPT (.xpt) or Dataset-JSON (.json, .ndjson) files")
     define_path = Path(define) if define else (path / "define.xml" if (path / "define.xml").is_file() else None)
@@ -45,7 +46,7 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
     if key == "adamig-1.3":
         sdtm_dir = Path(sdtm) if sdtm else find_sdtm(path)
         if sdtm_dir is not None:
-            sdtm_files = read_folder(sdtm_dir)
+            sdtm_files = read(sdtm_dir)
     if isinstance(specs, (str, Path)):
         specs = load_spec(specs)
     report = validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),

@@ -8,11 +8,13 @@ published and the same inputs give byte-identical reports."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 from cdisc_mirocals.spec import Spec
 from cdisc_mirocals.validate.engine import validate_folder
+from cdisc_mirocals.validate.readers import read_folder
 from cdisc_mirocals.validate.report import FAIL_ON, SEVERITIES, Report
 from cdisc_mirocals.validate.writers import write_reports
 
@@ -59,9 +61,10 @@ def validate_output(root: Path, folders: dict[str, Path], spec: Spec, fail_on: s
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     root = Path(root)
     reports, files = {}, []
+    read = functools.cache(lambda folder: read_folder(folder))  # the SDTM folder once, for the ADaM's checks too
     for name, folder in folders.items():
         sdtm = root / folders["sdtm"] if name != "sdtm" and "sdtm" in folders else None
-        report = _relative(validate_folder(root / folder, specs=spec, sdtm=sdtm), root)
+        report = _relative(validate_folder(root / folder, specs=spec, sdtm=sdtm, read=read), root)
         written = write_reports(report, root / report_dir, REPORT_FORMATS, stem=name)
         files += [p.relative_to(root) for p in written]
         reports[name] = report

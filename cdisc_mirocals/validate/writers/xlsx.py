@@ -9,10 +9,13 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.validate.report import SEVERITIES, Report
 from cdisc_mirocals.textsafe import csv_cell
-from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, finding_rows, plain
+from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, plain, plain_column
 
 FIXED = dt.datetime(2000, 1, 1)
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -54,19 +57,56 @@ def workbook_bytes(report: Report) -> bytes:
     _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "Publisher ID", "Message", "Severity", "Found"],
            ([r.dataset, r.rule, r.publisher, r.message, r.severity, plain(r.found)] for r in issues.itertuples()),
            [14, 14, 24, 70, 10, 8])
-    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), finding_rows(report),
-           [12, 8, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
+    # the findings go into the sheet's XML after openpyxl has written its header (_detail_rows)
+    details = f"xl/worksheets/sheet{len(wb.worksheets) + 1}.xml"
+    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
     _sheet(wb, "Rules", ["Rule ID", "Mirrors P21", "Publisher ID", "Severity", "Family", "Category",
                          "Message", "Description"],
            ([r.rule, r.p21, r.publisher, r.severity, r.family, r.category, r.message, r.description]
             for r in report.rules.itertuples()), [14, 8, 24, 10, 14, 16, 60, 90])
     raw = io.BytesIO()
     wb.save(raw)
-    return _fixed_times(raw.getvalue())
+    return _fixed_times(raw.getvalue(), {details: _detail_rows(report)})
 
 
-def _fixed_times(data: bytes) -> bytes:
-    """The same zip with every entry dated ZIP_TIME, and core.xml's dates fixed (openpyxl stamps now)."""
+def _detail_rows(report: Report, block: int = 20000):
+    """The Details rows as openpyxl's write-only sheet writes them (inline strings, numbers as %.16g, no
+    cell for None), each distinct value of a column turned into its cell once: a report can hold millions
+    of findings, and openpyxl takes some microseconds a cell. Yielded a block of rows at a time."""
+    from openpyxl.utils import get_column_letter
+
+    columns = [_cells(plain_column(report.findings[c])) for c in DETAIL_HEADERS]
+    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+    for start in range(0, len(report.findings), block):
+        part = zip(*(c[start:start + block] for c in columns))
+        yield "".join(f'<row r="{n}">' + "".join(f'<c r="{letter}{n}"{cell}' for letter, cell in zip(letters, cells)
+                                                 if cell is not None) + "</row>"
+                      for n, cells in enumerate(part, start=start + 2)).encode("utf-8")
+
+
+def _cells(values: list) -> list:
+    codes, uniques = pd.factorize(np.array(values + [None], dtype=object)[:-1])
+    return np.array([_cell(u) for u in uniques] + [None], dtype=object)[codes].tolist()
+
+
+def _cell(value) -> str:
+    """A cell's XML after its r attribute."""
+    value = csv_cell(value)
+    if isinstance(value, str):
+        if not value:
+            return ' t="inlineStr"></c>'
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+        text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")  # as lxml writes it
+        return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    return f' t="n"><v>{"%.16g" % value}</v></c>'
+
+
+def _fixed_times(data: bytes, rows: dict | None = None) -> bytes:
+    """The same zip with every entry dated ZIP_TIME, and core.xml's dates fixed (openpyxl stamps now);
+    `rows` (blocks of bytes) are streamed in at the end of the sheetData of the sheets they name."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -75,6 +115,14 @@ def _fixed_times(data: bytes) -> bytes:
                 content = _fixed_core(content)
             entry = zipfile.ZipInfo(info.filename, ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
+            if rows and info.filename in rows:
+                head, tail = content.split(b"</sheetData>", 1)
+                with dst.open(entry, "w", force_zip64=True) as fh:  # its size is not known before
+                    fh.write(head)
+                    for block in rows[info.filename]:
+                        fh.write(block)
+                    fh.write(b"</sheetData>" + tail)
+                continue
             dst.writestr(entry, content)
     return out.getvalue()
 
