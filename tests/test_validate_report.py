@@ -85,6 +85,18 @@ def test_xlsx_is_laid_out_like_pinnacle_21_and_neutralised(report, tmp_path):
         int((report.findings["dataset"] == "AE").sum())
 
 
+def test_xlsx_details_stop_at_the_rows_excel_opens_and_say_so(report, tmp_path, monkeypatch):
+    from cdisc_mirocals.validate.writers import xlsx
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 4)  # Excel's 1,048,576, scaled down to this report
+    wb = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx", "xlsx"))
+    assert len(report.findings) > 3 and wb["Details"].max_row == 4
+    firsts = [row[0].value for row in wb["Details"].iter_rows(min_row=2)]
+    assert firsts == report.findings["dataset"].iloc[:3].tolist()
+    notes = [r[1].value for r in wb["Dataset Summary"].iter_rows() if r[0].value == "note"]
+    assert f"the Details sheet holds the first 3 of {len(report.findings):,} findings" in " ".join(notes)
+    assert sum(r[5].value for r in wb["Issue Summary"].iter_rows(min_row=2)) == len(report.findings)
+
+
 def test_html_is_escaped_self_contained_and_filterable(report):
     page = render_html(report)
     assert "<script>alert(1)</script>" not in page and "<img src=x" not in page and "<b>folder</b>" not in page

@@ -18,6 +18,7 @@ from cdisc_mirocals.textsafe import csv_cell
 from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, plain, plain_column
 
 FIXED = dt.datetime(2000, 1, 1)
+SHEET_ROWS = 1_048_576  # Excel opens no sheet with more rows (header included); a large study has millions of findings
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
@@ -48,7 +49,13 @@ def workbook_bytes(report: Report) -> bytes:
     wb.properties.created = wb.properties.modified = FIXED
     wb.properties.creator = "cdisc-mirocals"
     summary = report.dataset_summary()
-    context = [[k, v] for k, v in report.header().items()] + [["note", n] for n in report.notes]
+    shown = min(len(report.findings), SHEET_ROWS - 1)
+    notes = list(report.notes)
+    if shown < len(report.findings):
+        notes.append(f"the Details sheet holds the first {shown:,} of {len(report.findings):,} findings, as many "
+                     f"rows as Excel opens; the JSON, CSV and HTML reports hold every finding, and the other "
+                     f"sheets count them all")
+    context = [[k, v] for k, v in report.header().items()] + [["note", n] for n in notes]
     rows = [[plain(r.dataset), r.label, r["class"], plain(r.records), *(plain(r[s]) for s in SEVERITIES)]
             for _, r in summary.iterrows()]
     _sheet(wb, "Dataset Summary", ["Dataset", "Label", "Class", "Records", *SEVERITIES],
@@ -66,18 +73,18 @@ def workbook_bytes(report: Report) -> bytes:
             for r in report.rules.itertuples()), [14, 8, 24, 10, 14, 16, 60, 90])
     raw = io.BytesIO()
     wb.save(raw)
-    return _fixed_times(raw.getvalue(), {details: _detail_rows(report)})
+    return _fixed_times(raw.getvalue(), {details: _detail_rows(report, shown)})
 
 
-def _detail_rows(report: Report, block: int = 20000):
+def _detail_rows(report: Report, shown: int, block: int = 20000):
     """The Details rows as openpyxl's write-only sheet writes them (inline strings, numbers as %.16g, no
     cell for None), each distinct value of a column turned into its cell once: a report can hold millions
     of findings, and openpyxl takes some microseconds a cell. Yielded a block of rows at a time."""
     from openpyxl.utils import get_column_letter
 
-    columns = [_cells(plain_column(report.findings[c])) for c in DETAIL_HEADERS]
+    columns = [_cells(plain_column(report.findings[c].iloc[:shown])) for c in DETAIL_HEADERS]
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    for start in range(0, len(report.findings), block):
+    for start in range(0, shown, block):
         part = zip(*(c[start:start + block] for c in columns))
         yield "".join(f'<row r="{n}">' + "".join(f'<c r="{letter}{n}"{cell}' for letter, cell in zip(letters, cells)
                                                  if cell is not None) + "</row>"
