@@ -80,8 +80,11 @@ def shared_tmp():
 def as_nobody(*args):
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv(1) to run a command as an ordinary user, to whom permissions apply")
-    return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                           sys.executable, "-m", "cdisc_mirocals.cli", *map(str, args)],
+    nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable]
+    probe = subprocess.run([*nobody, "-c", "import cdisc_mirocals.cli"], capture_output=True, text=True, timeout=120)
+    if probe.returncode:  # e.g. a virtual environment inside a folder private to root (mktemp -d)
+        pytest.skip(f"an ordinary user cannot run this Python environment: {probe.stderr.strip().splitlines()[-1]}")
+    return subprocess.run([*nobody, "-m", "cdisc_mirocals.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=600)
 
 
