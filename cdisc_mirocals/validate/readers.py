@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from cdisc_mirocals.errors import MirocalsError
+from cdisc_mirocals.metadata.steps import shared_text
 from cdisc_mirocals.submission import datasetjson
 
 FORMATS = {".xpt": "XPT", ".json": "Dataset-JSON", ".ndjson": "Dataset-JSON"}
@@ -132,11 +133,11 @@ def _normalise(frame: pd.DataFrame, columns: dict[str, Column]) -> pd.DataFrame:
         if col.type == "Num":
             out[name] = s if s.dtype == float else pd.to_numeric(s, errors="coerce").astype(float)
             continue
-        if s.dtype == object and not s.hasnans:  # pyreadstat's text: "" for missing already
-            out[name] = s
-            continue
-        s = s.astype(object).where(s.notna(), "")
-        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-            s = s.astype(str)  # a Dataset-JSON string column holding numbers
-        out[name] = s
+        if not (s.dtype == object and not s.hasnans):  # pyreadstat's text has "" for missing already
+            s = s.astype(object).where(s.notna(), "")
+            if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+                s = s.astype(str)  # a Dataset-JSON string column holding numbers
+        # readers make one string per cell; records repeat their text, and a large study's SDTM read back
+        # whole is mostly those strings (500 KB a subject), so equal values become one object
+        out[name] = pd.Series(shared_text(s.to_numpy(dtype=object)), index=s.index, dtype=object)
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
