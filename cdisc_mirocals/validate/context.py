@@ -39,7 +39,7 @@ class Data:
     @cached_property
     def distinct(self) -> Distinct:
         """The frame's columns factorised once, for tests of values (validate/distinct.py)."""
-        return Distinct(self.frame, self.file.encoding)
+        return Distinct(self.frame, self.file.encoding, self.file.factors)
 
     @property
     def domain(self) -> str:

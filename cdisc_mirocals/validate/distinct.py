@@ -15,9 +15,13 @@ Test = Callable[[pd.Series], pd.Series]
 class Distinct:
     """The columns of one frame, each factorised on first use."""
 
-    def __init__(self, frame: pd.DataFrame, encoding: str = "utf-8"):
+    def __init__(self, frame: pd.DataFrame, encoding: str = "utf-8",
+                 factors: dict[str, tuple[np.ndarray, np.ndarray]] | None = None):
+        """`factors`: columns the reader has factorised already, as pd.factorize would (codes in order
+        of first appearance)."""
         self.frame, self.encoding = frame, encoding
-        self._factors: dict[str, tuple[np.ndarray, pd.Series]] = {}
+        self._factors: dict[str, tuple[np.ndarray, pd.Series]] = {
+            name: (codes, pd.Series(uniques, dtype=object)) for name, (codes, uniques) in (factors or {}).items()}
         self._bytes: dict[str, np.ndarray] = {}
         self._tests: dict[tuple, np.ndarray] = {}
 

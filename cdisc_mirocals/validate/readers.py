@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.errors import MirocalsError
 from cdisc_mirocals.metadata.steps import shared_text
 from cdisc_mirocals.submission import datasetjson
+from cdisc_mirocals.submission.xport_reader import Unsupported, read_xpt_file
 
 FORMATS = {".xpt": "XPT", ".json": "Dataset-JSON", ".ndjson": "Dataset-JSON"}
 
@@ -44,6 +46,13 @@ class DatasetFile:
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     encoding: str = "utf-8"  # of the character values in the file: their lengths are counted in it
+    # (frame, {text column: (codes, distinct values)}), in order of first appearance, when the reader
+    # made them: they hold for that frame only, not for a copy changed since (a test's injected fault)
+    factored: tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]] | None = field(default=None, repr=False)
+
+    @property
+    def factors(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return self.factored[1] if self.factored is not None and self.factored[0] is self.frame else {}
 
     @cached_property
     def domain(self) -> str:
@@ -98,6 +107,19 @@ def read_dataset(path: Path) -> DatasetFile:
 
 
 def read_xpt(path: Path) -> DatasetFile:
+    """The file as our numpy reader reads it; pyreadstat reads what that reader leaves to it."""
+    try:
+        xpt = read_xpt_file(path)
+    except Unsupported:
+        return _read_xpt_pyreadstat(path)
+    columns = {c.name: Column(c.name, c.label, "Num" if c.type == "num" else "Char", c.length, c.format)
+               for c in xpt.columns}
+    notes = [] if xpt.encoding == "utf-8" else [f"not valid UTF-8: read as {xpt.encoding}"]
+    return DatasetFile((xpt.name or path.stem).upper(), xpt.label, path, "XPT", path.stat().st_size, columns,
+                       xpt.frame, notes, xpt.encoding, (xpt.frame, xpt.factors))
+
+
+def _read_xpt_pyreadstat(path: Path) -> DatasetFile:
     import pyreadstat
 
     notes, encoding = [], "utf-8"
