@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.dates import to_date
@@ -36,8 +37,13 @@ ALIVE_SOURCES = (
 
 
 def alive_records(sdtm: dict[str, pd.DataFrame], dm: pd.DataFrame) -> pd.DataFrame:
-    """One row per SDTM record with a complete date showing the subject alive (no date after death):
-    USUBJID, ADT, SRCDOM, SRCVAR, SRCSEQ, and _PRIORITY (the source's rank, for ties)."""
+    """For each source, each subject's record with the latest complete date showing them alive (no date
+    after death): USUBJID, ADT, SRCDOM, SRCVAR, SRCSEQ, and _PRIORITY (the source's rank, for ties).
+
+    Where a source has several records on that date, the first in the dataset's order is kept: LSTALVDT
+    and the ADTTE censoring both take the latest date, then the source ranked first, then the first
+    record, so no other record of a source can be chosen, and a large study's findings domains (millions
+    of dated records) are not copied whole."""
     death = dm.set_index("USUBJID")["DTHDTC"].pipe(to_date)
     frames = []
     for rank, src in enumerate(ALIVE_SOURCES):
@@ -47,10 +53,19 @@ def alive_records(sdtm: dict[str, pd.DataFrame], dm: pd.DataFrame) -> pd.DataFra
             data = data[(data[var] == value) == equal]
         date = to_date(data[src.dtc])
         keep = date.notna() & ~(date > data["USUBJID"].map(death))
-        frames.append(pd.DataFrame({"STUDYID": data["STUDYID"][keep], "USUBJID": data["USUBJID"][keep],
-                                    "ADT": date[keep], "SRCDOM": src.domain, "SRCVAR": src.dtc,
-                                    "SRCSEQ": data[src.seq][keep].astype(float), "_PRIORITY": rank}))
+        rows = _latest_per_subject(data["USUBJID"].to_numpy()[keep.to_numpy()], date[keep].to_numpy())
+        rows = np.flatnonzero(keep.to_numpy())[rows]
+        frames.append(pd.DataFrame({"STUDYID": data["STUDYID"].iloc[rows], "USUBJID": data["USUBJID"].iloc[rows],
+                                    "ADT": date.iloc[rows], "SRCDOM": src.domain, "SRCVAR": src.dtc,
+                                    "SRCSEQ": data[src.seq].iloc[rows].astype(float), "_PRIORITY": rank}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _latest_per_subject(subjects: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Positions of each subject's first record on their latest date, in the order of the records."""
+    latest = pd.Series(dates).groupby(subjects, sort=False).transform("max").to_numpy()
+    on_latest = np.flatnonzero(dates == latest)
+    return on_latest[~pd.Series(subjects[on_latest]).duplicated().to_numpy()]
 
 
 def last_alive(records: pd.DataFrame) -> pd.DataFrame:

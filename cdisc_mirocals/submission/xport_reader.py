@@ -181,4 +181,6 @@ def _factorise(field: np.ndarray, encoding: str) -> tuple[np.ndarray, np.ndarray
     texts = [_text(field[i].tobytes(), encoding) for i in first]
     # two fields can read as one text (bytes after a NUL): the table keeps one object per text
     again, table = pd.factorize(np.array(texts, dtype=object))
-    return again[codes], np.asarray(table, dtype=object)
+    # the codes are kept beside the column: in the smallest integer that holds them
+    small = np.min_scalar_type(-max(len(table), 1))
+    return again.astype(small)[codes], np.asarray(table, dtype=object)
