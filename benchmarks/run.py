@@ -41,18 +41,30 @@ HEAVY = ("pandas", "numpy", "pandera", "lifelines", "matplotlib", "lxml", "pyrea
 # A child that runs `body` and prints its CPU seconds, wall seconds and peak RSS as JSON. With STAGES, the
 # pipeline's stage functions are wrapped to add up their own CPU time in the same run.
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 t0, c0 = time.perf_counter(), time.process_time()
 STAGE_CPU = {{}}
+STAGE_PEAK = {{}}  # the highest RSS sampled while each stage ran (outside every stage: "other")
+NOW = ["other"]
 if {stages}:
     import cdisc_mirocals.pipeline as P, cdisc_mirocals.sdtm as S
+    PAGE = os.sysconf("SC_PAGE_SIZE")
+    def sample():
+        while True:
+            with open("/proc/self/statm") as fh:
+                rss = int(fh.read().split()[1]) * PAGE / 2 ** 20
+            STAGE_PEAK[NOW[-1]] = max(STAGE_PEAK.get(NOW[-1], 0.0), rss)
+            time.sleep(0.05)
+    threading.Thread(target=sample, daemon=True).start()
     def timed(module, name, label):
         fn = getattr(module, name)
         def wrapper(*args, **kwargs):
             c = time.process_time()
+            NOW.append(label)
             try:
                 return fn(*args, **kwargs)
             finally:
+                NOW.pop()
                 STAGE_CPU[label] = STAGE_CPU.get(label, 0.0) + time.process_time() - c
         setattr(module, name, wrapper)
     for name, label in (("simulate", "simulate"), ("read_raw", "read_raw"), ("map_sdtm", "map_sdtm"),
@@ -65,7 +77,7 @@ if {stages}:
 {body}
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"cpu": usage.ru_utime + usage.ru_stime, "wall": time.perf_counter() - t0,
-                  "rss_mb": usage.ru_maxrss / 1024, "stages": STAGE_CPU}}))
+                  "rss_mb": usage.ru_maxrss / 1024, "stages": STAGE_CPU, "peaks": STAGE_PEAK}}))
 """
 
 
@@ -80,6 +92,7 @@ def child(body: str, *args: str, stages: bool = False) -> dict:
 def median_runs(runs: list[dict]) -> dict:
     out = {k: statistics.median(r[k] for r in runs) for k in ("cpu", "wall", "rss_mb")}
     out["stages"] = {k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in runs[0]["stages"]}
+    out["peaks"] = {k: statistics.median(r.get("peaks", {}).get(k, 0.0) for r in runs) for k in runs[0].get("peaks", {})}
     return out
 
 
@@ -112,6 +125,16 @@ def study(repeats: int, tmp: Path) -> list[str]:
             f"| convert, default study (220 subjects, analyses included) | {convert['cpu']:.2f} | {convert['wall']:.2f} "
             f"| {convert['cpu'] / bare['cpu']:.1f} | {convert['wall'] / bare['wall']:.1f} | {convert['rss_mb']:.0f} |"]
     return rows + ["", "CPU seconds of each stage inside the convert runs (median):", ""] + stage_rows(convert["stages"])
+
+
+def peak_rows(result: dict, n: int) -> list[str]:
+    """Where the memory goes: the highest RSS sampled (every 50 ms) while each stage ran."""
+    peaks = result.get("peaks", {})
+    if not peaks:
+        return []
+    return [f"Peak RSS while each stage ran, {n:,} subjects (sampled every 50 ms; 'other' is the time between "
+            "stages: imports, the reconciliation and log, publishing):", "", "| stage | peak RSS MB | KB per subject |",
+            "|---|---:|---:|"] + [f"| {k} | {v:,.0f} | {v * 1024 / n:.0f} |" for k, v in peaks.items()] + [""]
 
 
 def stage_rows(stages: dict[str, float]) -> list[str]:
@@ -209,6 +232,7 @@ def scale(sizes: list[int], repeats: int, tmp: Path, raws: Path, force: bool = F
             cpu = [max(results[n]["stages"].get(name, 0.0), 1e-3) for n in big]
             lines.append(f"| {name} | " + " | ".join(f"{c:.1f}" for c in cpu) + f" | {exponent(big, cpu):.2f} |")
         lines.append("")
+        lines += peak_rows(results[big[-1]], big[-1])
     else:
         for n in results:
             lines += [f"Stages at {n:,} subjects (CPU s):", ""] + stage_rows(results[n]["stages"]) + [""]
