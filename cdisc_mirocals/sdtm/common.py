@@ -4,7 +4,7 @@ frames out; inputs are never mutated."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,14 @@ from cdisc_mirocals.assertions import assert_data_frame
 from cdisc_mirocals.dates import to_date
 
 UNSCHEDULED = "UNSCHEDULED"
+
+
+def on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """fn of each distinct value (missing included), spread back to every record: records repeat their
+    text (subjects, visits, dates), and a string made per record costs a large study time and memory."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    out = fn(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(out.to_numpy()[codes], index=values.index, dtype=out.dtype, name=values.name)
 
 
 def derive_var_seq(dataset: pd.DataFrame, *, new_var: str, by_vars: Sequence[str] = ("USUBJID",),
@@ -39,14 +47,16 @@ def sas_sorted(dataset: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 
 def _possible_days(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The first and last calendar day a (possibly partial) --DTC value allows."""
-    text = dtc.astype("string").str.slice(0, 10)
+    """The first and last calendar day a (possibly partial) --DTC value allows, worked out once per
+    distinct value."""
+    codes, uniques = pd.factorize(dtc.astype("string"), use_na_sentinel=False)
+    text = pd.Series(uniques, dtype="string").str.slice(0, 10)
     month = pd.to_datetime(text.where(text.str.len() == 7) + "-01", format="%Y-%m-%d", errors="coerce")
     year = text.where(text.str.len() == 4)
     first = to_date(text.where(text.str.len() == 10, month.dt.strftime("%Y-%m-%d")).fillna(year + "-01-01"))
     last = to_date(text.where(text.str.len() == 10, (month + pd.offsets.MonthEnd(0)).dt.strftime("%Y-%m-%d"))
                    .fillna(year + "-12-31"))
-    return first, last
+    return (pd.Series(first.to_numpy()[codes], index=dtc.index), pd.Series(last.to_numpy()[codes], index=dtc.index))
 
 
 def _epoch_on(dates: pd.Series, predose: np.ndarray, usubjid: pd.Series, elements: pd.DataFrame) -> np.ndarray:
@@ -102,7 +112,7 @@ def derive_var_lobxfl(dataset: pd.DataFrame, reference: pd.DataFrame, *, by_vars
     ref = dataset[["USUBJID"]].merge(reference[["USUBJID", ref_var]], on="USUBJID", how="left")[ref_var]
     ref_date = to_date(pd.Series(ref.to_numpy(), index=dataset.index))
     date = to_date(dataset[dtc_var])
-    result = dataset[result_var].astype("string").fillna("").str.strip()
+    result = on_distinct(dataset[result_var].astype("string"), lambda u: u.fillna("").str.strip())
     eligible = (date <= ref_date) & (result != "")
     cand = dataset[eligible].assign(_date=date[eligible], _row=np.flatnonzero(eligible.to_numpy()))
     last = cand.sort_values(["_date", "_row"]).groupby(["USUBJID", *by_vars], dropna=False).tail(1)
@@ -122,7 +132,7 @@ def assign_visits(dataset: pd.DataFrame, tv: pd.DataFrame, sv: pd.DataFrame, *, 
     assert_data_frame(dataset, ["USUBJID", visit_var, dtc_var], caller="assign_visits")
     assert_data_frame(tv, ["VISITNUM", "VISIT"], arg="tv", caller="assign_visits")
     assert_data_frame(sv, ["USUBJID", "VISITNUM", "VISIT", "SVSTDTC"], arg="sv", caller="assign_visits")
-    name = dataset[visit_var].astype("string").str.strip().str.upper()
+    name = on_distinct(dataset[visit_var].astype("string"), lambda u: u.str.strip().str.upper())
     unscheduled = name.str.startswith(UNSCHEDULED).fillna(False).to_numpy()
     planned = name.map(dict(zip(tv["VISIT"], tv["VISITNUM"])))
     unplanned_sv = sv[sv["VISIT"].str.startswith(UNSCHEDULED)].drop_duplicates(["USUBJID", "SVSTDTC"])

@@ -15,7 +15,7 @@ from cdisc_mirocals.dates import derive_vars_dy
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.raw import LINE, RawStudy
 from cdisc_mirocals.raw.schema import normalise
-from cdisc_mirocals.sdtm.common import derive_var_seq
+from cdisc_mirocals.sdtm.common import derive_var_seq, on_distinct
 from cdisc_mirocals.spec import Spec
 
 FORM = "_FORM"
@@ -35,7 +35,7 @@ class Context:
         return self.spec.study.studyid
 
     def usubjid(self, subjid: pd.Series) -> pd.Series:
-        return self.studyid + "-" + subjid.astype("string").str.strip()
+        return on_distinct(subjid.astype("string"), lambda u: self.studyid + "-" + u.str.strip())
 
     def form(self, name: str) -> pd.DataFrame:
         """A raw form with `_FORM` set, so mapped records can say where they came from."""

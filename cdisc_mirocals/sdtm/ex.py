@@ -22,8 +22,13 @@ def sole_term(ctx: Context, codelist: str) -> str:
 def injection_ids(inj: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """--GRPID and --SPID of injection log rows: the cycle (MT.EXGRPID) and the CRF line (MT.EXSPID)."""
     cycle, day = inj["CYCLE"].astype(int), inj["INJDAY"].astype(int)
-    number = cycle.map("{:02d}".format).astype(object)  # object: text even when no injection was given
-    return "CYCLE" + number, "C" + number + "-D" + day.astype(str)
+    # made once per (cycle, day): a string per injection record is what a large study cannot afford
+    codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([cycle.to_numpy(), day.to_numpy()]))
+    number = pd.Series(pairs.get_level_values(0)).map("{:02d}".format).astype(object)  # text when nothing was given
+    days = pd.Series(pairs.get_level_values(1)).astype(str)
+    grpid, spid = ("CYCLE" + number).to_numpy(dtype=object), ("C" + number + "-D" + days).to_numpy(dtype=object)
+    return (pd.Series(grpid[codes], index=inj.index, dtype=object, name="CYCLE"),
+            pd.Series(spid[codes], index=inj.index, dtype=object))
 
 
 def _visits(ex: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:

@@ -61,7 +61,9 @@ def _standard_results(ctx: Context, lb: pd.DataFrame) -> pd.DataFrame:
     _check_units(ctx, lb, standard)
     found = lb["LBORRES"].notna()
     n, lo, hi = (pd.to_numeric(lb[c]).astype(float) for c in ("LBORRES", "LBORNRLO", "LBORNRHI"))
-    nrind = np.select([n < lo, n > hi, (n >= lo) & (n <= hi)], ["LOW", "HIGH", "NORMAL"], "")
+    # object choices: every record points at one of four strings rather than holding its own
+    nrind = np.select([n < lo, n > hi, (n >= lo) & (n <= hi)],
+                      [np.array(v, dtype=object) for v in ("LOW", "HIGH", "NORMAL")], np.array("", dtype=object))
     return lb.assign(LBORRESU=lb["LBORRESU"].where(found), LBSTRESC=lb["LBORRES"], LBSTRESN=n,
                      LBSTRESU=standard.where(found), LBSTNRLO=lo, LBSTNRHI=hi, LBNRIND=nrind)
 
