@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -108,6 +111,26 @@ def _raw_source(raw_dir: Path | None, out: Path, build: Path, spec: Spec) -> tup
     return raw_dir, False
 
 
+def _give_back_memory() -> None:
+    """Return what the stages before have freed to the operating system. glibc keeps freed blocks of its
+    heap for reuse, but the next stage's arrays are mapped afresh rather than carved from it: without
+    this, the validator's reading of the files written stacks on the mapping's high-water mark (at
+    22,000 subjects, 4.3 GB held before it starts, 1 GB of it live). Nothing happens where the C library
+    is not glibc."""
+    gc.collect()
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
 def _write_text(path: Path, lines: list[str]) -> None:
     with atomic_write(path, "w") as fh:
         fh.writelines(f"{line}\n" for line in lines)
@@ -154,6 +177,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         changes = [f"{change.kind}: {change}" for change in raw.changes]
         if not keep:
             raw = None
+            _give_back_memory()
         adam = shape_adam(sdtm.datasets, spec, log)
         frames = {name: s.frame for name, s in adam.items()}
         problems = validate_datasets(sdtm.datasets, spec.sdtm) + validate_datasets(frames, spec.adam)
@@ -167,6 +191,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         del shaped, files
         if not keep:
             sdtm, adam, frames = replace(sdtm, shaped={}), {}, {}
+            _give_back_memory()
         checked = validate_output(build, {"sdtm": SDTM_DIR, "adam": ADAM_DIR}, spec, fail_on, VALIDATION_DIR)
         with atomic_write(build / RECONCILIATION, "w") as fh:
             csv_safe(sdtm.reconciliation).to_csv(fh, index=False, lineterminator="\n")  # SUBJID is free text
@@ -174,6 +199,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         _write_text(build / CONVERSION_LOG, lines)
         if checked.blocked:
             raise ValidationFailed(checked, out, _publish_rejected(build, out))
+        _give_back_memory()  # the SDTM and ADaM the validator read back
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
     _remove_rejected(out)
