@@ -6,7 +6,6 @@ rows, NUL bytes and special missing values; and the files it leaves to pyreadsta
 from __future__ import annotations
 
 import struct
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from cdisc_mirocals.validate.distinct import factorise
 from cdisc_mirocals.validate.readers import read_xpt
 
 from conftest import REFERENCE
+from test_xport import ibm_value  # exact rational value of an IBM word
 
 PILOT_XPTS = sorted(REFERENCE.glob("cdiscpilot01_*/**/*.xpt"))
 needs_pilot = pytest.mark.skipif(not PILOT_XPTS, reason="the CDISC pilot XPT files are not beside the project "
@@ -87,11 +87,6 @@ def write(tmp_path: Path, frame: pd.DataFrame, variables) -> Path:
     path = tmp_path / "x.xpt"
     path.write_bytes(encode_xpt(frame, dataset_name="X", dataset_label="Lab", variables=variables, timestamp=STAMP))
     return path
-
-
-def ibm_value(word: int) -> Fraction:
-    sign = -1 if word >> 63 else 1
-    return sign * Fraction(word & ((1 << 56) - 1)) / Fraction(16) ** 14 * Fraction(16) ** ((word >> 56 & 0x7F) - 64)
 
 
 @settings(max_examples=300, deadline=None)

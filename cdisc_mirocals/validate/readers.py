@@ -114,9 +114,13 @@ def read_xpt(path: Path) -> DatasetFile:
         return _read_xpt_pyreadstat(path)
     columns = {c.name: Column(c.name, c.label, "Num" if c.type == "num" else "Char", c.length, c.format)
                for c in xpt.columns}
-    notes = [] if xpt.encoding == "utf-8" else [f"not valid UTF-8: read as {xpt.encoding}"]
+    notes = [] if xpt.encoding == "utf-8" else [_not_utf8(xpt.encoding)]
     return DatasetFile((xpt.name or path.stem).upper(), xpt.label, path, "XPT", path.stat().st_size, columns,
                        xpt.frame, notes, xpt.encoding, (xpt.frame, xpt.factors))
+
+
+def _not_utf8(encoding: str) -> str:
+    return f"not valid UTF-8: read as {encoding}"
 
 
 def _read_xpt_pyreadstat(path: Path) -> DatasetFile:
@@ -128,7 +132,7 @@ def _read_xpt_pyreadstat(path: Path) -> DatasetFile:
     except (pyreadstat.ReadstatError, UnicodeDecodeError):
         # XPT has no encoding field; SAS on Windows writes windows-1252 (the pilot's TS does)
         frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True, encoding="windows-1252")
-        notes.append("not valid UTF-8: read as windows-1252")
+        notes.append(_not_utf8("windows-1252"))
         encoding = "windows-1252"
     columns = {}
     for name, label in zip(meta.column_names, meta.column_labels):
