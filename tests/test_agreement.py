@@ -7,6 +7,7 @@ import pyreadstat
 import pytest
 
 from cdisc_mirocals.submission.define import parse_define
+from cdisc_mirocals.submission.sasformat import normalise_format
 
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 DEF = "{http://www.cdisc.org/ns/def/v2.1}"
@@ -60,8 +61,7 @@ def test_specs_xpt_define_and_dataset_json_agree_on_every_variable(converted, sp
             else:
                 assert 1 <= length <= (var.length or 200) and column["length"] == length, where
             # format
-            xpt_format = meta.original_variable_types[var.name] or ""  # pyreadstat says DATE9 for DATE9.
-            assert var.format.rstrip(".") == xpt_format, where
+            assert var.format == normalise_format(meta.original_variable_types[var.name]), where
             assert (item.get(f"{DEF}DisplayFormat") or "") == var.format == column.get("displayFormat", ""), where
             assert column["itemOID"] == item.get("OID"), where
             checked += 1

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from cdisc_mirocals.submission import xport
+from cdisc_mirocals.submission.sasformat import normalise_format, parse_format
 from cdisc_mirocals.submission.xport import XptError, XptVariable, encode_xpt, to_ibm, write_xpt_file
 
 from conftest import REFERENCE
@@ -34,7 +35,20 @@ def pyreadstat_bytes(tmp_path: Path, frame: pd.DataFrame, name: str, label: str,
     pyreadstat.write_xport(frame[[v.name for v in variables]], str(path), file_label=label, table_name=name,
                            column_labels=[v.label for v in variables], file_format_version=5,
                            variable_format=formats or None)
-    return path.read_bytes()
+    return without_informats(path.read_bytes())
+
+
+def without_informats(data: bytes) -> bytes:
+    """The file with every NAMESTR's informat fields blank. pyreadstat before 1.3.6 copies each format into
+    the informat (name, width, decimals); SAS leaves it blank, as the CDISC pilot's files show, and so do
+    pyreadstat 1.3.6 and later and our writer. Blank ones are left as they are, so ours are still checked."""
+    start = data.index(b"HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!")
+    count = int(data[start + 54:start + 58])
+    out = bytearray(data)
+    for i in range(count):
+        at = start + 80 + i * 140
+        out[at + 72:at + 84] = b" " * 8 + b"\x00" * 4
+    return bytes(out)
 
 
 def pyreadstat_length(series: pd.Series) -> int:
@@ -54,11 +68,10 @@ def same_as_pyreadstat(tmp_path, frame, name, label, variables) -> None:
 
 
 def variables_from(meta, widths=None) -> list[XptVariable]:
-    """XptVariables from pyreadstat's metadata of a file read back ('DATE9' is DATE9., '8.2' stays)."""
+    """XptVariables from pyreadstat's metadata of a file read back."""
     out = []
     for name, label in zip(meta.column_names, meta.column_labels):
-        fmt = meta.original_variable_types.get(name) or ""
-        fmt = fmt if not fmt or "." in fmt else fmt + "."
+        fmt = normalise_format(meta.original_variable_types.get(name))
         if meta.readstat_variable_types[name] == "string":
             length = widths[name] if widths else meta.variable_storage_width[name]
             out.append(XptVariable(name, label or "", "char", length, fmt))
@@ -371,7 +384,7 @@ def test_pyreadstat_reads_back_the_values_and_metadata(case, tmp_path):
     back, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
     assert_frames_equal(frame, back, variables)
     assert [x or "" for x in meta.column_labels] == [v.label for v in variables]
-    assert [meta.original_variable_types.get(v.name) or "" for v in variables] == [v.format.rstrip(".") for v in variables]
+    assert [normalise_format(meta.original_variable_types.get(v.name)) for v in variables] == [v.format for v in variables]
     assert (meta.table_name, meta.file_label or "") == READBACK[case][1:3]
 
 
@@ -431,7 +444,7 @@ def read_with_haven(paths: list[Path], tmp_path: Path) -> list[tuple[pd.DataFram
 def assert_haven_agrees(frame, variables, values, meta):
     assert meta["name"].tolist() == [v.name for v in variables]
     assert meta["label"].tolist() == [v.label for v in variables]
-    assert meta["format"].tolist() == [v.format.rstrip(".") if v.format else "" for v in variables]
+    assert [normalise_format(f) for f in meta["format"]] == [v.format for v in variables]
     for v, cls in zip(variables, meta["class"]):
         if v.type == "num":
             got = np.array([float.fromhex(x) if x else np.nan for x in values[v.name]])
@@ -635,8 +648,18 @@ def test_a_dataset_without_variables_is_refused(tmp_path):
     ("BEST12.", ("BEST", 12, 0)), ("DATE.", ("DATE", 0, 0)), ("8.", ("", 8, 0)),
 ])
 def test_format_names_widths_and_decimals(text, parsed):
-    fmt = xport.parse_format(text)
+    fmt = parse_format(text)
     assert (fmt.name, fmt.width, fmt.decimals) == parsed
+    assert str(fmt) == text
+
+
+@pytest.mark.parametrize("rendered, sas", [
+    ("DATE9", "DATE9."), ("DATE9.", "DATE9."),  # pyreadstat up to 1.3.7, then from 1.3.8
+    ("$200", "$200."), ("$200.", "$200."), ("8.2", "8.2"), ("3", "3."), ("3.", "3."),
+    ("DATE", "DATE."), ("", ""), (None, ""),
+])
+def test_every_reader_rendering_of_a_format_normalises_to_sas_form(rendered, sas):
+    assert normalise_format(rendered) == sas
 
 
 def test_all_violations_of_a_dataset_are_reported_together(tmp_path):

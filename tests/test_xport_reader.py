@@ -14,6 +14,7 @@ import pyreadstat
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from cdisc_mirocals.submission.sasformat import normalise_format
 from cdisc_mirocals.submission.xport import XptVariable, encode_xpt
 from cdisc_mirocals.submission.xport_reader import Unsupported, read_xpt_file
 from cdisc_mirocals.validate.distinct import factorise
@@ -46,7 +47,7 @@ def assert_same_as_pyreadstat(path: Path) -> None:
     assert len(ours.frame) == len(frame) == meta.number_rows
     for c in ours.columns:
         assert c.label == (meta.column_names_to_labels[c.name] or ""), c.name
-        assert c.format == (meta.original_variable_types[c.name] or ""), c.name
+        assert c.format == normalise_format(meta.original_variable_types[c.name]), c.name
         assert c.length == meta.variable_storage_width[c.name], c.name
         theirs, mine = frame[c.name], ours.frame[c.name]
         if c.type == "num":

@@ -28,6 +28,8 @@ from typing import BinaryIO, Iterator, Literal, Sequence
 import numpy as np
 import pandas as pd
 
+from cdisc_mirocals.submission.sasformat import Format, parse_format
+
 try:  # private to pandas, so optional: pd.factorize does the same, slower
     from pandas._libs.hashtable import StringHashTable
 except ImportError:  # pragma: no cover
@@ -42,8 +44,6 @@ BLOCK_BYTES = 8 << 20  # observation bytes built per block
 SAS_VERSION, SAS_OS = b"6.06", b"bsd4.2"
 
 NAME = re.compile(r"[A-Z][A-Z0-9_]{0,7}")
-# <$>NAME<w>.<d>: a name may contain digits (E8601DA) but cannot end in one, which is the width.
-FORMAT = re.compile(r"(?P<name>\$?(?:[A-Z_](?:[A-Z0-9_]*[A-Z_])?)?)(?P<width>\d*)\.(?P<decimals>\d*)")
 STAMP = re.compile(rb"\d{2}(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2}:\d{2}:\d{2}:\d{2}")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -92,34 +92,6 @@ class XptError(ValueError):
             lines.append(f"... and {len(self.violations) - self.SHOWN} more")
         super().__init__(f"{dataset}: {len(self.violations)} XPT v5 violation(s), nothing written:\n  "
                          + "\n  ".join(lines))
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str  # '' for w.d, '$' for $w.
-    width: int
-    decimals: int
-
-    @property
-    def is_char(self) -> bool:
-        return self.name.startswith("$")
-
-
-def parse_format(text: str) -> Format:
-    """'DATE9.' -> Format('DATE', 9, 0); a ValueError says what is wrong with a bad one."""
-    m = FORMAT.fullmatch(text)
-    if not m:
-        raise ValueError("expected a SAS format <$>NAME<w>.<d> in upper case, e.g. DATE9., 8.2 or $200.")
-    name, width, decimals = m["name"], int(m["width"] or 0), int(m["decimals"] or 0)
-    if len(name) > 8:
-        raise ValueError(f"format name {name} is longer than the 8 characters of XPT v5")
-    if not name.strip("$") and not width:
-        raise ValueError("a format without a name needs a width")
-    if width > 32767:
-        raise ValueError(f"format width {width} is more than 32767")
-    if m["decimals"] and decimals >= max(width, 1):
-        raise ValueError(f"{decimals} decimals do not fit in width {width}")
-    return Format(name, width, decimals)
 
 
 def to_ibm(values: np.ndarray) -> np.ndarray:

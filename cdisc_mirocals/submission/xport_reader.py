@@ -7,7 +7,8 @@ that on the CDISC pilot and on this package's own output:
 - numbers are converted from IBM doubles, with NaN for every SAS missing value (. .A-.Z ._);
 - rows run to the last one that is not entirely blank, since v5 stores no row count and pads the last
   record with blanks;
-- the format is ReadStat's rendering of the NAMESTR fields: name, then width, then .decimals.
+- the format is the NAMESTR's name, width and decimals in SAS's form (DATE9., 8.2, $200.), which is what
+  pyreadstat's, normalised by `sasformat.normalise_format`, gives in every supported version.
 
 What this reader does not take (version 8 files, numeric variables stored in fewer than 8 bytes,
 variables not laid out one after another) raises `Unsupported`, and the caller reads the file with
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cdisc_mirocals.submission.sasformat import Format
 from cdisc_mirocals.submission.xport import RECORD
 
 ENCODINGS = ("utf-8", "windows-1252")  # XPT has no encoding field; SAS on Windows writes windows-1252
@@ -127,7 +129,7 @@ def _text(raw: bytes, encoding: str) -> str:
 
 def _format(form: bytes, width: int, decimals: int, encoding: str) -> str:
     name = _text(form, encoding)
-    return f"{name}{width}.{decimals}" if decimals else (f"{name}{width}" if width else name)
+    return str(Format(name, width, decimals)) if name or width else ""
 
 
 def _decode(head: bytes, raw_columns: list, rows: np.ndarray, encoding: str) -> XptFile:

@@ -17,6 +17,7 @@ import pandas as pd
 from cdisc_mirocals.errors import MirocalsError
 from cdisc_mirocals.metadata.steps import shared_text
 from cdisc_mirocals.submission import datasetjson
+from cdisc_mirocals.submission.sasformat import normalise_format
 from cdisc_mirocals.submission.xport_reader import Unsupported, read_xpt_file
 
 FORMATS = {".xpt": "XPT", ".json": "Dataset-JSON", ".ndjson": "Dataset-JSON"}
@@ -138,7 +139,7 @@ def _read_xpt_pyreadstat(path: Path) -> DatasetFile:
     for name, label in zip(meta.column_names, meta.column_labels):
         numeric = meta.readstat_variable_types[name] in ("double", "float", "int8", "int16", "int32")
         columns[name] = Column(name, label or "", "Num" if numeric else "Char",
-                               int(meta.variable_storage_width[name]), meta.original_variable_types.get(name) or "")
+                               int(meta.variable_storage_width[name]), normalise_format(meta.original_variable_types.get(name)))
     name = (meta.table_name or path.stem).upper()
     return DatasetFile(name, meta.file_label or "", path, "XPT", path.stat().st_size, columns,
                        _normalise(frame, columns), notes, encoding)
