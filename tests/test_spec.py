@@ -79,6 +79,27 @@ def test_malformed_spec_names_file_line_and_column(specs_copy, sheet, column, va
     assert any(p.startswith(f"specs/{sheet}:5, column {column}") and expected in p for p in problems), problems
 
 
+@pytest.mark.parametrize("edit, count, value", [
+    (lambda line: line.replace("Computation,", "Computation,An unquoted, comma in the text;", 1), 9, "None"),
+    (lambda line: line.rsplit(",", 1)[0], 7, "None"),
+    (lambda line: line + ",spilled text", 9, "'spilled text'"),
+])
+def test_a_row_with_more_or_fewer_fields_than_its_header_is_refused(specs_copy, edit, count, value):
+    """An unquoted comma shifts every later value: the row is refused, never read in part (the loader
+    once took the ninth field of such a row and lost the end of a method's text)."""
+    path = specs_copy / "adam" / "methods.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    line_no = next(i for i, line in enumerate(lines, start=1) if line.startswith("MT.") and "Computation," in line)
+    lines[line_no - 1] = edit(lines[line_no - 1])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(specs_copy)
+    problems = [str(p) for p in info.value.problems]
+    expected = (f"specs/adam/methods.csv:{line_no}" + ("" if value == "None" else f", value {value}")
+                + f": 8 fields as in the header, not {count}; a value holding a comma must be in double quotes")
+    assert expected in problems, problems
+
+
 def test_missing_sheet_is_named(specs_copy):
     (specs_copy / "adam" / "methods.csv").unlink()
     with pytest.raises(SpecError, match=r"specs/adam/methods.csv: file is missing"):

@@ -1,0 +1,63 @@
+"""The raw CRF forms and fields of specs/raw, and the SDTM variable each field feeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdisc_mirocals.errors import Problem
+from cdisc_mirocals.spec.model import RAW_TYPES, RawField, RawForm, Standard
+from cdisc_mirocals.spec.sheets import Sheet, number, one_of, parse_keys, yes_no
+
+def load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, RawForm]:
+    fields: dict[str, list[RawField]] = {}
+    s = Sheet(folder / "fields.csv", root,
+               ["Form", "Order", "Field", "Label", "Type", "Required", "Allowed Values", "Min", "Max"], problems)
+    for line, row in s.rows():
+        form = s.get(line, row, "Form", required=True)
+        fields.setdefault(form, []).append(RawField(
+            form=form, name=s.get(line, row, "Field", required=True),
+            order=s.get(line, row, "Order", int, True, "a whole number") or 0,
+            label=row["Label"], type=s.get(line, row, "Type", one_of(RAW_TYPES), True, f"one of {sorted(RAW_TYPES)}"),
+            required=bool(s.get(line, row, "Required", yes_no, True, "Yes or No")),
+            allowed=tuple(v.strip() for v in row["Allowed Values"].split("|") if v.strip()),
+            min=s.get(line, row, "Min", number, expected="a number"),
+            max=s.get(line, row, "Max", number, expected="a number"),
+            comment=row.get("Comment", ""),
+            length=s.get(line, row, "Length", int, expected="a whole number of bytes"),
+            target=row.get("Target", "")))
+    forms = {}
+    s = Sheet(folder / "forms.csv", root, ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
+               problems)
+    for line, row in s.rows():
+        name = s.get(line, row, "Form", required=True)
+        fs = tuple(sorted(fields.pop(name, []), key=lambda f: f.order))
+        keys = parse_keys(row["Key Variables"])
+        if not fs:
+            s.fail(line, "Form", name, "at least one field in fields.csv")
+        if any(k not in {f.name for f in fs} for k in keys):
+            s.fail(line, "Key Variables", row["Key Variables"], f"fields of form {name}")
+        forms[name] = RawForm(name, s.get(line, row, "File", required=True), row["Description"], keys,
+                              row["Parent"], bool(s.get(line, row, "Required", yes_no, True, "Yes or No")), fs)
+    for line, row in s.rows():
+        if row["Parent"] and row["Parent"] not in forms:
+            s.fail(line, "Parent", row["Parent"], "a form listed in forms.csv")
+    for form in fields:
+        problems.append(Problem("raw/fields.csv", None, "Form", form, "a form listed in forms.csv"))
+    return forms
+
+
+def check_targets(raw: dict[str, RawForm], sdtm: Standard) -> list[Problem]:
+    """Each raw field's Target names an SDTM variable, or a QNAM of a SUPP-- dataset."""
+    problems = []
+    for form in raw.values():
+        for f in form.fields:
+            if not f.target:
+                continue
+            dataset, _, name = f.target.partition(".")
+            ds = sdtm.datasets.get(dataset)
+            qnams = sdtm.codelists.get(ds.variable("QNAM").codelist) if ds and "QNAM" in ds.names else None
+            known = ds is not None and (name in ds.names or (qnams is not None and name in qnams.values))
+            if not known:
+                problems.append(Problem("raw/fields.csv", None, "Target", f.target,
+                                        f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
+    return problems
