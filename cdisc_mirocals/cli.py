@@ -1,7 +1,14 @@
 """The cdisc-mirocals command line. Thin: parse options, call one pipeline function, print.
 
 Nothing heavy is imported here (pandas, matplotlib, lifelines come with the pipeline, inside each
-command), so `--help` and `--version` answer at once."""
+command), so `--help` and `--version` answer at once.
+
+Exit codes, the same for every command: 0 when the command did what was asked (and, for validate and
+convert, no finding reached --fail-on); 1 when what it read or wrote failed (raw data, specs, a dataset
+or define.xml that cannot be read, validation findings at --fail-on, an output that cannot be written);
+2 when the command line is wrong (an unknown option, a value an option does not take, a path that does
+not exist, an option naming a variable, arm or parameter the data do not have, a folder holding
+nothing to read). Every error is a message on standard error, never a traceback."""
 
 from __future__ import annotations
 
@@ -12,9 +19,10 @@ from pathlib import Path
 import click
 
 from cdisc_mirocals import __version__
-from cdisc_mirocals.errors import MirocalsError, ProblemsError
+from cdisc_mirocals.errors import MirocalsError, ProblemsError, UsageError
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+STUDY = "study"  # analyze with no ADAM_DIR: where the default study is converted, inside --out
 OUT_DIR = click.Path(file_okay=False, path_type=Path)
 # Heavy libraries (pandas, lifelines, matplotlib) are imported inside the commands, so that --help and
 # --version answer at once.
@@ -28,17 +36,32 @@ transliterate_option = click.option(
          "SAS transport v5 holds ASCII only.")
 
 
+def _replaceable_out(ctx, param, value: Path) -> Path:
+    """convert replaces OUT whole when it ends: the current folder, or one holding it, cannot be OUT."""
+    from cdisc_mirocals.submission.publish import OutputError, check_not_current
+    try:
+        check_not_current(value)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
 def _spec(specs_dir: Path | None):
     from cdisc_mirocals.spec import load_spec
     return load_spec(specs_dir)
 
 
 class Command(click.Command):
-    """Turns errors the user can fix into a clean message and exit code 1, never a traceback."""
+    """Turns errors the user can fix into a clean message and the exit code of the module's rule, never a
+    traceback."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            click.echo(f"Try '{ctx.command_path} --help' for help.", err=True)
+            ctx.exit(2)
         except ProblemsError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
@@ -100,8 +123,9 @@ def check_raw(raw_dir, specs_dir, transliterate):
 
 @main.command(cls=Command)
 @click.argument("raw_dir", type=EXISTING_DIR, required=False)
-@click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True,
-              help="Output folder, replaced whole when the run succeeds and left as it was when it fails.")
+@click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True, callback=_replaceable_out,
+              help="Output folder, replaced whole when the run succeeds and left as it was when it fails (so not "
+                   "the current folder).")
 @click.option("--format", "fmt", type=click.Choice(["xpt", "json", "both"]), default="both", show_default=True,
               help="Dataset files: SAS transport v5 (.xpt), CDISC Dataset-JSON 1.1 (.json), or both.")
 @click.option("--fail-on", type=click.Choice(["reject", "error", "warning", "never"]), default="error",
@@ -125,8 +149,18 @@ def convert(raw_dir, out, fmt, fail_on, specs_dir, transliterate):
     """
     from cdisc_mirocals import pipeline
     formats = ("xpt", "json") if fmt == "both" else (fmt,)
-    result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate,
-                              fail_on=fail_on, keep=False)  # it prints counts: no frame need outlive its stage
+    try:
+        result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate,
+                                  fail_on=fail_on, keep=False)  # it prints counts: no frame need outlive its stage
+    except pipeline.ValidationFailed as exc:
+        if exc.result is not None:  # what was written, and where it went instead of OUT
+            _echo_converted(exc.result)
+        raise
+    _echo_converted(result)
+    _echo_analysis(result.analysis, out / "analysis")
+
+
+def _echo_converted(result) -> None:
     if result.simulated:
         click.echo(f"simulated the default study into {result.raw_dir}/")
     _echo_table(result.sdtm.counts().to_dict("records"))
@@ -139,7 +173,6 @@ def convert(raw_dir, out, fmt, fail_on, specs_dir, transliterate):
     for line in result.validation.summary():
         click.echo(f"validation: {line}")
     click.echo(f"wrote the validation reports (HTML, JSON, XLSX) to {result.validation_dir}/")
-    _echo_analysis(result.analysis, out / "analysis")
 
 
 def _echo_analysis(report, folder: Path) -> None:
@@ -173,8 +206,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 @main.command(cls=Command)
 @click.argument("adam_dir", type=EXISTING_DIR, required=False)
-@click.option("--out", "-o", type=OUT_DIR, default=Path("out/analysis"), show_default=True,
-              help="Folder for results.json, tables and figures.")
+@click.option("--out", "-o", type=OUT_DIR, default=Path("analysis"), show_default=True,
+              help="Folder for results.json, tables, figures and report.html (and, with no ADAM_DIR, the default "
+                   "study's submission in OUT/study).")
 @click.option("--param", "params", multiple=True, help="PARAMCD to analyse (repeatable) [default: OS640, OS, DTHTRV].")
 @click.option("--treatment-var", default=None, help="Treatment variable [default: TRT01P].")
 @click.option("--reference", default=None, help="Reference arm [default: Placebo].")
@@ -205,8 +239,8 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
     safety summary from ADAE, Table 1, disposition and the CONSORT diagram. JSON, numeric CSV, HTML
     tables, figures (PNG, SVG) and one self-contained report.html go to --out.
 
-    With no ADAM_DIR, the default study is first simulated and converted into the folder above --out,
-    and its ADaM is analysed with the options given.
+    With no ADAM_DIR, the default study is first simulated and converted into OUT/study (as `convert
+    --out OUT/study` would), and its ADaM is analysed with the options given.
     """
     from cdisc_mirocals import pipeline
 
@@ -215,12 +249,14 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
                      ci_transform=ci_transform, ties=ties, survival_times=_numbers(survival_times, "--survival-times"),
                      at_risk_times=_numbers(at_risk_times, "--at-risk-times"), tau=tau, sdtm_dir=sdtm_dir)
     if adam_dir is None:
-        adam_dir = pipeline.convert(None, out.parent, analysis=False).adam_dir
+        study = pipeline.convert(None, out / STUDY, analysis=False, keep=False)
+        click.echo(f"converted the default study into {study.out}/")
+        adam_dir = study.adam_dir
     report = pipeline.run_analysis(adam_dir, out, **overrides)
     _echo_analysis(report, out)
 
 
-@main.command("validate")
+@main.command("validate", cls=Command)
 @click.argument("folder", type=EXISTING_DIR)
 @click.option("--define", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="define.xml to check the data against [default: FOLDER/define.xml when present].")
@@ -240,18 +276,14 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
 def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir):
     """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against SDTMIG 3.4 / ADaMIG 1.3,
     CDISC CT, the study metadata and define.xml. Exit 0 when nothing reaches --fail-on, 1 when
-    something does, 2 for a usage or input error."""
+    something does or a dataset or define.xml cannot be read, 2 for a usage error."""
     from cdisc_mirocals.validate.engine import validate_folder
     from cdisc_mirocals.validate.writers import write_report
     from cdisc_mirocals.validate.writers.text import render
 
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs --output FILE")
-    try:
-        report = validate_folder(folder, standard=standard, define=define, specs=specs_dir, sdtm=sdtm)
-    except MirocalsError as exc:  # an unreadable dataset or define.xml, an unknown standard, bad specs
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(2)
+    report = validate_folder(folder, standard=standard, define=define, specs=specs_dir, sdtm=sdtm)
     if output is not None:
         write_report(report, output, fmt)
         click.echo(render(report, limit=40) + f"wrote the {fmt} report to {output}")

@@ -13,6 +13,12 @@ class MirocalsError(Exception):
     """Base class of every error the user can fix."""
 
 
+class UsageError(MirocalsError):
+    """The command line is wrong rather than the data: an option names a variable, an arm or a parameter the
+    inputs do not have, a folder holds nothing the command reads, or a value cannot be used. The CLI exits 2
+    for these, as for click's own usage errors; errors in the data, the specs or the output exit 1."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in an input file."""

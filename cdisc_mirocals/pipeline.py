@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,15 +40,20 @@ REJECTED = ".rejected"  # OUT.rejected: the output that failed validation, with 
 
 
 def rejected_dir(out: Path) -> Path:
-    return Path(out).absolute().parent / f"{Path(out).absolute().name}{REJECTED}"
+    """OUT.rejected beside OUT, named as the user named OUT (relative stays relative)."""
+    out = Path(out)
+    if out.name in ("", "..") or out.parts[-1:] == (".",):
+        out = Path(os.path.abspath(out))
+    return out.with_name(f"{out.name}{REJECTED}")
 
 
 class ValidationFailed(MirocalsError):
     """Findings at or above --fail-on: OUT was left as it was, and the output that failed, with its
     validation reports, was published to OUT.rejected instead."""
 
-    def __init__(self, validation: OutputValidation, out: Path, rejected: Path):
-        self.validation, self.out, self.rejected = validation, out, rejected
+    def __init__(self, validation: OutputValidation, out: Path, rejected: Path, result: ConvertResult | None = None):
+        # result: what the run wrote, now under OUT.rejected, for the CLI to list as it lists a published run
+        self.validation, self.out, self.rejected, self.result = validation, out, rejected, result
         reports = ", ".join(str(rejected / f) for f in validation.files if f.suffix == ".html")
         super().__init__("\n".join([
             f"validation found findings at or above --fail-on {validation.fail_on}:",
@@ -198,7 +204,10 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         lines = changes + log.entries
         _write_text(build / CONVERSION_LOG, lines)
         if checked.blocked:
-            raise ValidationFailed(checked, out, _publish_rejected(build, out))
+            rejected = _publish_rejected(build, out)
+            where = rejected / source.relative_to(build) if source.is_relative_to(build) else source
+            raise ValidationFailed(checked, out, rejected, ConvertResult(
+                rejected, where, simulated, raw, sdtm, frames, None, lines, checked, written))
         _give_back_memory()  # the SDTM and ADaM the validator read back
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source

@@ -160,3 +160,34 @@ def test_check_raw_and_read_raw_refuse_impossible_data(default_raw_dir, tmp_path
     result = CliRunner().invoke(main, ["check-raw", str(folder)])
     assert result.exit_code == 1
     assert "enrol.csv:2, column BRTHDAT, value '12-MAR-2030': MC0103 a birth date before informed consent" in result.output
+
+
+def test_one_run_lists_value_errors_and_edit_checks_together(default_raw_dir, tmp_path, spec):
+    """A badly written date in one form no longer hides the cross-form edit checks of the others until it
+    is fixed: check-raw reports both in one run, and the bad value itself is simply missing to the edit
+    checks (it raises no second, confusing problem)."""
+    folder = tmp_path / "raw"
+    shutil.copytree(default_raw_dir, folder)
+    _edit(folder, "visit.csv", 3, "VISDAT", "2018/03/05")  # a format error
+    _edit(folder, "enrol.csv", 2, "BRTHDAT", "12-MAR-2030")  # two edit checks: future, birth after consent
+    with pytest.raises(RawDataError) as exc:
+        read_raw(folder, spec)
+    found = [(p.file, p.line, p.column, p.expected[:6]) for p in exc.value.problems]
+    assert found == [("enrol.csv", 2, "BRTHDAT", "MC0101"), ("enrol.csv", 2, "BRTHDAT", "MC0103"),
+                     ("visit.csv", 3, "VISDAT", "a date")]
+
+
+NO_SUCH_DAY = "a date that exists: the month has no such day (e.g. 31-FEB-2018, 29-FEB-2019)"
+BADLY_WRITTEN = "a date as DD-MON-YYYY, e.g. 05-MAR-2018"
+
+
+@pytest.mark.parametrize("value, says", [("31-FEB-2018", NO_SUCH_DAY), ("29-FEB-2019", NO_SUCH_DAY),
+                                         ("31-APR-2018", NO_SUCH_DAY), ("2018-02-28", BADLY_WRITTEN),
+                                         ("31-FOO-2018", BADLY_WRITTEN)])
+def test_a_date_that_does_not_exist_is_told_from_a_badly_written_one(default_raw_dir, tmp_path, spec, value, says):
+    folder = tmp_path / "raw"
+    shutil.copytree(default_raw_dir, folder)
+    _edit(folder, "visit.csv", 3, "VISDAT", value)
+    with pytest.raises(RawDataError) as exc:
+        read_raw(folder, spec)
+    assert [str(p) for p in exc.value.problems] == [f"visit.csv:3, column VISDAT, value {value!r}: {says}"]

@@ -62,7 +62,7 @@ def _set_field(path, line_no, column, value):
 
 def _corrupt_bad_date(d):
     _set_field(d / "ae.csv", 4, "AESTDAT", "32-JAN-2019")
-    return ["ae.csv:4", "column AESTDAT", "'32-JAN-2019'", "DD-MON-YYYY"]
+    return ["ae.csv:4", "column AESTDAT", "'32-JAN-2019'", "a date that exists"]
 
 
 def _corrupt_missing_required(d):

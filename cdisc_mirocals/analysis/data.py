@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from cdisc_mirocals.errors import MirocalsError
+from cdisc_mirocals.errors import MirocalsError, UsageError
 
 LOG_TERM = re.compile(r"^log\((\w+)\)$")
 TIES = ("efron", "breslow")
@@ -29,6 +29,11 @@ PH_TRANSFORMS = ("km", "rank", "identity", "log")
 
 class AnalysisError(MirocalsError):
     """A missing dataset, parameter or variable, or an option with an impossible value."""
+
+
+class OptionError(AnalysisError, UsageError):
+    """An analysis option the data cannot honour: a value out of range, or a variable, parameter or arm that
+    is not in the data."""
 
 
 @dataclass(frozen=True)
@@ -62,16 +67,16 @@ class Options:
 
     def __post_init__(self):
         if self.tau is not None and not self.tau > 0:
-            raise AnalysisError(f"--tau must be a positive number of days (the RMST horizon), not {self.tau:g}")
+            raise OptionError(f"--tau must be a positive number of days (the RMST horizon), not {self.tau:g}")
         if any(not t > 0 for t in self.survival_times):
-            raise AnalysisError("--survival-times must be positive numbers of days, not "
+            raise OptionError("--survival-times must be positive numbers of days, not "
                                 f"{', '.join(f'{t:g}' for t in self.survival_times)}")
         if not 0 < self.alpha < 1:
-            raise AnalysisError(f"alpha must be between 0 and 1, not {self.alpha}")
+            raise OptionError(f"alpha must be between 0 and 1, not {self.alpha}")
         for name, value, allowed in (("ties", self.ties, TIES), ("ci_transform", self.ci_transform, CI_TRANSFORMS),
                                      ("ph_transform", self.ph_transform, PH_TRANSFORMS)):
             if value not in allowed:
-                raise AnalysisError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+                raise OptionError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
 
     def record(self) -> dict:
         """The options as results.json records them."""
@@ -194,7 +199,7 @@ def load_param(adtte: Dataset, adsl: Dataset | None, paramcd: str, options: Opti
     if records.empty:
         holds = ", ".join(sorted(adtte.frame["PARAMCD"].unique())) or "no records"
         if "params" in options.explicit:
-            raise AnalysisError(f"{adtte.path}: ADTTE has no records with PARAMCD {paramcd!r}; it holds {holds}")
+            raise OptionError(f"{adtte.path}: ADTTE has no records with PARAMCD {paramcd!r}; it holds {holds}")
         empty = pd.DataFrame({"time": pd.Series(dtype=float), "event": pd.Series(dtype=int), "arm": pd.Series(dtype=str)})
         return AnalysisData(paramcd, paramcd, empty, [], options, dict(adtte.labels), [],
                             f"ADTTE has no records with PARAMCD {paramcd} (it holds {holds})")
@@ -207,7 +212,7 @@ def load_param(adtte: Dataset, adsl: Dataset | None, paramcd: str, options: Opti
         missing = [v for v in missing if v not in from_adsl]
     for var in [options.population, options.treatment_var, *_explicit_vars(options)]:
         if var in missing:
-            raise AnalysisError(f"the variable {var} is in neither ADTTE ({adtte.path.name}) nor ADSL"
+            raise OptionError(f"the variable {var} is in neither ADTTE ({adtte.path.name}) nor ADSL"
                                 f"{'' if adsl else ' (no adsl.xpt beside it)'}")
     param = str(records["PARAM"].iloc[0]) if "PARAM" in records.columns else paramcd
     records = records[records[options.population] == "Y"]
@@ -246,7 +251,7 @@ def arm_order(records: pd.DataFrame, treatment_var: str, options: Options) -> tu
     order = [a for a in order if a in present]
     if options.reference not in present:
         if "reference" in options.explicit:
-            raise AnalysisError(f"the reference arm {options.reference!r} is not a value of {treatment_var}: "
+            raise OptionError(f"the reference arm {options.reference!r} is not a value of {treatment_var}: "
                                 f"{', '.join(sorted(present)) or 'no values'}")
         return order, f"the reference arm {options.reference!r} has no subjects in the population"
     rest = [a for a in order if a != options.reference]

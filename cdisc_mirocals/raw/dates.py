@@ -49,6 +49,24 @@ def _one_iso(text: str, partial: bool) -> str | None:
     return None
 
 
+def well_formed(values: pd.Series, partial: bool = True) -> pd.Series:
+    """Written as DD-MON-YYYY with a month that exists (UN and UNK where partial), whether or not the day
+    exists in that month: a format error and an impossible date are told apart."""
+    text = values.astype(object)
+    return pd.Series([isinstance(t, str) and _well_formed(t, partial) for t in text], index=values.index, dtype=bool)
+
+
+@lru_cache(maxsize=1 << 16)
+def _well_formed(text: str, partial: bool) -> bool:
+    match = _RAW.match(text.upper())
+    if match is None:
+        return False
+    day, mon, _ = match.groups()
+    if day == "UN":
+        return partial and (mon in _MONTH_NUM or mon == "UNK")
+    return mon in _MONTH_NUM
+
+
 def days_to_raw(days: np.ndarray) -> np.ndarray:
     """Format integer days since 1970-01-01 as DD-MON-YYYY (vectorised through the unique days)."""
     days = np.asarray(days, dtype=np.int64)

@@ -11,8 +11,8 @@ stages depend on, so that data read_raw accepts converts (docs/reliability.md):
   a number SAS transport and its SDTM variable can hold;
 - unique keys as the mappers compare them (raw/keys.py);
 - at least one subject, and at least one randomised (ADaM, and every analysis, holds the randomised);
-- then, on the typed forms, the edit checks across forms (validate/edit_checks.py): dates that cannot
-  be true, such as an adverse event after death.
+- and, in the same pass, on the typed forms, the edit checks across forms (validate/edit_checks.py): dates
+  that cannot be true, such as an adverse event after death.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from cdisc_mirocals.metadata.numbers import EXACT_INTEGER
 from cdisc_mirocals.errors import Problem, RawDataError
 from cdisc_mirocals.raw.csvfile import CsvTable, read_table
 from cdisc_mirocals.raw.dates import raw_to_iso
@@ -104,6 +105,7 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         problems.append(Problem(spec.raw[RANDOMISED].file, None, None, None,
                                 "at least one randomised subject: the form has its header but no records, so there is "
                                 "no ADSL (the randomised subjects), no analysis population and no submission to make"))
+    unreadable = bool(problems)  # a form, or the whole study, that could not be read
     changes: list[TextChange] = []
     factors = {name: Factors(t.frame) for name, t in tables.items()}  # each column factorised once
     for name, t in tables.items():
@@ -118,12 +120,16 @@ def read_raw(path: str | Path, spec: Spec | None = None,
         problems.extend(_validate(t.frame, t.lines, form, known, parent.file if parent else "",
                                   target_limits(form, spec), factors[name]))
         problems.extend(duplicate_keys(t.frame, t.lines, form, factors[name]))
-    if problems:
-        raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
     forms = {name: _typed(t.frame, t.lines, spec.raw[name], factors[name]) for name, t in tables.items()}
     study = RawStudy(path, forms, spec, changes)
-    from cdisc_mirocals.validate.edit_checks import check_edits  # impossible dates across forms, as an EDC checks
-    check_edits(study)
+    from cdisc_mirocals.validate.edit_checks import edit_check_problems  # impossible dates across forms
+    # The edit checks run even when some values failed their own checks (to them a failed value is
+    # missing), so that one run lists every problem there is. A form that could not be read at all would
+    # make them wrong (a missing death.csv is no death), so then they wait until it is fixed.
+    if not unreadable:
+        problems.extend(edit_check_problems(study))
+    if problems:
+        raise RawDataError(sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or "")))
     return study
 
 
@@ -239,7 +245,10 @@ def _typed(df: pd.DataFrame, lines: pd.Series, form: RawForm, factors: Factors) 
     for f in form.fields:
         codes, uniques = factors(f.name)
         if f.type in ("integer", "float"):
-            typed = pd.to_numeric(uniques.str.strip(), errors="coerce").astype("Int64" if f.type == "integer" else "Float64")
+            number = pd.to_numeric(uniques.str.strip(), errors="coerce")
+            if f.type == "integer":  # a value that failed its checks (1e5, 2**70) is missing, not cast
+                number = number.where(number.abs().le(EXACT_INTEGER) & number.eq(number.round()))
+            typed = number.astype("Int64" if f.type == "integer" else "Float64")
         elif f.type in ("date", "partial date"):
             typed = raw_to_iso(uniques, partial=f.type == "partial date")
         else:

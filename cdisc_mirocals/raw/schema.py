@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from cdisc_mirocals.metadata.numbers import EXACT_INTEGER, XPT_RANGE, number_text, outside_xpt
 from cdisc_mirocals.metadata.steps import XPT_MAX_BYTES, byte_lengths
 from cdisc_mirocals.metadata.textparts import max_parts, split_words
-from cdisc_mirocals.raw.dates import raw_to_iso
+from cdisc_mirocals.raw.dates import raw_to_iso, well_formed
 from cdisc_mirocals.spec import RawField, RawForm, Spec
 
 DATE_FORMAT = "a date as DD-MON-YYYY, e.g. 05-MAR-2018"
@@ -144,6 +144,10 @@ def _out_of_range(s: pd.Series) -> pd.Series:
     return _per_value(_year_out_of_range)(s).astype(bool)
 
 
+def _well_formed(s: pd.Series, partial: bool) -> pd.Series:
+    return well_formed(s, partial)  # cached per distinct text
+
+
 @_same_column
 def _whole(s: pd.Series) -> pd.Series:
     return _stripped(s).str.fullmatch(r"[+-]?\d+").fillna(False).astype(bool)
@@ -197,8 +201,11 @@ def field_checks(field: RawField, target: TargetLimit = TargetLimit()) -> list[p
         checks.append(pa.Check(lambda s: ~_outside_xpt(s), name="xpt range", error=XPT_RANGE))
     elif field.type in ("date", "partial date"):
         partial = field.type == "partial date"
-        checks.append(pa.Check(lambda s, p=partial: _blank(s) | raw_to_iso(s, partial=p).notna() | _out_of_range(s),
+        checks.append(pa.Check(lambda s, p=partial: _blank(s) | _well_formed(s, p) | _out_of_range(s),
                                error=PARTIAL_FORMAT if partial else DATE_FORMAT, name=field.type))
+        checks.append(pa.Check(lambda s, p=partial: ~_well_formed(s, p) | raw_to_iso(s, partial=p).notna()
+                               | _out_of_range(s), name="calendar date",
+                               error="a date that exists: the month has no such day (e.g. 31-FEB-2018, 29-FEB-2019)"))
         checks.append(pa.Check(lambda s: ~_out_of_range(s), name="date range",
                                error=f"a year from {YEARS[0]} to {YEARS[1]} (the dates the conversion computes with)"))
     elif field.type == "time":

@@ -3,7 +3,8 @@
 A run builds its whole output in a hidden folder beside OUT, then exchanges the two in one atomic
 rename (Linux renameat2 RENAME_EXCHANGE) and removes the old one. A run that fails, is killed or
 finds the disk full leaves OUT exactly as the last good run left it; its unfinished build folder is
-removed then, or by the next run. A lock beside OUT keeps two runs from writing it at once.
+removed then, or by the next run. A lock beside OUT keeps two runs from writing it at once; it is
+removed when the run ends.
 
 Only a folder this package made (it holds MARKER) or an empty one is ever replaced, so a mistyped
 --out never deletes someone's files.
@@ -93,23 +94,53 @@ def _clean_stale(parent: Path, name: str) -> None:
 
 @contextlib.contextmanager
 def _locked(parent: Path, name: str) -> Iterator[None]:
+    """An exclusive lock on `.NAME.lock` beside OUT, removed when the run ends.
+
+    The file is unlinked while still locked, so a run that opened it meanwhile holds a lock on a name
+    that no longer exists: after taking the lock each run checks that its file is still the one at the
+    path, and starts again if not. Two runs therefore never both hold the lock, and none is left behind."""
     lock_path = parent / f".{name}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666 & ~umask())
-    try:
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666 & ~umask())
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
             raise OutputError(f"{parent / name}: another cdisc-mirocals run is writing this folder "
                               f"(lock {lock_path.name}); wait for it to finish, or choose another --out") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the run that held it removed it: lock the file now at the path
+    try:
         yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
         os.close(fd)
+
+
+def check_not_current(out: str | Path) -> None:
+    """OUT is replaced whole, so it cannot be the current folder or one that holds it: the shell that ran
+    the command would be left in a removed folder."""
+    out = Path(os.path.abspath(out))
+    try:
+        here = Path.cwd()
+    except FileNotFoundError:
+        return
+    if out == here or out in here.parents:
+        raise OutputError(f"{out}: the output folder is replaced whole when a run ends, so it cannot be the current "
+                          "folder or a folder that holds it; name a folder inside it, such as --out ./out")
 
 
 @contextlib.contextmanager
 def publishing(out: str | Path) -> Iterator[Path]:
     """Yield an empty build folder; on success it replaces `out` whole, on any error `out` is untouched."""
-    out = Path(out).absolute()
+    out = Path(os.path.abspath(out))
+    check_not_current(out)
     parent, name = out.parent, out.name
     try:
         parent.mkdir(parents=True, exist_ok=True)

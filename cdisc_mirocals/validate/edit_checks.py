@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.errors import Problem, RawDataError
+from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.validate.distinct import Distinct, per_value
 from cdisc_mirocals.plausibility import (AFTER_DEATH, BEFORE_1900, BIRTH_AFTER_CONSENT, DEATH_BEFORE_RANDOMISATION,
                                          END_OF_STUDY_DEATH, FUTURE, START_AFTER_END, VISIT_BEFORE_CONSENT,
@@ -183,9 +183,3 @@ def _death_not_reported(c: _Checks) -> None:
 def _coded(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.casefold().fillna("")
 
-
-def check_edits(raw, today: dt.date | None = None) -> None:
-    """Raise RawDataError with every edit-check failure; return quietly when there is none."""
-    problems = edit_check_problems(raw, today)
-    if problems:
-        raise RawDataError(problems)

@@ -18,7 +18,7 @@ from cdisc_mirocals.validate import rules as registry
 from cdisc_mirocals.validate.context import Data, Study, as_text
 from cdisc_mirocals.validate.define_reader import Define, read_define
 from cdisc_mirocals.validate.model import STANDARDS, load_model
-from cdisc_mirocals.validate.readers import DatasetFile, InputError, copies, dataset_files, read_folder
+from cdisc_mirocals.validate.readers import DatasetFile, FolderError, copies, dataset_files, read_folder
 from cdisc_mirocals.validate.report import DATASET_COLUMNS, FINDING_COLUMNS, RULE_COLUMNS, Report, sort_findings
 from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_schema
 
@@ -38,7 +38,7 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
     path = Path(path)
     files = read(path)
     if not files:
-        raise InputError(f"{path}: no XPT (.xpt) or Dataset-JSON (.json, .ndjson) files")
+        raise FolderError(f"{path}: no XPT (.xpt) or Dataset-JSON (.json, .ndjson) files")
     define_path = Path(define) if define else (path / "define.xml" if (path / "define.xml").is_file() else None)
     define_doc = read_define(define_path) if define_path else None
     sdtm_files = None
@@ -61,7 +61,7 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
 def choose_standard(files: dict[str, DatasetFile], define: Define | None, given: str | None) -> tuple[str, str]:
     if given:
         if given.lower() not in STANDARDS:
-            raise InputError(f"unknown standard {given!r}: expected one of {', '.join(STANDARDS)}")
+            raise FolderError(f"unknown standard {given!r}: expected one of {', '.join(STANDARDS)}")
         return given.lower(), "given"
     if define is not None and define.standard_name:
         return FAMILY_STANDARD[define.family], f"define.xml ({define.standard_name} {define.standard_version})"
@@ -72,7 +72,7 @@ def choose_standard(files: dict[str, DatasetFile], define: Define | None, given:
         return "adamig-1.3", "detected from the data (ADaM dataset names, no DOMAIN)"
     if with_domain and not adam:
         return "sdtmig-3.4", "detected from the data (DOMAIN variables)"
-    raise InputError("cannot tell SDTM from ADaM in this folder" + (" (it holds both)" if adam and with_domain else "")
+    raise FolderError("cannot tell SDTM from ADaM in this folder" + (" (it holds both)" if adam and with_domain else "")
                      + ": give --standard sdtmig-3.4 or adamig-1.3")
 
 

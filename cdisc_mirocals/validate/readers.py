@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.errors import MirocalsError
+from cdisc_mirocals.errors import MirocalsError, UsageError
 from cdisc_mirocals.metadata.steps import shared_text
 from cdisc_mirocals.submission import datasetjson
 from cdisc_mirocals.submission.sasformat import normalise_format
@@ -24,7 +24,12 @@ FORMATS = {".xpt": "XPT", ".json": "Dataset-JSON", ".ndjson": "Dataset-JSON"}
 
 
 class InputError(MirocalsError):
-    """A folder, a dataset file or a define.xml that cannot be read: a usage or input error (exit 2)."""
+    """A dataset file or a define.xml that cannot be read (exit 1)."""
+
+
+class FolderError(InputError, UsageError):
+    """The command names a folder that holds nothing to validate, or one the standard of which must be given
+    (exit 2, a usage error)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def read_folder(folder: str | Path) -> dict[str, DatasetFile]:
     them): the XPT file is read, the submission's format, and the copy is left unread (copies() names it)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder of datasets")
+        raise FolderError(f"{folder}: not a folder of datasets")
     out: dict[str, DatasetFile] = {}
     left = set(copies(folder))
     for path in dataset_files(folder):

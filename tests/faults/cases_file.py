@@ -84,7 +84,7 @@ def bare_cr_line_numbers(s: Study):
     line = s.line("SVC", nth=4)
     s.set("SVC", line, "REDAT", "31-FEB-2019")
     s.write_bytes("SVC", s.read_bytes("SVC").replace(b"\n", b"\r"))
-    return refused(Error("svc.csv", line, "REDAT", "a date as DD-MON-YYYY"))
+    return refused(Error("svc.csv", line, "REDAT", "a date that exists: the month has no such day"))
 
 
 @case("file", "mixed LF and CRLF line endings (a file edited on two systems)")
