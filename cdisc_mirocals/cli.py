@@ -229,8 +229,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
                    "every arm) [default: 640].")
 @click.option("--sdtm", "sdtm_dir", type=EXISTING_DIR, default=None,
               help="SDTM folder (DM, DS, IE) for screening and disposition [default: found beside ADAM_DIR].")
+@specs_option
 def analyze(adam_dir, out, params, treatment_var, reference, population, strata_var, covariates, ci_transform, ties,
-            survival_times, at_risk_times, tau, sdtm_dir):
+            survival_times, at_risk_times, tau, sdtm_dir, specs_dir):
     """Clinical study outputs read from the ADaM XPT files in ADAM_DIR (ADTTE, ADSL, ADAE) and the SDTM
     beside it (DM, DS, IE).
 
@@ -248,11 +249,12 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
                      population=population, strata_var=strata_var, covariates=_split(covariates),
                      ci_transform=ci_transform, ties=ties, survival_times=_numbers(survival_times, "--survival-times"),
                      at_risk_times=_numbers(at_risk_times, "--at-risk-times"), tau=tau, sdtm_dir=sdtm_dir)
+    spec = _spec(specs_dir)
     if adam_dir is None:
-        study = pipeline.convert(None, out / STUDY, analysis=False, keep=False)
+        study = pipeline.convert(None, out / STUDY, spec, analysis=False, keep=False)
         click.echo(f"converted the default study into {study.out}/")
         adam_dir = study.adam_dir
-    report = pipeline.run_analysis(adam_dir, out, **overrides)
+    report = pipeline.run_analysis(adam_dir, out, spec, **overrides)
     _echo_analysis(report, out)
 
 

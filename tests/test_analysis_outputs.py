@@ -159,13 +159,13 @@ def test_impossible_option_values_are_usage_errors(small_dir, tmp_path, args, me
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 
-def test_a_covariate_that_is_nowhere_is_an_error_not_a_silent_skip(small_dir, tmp_path):
+def test_a_covariate_that_is_nowhere_is_a_usage_error_not_a_silent_skip(small_dir, tmp_path):
     result = _analyze([str(small_dir), "--covariates", "NOPE"], tmp_path)
-    assert result.exit_code == 1 and "the variable NOPE is in neither ADTTE" in result.output
+    assert result.exit_code == 2 and "the variable NOPE is in neither ADTTE" in result.output
     result = _analyze([str(small_dir), "--covariates", "AGE,log(NOPE2)"], tmp_path)
-    assert result.exit_code == 1 and "NOPE2" in result.output
+    assert result.exit_code == 2 and "NOPE2" in result.output
     result = _analyze([str(small_dir), "--strata", "NOSTRATA"], tmp_path)
-    assert result.exit_code == 1 and "NOSTRATA" in result.output
+    assert result.exit_code == 2 and "NOSTRATA" in result.output
 
 
 def test_tau_beyond_the_last_follow_up_is_refused_with_the_reason(small_dir, tmp_path):

@@ -81,11 +81,15 @@ def as_nobody(*args):
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv(1) to run a command as an ordinary user, to whom permissions apply")
     nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable]
-    probe = subprocess.run([*nobody, "-c", "import cdisc_mirocals.cli"], capture_output=True, text=True, timeout=120)
-    if probe.returncode:  # e.g. a virtual environment inside a folder private to root (mktemp -d)
-        pytest.skip(f"an ordinary user cannot run this Python environment: {probe.stderr.strip().splitlines()[-1]}")
+    # run from "/": the checkout may lie in a folder private to root (mktemp -d makes them so), which the
+    # ordinary user could not start in, though it can reach everything the command needs
+    probe = subprocess.run([*nobody, "-c", "import cdisc_mirocals.cli"], capture_output=True, text=True, timeout=120,
+                           cwd="/")
+    if probe.returncode:  # e.g. a virtual environment inside a folder private to root
+        pytest.skip(f"an ordinary user cannot import cdisc_mirocals with {sys.executable} (a folder above it may "
+                    f"be private to root, as mktemp -d makes them): {probe.stderr.strip().splitlines()[-1]}")
     return subprocess.run([*nobody, "-m", "cdisc_mirocals.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, cwd="/")
 
 
 def test_a_raw_file_the_user_may_not_read_is_named(shared_tmp, corpus_clean):

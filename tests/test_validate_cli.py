@@ -55,17 +55,17 @@ def test_a_clean_threshold_exits_0(tmp_path):
     (["{folder}", "--define", "{folder}/missing.xml"], "does not exist"),
     (["{empty}"], "no XPT"),
 ])
-def test_usage_and_input_errors_exit_2(folder, tmp_path, args, message):
+def test_usage_errors_exit_2(folder, tmp_path, args, message):
     empty = tmp_path / "empty"
     empty.mkdir()
     result = run(*[a.format(folder=folder, empty=empty) for a in args])
     assert result.exit_code == 2 and message in result.output, result.output
 
 
-def test_an_unreadable_dataset_exits_2_naming_it(folder):
+def test_an_unreadable_dataset_exits_1_naming_it(folder):
     (folder / "ae.xpt").write_bytes(b"garbage")
     result = run(folder)
-    assert result.exit_code == 2 and "ae.xpt" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "ae.xpt" in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "html", "xlsx", "csv"])
@@ -80,4 +80,4 @@ def test_every_format_to_a_file(folder, tmp_path, fmt):
 def test_the_define_xml_beside_the_data_is_used(folder):
     (folder / "define.xml").write_text("<x")
     result = run(folder)
-    assert result.exit_code == 2 and "define.xml: not well-formed XML" in result.output
+    assert result.exit_code == 1 and "define.xml: not well-formed XML" in result.output

@@ -45,6 +45,9 @@ def _general(ctx: Context) -> pd.DataFrame:
 
 
 def map_mh(ctx: Context) -> pd.DataFrame:
-    mh = pd.concat([_als_history(ctx), _general(ctx)], ignore_index=True).assign(STUDYID=ctx.studyid, DOMAIN="MH")
+    parts = [_als_history(ctx), _general(ctx)]
+    # an empty part (no general history in a small study) would decide no column's type: pandas deprecates it
+    mh = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    mh = mh.assign(STUDYID=ctx.studyid, DOMAIN="MH")
     mh = derive_var_epoch(mh, ctx.datasets["SE"], dtc_var="MHSTDTC")
     return ctx.number_records(mh, "MH")
