@@ -212,7 +212,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--param", "params", multiple=True, help="PARAMCD to analyse (repeatable) [default: OS640, OS, DTHTRV].")
 @click.option("--treatment-var", default=None, help="Treatment variable [default: TRT01P].")
 @click.option("--reference", default=None, help="Reference arm [default: Placebo].")
-@click.option("--population", default=None, help="Population flag, selecting 'Y' [default: ITTFL].")
+@click.option("--population", default=None, help="Population flag, selecting 'Y', of the survival analyses, Table 1 "
+              "and disposition [default: ITTFL].")
 @click.option("--strata", "strata_var", default=None, help="Strata variable for stratified tests [default: STRATAR].")
 @click.option("--covariates", multiple=True, help="Covariates of the adjusted Cox model, comma-separated; "
               "log(VAR) logs a variable [default: the pre-specified ones].")
@@ -229,9 +230,11 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
                    "every arm) [default: 640].")
 @click.option("--sdtm", "sdtm_dir", type=EXISTING_DIR, default=None,
               help="SDTM folder (DM, DS, IE) for screening and disposition [default: found beside ADAM_DIR].")
+@click.option("--table1-vars", multiple=True, help="ADSL variables of Table 1, comma-separated, in order [default: the "
+              "study's; another study's ADSL shows those it has, then its standard demographics].")
 @specs_option
 def analyze(adam_dir, out, params, treatment_var, reference, population, strata_var, covariates, ci_transform, ties,
-            survival_times, at_risk_times, tau, sdtm_dir, specs_dir):
+            survival_times, at_risk_times, tau, sdtm_dir, table1_vars, specs_dir):
     """Clinical study outputs read from the ADaM XPT files in ADAM_DIR (ADTTE, ADSL, ADAE) and the SDTM
     beside it (DM, DS, IE).
 
@@ -248,7 +251,8 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
     overrides = dict(params=list(params) or None, treatment_var=treatment_var, reference=reference,
                      population=population, strata_var=strata_var, covariates=_split(covariates),
                      ci_transform=ci_transform, ties=ties, survival_times=_numbers(survival_times, "--survival-times"),
-                     at_risk_times=_numbers(at_risk_times, "--at-risk-times"), tau=tau, sdtm_dir=sdtm_dir)
+                     at_risk_times=_numbers(at_risk_times, "--at-risk-times"), tau=tau, sdtm_dir=sdtm_dir,
+                     baseline_vars=_split(table1_vars))
     spec = _spec(specs_dir)
     if adam_dir is None:
         study = pipeline.convert(None, out / STUDY, spec, analysis=False, keep=False)

@@ -226,6 +226,7 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
                     strata_var=a["strata_var"], covariates=tuple(a["covariates"]), biomarker_var=a["biomarker_var"],
                     subgroup_var=a["subgroup_var"], survival_times=tuple(a["survival_times"]),
                     tau=float(spec.study.primary_window_days), baseline_vars=tuple(a.get("baseline", ())),
+                    baseline_standard=tuple(a.get("baseline_standard", ())),
                     baseline_population=a.get("baseline_population", "ITTFL"),
                     baseline_treatment_var=a.get("baseline_treatment_var", "TRT01P"),
                     safety_population=s.get("population", "SAFFL"), safety_treatment_var=s.get("treatment_var", "TRT01A"),
@@ -234,6 +235,8 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
                     exposure_vars=tuple(s.get("exposure", ())))
     given = {k: v for k, v in overrides.items() if v is not None}
     defaults.update(given)
+    if "population" in given and "baseline_population" not in given:
+        defaults["baseline_population"] = given["population"]  # Table 1 and disposition: the population asked for
     explicit = set(given) | ({"params"} if asked else set())
     if "tau" not in given and given.get("survival_times"):
         defaults["tau"] = None  # the largest of the survival times asked for

@@ -93,12 +93,13 @@ def test_arm_oids_are_serialized_and_link_the_numbers_of_the_report(mapped):
     safety = {r["key"]: r for r in _json(mapped / "safety.json")["results"]}
     assert safety["SAFETY/overview"]["result_oid"] == "AR.AE.OVERVIEW"
     html = (mapped / "report.html").read_text()
-    linked = '<td data-analysis="OS640/cox_unadjusted" data-display-oid="RD.T14.2.1" data-result-oid="AR.OS640.COX1">'
+    linked = ('<td class="num" data-analysis="OS640/cox_unadjusted" data-display-oid="RD.T14.2.1" '
+              'data-result-oid="AR.OS640.COX1">')  # a number: it does not wrap
     assert f"{linked}HR " in html  # the hazard ratio itself carries its ARM result
-    assert re.search(r'<td data-analysis="SAFETY/overview" data-display-oid="RD.T14.3.1" '
+    assert re.search(r'<td class="num" data-analysis="SAFETY/overview" data-display-oid="RD.T14.3.1" '
                      r'data-result-oid="AR.AE.OVERVIEW">\d+ \(', html)
     assert 'id="safety-overview"' in html and 'id="os640-cox-unadjusted"' in html
-    stratified = re.findall(r'<td data-analysis="OS640/cox_stratified"([^>]*)>', html)
+    stratified = re.findall(r'<td(?: class="num")? data-analysis="OS640/cox_stratified"([^>]*)>', html)
     assert stratified and all("oid" not in a for a in stratified)  # no mapping, no OIDs
 
 
@@ -180,15 +181,15 @@ def test_tau_beyond_the_last_follow_up_is_refused_with_the_reason(small_dir, tmp
 def test_analyze_without_adam_dir_applies_the_options(small_dir, tmp_path, monkeypatch):
     made = []
 
-    def convert(raw_dir, out, spec=None, analysis=True):  # the main job, already done: the small study
+    def convert(raw_dir, out, spec=None, analysis=True, keep=True):  # the main job, already done: the small study
         made.append((raw_dir, out, analysis))
-        return type("Converted", (), {"adam_dir": small_dir})()
+        return type("Converted", (), {"adam_dir": small_dir, "out": out})()
 
     monkeypatch.setattr(pipeline, "convert", convert)
     out = tmp_path / "analysis"
     result = _analyze(["--param", "OS", "--ties", "breslow", "--tau", "365"], out)
     assert result.exit_code == 0, result.output
-    assert made == [(None, tmp_path, False)]  # the study is made without its default analysis
+    assert made == [(None, out / "study", False)]  # the study is made inside OUT, without its default analysis
     document = _json(out / "results.json")
     assert [p["paramcd"] for p in document["parameters"]] == ["OS"]
     assert document["provenance"]["options"]["ties"] == "breslow" and document["provenance"]["options"]["tau"] == 365

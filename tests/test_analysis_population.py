@@ -6,7 +6,7 @@ import pytest
 
 from cdisc_mirocals.analysis.baseline import table1
 from cdisc_mirocals.analysis.consort import consort_figure
-from cdisc_mirocals.analysis.data import Dataset, Options
+from cdisc_mirocals.analysis.data import Dataset, OptionError, Options
 from cdisc_mirocals.analysis.disposition import disposition
 from cdisc_mirocals.analysis.tables import disposition_table, table1_table
 
@@ -58,19 +58,19 @@ def test_table1_categories_in_the_order_of_their_numeric_companion_with_missing(
 
 def test_table1_labels_from_the_xpt_and_a_missing_variable_is_a_note(t1):
     assert t1.summary["label"].drop_duplicates().tolist() == ["Age", "Sex", "El Escorial Category"]
-    assert t1.notes == ["NOTHERE is not in ADSL: left out of Table 1"]
+    assert t1.notes == ["not in ADSL, so not in Table 1: NOTHERE"]
     table = table1_table(t1)
     assert table.columns.tolist() == [f"{P} (N = 2)", f"{A} (N = 2)", "Total (N = 4)"]
     assert table.loc["    Mean (SD)"].iloc[0] == "55.0 (7.1)"
 
 
 DM = pd.DataFrame({"USUBJID": ["R1", "R2", "R3", "R4", "F1", "F2"]})
-DS = pd.DataFrame({
-    "USUBJID": ["F1", "F2", "R1", "R2", "R3"],
-    "DSCAT": ["DISPOSITION EVENT"] * 5, "DSSCAT": ["STUDY PARTICIPATION"] * 2 + ["STUDY TREATMENT"] * 3,
-    "DSDECOD": ["SCREEN FAILURE", "SCREEN FAILURE", "COMPLETED", "ADVERSE EVENT", "DEATH"],
-    "DSTERM": ["SCREEN FAILURE"] * 2 + ["COMPLETED", "ADVERSE EVENT", "DEATH"],
-    "DSSTDTC": ["2020-01-01"] * 5,
+DS = pd.DataFrame({  # R4 was randomised and withdrew before any dose (SAFFL N): not a treatment discontinuation
+    "USUBJID": ["F1", "F2", "R1", "R2", "R3", "R4"],
+    "DSCAT": ["DISPOSITION EVENT"] * 6, "DSSCAT": ["STUDY PARTICIPATION"] * 2 + ["STUDY TREATMENT"] * 4,
+    "DSDECOD": ["SCREEN FAILURE", "SCREEN FAILURE", "COMPLETED", "ADVERSE EVENT", "DEATH", "WITHDRAWAL BY SUBJECT"],
+    "DSTERM": ["SCREEN FAILURE"] * 2 + ["COMPLETED", "ADVERSE EVENT", "DEATH", "WITHDREW BEFORE THE FIRST DOSE"],
+    "DSSTDTC": ["2020-01-01"] * 6,
 })
 IE = pd.DataFrame({
     "USUBJID": ["F1", "F1", "F2", "R1"], "IECAT": ["INCLUSION", "EXCLUSION", "INCLUSION", "INCLUSION"],
@@ -106,6 +106,32 @@ def test_disposition_counts_by_hand(disp):
     assert _n(disp, "discontinued_study_reason", A, "Death") == [1]
     t = disp.summary
     assert t[(t["name"] == "treated") & (t["group"] == A)]["pct"].tolist() == [50]
+
+
+def test_treated_subjects_add_up_to_completed_and_discontinued_treatment(disp):
+    for arm in (P, A, "Total"):
+        assert _n(disp, "treated", arm) == [a + b for a, b in zip(_n(disp, "completed_treatment", arm),
+                                                                  _n(disp, "discontinued_treatment", arm))], arm
+    assert _n(disp, "discontinued_treatment_reason", A, "Withdrawal by subject") == []
+
+
+def test_table1_decodes_codes_and_takes_the_variables_asked_for():
+    options = Options(reference=P, baseline_vars=("SEX", "AGE"), explicit=frozenset({"baseline_vars"}),
+                      decodes={"SEX": {"F": "Female", "M": "Male"}})
+    result = table1(_ds("ADSL", ADSL), options)
+    assert result.summary["name"].drop_duplicates().tolist() == ["SEX", "AGE"]
+    sex = result.summary[result.summary["name"] == "SEX"].set_index(["category", "group"])["n"]
+    assert sex[("Female", A)] == 2 and sex[("Male", P)] == 1 and result.notes == []
+    with pytest.raises(OptionError, match="--table1-vars: NOTHERE is not in ADSL"):
+        table1(_ds("ADSL", ADSL), Options(reference=P, baseline_vars=("AGE", "NOTHERE"),
+                                          explicit=frozenset({"baseline_vars"})))
+
+
+def test_another_studys_adsl_shows_its_standard_demographics():
+    options = Options(reference=P, baseline_vars=("AGE", "ONSETSIT", "PNFHBL"), baseline_standard=("AGE", "SEX", "RACE"))
+    result = table1(_ds("ADSL", ADSL), options)
+    assert result.summary["name"].drop_duplicates().tolist() == ["AGE", "SEX"]
+    assert result.notes == ["not in ADSL, so not in Table 1: ONSETSIT, PNFHBL"]
 
 
 def test_disposition_without_sdtm_skips_screening_with_a_note():

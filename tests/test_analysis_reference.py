@@ -2,6 +2,7 @@
 and the number-at-risk table the R Consortium Submission Pilot 1 published for the CDISC pilot."""
 
 import json
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -249,10 +250,33 @@ def test_results_json_has_one_shape_for_every_result(pilot_results):
     assert shapes.pop() == ("key", "title", "method", "summary", "population", "n", "events", "parameters", "notes",
                             "skipped", "display_oid", "result_oid")
     keys = [r["key"] for r in document["results"]]
-    assert keys == [f"TTDE/{name}" for name in ANALYSES]
-    stratified = _result(document, "TTDE/cox_stratified")
-    assert stratified["skipped"] and stratified["summary"] == []  # the pilot has no strata variable
-    assert len(_rows(_result(document, "TTDE/cox_unadjusted"), "hr")) == 2  # two comparisons, named by arm
+    # MIROCALS's strata, covariates, pNFH subgroups and biomarker are not the pilot's: no such result at all
+    assert keys == [f"TTDE/{name}" for name in ("km", "logrank", "cox_unadjusted", "rmst")]
+    assert set(ANALYSES) > {k.split("/")[1] for k in keys}
+    notes = document["parameters"][0]["notes"]
+    assert notes == ["not applicable to these data, which have no STRATAR, STRAT2R, STRAT1R, ALSFRSBL, PNFHBL, PNFHGR1: "
+                     "Log-rank test stratified by STRATAR; Cox: stratified by STRATAR; Cox: adjusted for STRAT2R, "
+                     "STRAT1R, AGE, ALSFRSBL, log(PNFHBL); Cox: PNFHGR1 low; Cox: PNFHGR1 high; Cox: treatment by "
+                     "PNFHGR1 interaction; Cox: adjusted for log(PNFHBL)"]
+    unadjusted = _result(document, "TTDE/cox_unadjusted")
+    assert len(_rows(unadjusted, "hr")) == 2  # two comparisons, named by arm, in one model, and said so
+    assert unadjusted["notes"] == ["3 arms: one model with an indicator for each arm but Placebo, so each hazard ratio "
+                                   "compares that arm with Placebo within the same model"]
+
+
+def test_pilot_report_names_the_population_used_and_shows_the_at_risk_table(pilot_results):
+    _, out = pilot_results
+    page = (out / "report.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>|<img[^>]*>", "", page, flags=re.S)))
+    assert "Intent-to-treat" not in text and text.count("Population: Safety population") == 7  # 5 safety, Table 1, disposition
+    at_risk = re.search(r"Number of subjects at risk Number at risk (Day \d+ ){11}(.*?) Comparisons", text)
+    assert at_risk and re.findall(r"Day \d+", at_risk.group(0)) == [f"Day {d}" for d in range(0, 201, 20)]
+    for arm, counts in PUBLISHED_AT_RISK.items():
+        assert f"{arm} {' '.join(map(str, counts))}" in at_risk.group(2)
+    assert "not done" not in text and text.count("Cox: PNFHGR1 low") == 1  # in the one note, not as a row
+    table1 = json.loads((out / "baseline.json").read_text())["results"][0]
+    assert [v for v in table1["parameters"]["variables"]] == ["AGE", "SEX", "AGEGR1", "RACE", "ETHNIC", "HEIGHTBL",
+                                                                "WEIGHTBL", "BMIBL"]
 
 
 @pytest.mark.parametrize("args,message", [
@@ -265,7 +289,7 @@ def test_bad_options_get_clear_errors(args, message, tmp_path):
         pytest.skip("CDISC pilot ADaM not beside the project")
     result = _analyze([str(PILOT_ADAM), "--treatment-var", "TRTA", "--population", "SAFFL", "--param", "TTDE",
                        *args], tmp_path)
-    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 
 def test_missing_dataset_and_missing_cnsr_get_clear_errors_and_an_empty_population_a_reason(tmp_path, adam, spec):

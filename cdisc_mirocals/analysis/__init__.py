@@ -8,10 +8,12 @@ function; tables.py, figures.py, render.py and report.py only render them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdisc_mirocals.analysis.data import AnalysisError, Dataset, Options, load_param, read_dataset, sdtm_folder
+from cdisc_mirocals.analysis.data import (AnalysisError, Dataset, Options, define_decodes, load_param, read_dataset,
+                                          sdtm_folder)
 from cdisc_mirocals.analysis.result import Result
 from cdisc_mirocals.analysis.survival import ParamResults, analyse
 
@@ -73,6 +75,8 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     from cdisc_mirocals.analysis.provenance import provenance
     from cdisc_mirocals.analysis.safety import safety
 
+    if not options.decodes:
+        options = dataclasses.replace(options, decodes=define_decodes(adam_dir))
     adtte = read_dataset(adam_dir, "ADTTE")
     adsl = read_dataset(adam_dir, "ADSL", required=False)
     adae = read_dataset(adam_dir, "ADAE", required=False)

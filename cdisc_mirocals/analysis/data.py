@@ -57,6 +57,9 @@ class Options:
     site_reaction_pattern: str = r"^(injection|application|infusion) site"
     dot_plot_threshold: float = 5.0  # percent of subjects in any arm
     baseline_vars: tuple[str, ...] = ()
+    # ADaMIG's ADSL demographics, for Table 1 when another study's ADSL lacks this study's baseline_vars
+    baseline_standard: tuple[str, ...] = ()
+    decodes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # ADSL variable -> code -> decode
     baseline_population: str = "ITTFL"
     baseline_treatment_var: str = "TRT01P"
     exposure_vars: tuple[str, ...] = ()
@@ -81,7 +84,7 @@ class Options:
     def record(self) -> dict:
         """The options as results.json records them."""
         return {k: (sorted(v) if isinstance(v, frozenset) else dict(v) if isinstance(v, Mapping) else v)
-                for k, v in self.__dict__.items()}
+                for k, v in self.__dict__.items() if k != "decodes"}  # define.xml's, not an option
 
 
 @dataclass
@@ -216,9 +219,7 @@ def load_param(adtte: Dataset, adsl: Dataset | None, paramcd: str, options: Opti
                                 f"{'' if adsl else ' (no adsl.xpt beside it)'}")
     param = str(records["PARAM"].iloc[0]) if "PARAM" in records.columns else paramcd
     records = records[records[options.population] == "Y"]
-    companions = {f"{options.subgroup_var}N"}  # optional: it only orders the subgroups
-    notes = [f"{v} is in neither ADTTE nor ADSL: analyses that need it are skipped" for v in missing
-             if v not in companions]
+    notes: list[str] = []  # the analyses that need a variable the data lack say so (survival.analyse)
     bad = records[records["AVAL"].isna() | ~records["CNSR"].isin([0, 1]) | (records["AVAL"] < 0)]
     if not bad.empty:
         row = bad.index[0]
@@ -257,3 +258,29 @@ def arm_order(records: pd.DataFrame, treatment_var: str, options: Options) -> tu
     rest = [a for a in order if a != options.reference]
     cannot = None if rest else f"only one arm ({options.reference}) in the population"
     return [options.reference] + rest, cannot
+
+
+def define_decodes(folder: Path, dataset: str = "ADSL") -> dict[str, dict[str, str]]:
+    """{variable: {code: decode}} of a dataset's coded variables, from the define.xml beside the data; empty
+    when there is none, it cannot be read, or its codelists give no decodes (EnumeratedItem)."""
+    from cdisc_mirocals.validate.define_reader import read_define  # the safe reader of define.xml
+
+    path = Path(folder) / "define.xml"
+    if not path.is_file():
+        return {}
+    try:
+        define = read_define(path)
+    except MirocalsError:
+        return {}  # the analysis reads the datasets, not define.xml: the codes are shown as they are
+    meta = define.metadata
+    ds = meta.datasets.get(dataset)
+    if ds is None:
+        return {}
+    out = {}
+    for var in ds.variables:
+        codelist = meta.codelists.get(var.codelist)
+        terms = {t.term: t.decode for t in codelist.terms if t.decode} if codelist else {}
+        if terms:
+            out[var.name] = terms
+    return out
+

@@ -100,6 +100,7 @@ def disposition(adsl: Dataset, sdtm: dict[str, Dataset], options: Options) -> Re
     denominators = {**{a: int((frame["arm"] == a).sum()) for a in arms}, OVERALL: len(frame)}
     everyone = pd.Series(True, index=frame.index)
     _count(rows, "randomised", "Randomised", frame, arms, everyone, denominators=denominators)
+    treated = everyone
     if "SAFFL" in frame.columns:
         treated = frame["SAFFL"] == "Y"
         _count(rows, "treated", "Received the allocated treatment", frame, arms, treated, denominators=denominators)
@@ -109,8 +110,10 @@ def disposition(adsl: Dataset, sdtm: dict[str, Dataset], options: Options) -> Re
     if decod is None:
         notes.append("treatment discontinuation needs SDTM DS with DSSCAT 'STUDY TREATMENT' records")
     else:
-        done = decod == "COMPLETED"
-        stopped = decod.notna() & ~done
+        # of the subjects treated: one never dosed neither completed nor discontinued treatment, whatever
+        # DS records of him (he is counted under "Did not receive the allocated treatment")
+        done = (decod == "COMPLETED") & treated
+        stopped = decod.notna() & ~done & treated
         _count(rows, "completed_treatment", "Completed treatment", frame, arms, done, denominators=denominators)
         _count(rows, "discontinued_treatment", "Discontinued treatment", frame, arms, stopped,
                denominators=denominators)

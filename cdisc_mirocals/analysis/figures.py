@@ -100,6 +100,8 @@ def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None
     if not result.curves:
         return []
     horizon = float(frame["time"].max())
+    if ticks:  # the days asked for are all shown, past the last follow-up too (where nobody is at risk)
+        horizon = max(horizon, *ticks)
     ticks = [t for t in (ticks or time_ticks(horizon)) if t <= horizon] or [0.0]
     counts = at_risk(frame, arms, ticks)
     fig, (ax, table) = plt.subplots(2, 1, figsize=(7.2, 5.4), sharex=True,

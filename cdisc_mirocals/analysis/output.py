@@ -29,6 +29,7 @@ def _markdown(results) -> str:
         km = tables.survival_table(r)
         if not km.empty:
             parts.append(km.to_markdown() + "\n")
+            parts.append(tables.at_risk_table(r).to_markdown() + "\n")
         parts.append(tables.comparison_table(r).to_markdown(index=False) + "\n")
         parts += [f"- Note: {n}" for n in r.data.notes]
     return "\n".join(parts) + "\n"

@@ -27,6 +27,7 @@ caption{text-align:left;font-weight:bold;padding:.3em 0}
 th,td{padding:.2em .6em;text-align:right;vertical-align:top;border-bottom:1px solid #ddd}
 th{border-bottom:2px solid #333;border-top:2px solid #333}
 td:first-child,th:first-child{text-align:left;white-space:pre}
+td.num{white-space:nowrap}
 .note{color:#555;font-size:.85em}.skipped{color:#8a4b00}.arm{color:#555;font-size:.8em;font-family:monospace}
 figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#333}
 nav ul{columns:2;font-size:.9em}
@@ -48,6 +49,12 @@ def _attrs(result: Result | None) -> str:
     return " " + " ".join(parts)
 
 
+# a cell that holds a number, an estimate with its interval or a p-value ("110 (100.0)", "< 0.001", "NE"): it
+# must not wrap in the middle of its value
+NUMERIC = ' class="num"'
+NUMBER = re.compile(r"^\s*(?:[<>]=?\s*)?(?:[-+]?\d|NE\b|HR\b)")
+
+
 def html_table(frame: pd.DataFrame, result: Result | None = None, caption: str | None = None,
                index: bool = True, row_results: list[Result | None] | None = None) -> str:
     """`result` owns every cell; or, for a table gathering several analyses, `row_results` gives each
@@ -60,7 +67,7 @@ def html_table(frame: pd.DataFrame, result: Result | None = None, caption: str |
     for i, (idx, row) in enumerate(frame.iterrows()):
         cell_attrs = _attrs(row_results[i]) if row_results is not None else attrs
         cells = [f"<td>{html_text(idx)}</td>"] if index else []
-        cells += [f"<td{cell_attrs}>{html_text(v)}</td>" for v in row]
+        cells += [f"<td{NUMERIC if NUMBER.match(str(v)) else ''}{cell_attrs}>{html_text(v)}</td>" for v in row]
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html_text(caption)}</caption>" if caption else ""
     return f"<table{anchor}{attrs}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -23,6 +23,7 @@ def survival_section(results: list[ParamResults], figures: dict[str, Path]) -> s
                    f'{int(r.data.frame["event"].sum())}</p>')
         if r["km"].done:
             out.append(html_table(tables.survival_table(r), r["km"], "Kaplan-Meier estimates"))
+            out.append(html_table(tables.at_risk_table(r), r["km"], "Number of subjects at risk"))
         else:
             out.append(result_block(r["km"], None))
         comparisons = tables.comparison_table(r)

@@ -213,7 +213,8 @@ def safety(adsl: Dataset, adae: Dataset | None, options: Options) -> dict[str, R
 
 def _exposure(frame, adsl: Dataset, arms, o: Options, title, pop_label, params) -> Result:
     present = [v for v in o.exposure_vars if v in frame.columns]
-    notes = [f"{v} is not in ADSL: left out of the exposure summary" for v in o.exposure_vars if v not in present]
+    absent = [v for v in o.exposure_vars if v not in present]
+    notes = [f"not in ADSL, so not in the exposure summary: {', '.join(absent)}"] if absent else []
     if not present:
         return Result.skip("SAFETY/exposure", title, "", "ADSL has none of the exposure variables "
                            f"{', '.join(o.exposure_vars) or '(none configured)'}", population=pop_label)

@@ -18,6 +18,7 @@ once; tables.py, figures.py and report.py only render them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -125,34 +126,42 @@ def _titles(data: AnalysisData, levels: list[str]) -> dict[str, str]:
     }
 
 
-def _why_not(data: AnalysisData, name: str, levels: list[str]) -> str | None:
-    """Why a model cannot be fitted for want of a variable, or None."""
+def _why_not(data: AnalysisData, name: str, levels: list[str]) -> tuple[str | None, str | None]:
+    """Why a model cannot be fitted for want of a variable, or None; and the option naming that variable
+    when it is absent from the data (None when it is there, or not needed)."""
     o = data.options
     if name in ("cox_stratified", "logrank_stratified"):
         if not o.strata_var:
-            return "no strata variable given"
+            return "no strata variable given", None
         if not data.has(o.strata_var):
-            return f"the strata variable {o.strata_var} is missing or empty"
+            return f"the strata variable {o.strata_var} is missing or empty", "strata_var"
     if name == "cox_adjusted":
         needed = [LOG_TERM.sub(r"\1", c) for c in o.covariates]
         if not needed:
-            return "no covariates given"
+            return "no covariates given", None
         missing = [v for v in needed if not data.has(v)]
         if missing:
-            return f"covariate {', '.join(missing)} missing or empty"
+            return f"covariate {', '.join(missing)} missing or empty", "covariates"
     if name.startswith("cox_pnfh"):
         if not o.subgroup_var:
-            return "no subgroup variable given"
+            return "no subgroup variable given", None
         if not data.has(o.subgroup_var):
-            return f"the subgroup variable {o.subgroup_var} is missing or empty"
+            return f"the subgroup variable {o.subgroup_var} is missing or empty", "subgroup_var"
         if len(levels) != 2:
-            return f"{o.subgroup_var} has {len(levels)} levels; the subgroup analyses need 2"
+            return f"{o.subgroup_var} has {len(levels)} levels; the subgroup analyses need 2", None
     if name == "cox_log_pnfh":
         if not o.biomarker_var:
-            return "no biomarker variable given"
+            return "no biomarker variable given", None
         if not data.has(o.biomarker_var):
-            return f"the biomarker variable {o.biomarker_var} is missing or empty"
-    return None
+            return f"the biomarker variable {o.biomarker_var} is missing or empty", "biomarker_var"
+    return None, None
+
+
+def _absent(data: AnalysisData, option: str) -> str:
+    """The variables an option names that the data lack, as a reader reads them."""
+    o = data.options
+    names = [LOG_TERM.sub(r"\1", c) for c in o.covariates] if option == "covariates" else [getattr(o, option)]
+    return ", ".join(v for v in names if not data.has(v))
 
 
 def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
@@ -169,8 +178,16 @@ def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
         results["km"], curves = km(frame, arms, o.survival_times, key=key("km"), transform=o.ci_transform,
                                    alpha=o.alpha, population=pop)
 
+    left_out: dict[str, list[str]] = {}  # the study's default analyses whose variables these data lack
+
     def run(name: str, title: str, fit: Callable[[], Result]) -> None:
-        reason = data.cannot_compare or _why_not(data, name, levels)
+        reason, absent = _why_not(data, name, levels)
+        if absent is not None and absent not in o.explicit:
+            # a default of this study (specs/study.toml) that another study's ADTTE does not carry: not a
+            # result of these data at all, so it is left out, and said once, rather than shown as "not done"
+            left_out.setdefault(_absent(data, absent), []).append(title)
+            return
+        reason = data.cannot_compare or reason
         if reason is None:
             try:
                 results[name] = fit()
@@ -214,6 +231,13 @@ def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
         results["rmst"] = rmst(frame, arms, tau, key=key("rmst"), alpha=o.alpha, population=pop)
     for name, result in results.items():
         result.display_oid, result.result_oid = o.arm.get(result.key, (None, None))
+        if name in COX and result.done and len(arms) > 2:
+            result.notes.append(f"{len(arms)} arms: one model with an indicator for each arm but {arms[0]}, so each "
+                                f"hazard ratio compares that arm with {arms[0]} within the same model")
+    lacked = dict.fromkeys(v.strip() for names in left_out for v in names.split(","))
+    notes = [f"not applicable to these data, which have no {', '.join(lacked)}: "
+             + "; ".join(t for titles_ in left_out.values() for t in titles_)] if left_out else []
     times = at_risk_times or [0, *o.survival_times]
-    ordered = {name: results[name] for name in ANALYSES}
+    ordered = {name: results[name] for name in ANALYSES if name in results}
+    data = dataclasses.replace(data, notes=[*data.notes, *notes])
     return ParamResults(data, ordered, curves, at_risk(frame, arms, times))

@@ -32,6 +32,15 @@ def survival_table(r: ParamResults) -> pd.DataFrame:
     return table
 
 
+def at_risk_table(r: ParamResults) -> pd.DataFrame:
+    """Subjects at risk by arm at each day asked for (--at-risk-times, or 0 and the survival times)."""
+    table = r.at_risk.copy()
+    table.columns = [f"Day {t:g}" for t in table.columns]
+    table = table.astype(int).astype(str)
+    table.index.name = "Number at risk"
+    return table
+
+
 def comparison_table(r: ParamResults) -> pd.DataFrame:
     """Tests and models, one row per comparison; a skipped analysis shows why."""
     rows = []

@@ -177,8 +177,9 @@ class _Reader:
         terms = []
         for order, el in enumerate(list(cl.iter(self.q("CodeListItem"))) + list(cl.iter(self.q("EnumeratedItem"))), 1):
             alias = el.find(self.q("Alias"))
+            decode = el.find(f"{self.q('Decode')}/{self.q('TranslatedText')}")  # Decode holds TranslatedText itself
             terms.append(Term(el.get("CodedValue", ""), alias.get("Name", "") if alias is not None else "",
-                              self.text(el.find(self.q("Decode"))) if el.find(self.q("Decode")) is not None else "",
+                              (decode.text or "").strip() if decode is not None else "",
                               int(el.get("OrderNumber") or order)))
         external = cl.find(self.q("ExternalCodeList"))
         alias = cl.find(self.q("Alias"))
