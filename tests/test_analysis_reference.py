@@ -274,6 +274,7 @@ def test_pilot_report_names_the_population_used_and_shows_the_at_risk_table(pilo
     for arm, counts in PUBLISHED_AT_RISK.items():
         assert f"{arm} {' '.join(map(str, counts))}" in at_risk.group(2)
     assert "not done" not in text and text.count("Cox: PNFHGR1 low") == 1  # in the one note, not as a row
+    assert "3 arms: one model with an indicator for each arm but Placebo" in text  # beside the hazard ratios
     table1 = json.loads((out / "baseline.json").read_text())["results"][0]
     assert [v for v in table1["parameters"]["variables"]] == ["AGE", "SEX", "AGEGR1", "RACE", "ETHNIC", "HEIGHTBL",
                                                                 "WEIGHTBL", "BMIBL"]

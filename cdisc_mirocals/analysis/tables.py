@@ -47,6 +47,7 @@ def comparison_table(r: ParamResults) -> pd.DataFrame:
     for name, res in r.results.items():
         if name == "km":
             continue
+        first = len(rows)
         base = {"Analysis": res.title, "Key": res.key}
         if not res.done:
             rows.append({**base, "Estimate (95% CI)": "", "p": "", "Note": f"not done: {res.skipped}"})
@@ -71,6 +72,8 @@ def comparison_table(r: ParamResults) -> pd.DataFrame:
                 rows.append({**base, "Comparison": x["group"], "Estimate (95% CI)":
                              f"{fmt.num(x['estimate'], 1)} days {fmt.ci(x['ci_lower'], x['ci_upper'], 1)}",
                              "p": fmt.pvalue(x["p"])})
+        if res.done and res.notes and len(rows) > first:  # what a reader must know to read the numbers
+            rows[first]["Note"] = "; ".join(res.notes)
     columns = ["Analysis", "Comparison", "Estimate (95% CI)", "p", "PH test p (global)", "N (events)", "Note", "Key"]
     return pd.DataFrame(rows).reindex(columns=columns).fillna("")
 
