@@ -1,0 +1,64 @@
+"""Sort orders with a direction per variable (admiral's `order = exprs(AWTDIFF, desc(ADT))`).
+
+An order is a sequence of variable names, each optionally wrapped in `desc()`. Missing values sort
+last whatever the direction, as dplyr::arrange puts NA last, so a record with a value always wins
+over one without.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Desc:
+    var: str
+
+
+OrderItem = Union[str, Desc]
+
+
+def desc(var: str) -> Desc:
+    """Sort `var` in descending order."""
+    return Desc(var)
+
+
+def order_vars(order: Sequence[OrderItem]) -> list[str]:
+    """The variable names of an order, for the input assertions."""
+    return [o.var if isinstance(o, Desc) else o for o in order]
+
+
+def sort_by(dataset: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem]) -> pd.DataFrame:
+    """`dataset` sorted by `by_vars` (ascending) then `order`, stably (the input order breaks ties)."""
+    keys = [*by_vars, *order_vars(order)]
+    ascending = [True] * len(by_vars) + [not isinstance(o, Desc) for o in order]
+    if not keys:
+        return dataset
+    return dataset.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
+
+
+def tied(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem]) -> pd.Series:
+    """Records that share their by_vars and every order value with the record before or after them."""
+    keys = [*by_vars, *order_vars(order)]
+    return sorted_frame.duplicated(keys, keep=False)
+
+
+def check_ties(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *, check_type: str,
+               caller: str) -> None:
+    """Warn about, or refuse, records that `order` cannot tell apart (admiral's check_type)."""
+    if check_type == "none" or sorted_frame.empty:
+        return
+    dup = tied(sorted_frame, by_vars, order)
+    if not dup.any():
+        return
+    keys = [*by_vars, *order_vars(order)]
+    first = sorted_frame.loc[dup, keys].head(1).to_dict("records")[0]
+    message = (f"{caller}(): {int(dup.sum())} records share their {', '.join(keys)} (e.g. {first}); "
+               "add a variable to `order` that separates them")
+    if check_type == "error":
+        raise ValueError(message)
+    import warnings
+    warnings.warn(message, stacklevel=3)
