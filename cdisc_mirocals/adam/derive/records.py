@@ -32,12 +32,14 @@ def _set_values(frame: pd.DataFrame, set_values_to: Values) -> pd.DataFrame:
 
 
 def _append(dataset: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """The dataset followed by the new records, text variables the new records lack set to ""."""
+    """The dataset followed by the new records; a text variable only one side has is "" on the other."""
     if new.empty:
         return dataset.copy()
     out = pd.concat([dataset, new], ignore_index=True, sort=False)
-    for column in dataset.columns:
-        if dataset[column].dtype == object and column not in new.columns:
+    for column in out.columns:
+        one_sided = (column in dataset.columns) != (column in new.columns)
+        source = dataset[column] if column in dataset.columns else new[column]
+        if one_sided and source.dtype == object:
             out[column] = out[column].fillna("")
     return out
 
