@@ -54,11 +54,8 @@ def derive_var_base(dataset: pd.DataFrame, *, by_vars: Sequence[str], source_var
     base = base.rename(columns={source_var: "_BASE_VALUE"})
     merged = dataset[by_vars].merge(base, on=by_vars, how="left", validate="many_to_one")
     out = dataset.copy()
-    values = merged["_BASE_VALUE"].to_numpy()
-    out[new_var] = pd.Series(values, index=dataset.index, dtype=dataset[source_var].dtype
-                             if not _is_text(dataset[source_var]) else object)
-    if _is_text(dataset[source_var]):
-        out[new_var] = out[new_var].fillna("")
+    values = pd.Series(merged["_BASE_VALUE"].to_numpy(), index=dataset.index)
+    out[new_var] = values.astype(object).fillna("") if _is_text(dataset[source_var]) else values
     return out
 
 

@@ -160,17 +160,8 @@ def derive_var_anl_flag(dataset: pd.DataFrame, *, by_vars: Sequence[str], order:
     candidates = sort_by(dataset[keep], by_vars, order)
     grouped = candidates.groupby(by_vars, sort=False, dropna=False)
     chosen = grouped.head(1) if mode == "first" else grouped.tail(1)
-    check_ties(candidates[tied_to(candidates, chosen, by_vars, order)], by_vars, order, check_type=check_type,
-               caller=caller)
+    check_ties(candidates, chosen, by_vars, order, check_type=check_type, caller=caller)
     out = dataset.copy()
     out[new_var] = np.where(out.index.isin(chosen.index), "Y", "")
     return out
 
-
-def tied_to(candidates: pd.DataFrame, chosen: pd.DataFrame, by_vars: Sequence[str],
-            order: Sequence[OrderItem]) -> pd.Series:
-    """Candidates whose by_vars and order values equal those of the chosen record of their group."""
-    keys = [*by_vars, *order_vars(order)]
-    chosen_keys = chosen[keys].astype(str).agg("\x1f".join, axis=1)
-    cand_keys = candidates[keys].astype(str).agg("\x1f".join, axis=1)
-    return cand_keys.isin(set(chosen_keys))

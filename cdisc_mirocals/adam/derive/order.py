@@ -40,22 +40,18 @@ def sort_by(dataset: pd.DataFrame, by_vars: Sequence[str], order: Sequence[Order
     return dataset.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
 
 
-def tied(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem]) -> pd.Series:
-    """Records that share their by_vars and every order value with the record before or after them."""
-    keys = [*by_vars, *order_vars(order)]
-    return sorted_frame.duplicated(keys, keep=False)
-
-
-def check_ties(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *, check_type: str,
-               caller: str) -> None:
-    """Warn about, or refuse, records that `order` cannot tell apart (admiral's check_type)."""
-    if check_type == "none" or sorted_frame.empty:
+def check_ties(candidates: pd.DataFrame, chosen: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *,
+               check_type: str, caller: str) -> None:
+    """Warn about, or refuse, a chosen record that `order` cannot tell apart from another candidate of
+    its group (admiral's check_type): which of them is kept would then be an accident of input order."""
+    if check_type == "none" or chosen.empty:
         return
-    dup = tied(sorted_frame, by_vars, order)
+    keys = [*by_vars, *order_vars(order)]
+    rivals = candidates[keys].merge(chosen[keys].drop_duplicates(), on=keys)
+    dup = rivals.duplicated(keys, keep=False)
     if not dup.any():
         return
-    keys = [*by_vars, *order_vars(order)]
-    first = sorted_frame.loc[dup, keys].head(1).to_dict("records")[0]
+    first = rivals.loc[dup, keys].head(1).to_dict("records")[0]
     message = (f"{caller}(): {int(dup.sum())} records share their {', '.join(keys)} (e.g. {first}); "
                "add a variable to `order` that separates them")
     if check_type == "error":

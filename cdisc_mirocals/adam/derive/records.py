@@ -119,9 +119,7 @@ def derive_extreme_records(dataset: pd.DataFrame, dataset_add: pd.DataFrame | No
     candidates = sort_by(source[_mask(source, filter_add)], by_vars, order)
     grouped = candidates.groupby(by_vars, sort=False, dropna=False)
     chosen = grouped.head(1) if mode == "first" else grouped.tail(1)
-    keys = [*by_vars, *order_vars(order)]
-    check_ties(candidates[candidates[keys].apply(tuple, axis=1).isin(set(chosen[keys].apply(tuple, axis=1)))],
-               by_vars, order, check_type=check_type, caller=caller)
+    check_ties(candidates, chosen, by_vars, order, check_type=check_type, caller=caller)
     new = chosen if keep_source_vars is None else chosen[list(dict.fromkeys([*by_vars, *keep_source_vars]))]
     new = _set_values(new.reset_index(drop=True).copy(), set_values_to)
     return _append(dataset, new)

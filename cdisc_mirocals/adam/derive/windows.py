@@ -60,17 +60,20 @@ def derive_vars_visit_window(dataset: pd.DataFrame, *, windows: pd.DataFrame | I
     table = _table(windows, by_vars)
     day = pd.to_numeric(dataset[day_var], errors="coerce").astype(float)
     position = pd.Series(-1, index=dataset.index)
-    groups = table.groupby(by_vars, sort=False) if by_vars else [((), table)]
-    keys = dataset[by_vars].apply(tuple, axis=1) if by_vars else None
-    for key, rows in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        mask = (keys == key) if by_vars else pd.Series(True, index=dataset.index)
-        d = day[mask]
-        at = np.searchsorted(rows["_LO"].to_numpy(), d.to_numpy(), side="right") - 1
-        inside = (at >= 0) & d.notna().to_numpy()
-        hi = rows["_HI"].to_numpy()
-        inside[inside] &= d.to_numpy()[inside] <= hi[at[inside]]
-        position[mask] = np.where(inside, rows.index.to_numpy()[np.clip(at, 0, None)], -1)
+    def as_tuple(key) -> tuple:  # pandas gives one-variable keys as scalars or 1-tuples, by version
+        return key if isinstance(key, tuple) else (key,)
+
+    tables = {as_tuple(k): g for k, g in table.groupby(by_vars, sort=False)} if by_vars else {(): table}
+    groups = dataset.groupby(by_vars, sort=False, dropna=False).groups if by_vars else {(): dataset.index}
+    for key, index in groups.items():
+        rows = tables.get(as_tuple(key))
+        if rows is None:
+            continue  # a parameter without windows: no analysis visit
+        d = day[index].to_numpy()
+        at = np.searchsorted(rows["_LO"].to_numpy(), d, side="right") - 1
+        inside = (at >= 0) & ~np.isnan(d)
+        inside[inside] &= d[inside] <= rows["_HI"].to_numpy()[at[inside]]
+        position[index] = np.where(inside, rows.index.to_numpy()[np.clip(at, 0, None)], -1)
     matched = position >= 0
     picked = table.reindex(position.where(matched).to_numpy())
     out = dataset.copy()
