@@ -6,7 +6,7 @@
 - ADSL BMIBL from SDTM VS weight and height, as a computed parameter.
 - ANRIND against the pilot's SDTM LBNRIND, for every numeric chemistry and haematology result.
 The pilot ADaM has no ADLB, ADVS or ADQSADAS, so BASE, CHG, shifts and toxicity grades have no pilot
-value to reproduce; they are checked by hand in test_adam_bds_toolkit.py and test_adam_toxicity.py.
+value to reproduce; they are checked by hand in test_adam_bds_toolkit.py and test_adam_bds_tables.py.
 """
 
 import warnings

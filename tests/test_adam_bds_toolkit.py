@@ -1,5 +1,5 @@
 """The BDS verbs of the toolkit on small frames worked by hand: baseline and change, indicators,
-visit windows and derived records. (Toxicity grades: test_adam_toxicity.py; the CDISC pilot:
+visit windows and derived records. (Toxicity grades and the spec tables: test_adam_bds_tables.py; the CDISC pilot:
 test_adam_bds_pilot.py.)"""
 
 import warnings
@@ -278,3 +278,20 @@ def test_inputs_are_checked_first():
     with pytest.raises(ValueError, match="dataset_ref"):
         derive_locf_records(pd.DataFrame({"U": [], "N": [], "AVAL": []}), pd.DataFrame({"U": []}), by_vars=["U"],
                             order=["N"])
+
+
+def test_baseline_of_whole_numbers_and_times_of_day():
+    d = pd.DataFrame({"USUBJID": ["A", "A", "B"], "AVAL": [3, 5, 4], "ABLFL": ["Y", "", ""]})
+    out = derive_var_base(d, by_vars=["USUBJID"])
+    assert out["BASE"].tolist()[:2] == [3, 3] and pd.isna(out["BASE"].iloc[2])
+    # times are ignored: an assessment at 08:00 on the first dose day (dosing at 10:00) is on treatment
+    t = pd.DataFrame({"ADTM": [pd.Timestamp("2019-01-10 08:00")], "TRTSDTM": [pd.Timestamp("2019-01-10 10:00")]})
+    assert derive_var_ontrtfl(t, start_date="ADTM", ref_start_date="TRTSDTM")["ONTRTFL"].tolist() == ["Y"]
+
+
+def test_extreme_records_quiet_when_the_order_decides(alt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = derive_extreme_records(alt, by_vars=["USUBJID", "PARAMCD"], order=[desc("AVAL"), "ADT"], mode="first",
+                                     set_values_to={"DTYPE": "MAXIMUM"})
+    assert out.iloc[len(alt):]["AVAL"].tolist() == [90.0, 25.0]

@@ -1,5 +1,6 @@
-"""Laboratory toxicity grades from the CTCAE v5.0 table of specs/adam, on values worked by hand from
-the CTCAE v5.0 criteria, and the checks made when that table and the visit windows load."""
+"""The two tables of specs/adam the BDS toolkit reads: laboratory toxicity grades from the CTCAE v5.0
+table, on values worked by hand from the CTCAE v5.0 criteria; the analysis visit windows against the
+protocol's schedule; and the checks made when both tables load."""
 
 import shutil
 
@@ -135,3 +136,20 @@ def test_window_targets_are_the_planned_days_of_the_schedule(spec):
     for w in windows:
         assert w.awtarget == planned[w.avisit]
         assert (w.awlo is None or w.awlo <= w.awtarget) and (w.awhi is None or w.awtarget <= w.awhi)
+
+
+def test_each_protocol_visit_window_lies_inside_its_analysis_window(spec):
+    """A visit done on any day the protocol allows (planned day +- window, study.toml) is analysed as
+    that visit: the analysis windows hold the protocol's, and cover the days between visits once."""
+    from cdisc_mirocals.adam.derive import derive_vars_visit_window
+    from cdisc_mirocals.spec.windows import windows_for
+
+    planned = [v for v in spec.study["schedule"]["visits"] if v["visit"] != "SCREENING"]
+    for dataset in ("ADQS", "ADRE", "ADVS", "ADLB"):
+        days = pd.DataFrame([{"VISIT": v["visit"], "ADY": v["day"] + shift}
+                             for v in planned for shift in range(-v["window"], v["window"] + 1)])
+        out = derive_vars_visit_window(days, windows=windows_for(spec.windows, dataset))
+        assert (out["AVISIT"] == out["VISIT"]).all(), dataset
+        between = derive_vars_visit_window(pd.DataFrame({"ADY": range(1, 655)}),
+                                           windows=windows_for(spec.windows, dataset))
+        assert (between["AVISIT"] != "").all()
