@@ -295,3 +295,45 @@ def test_extreme_records_quiet_when_the_order_decides(alt):
         out = derive_extreme_records(alt, by_vars=["USUBJID", "PARAMCD"], order=[desc("AVAL"), "ADT"], mode="first",
                                      set_values_to={"DTYPE": "MAXIMUM"})
     assert out.iloc[len(alt):]["AVAL"].tolist() == [90.0, 25.0]
+
+
+def test_partial_dates_baseline_and_unscheduled_visits_end_to_end():
+    """SVC records as SDTM gives them, through ADT, ADY, windows, ABLFL, BASE, CHG and ANL01FL.
+
+    A has two pre-dose values (screening and baseline day) and an unscheduled visit near month 2; B's
+    baseline is missing and one visit date is known to the month only; C's baseline day has two
+    assessments, which --SEQ orders."""
+    from cdisc_mirocals.adam.derive import derive_var_extreme_flag, derive_vars_dt, derive_vars_dy
+
+    re = pd.DataFrame({
+        "USUBJID": ["A", "A", "A", "A", "B", "B", "B", "C", "C"], "PARAMCD": "SVCPP",
+        "RESEQ": [1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 1.0, 2.0],
+        "VISIT": ["SCREENING", "BASELINE", "MONTH 2", "UNSCHEDULED", "SCREENING", "MONTH 2", "MONTH 4",
+                  "BASELINE", "BASELINE"],
+        "REDTC": ["2018-10-01", "2019-01-10", "2019-03-20", "2019-03-05", "2018-10-01", "2019-03", "2019-05-08",
+                  "2019-01-10", "2019-01-10"],
+        "AVAL": [95.0, 90.0, 84.0, 86.0, 99.0, 92.0, 90.0, 70.0, 72.0]})
+    re["TRTSDT"] = D("2019-01-10")
+    out = derive_vars_dt(re, new_vars_prefix="A", dtc="REDTC")  # day not imputed: B's 2019-03 has no ADT
+    out = derive_vars_dy(out, reference_date="TRTSDT", source_vars={"ADY": "ADT"})
+    out = derive_vars_visit_window(out, windows=WINDOWS)
+    out = derive_var_extreme_flag(out, by_vars=["USUBJID", "PARAMCD"], order=["ADT", "RESEQ"], new_var="ABLFL",
+                                  mode="last", filter=lambda d: (d["ADT"] <= d["TRTSDT"]) & d["AVAL"].notna())
+    out = derive_var_chg(derive_var_base(out, by_vars=["USUBJID", "PARAMCD"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # --SEQ breaks C's tie on the baseline day: no warning
+        out = derive_var_anl_flag(out, by_vars=["USUBJID", "PARAMCD", "AVISIT"],
+                                  order=["AWTDIFF", desc("ADY"), desc("RESEQ")])
+    got = out.set_index(["USUBJID", "RESEQ"])
+    # A: the day-1 value is the baseline (last on or before first dose), not screening
+    assert got.loc[("A", 2.0), "ABLFL"] == "Y" and got.loc[("A", 1.0), "ABLFL"] == ""
+    # the unscheduled visit on day 55 is 2 days from month 2's target, nearer than day 70 (13): it is analysed
+    assert got.loc[("A", 4.0), ["AVISIT", "AWTDIFF", "ANL01FL", "CHG"]].tolist() == ["MONTH 2", 2, "Y", -4.0]
+    assert got.loc[("A", 3.0), ["AVISIT", "ANL01FL"]].tolist() == ["MONTH 2", ""]
+    # B: no value on the baseline day: screening, the last value before first dose, is the baseline
+    assert got.loc[("B", 1.0), "ABLFL"] == "Y" and got.loc[("B", 3.0), "CHG"] == -9.0
+    # B's month-only date: no ADT, no ADY, no window, no analysis flag, but the change is still computed
+    assert pd.isna(got.loc[("B", 2.0), "ADT"]) and got.loc[("B", 2.0), ["AVISIT", "ANL01FL"]].tolist() == ["", ""]
+    # C: two values on the baseline day; the later by --SEQ is the baseline
+    assert got.loc[("C", 2.0), "ABLFL"] == "Y" and got.loc[("C", 1.0), "CHG"] == -2.0
+    assert got.loc[("C", 2.0), "ANL01FL"] == "Y" and got.loc[("C", 1.0), "ANL01FL"] == ""

@@ -1,5 +1,5 @@
-"""Baseline and change from baseline in a BDS dataset (ADaMIG 1.3, section 3.3.4, Analysis Parameter
-variables): BASE and the other baseline copies (BNRIND, BTOXGR), CHG, PCHG and the ratios R2BASE and
+"""Baseline and change from baseline in a BDS dataset (ADaMIG 1.3, BDS variable set Analysis
+Parameter): BASE and the other baseline copies (BNRIND, BTOXGR), CHG, PCHG and the ratios R2BASE and
 R2AyLO/R2AyHI.
 
 As in admiral, the baseline record is chosen before these run (ABLFL, with `derive_var_extreme_flag`);

@@ -1,7 +1,7 @@
 """Record-level indicators of a BDS dataset: on-treatment (ONTRTFL), reference range (ANRIND),
 shifts (SHIFTy), criteria (CRITy/CRITyFL) and analysis records (ANLzzFL).
 
-ADaMIG 1.3 sections 3.3.4 (Toxicity and Range, Analysis Parameter Criteria) and 3.3.8 (Flag). A null
+ADaMIG 1.3, BDS variable sets Toxicity and Range, Analysis Parameter Criteria and Flag. A null
 flag is "", as everywhere in this package's frames; XPT writes it as a blank.
 """
 

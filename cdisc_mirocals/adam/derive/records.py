@@ -1,6 +1,7 @@
-"""Derived records of a BDS dataset (ADaMIG 1.3 section 3.3.5 and section 4.2, rules 4 to 6: a derived
-parameter is a new PARAM; a record derived within a parameter, such as the worst post-baseline value
-or a value carried forward, is a new row flagged by DTYPE).
+"""Derived records of a BDS dataset (ADaMIG 1.3 section 4.2, derived rows, and the Analysis Descriptor
+variable DTYPE): a function of several parameters is a new parameter; a record derived from other
+records of its parameter, such as the worst post-baseline value or a value carried forward, is a new
+row flagged by DTYPE.
 
 Each verb returns the input records followed by the new ones; the input is never changed.
 """
@@ -49,7 +50,8 @@ def derive_param_computed(dataset: pd.DataFrame, *, by_vars: Sequence[str], para
                           constant_parameters: Sequence[str] = (), constant_by_vars: Sequence[str] = (),
                           keep_nas: bool = False) -> pd.DataFrame:
     """Add a parameter computed from others, one record per `by_vars` group (e.g. BMI from WEIGHT and
-    HEIGHT per subject and visit, the ALSFRS-R total from its 12 items); ADaMIG 1.3 section 4.2 rule 6.
+    HEIGHT per subject and visit, the ALSFRS-R total from its 12 items); ADaMIG 1.3 section 4.2: a function of
+    several parameters is a new parameter.
 
     The values of each parameter are put side by side as columns "<source var>.<PARAMCD>" (AVAL.WEIGHT)
     for the functions of `set_values_to` (e.g. {"PARAMCD": "BMI", "AVAL": lambda w: w["AVAL.WEIGHT"] /

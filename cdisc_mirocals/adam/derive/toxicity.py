@@ -1,4 +1,4 @@
-"""Laboratory toxicity grades (ADaMIG 1.3 section 3.3.4, Toxicity and Range: ATOXGRL, ATOXGRH,
+"""Laboratory toxicity grades (ADaMIG 1.3, BDS variable set Toxicity and Range: ATOXGRL, ATOXGRH,
 ATOXGR; BTOXGR is `derive_var_base` of ATOXGR) from the NCI CTCAE v5.0 grading table kept in specs
 (specs/adam/ctcae_v5.csv, `Spec.grading`), never in code.
 

@@ -1,4 +1,4 @@
-"""Analysis visits by time windows (ADaMIG 1.3 section 3.3.3, Analysis Visit Windowing): AVISIT,
+"""Analysis visits by time windows (ADaMIG 1.3, BDS variable set Analysis Visit Windowing): AVISIT,
 AVISITN, AWLO, AWHI, AWTARGET, AWTDIFF and AWU from a window table kept in specs
 (specs/adam/visit_windows.csv, `Spec.windows`), never in code.
 """
