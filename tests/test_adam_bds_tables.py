@@ -74,6 +74,11 @@ def test_the_signed_grade_combines_both_directions():
     assert out["ATOXGR"].tolist() == ["-2", "1", "0", "0", "", ""]
 
 
+def test_grading_needs_the_table_of_specs():
+    with pytest.raises(ValueError, match="`grading` must be the grading table of specs"):
+        toxicity_terms(pd.DataFrame({"PARAMCD": [], "AVAL": []}), grading=None)
+
+
 def test_terms_by_parameter_come_from_specs(spec):
     d = pd.DataFrame({"PARAMCD": ["HGB", "ALT", "NFHP", "HGB"], "AVAL": [130.0, 20.0, 900.0, NA]})
     out = toxicity_terms(d, grading=spec.grading)

@@ -60,6 +60,9 @@ def derive_var_atoxgr_dir(dataset: pd.DataFrame, *, new_var: str, tox_descriptio
     from --STRESU); rules with an absolute limit need it.
     """
     caller = "derive_var_atoxgr_dir"
+    if not isinstance(grading, GradingTable):
+        raise ValueError(f"{caller}(): `grading` must be the grading table of specs (Spec.grading), "
+                         f"not {type(grading).__name__}; the study's specs may hold no ctcae_v5.csv")
     assert_data_frame(dataset, ["AVAL", tox_description_var] + ([unit_var] if unit_var else []), caller=caller)
     assert_one_of(criteria_direction, ("L", "H"), arg="criteria_direction", caller=caller)
     assert_new_var(dataset, new_var, caller=caller)
@@ -117,6 +120,9 @@ def toxicity_terms(dataset: pd.DataFrame, *, grading: GradingTable, paramcd_var:
     """ATOXDSCL and ATOXDSCH by parameter, from specs/adam/toxicity_terms.csv (ADaMIG 1.3: "only
     populated if AVAL is populated and the PARAM is evaluated for toxicity" in that direction)."""
     assert_data_frame(dataset, [paramcd_var, "AVAL"], caller="toxicity_terms")
+    if not isinstance(grading, GradingTable):
+        raise ValueError(f"toxicity_terms(): `grading` must be the grading table of specs (Spec.grading), "
+                         f"not {type(grading).__name__}")
     terms = dataset[paramcd_var].map(grading.terms_by_parameter)
     present = dataset["AVAL"].notna()
     out = dataset.copy()
