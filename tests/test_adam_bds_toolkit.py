@@ -337,3 +337,12 @@ def test_partial_dates_baseline_and_unscheduled_visits_end_to_end():
     # C: two values on the baseline day; the later by --SEQ is the baseline
     assert got.loc[("C", 2.0), "ABLFL"] == "Y" and got.loc[("C", 1.0), "CHG"] == -2.0
     assert got.loc[("C", 2.0), "ANL01FL"] == "Y" and got.loc[("C", 1.0), "ANL01FL"] == ""
+
+
+def test_one_record_per_group_with_null_keys_and_either_end():
+    from cdisc_mirocals.adam.derive.order import pick, sort_by
+
+    d = pd.DataFrame({"U": ["B", "A", None, "A", None, "B"], "V": [1.0, 2.0, 3.0, 1.0, 4.0, NA]})
+    ordered = sort_by(d, ["U"], [desc("V")])
+    assert pick(ordered, ["U"], "first")["V"].tolist() == [2.0, 1.0, 4.0]  # B's null V sorts last even descending
+    assert pick(ordered, ["U"], "last")["V"].fillna(-1).tolist() == [1.0, -1.0, 3.0]

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.adam.derive.order import OrderItem, check_ties, order_vars, sort_by
+from cdisc_mirocals.adam.derive.order import OrderItem, check_ties, order_vars, pick, sort_by
 from cdisc_mirocals.assertions import assert_data_frame, assert_new_var, assert_one_of
 
 Filter = Callable[[pd.DataFrame], pd.Series]
@@ -158,8 +158,7 @@ def derive_var_anl_flag(dataset: pd.DataFrame, *, by_vars: Sequence[str], order:
         filter = lambda d: (d["AVISIT"].fillna("") != "") & d["AVAL"].notna()  # noqa: E731
     keep = pd.Series(filter(dataset), index=dataset.index).fillna(False).astype(bool)
     candidates = sort_by(dataset[keep], by_vars, order)
-    grouped = candidates.groupby(by_vars, sort=False, dropna=False)
-    chosen = grouped.head(1) if mode == "first" else grouped.tail(1)
+    chosen = pick(candidates, by_vars, mode)
     check_ties(candidates, chosen, by_vars, order, check_type=check_type, caller=caller)
     out = dataset.copy()
     out[new_var] = np.where(out.index.isin(chosen.index), "Y", "")

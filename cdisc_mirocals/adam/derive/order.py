@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence, Union
 
+import numpy as np
 import pandas as pd
 
 
@@ -38,6 +39,25 @@ def sort_by(dataset: pd.DataFrame, by_vars: Sequence[str], order: Sequence[Order
     if not keys:
         return dataset
     return dataset.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
+
+
+def pick(sorted_frame: pd.DataFrame, by_vars: Sequence[str], mode: str) -> pd.DataFrame:
+    """The first or last record of each by_vars group of a frame sorted by them (`sort_by`).
+
+    Groups are found by comparing each record with its neighbour, not by hashing the keys: on millions
+    of records this is several times faster than groupby().head(1). Nulls in by_vars form a group.
+    """
+    if sorted_frame.empty or not by_vars:
+        return sorted_frame.head(1) if mode == "first" else sorted_frame.tail(1)
+    step = 1 if mode == "first" else -1
+    boundary = np.zeros(len(sorted_frame), dtype=bool)
+    for var in by_vars:
+        values = sorted_frame[var]
+        other = values.shift(step)
+        differs = (values != other).to_numpy() & ~(values.isna() & other.isna()).to_numpy()
+        boundary |= differs
+    boundary[0 if mode == "first" else -1] = True
+    return sorted_frame[boundary]
 
 
 def check_ties(candidates: pd.DataFrame, chosen: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *,

@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.adam.derive.order import OrderItem, check_ties, order_vars, sort_by
+from cdisc_mirocals.adam.derive.order import OrderItem, check_ties, order_vars, pick, sort_by
 from cdisc_mirocals.assertions import assert_data_frame, assert_one_of
 
 Filter = Callable[[pd.DataFrame], pd.Series]
@@ -59,7 +59,9 @@ def derive_param_computed(dataset: pd.DataFrame, *, by_vars: Sequence[str], para
     `constant_parameters` and joined by `constant_by_vars` (the subject) to every group. Without
     `keep_nas`, a group lacking any parameter, or with a null source value, gets no record; with it,
     the functions see the nulls, so that a scale's own rule for missing items can apply. Two records of
-    one parameter in a group are an error: which one to use is a decision for `filter`.
+    one parameter in a group are an error: which one to use is a decision for `filter`. The new
+    records hold `by_vars` and `set_values_to` only, as admiral's: put STUDYID and the visit variables
+    in `by_vars`, and merge subject-level variables afterwards.
     """
     caller = "derive_param_computed"
     by_vars, source_vars = list(by_vars), list(source_vars)
@@ -119,8 +121,7 @@ def derive_extreme_records(dataset: pd.DataFrame, dataset_add: pd.DataFrame | No
     assert_one_of(mode, ("first", "last"), arg="mode", caller=caller)
     assert_one_of(check_type, ("warning", "error", "none"), arg="check_type", caller=caller)
     candidates = sort_by(source[_mask(source, filter_add)], by_vars, order)
-    grouped = candidates.groupby(by_vars, sort=False, dropna=False)
-    chosen = grouped.head(1) if mode == "first" else grouped.tail(1)
+    chosen = pick(candidates, by_vars, mode)
     check_ties(candidates, chosen, by_vars, order, check_type=check_type, caller=caller)
     new = chosen if keep_source_vars is None else chosen[list(dict.fromkeys([*by_vars, *keep_source_vars]))]
     new = _set_values(new.reset_index(drop=True).copy(), set_values_to)
