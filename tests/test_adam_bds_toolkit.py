@@ -162,10 +162,17 @@ def test_analysis_flag_takes_the_nearest_to_target_and_the_later_of_two_as_near(
 
 def test_analysis_flag_reports_ties_the_order_cannot_break():
     d = pd.DataFrame({"USUBJID": "A", "PARAMCD": "P", "AVISIT": "MONTH 2", "AWTDIFF": [3, 3], "AVAL": [1.0, 2.0]})
-    with pytest.warns(UserWarning, match="2 records share"):
+    with pytest.warns(UserWarning, match=r"in 1 group\(s\), the record chosen shares its USUBJID, PARAMCD, AVISIT, AWTDIFF"):
         derive_var_anl_flag(d, by_vars=["USUBJID", "PARAMCD", "AVISIT"], order=["AWTDIFF"])
     with pytest.raises(ValueError, match="add a variable to `order`"):
         derive_var_anl_flag(d, by_vars=["USUBJID", "PARAMCD", "AVISIT"], order=["AWTDIFF"], check_type="error")
+    with pytest.raises(ValueError, match="add a variable to `order`"):
+        derive_var_anl_flag(d, by_vars=["USUBJID", "PARAMCD", "AVISIT"], order=["AWTDIFF"], mode="last",
+                            check_type="error")
+    # ties behind the chosen record do not matter
+    three = pd.DataFrame({"USUBJID": "A", "PARAMCD": "P", "AVISIT": "MONTH 2", "AWTDIFF": [3, 1, 3], "AVAL": 1.0})
+    out = derive_var_anl_flag(three, by_vars=["USUBJID", "PARAMCD", "AVISIT"], order=["AWTDIFF"], check_type="error")
+    assert out["ANL01FL"].tolist() == ["", "Y", ""]
 
 
 @pytest.fixture
@@ -239,7 +246,7 @@ def test_extreme_records_report_ties(alt):
         warnings.simplefilter("always")
         derive_extreme_records(alt, by_vars=["USUBJID", "PARAMCD"], order=[desc("AVAL")], mode="first",
                                set_values_to={"DTYPE": "MAXIMUM"})
-    assert any("2 records share" in str(w.message) for w in caught)
+    assert any("in 1 group(s), the record chosen shares" in str(w.message) for w in caught)
 
 
 def test_locf_carries_the_last_observation_and_its_traceability():

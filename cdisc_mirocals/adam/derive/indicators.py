@@ -159,7 +159,7 @@ def derive_var_anl_flag(dataset: pd.DataFrame, *, by_vars: Sequence[str], order:
     keep = pd.Series(filter(dataset), index=dataset.index).fillna(False).astype(bool)
     candidates = sort_by(dataset[keep], by_vars, order)
     chosen = pick(candidates, by_vars, mode)
-    check_ties(candidates, chosen, by_vars, order, check_type=check_type, caller=caller)
+    check_ties(candidates, by_vars, order, mode=mode, check_type=check_type, caller=caller)
     out = dataset.copy()
     out[new_var] = np.where(out.index.isin(chosen.index), "Y", "")
     return out

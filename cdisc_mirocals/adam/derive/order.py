@@ -41,39 +41,44 @@ def sort_by(dataset: pd.DataFrame, by_vars: Sequence[str], order: Sequence[Order
     return dataset.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
 
 
+def _same_as(frame: pd.DataFrame, columns: Sequence[str], step: int) -> np.ndarray:
+    """For each record, whether the record `step` rows away has the same values (nulls equal)."""
+    same = np.ones(len(frame), dtype=bool)
+    for var in columns:
+        values = frame[var]
+        other = values.shift(step)
+        same &= ((values == other) | (values.isna() & other.isna())).to_numpy()
+    if len(frame):
+        same[0 if step > 0 else -1] = False  # the first (last) record has no neighbour before (after) it
+    return same
+
+
 def pick(sorted_frame: pd.DataFrame, by_vars: Sequence[str], mode: str) -> pd.DataFrame:
     """The first or last record of each by_vars group of a frame sorted by them (`sort_by`).
 
     Groups are found by comparing each record with its neighbour, not by hashing the keys: on millions
     of records this is several times faster than groupby().head(1). Nulls in by_vars form a group.
     """
-    if sorted_frame.empty or not by_vars:
-        return sorted_frame.head(1) if mode == "first" else sorted_frame.tail(1)
-    step = 1 if mode == "first" else -1
-    boundary = np.zeros(len(sorted_frame), dtype=bool)
-    for var in by_vars:
-        values = sorted_frame[var]
-        other = values.shift(step)
-        differs = (values != other).to_numpy() & ~(values.isna() & other.isna()).to_numpy()
-        boundary |= differs
-    boundary[0 if mode == "first" else -1] = True
-    return sorted_frame[boundary]
+    return sorted_frame[~_same_as(sorted_frame, by_vars, 1 if mode == "first" else -1)]
 
 
-def check_ties(candidates: pd.DataFrame, chosen: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *,
+def check_ties(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *, mode: str,
                check_type: str, caller: str) -> None:
-    """Warn about, or refuse, a chosen record that `order` cannot tell apart from another candidate of
-    its group (admiral's check_type): which of them is kept would then be an accident of input order."""
-    if check_type == "none" or chosen.empty:
+    """Warn about, or refuse, a record `pick` chose that `order` cannot tell apart from another of its
+    group (admiral's check_type): which of them is kept would then be an accident of input order. In a
+    sorted frame such a rival is the chosen record's neighbour."""
+    if check_type == "none" or sorted_frame.empty:
         return
     keys = [*by_vars, *order_vars(order)]
-    rivals = candidates[keys].merge(chosen[keys].drop_duplicates(), on=keys)
-    dup = rivals.duplicated(keys, keep=False)
-    if not dup.any():
+    step = 1 if mode == "first" else -1
+    chosen = ~_same_as(sorted_frame, by_vars, step)
+    rival = _same_as(sorted_frame, keys, -step)  # the record after (before) the chosen one ties with it
+    tied = chosen & rival
+    if not tied.any():
         return
-    first = rivals.loc[dup, keys].head(1).to_dict("records")[0]
-    message = (f"{caller}(): {int(dup.sum())} records share their {', '.join(keys)} (e.g. {first}); "
-               "add a variable to `order` that separates them")
+    first = sorted_frame.loc[tied, keys].head(1).to_dict("records")[0]
+    message = (f"{caller}(): in {int(tied.sum())} group(s), the record chosen shares its {', '.join(keys)} with "
+               f"another (e.g. {first}); add a variable to `order` that separates them")
     if check_type == "error":
         raise ValueError(message)
     import warnings

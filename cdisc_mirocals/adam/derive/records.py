@@ -122,7 +122,7 @@ def derive_extreme_records(dataset: pd.DataFrame, dataset_add: pd.DataFrame | No
     assert_one_of(check_type, ("warning", "error", "none"), arg="check_type", caller=caller)
     candidates = sort_by(source[_mask(source, filter_add)], by_vars, order)
     chosen = pick(candidates, by_vars, mode)
-    check_ties(candidates, chosen, by_vars, order, check_type=check_type, caller=caller)
+    check_ties(candidates, by_vars, order, mode=mode, check_type=check_type, caller=caller)
     new = chosen if keep_source_vars is None else chosen[list(dict.fromkeys([*by_vars, *keep_source_vars]))]
     new = _set_values(new.reset_index(drop=True).copy(), set_values_to)
     return _append(dataset, new)
