@@ -41,7 +41,7 @@ def sort_by(dataset: pd.DataFrame, by_vars: Sequence[str], order: Sequence[Order
     return dataset.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
 
 
-def _same_as(frame: pd.DataFrame, columns: Sequence[str], step: int) -> np.ndarray:
+def same_as(frame: pd.DataFrame, columns: Sequence[str], step: int) -> np.ndarray:
     """For each record, whether the record `step` rows away has the same values (nulls equal)."""
     same = np.ones(len(frame), dtype=bool)
     for var in columns:
@@ -59,7 +59,7 @@ def pick(sorted_frame: pd.DataFrame, by_vars: Sequence[str], mode: str) -> pd.Da
     Groups are found by comparing each record with its neighbour, not by hashing the keys: on millions
     of records this is several times faster than groupby().head(1). Nulls in by_vars form a group.
     """
-    return sorted_frame[~_same_as(sorted_frame, by_vars, 1 if mode == "first" else -1)]
+    return sorted_frame[~same_as(sorted_frame, by_vars, 1 if mode == "first" else -1)]
 
 
 def check_ties(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequence[OrderItem], *, mode: str,
@@ -71,8 +71,8 @@ def check_ties(sorted_frame: pd.DataFrame, by_vars: Sequence[str], order: Sequen
         return
     keys = [*by_vars, *order_vars(order)]
     step = 1 if mode == "first" else -1
-    chosen = ~_same_as(sorted_frame, by_vars, step)
-    rival = _same_as(sorted_frame, keys, -step)  # the record after (before) the chosen one ties with it
+    chosen = ~same_as(sorted_frame, by_vars, step)
+    rival = same_as(sorted_frame, keys, -step)  # the record after (before) the chosen one ties with it
     tied = chosen & rival
     if not tied.any():
         return

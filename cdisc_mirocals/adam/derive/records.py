@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.adam.derive.order import OrderItem, check_ties, order_vars, pick, sort_by
+from cdisc_mirocals.adam.derive.order import OrderItem, check_ties, order_vars, pick, same_as, sort_by
 from cdisc_mirocals.assertions import assert_data_frame, assert_one_of
 
 Filter = Callable[[pd.DataFrame], pd.Series]
@@ -161,7 +161,9 @@ def derive_locf_records(dataset: pd.DataFrame, dataset_ref: pd.DataFrame, *, by_
                        missing.assign(_ROW=np.nan, _LATE=True)], ignore_index=True, sort=False)
     # an expected record sorts after an observed one with the same order values: that one is carried
     stack = sort_by(stack, by_vars, [*order, "_LATE"])
-    stack["_ROW"] = stack.groupby(by_vars, sort=False, dropna=False)["_ROW"].ffill()
+    group = np.cumsum(~same_as(stack, by_vars, 1))  # groups found by neighbours, as `pick` does
+    source_group = pd.Series(np.where(stack["_LATE"], np.nan, group), index=stack.index).ffill()
+    stack["_ROW"] = stack["_ROW"].ffill().where(source_group == group)
     new = stack[stack["_LATE"] & stack["_ROW"].notna()]
     carried = [analysis_var, *[v for v in keep_vars if v not in keys]]
     values = dataset.loc[new["_ROW"].astype(int).to_numpy(), carried].reset_index(drop=True)
