@@ -353,3 +353,5 @@ def test_one_record_per_group_with_null_keys_and_either_end():
     ordered = sort_by(d, ["U"], [desc("V")])
     assert pick(ordered, ["U"], "first")["V"].tolist() == [2.0, 1.0, 4.0]  # B's null V sorts last even descending
     assert pick(ordered, ["U"], "last")["V"].fillna(-1).tolist() == [1.0, -1.0, 3.0]
+    typed = sort_by(d.astype({"U": "string", "V": "Float64"}), ["U"], [desc("V")])
+    assert pick(typed, ["U"], "first")["V"].tolist() == [2.0, 1.0, 4.0]

@@ -45,9 +45,14 @@ def same_as(frame: pd.DataFrame, columns: Sequence[str], step: int) -> np.ndarra
     """For each record, whether the record `step` rows away has the same values (nulls equal)."""
     same = np.ones(len(frame), dtype=bool)
     for var in columns:
-        values = frame[var]
-        other = values.shift(step)
-        same &= ((values == other) | (values.isna() & other.isna())).to_numpy()
+        column = frame[var]
+        # pandas' NA of extension dtypes ("string", "Int64") compares to NA, not to a bool: use None
+        values = column.to_numpy(dtype=object, na_value=None) if pd.api.types.is_extension_array_dtype(column) \
+            else column.to_numpy()
+        na = pd.isna(values)
+        other, other_na = np.roll(values, step), np.roll(na, step)  # the wrapped-around record is masked below
+        with np.errstate(invalid="ignore"):
+            same &= (values == other) | (na & other_na)
     if len(frame):
         same[0 if step > 0 else -1] = False  # the first (last) record has no neighbour before (after) it
     return same
