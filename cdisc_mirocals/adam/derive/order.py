@@ -1,8 +1,9 @@
 """Sort orders with a direction per variable (admiral's `order = exprs(AWTDIFF, desc(ADT))`).
 
 An order is a sequence of variable names, each optionally wrapped in `desc()`. Missing values sort
-last whatever the direction, as dplyr::arrange puts NA last, so a record with a value always wins
-over one without.
+last whatever the direction, as dplyr::arrange (and so admiral) puts NA last: with mode "first" a
+record with a value wins over one without; with mode "last" a null would win, so the callers' filters
+leave such records out (a comparison with a null date keeps nothing, as in R).
 """
 
 from __future__ import annotations
