@@ -34,6 +34,15 @@ def test_anaemia_by_absolute_limits_and_the_lower_limit(spec):
     assert grade(spec, "Anemia", "L", [7.5], anrlo=12, unit="g/dL") == [""]
 
 
+def test_haemoglobin_increase_above_the_upper_limit_or_a_high_baseline(spec):
+    term = "Hemoglobin increased"
+    # 2 g/dL is 20 g/L: above a ULN of 170, 171 is grade 1, 191 grade 2, 211 grade 3
+    assert grade(spec, term, "H", [170, 171, 190, 191, 211], anrhi=170, bnrind="NORMAL", unit="g/L") == \
+        ["0", "1", "1", "2", "3"]
+    # a baseline of 180 above the ULN: the increase counts from the baseline (CTCAE v5.0's definition)
+    assert grade(spec, term, "H", [175, 181, 201], anrhi=170, base=180, bnrind="HIGH", unit="g/L") == ["0", "1", "2"]
+
+
 def test_alt_against_the_upper_limit_or_an_abnormal_baseline(spec):
     alt = "Alanine aminotransferase increased"
     # normal baseline: >ULN 1, >3 ULN 2, >5 ULN 3, >20 ULN 4 (ULN 40)

@@ -7,6 +7,10 @@ holds gives the grade ("NA": cannot be graded); a record no rule catches is grad
 is never graded, a term the table does not hold is not graded, and a rule with an absolute limit
 (its Unit) grades only records in that unit. Comparisons use 15 significant digits, so that a limit
 such as 1.5 * ULN is not missed by floating-point error.
+
+The table follows admiral's CTCAE v5.0 metadata, with one difference: where CTCAE counts a haemoglobin
+increase "above baseline if baseline is above ULN", so does the table (BNRIND HIGH), where admiral
+counts it from the ULN alone. A missing BNRIND is taken as a normal baseline, as admiral does.
 """
 
 from __future__ import annotations
