@@ -4,6 +4,7 @@ The layout of the sheets is documented in docs/specs.md. Every problem found is 
 together as one SpecError naming the file, the line and the column.
 """
 
+from cdisc_mirocals.spec.grading import GradeRule, GradingTable
 from cdisc_mirocals.spec.load import default_spec_root, load_spec
 from cdisc_mirocals.spec.model import (
     ANALYSIS_PURPOSES, ANALYSIS_REASONS, COMPARATORS, DATA_TYPES, ORIGINS, RAW_TYPES, SOURCES, AnalysisDataset,
@@ -11,10 +12,12 @@ from cdisc_mirocals.spec.model import (
     RawForm, Spec, Standard, Study, Term, ValueLevel, Variable,
 )
 from cdisc_mirocals.spec.sheets import PLACEHOLDER, expand, study_value
+from cdisc_mirocals.spec.windows import VisitWindow, windows_for
 
 __all__ = [
     "ANALYSIS_PURPOSES", "ANALYSIS_REASONS", "COMPARATORS", "DATA_TYPES", "ORIGINS", "RAW_TYPES", "SOURCES",
     "AnalysisDataset", "AnalysisDisplay", "AnalysisResult", "Codelist", "Comment", "Condition", "Dataset",
-    "Document", "ItemMetadata", "Method", "PLACEHOLDER", "RawField", "RawForm", "Spec", "Standard", "Study", "Term",
-    "ValueLevel", "Variable", "default_spec_root", "expand", "load_spec", "study_value",
+    "Document", "GradeRule", "GradingTable", "ItemMetadata", "Method", "PLACEHOLDER", "RawField", "RawForm", "Spec",
+    "Standard", "Study", "Term", "ValueLevel", "Variable", "VisitWindow", "default_spec_root", "expand", "load_spec",
+    "study_value", "windows_for",
 ]

@@ -12,7 +12,9 @@ from cdisc_mirocals.errors import Problem, SpecError
 from cdisc_mirocals.spec.model import Spec, Study
 from cdisc_mirocals.spec.raw import check_targets, load_raw
 from cdisc_mirocals.spec.sheets import expand
+from cdisc_mirocals.spec.grading import load_grading
 from cdisc_mirocals.spec.standard import load_standard
+from cdisc_mirocals.spec.windows import load_windows
 
 
 def _expand_toml(value: Any, data: dict[str, Any], where: str, problems: list[Problem]) -> Any:
@@ -62,7 +64,9 @@ def _load_spec_cached(root: Path) -> Spec:
     sdtm = load_standard("SDTM", root / "sdtm", root, problems, data)
     adam = load_standard("ADaM", root / "adam", root, problems, data)
     raw = load_raw(root / "raw", root, problems)
+    windows = load_windows(root / "adam", root, problems, data)
+    grading = load_grading(root / "adam", root, problems, data)
     problems += check_targets(raw, sdtm)
     if problems:
         raise SpecError(problems)
-    return Spec(root, Study(studyid, data), sdtm, adam, raw)
+    return Spec(root, Study(studyid, data), sdtm, adam, raw, windows, grading)

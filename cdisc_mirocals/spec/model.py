@@ -269,3 +269,5 @@ class Spec:
     sdtm: Standard
     adam: Standard
     raw: dict[str, RawForm]
+    windows: tuple[Any, ...] = ()  # spec.windows.VisitWindow, from specs/adam/visit_windows.csv
+    grading: Any = None  # spec.grading.GradingTable, from specs/adam/ctcae_v5.csv and toxicity_terms.csv
