@@ -73,17 +73,23 @@ def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str) -
         "FileType": "Snapshot", "FileOID": f"{studyid}.{standard}.define", "ODMVersion": "1.3.2",
         "CreationDateTime": stamp, "AsOfDateTime": stamp, "Originator": about["sponsor"],
         "SourceSystem": "cdisc-mirocals", "SourceSystemVersion": __version__, qname("def:Context"): "Submission"})
-    study = sub(root, "Study", {"OID": f"STDY.{studyid}"})
+    study = sub(root, "Study", {"OID": oids.study(studyid)})
     globals_ = sub(study, "GlobalVariables")
     sub(globals_, "StudyName", text=studyid)
     sub(globals_, "StudyDescription", text=about["title"])
     sub(globals_, "ProtocolName", text=about["protocol"])
     ig_name, ig_key = STANDARDS[standard]
     mdv = sub(study, "MetaDataVersion", {
-        "OID": f"MDV.{studyid}.{ig_name}.{versions[ig_key]}", "Name": f"{studyid} {standard} data definitions",
+        "OID": metadata_version_oid(spec, standard), "Name": f"{studyid} {standard} data definitions",
         "Description": f"{studyid} {ig_name} {versions[ig_key]} datasets", "def:DefineVersion": versions["define_xml"],
         "def:CommentOID": DEFINE_COMMENT if DEFINE_COMMENT in std.comments else None})
     return root, mdv
+
+
+def metadata_version_oid(spec: Spec, standard: str) -> str:
+    """The MetaDataVersion OID of `standard`'s define.xml, which its Dataset-JSON files refer to."""
+    ig_name, ig_key = STANDARDS[standard]
+    return oids.metadata_version(spec.study.studyid, ig_name, spec.study["standards"][ig_key])
 
 
 def _timestamp(created: datetime | None) -> str:
