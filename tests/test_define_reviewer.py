@@ -1,6 +1,8 @@
 """define.xml as a reviewer receives it: every link stays inside the submission (m5) folder, and the text
 speaks of the study, not of this repository."""
 
+import re
+
 import pytest
 from lxml import etree
 
@@ -39,3 +41,54 @@ def test_a_link_outside_m5_is_refused(tmp_path, href):
     with pytest.raises(MirocalsError, match="outside the submission's m5 folder.*LF.X"):
         _check_leaves_stay_in_m5({"LF.X": href}, folder, "ADaM")
     _check_leaves_stay_in_m5({"LF.ACRF": "../../../tabulations/sdtm/acrf.pdf"}, folder, "ADaM")  # inside: fine
+
+
+# What a reviewer must not meet: a repository path or file, a spec sheet's name, the study settings file,
+# a TOML section, an unfilled placeholder, or an internal OID (MT., COM., CL., IT., ... followed by a name).
+DEVELOPER_TEXT = re.compile(
+    r"\b(?:MT|COM|CL|IT|VL|WC|LF|RD|AR|IG|STD|MDV|STDY)\.[A-Z0-9]"
+    r"|study\.toml|\.(?:csv|py|md|toml)\b|\b(?:specs|docs|tests|tools)/|cdisc_mirocals"
+    r"|\[[a-z_]+(?:\.[a-z_]+)*\]|\{[a-z_]+(?:\.[a-z_]+)*\}|\bfrom here\b")
+CODE = {"{%s}FormalExpression" % NS["odm"], "{%s}Code" % NS["arm"]}  # program text, read as code
+
+
+def reviewer_texts(root):
+    """Every text define.html shows a reviewer, with the OID of the element it belongs to; and the XML
+    comments. Program code (FormalExpression, arm:Code) is code and is left out."""
+    for el in root.iter():
+        if isinstance(el, etree._Comment):
+            yield "XML comment", el.text or ""
+        elif isinstance(el.tag, str) and el.tag not in CODE and (el.text or "").strip():
+            owner = next((a for a in el.iterancestors() if a.get("OID")), el)
+            yield owner.get("OID") or el.tag, el.text
+    for comment in root.getroottree().getroot().itersiblings(preceding=True):
+        yield "XML comment", comment.text or ""
+
+
+def test_the_scan_finds_developer_text():
+    for text in ["see MT.STUDYDAY", "from study.toml [schedule]", "(datasets.csv)", "see docs/conformance-decisions.md",
+                 "specs/sdtm", "cdisc_mirocals.analysis.logrank", "COM.TS.DICT", "{standards.meddra}"]:
+        assert DEVELOPER_TEXT.search(text), text
+    for text in ["MedDRA 26.0", "DS.DSSTDTC where DSDECOD EQ DEATH", "ADSL.LSTALVDT", "SDTMIG 3.4 section 4.5.3.2",
+                 "LBTESTCD 'NFHP' (C172501)", "Lymphocyte Growth Factor [EPC]", "AE.AEENDTC"]:
+        assert not DEVELOPER_TEXT.search(text), text
+
+
+def test_define_text_speaks_to_a_reviewer(defines):
+    found = []
+    for name, root in defines.items():
+        texts = list(reviewer_texts(root))
+        assert len(texts) > 200
+        found += [(name, oid, DEVELOPER_TEXT.findall(text)) for oid, text in texts if DEVELOPER_TEXT.search(text)]
+    assert not found, "\n".join(map(str, found))
+
+
+def test_no_comment_is_repeated_on_every_value_level_row(defines):
+    """One comment on the variable serves where every value-level item of its value list would repeat it."""
+    for name, root in defines.items():
+        items = {i.get("OID"): i for i in root.iterfind(".//odm:ItemDef", NS)}
+        for vld in root.iterfind(".//def:ValueListDef", NS):
+            comments = [items[ref.get("ItemOID")].get("{%s}CommentOID" % NS["def"])
+                        for ref in vld.iterfind("odm:ItemRef", NS)]
+            if len(comments) > 2:
+                assert len(set(comments)) > 1 or comments[0] is None, (name, vld.get("OID"), comments[0])

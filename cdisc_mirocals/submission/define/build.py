@@ -62,7 +62,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))
     no_acrf = " No annotated CRF is available: collected origins cite no CRF page." if standard == "SDTM" else ""
     root.addprevious(etree.Comment(f" {spec.study.studyid} {standard} define.xml, written by cdisc-mirocals from "
-                                   f"its specs/ and the datasets as submitted.{no_acrf} "))
+                                   f"the study's specification and the datasets as submitted.{no_acrf} "))
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", pretty_print=True)
 
 
