@@ -24,6 +24,7 @@ from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
 from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
+from cdisc_mirocals.submission.timestamp import run_clock
 from cdisc_mirocals.textsafe import csv_safe
 from cdisc_mirocals.validate.outputs import OutputValidation, validate_output
 from cdisc_mirocals.validate.report import FAIL_ON
@@ -169,7 +170,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     spec = spec or load_spec()
     out = Path(out)
-    with publishing(out) as build:
+    with publishing(out) as build, run_clock():
         source, simulated = _raw_source(raw_dir, out, build, spec)
         raw = read_raw(source, spec, progress=progress, transliterate=transliterate)
         log = ShapeLog()

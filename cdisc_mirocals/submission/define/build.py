@@ -1,7 +1,7 @@
 """build_define(): the Define-XML 2.1 document of one standard, from the Spec and the datasets as written.
 
 Element order follows the Define-XML 2.1 schema; within each kind, the specification's order. The
-same spec and data give the same bytes: the creation time comes from SOURCE_DATE_EPOCH (or is fixed).
+same spec and data give the same bytes when SOURCE_DATE_EPOCH fixes the creation time (else the run's time).
 """
 
 from __future__ import annotations
