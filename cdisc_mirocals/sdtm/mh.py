@@ -47,4 +47,5 @@ def _general(ctx: Context) -> pd.DataFrame:
 def map_mh(ctx: Context) -> pd.DataFrame:
     mh = pd.concat([_als_history(ctx), _general(ctx)], ignore_index=True).assign(STUDYID=ctx.studyid, DOMAIN="MH")
     mh = derive_var_epoch(mh, ctx.datasets["SE"], dtc_var="MHSTDTC")
+    mh = ctx.study_days(mh, {"MHSTDY": "MHSTDTC"})  # null for a partial date (onset month or year only)
     return ctx.number_records(mh, "MH")
