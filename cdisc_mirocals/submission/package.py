@@ -44,13 +44,13 @@ def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard
 
 
 def write_define(written: dict[str, Shaped], folder: Path, spec: Spec, standard: str,
-                 formats: tuple[str, ...] = FORMATS) -> Path:
+                 formats: tuple[str, ...] = FORMATS, *, simulated: bool = False) -> Path:
     """define.xml of the datasets written, checked against the Define-XML 2.1 (+ ARM 1.0) schema before
     it is written; define.html rendered from it; the CDISC stylesheet beside both, since define.xml
     names it, so that a browser shows define.xml itself too."""
     arm = standard == "ADaM"
     xml = build_define(spec, standard, {name: s.frame for name, s in written.items()},
-                       extension="xpt" if "xpt" in formats else "json")
+                       extension="xpt" if "xpt" in formats else "json", simulated=simulated)
     errors = validate_define(xml, arm)
     if errors:
         raise DefineError(f"the {standard} define.xml does not validate against the Define-XML 2.1 schema:\n  "

@@ -13,6 +13,7 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_mirocals import __version__
+from cdisc_mirocals.simulated import notice
 from cdisc_mirocals.spec import Spec, Standard
 from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.arm import analysis_result_displays, analysis_where_clauses
@@ -29,9 +30,10 @@ DEFINE_COMMENT = "COM.DEFINE"  # comments.csv: the comment on the whole define.x
 
 
 def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *, arm: bool | None = None,
-                 created: datetime | None = None, extension: str = "xpt") -> bytes:
+                 created: datetime | None = None, extension: str = "xpt", simulated: bool = False) -> bytes:
     """define.xml of `standard` ('SDTM' or 'ADaM') for `datasets`, the conformed frames exactly as written
-    to XPT. ADaM includes Analysis Results Metadata unless arm=False."""
+    to XPT. ADaM includes Analysis Results Metadata unless arm=False. Simulated data say so first in the
+    study description."""
     if standard not in STANDARDS:
         raise DefineError(f"standard must be one of {sorted(STANDARDS)}, not {standard!r}")
     std = spec.sdtm if standard == "SDTM" else spec.adam
@@ -39,7 +41,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _check_datasets(std, datasets)
     std = _submitted(std, datasets)
     arm = arm and bool(std.analysis_results)
-    root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created))
+    root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created), simulated)
     versions = spec.study["standards"]
     ct = _standards(mdv, standard, versions)
     values = value_items(std, datasets)
@@ -66,7 +68,8 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", pretty_print=True)
 
 
-def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str) -> tuple[etree._Element, etree._Element]:
+def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str,
+              simulated: bool) -> tuple[etree._Element, etree._Element]:
     """ODM, Study and its global variables, and the (empty) MetaDataVersion."""
     studyid, about, versions = spec.study.studyid, spec.study["study"], spec.study["standards"]
     root = etree.Element(qname("ODM"), nsmap={**NSMAP, **({"arm": ARM} if arm else {})}, attrib={
@@ -76,7 +79,7 @@ def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str) -
     study = sub(root, "Study", {"OID": oids.study(studyid)})
     globals_ = sub(study, "GlobalVariables")
     sub(globals_, "StudyName", text=studyid)
-    sub(globals_, "StudyDescription", text=about["title"])
+    sub(globals_, "StudyDescription", text=f"{notice(studyid)}. {about['title']}" if simulated else about["title"])
     sub(globals_, "ProtocolName", text=about["protocol"])
     ig_name, ig_key = STANDARDS[standard]
     mdv = sub(study, "MetaDataVersion", {
