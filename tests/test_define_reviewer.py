@@ -92,3 +92,18 @@ def test_no_comment_is_repeated_on_every_value_level_row(defines):
                         for ref in vld.iterfind("odm:ItemRef", NS)]
             if len(comments) > 2:
                 assert len(set(comments)) > 1 or comments[0] is None, (name, vld.get("OID"), comments[0])
+
+
+def test_deaths_without_a_fatal_ae_are_explained_and_are_follow_up_deaths(converted, defines):
+    """What the DTHFL comment tells the reviewer holds in the data: a death with no fatal AE is one found
+    by the survival follow-up after AEs were no longer collected; a death during participation has one."""
+    sdtm = converted.sdtm.datasets
+    dm, ae, ds = sdtm["DM"], sdtm["AE"], sdtm["DS"]
+    dead = set(dm.loc[dm["DTHFL"] == "Y", "USUBJID"])
+    fatal = set(ae.loc[(ae["AEOUT"] == "FATAL") | (ae["AESDTH"] == "Y"), "USUBJID"])
+    follow_up = set(ds.loc[(ds["DSSCAT"] == "SURVIVAL FOLLOW-UP") & (ds["DSDECOD"] == "DEATH"), "USUBJID"])
+    assert len(dead - fatal) >= 10 and dead - fatal <= follow_up
+    assert dead & fatal == dead - follow_up
+    item = defines["SDTM"].find(".//odm:ItemDef[@OID='IT.DM.DTHFL']", NS)
+    comment = defines["SDTM"].find(f".//def:CommentDef[@OID='{item.get('{%s}CommentOID' % NS['def'])}']", NS)
+    assert "SURVIVAL FOLLOW-UP" in "".join(comment.itertext())
