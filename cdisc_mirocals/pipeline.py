@@ -21,10 +21,12 @@ from cdisc_mirocals.progress import progress
 from cdisc_mirocals.raw import RawStudy, read_raw
 from cdisc_mirocals.sdtm import SdtmResult, map_sdtm
 from cdisc_mirocals.simulate import simulate_study, write_forms
+from cdisc_mirocals.simulated import is_simulated
 from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
 from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
+from cdisc_mirocals.submission.timestamp import run_clock
 from cdisc_mirocals.textsafe import csv_safe
 from cdisc_mirocals.validate.outputs import OutputValidation, validate_output
 from cdisc_mirocals.validate.report import FAIL_ON
@@ -81,6 +83,7 @@ class ConvertResult:
     log: list[str] = field(default_factory=list)
     validation: OutputValidation | None = None
     written: dict[str, tuple[str, ...]] = field(default_factory=dict)  # standard: the datasets written
+    simulated_data: bool = False  # simulated here, or read from a folder `simulate` marked (simulated.py)
 
     @property
     def sdtm_dir(self) -> Path:
@@ -175,8 +178,9 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     spec = spec or load_spec()
     out = Path(out)
-    with publishing(out) as build:
+    with publishing(out) as build, run_clock():
         source, simulated = _raw_source(raw_dir, out, build, spec)
+        simulated_data = simulated or is_simulated(source)
         raw = read_raw(source, spec, progress=progress, transliterate=transliterate)
         log = ShapeLog()
         sdtm = map_sdtm(raw, spec, progress=progress, log=log)
@@ -192,7 +196,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         written = {}
         for folder, standard, shaped in ((SDTM_DIR, "SDTM", sdtm.shaped), (ADAM_DIR, "ADaM", adam)):
             files = write_datasets(shaped, build / folder, spec, standard, formats, log)
-            write_define(files, build / folder, spec, standard, formats)
+            write_define(files, build / folder, spec, standard, formats, simulated=simulated_data)
             written[standard] = tuple(files)
         del shaped, files
         if not keep:
@@ -212,7 +216,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
     _remove_rejected(out)
-    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked, written)
+    return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked, written,
+                         simulated_data)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:

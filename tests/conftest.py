@@ -1,4 +1,5 @@
 import hashlib
+import os
 import pickle
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from faults.once import once
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 SOURCE_DATE_EPOCH = "1700000000"  # 2023-11-14T22:13:20Z, the build time of the session's converted study
+# Every test runs as a reproducible build does, its subprocesses and xdist workers included: the submission
+# files then carry this time rather than the run's (tests of a run without it delete it with monkeypatch).
+os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
 
 
 @pytest.fixture(scope="session")

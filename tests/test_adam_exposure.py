@@ -1,6 +1,8 @@
 """ADSL's site of onset, El Escorial category and exposure, checked against the raw forms they come from
 (ENROL for the ALS characteristics, the INJ injection log for exposure), not against SDTM."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
 
 
@@ -31,8 +33,10 @@ def test_exposure_counts_the_injections_of_the_injection_log(adam, raw_study, sp
     for var in ("NINJ", "NCYCLE"):
         assert adsl.loc[treated, var].astype(int).tolist() == per.loc[treated, var].tolist(), var
     assert adsl.loc[treated, "NINJPL"].tolist() == (per_cycle * per.loc[treated, "LAST"]).tolist()
-    assert adsl.loc[treated, "RDI"].to_numpy() == pytest.approx(
-        (100 * per.loc[treated, "NINJ"] / (per_cycle * per.loc[treated, "LAST"])).to_numpy())
+    # rounded to 1 decimal as the spec says, halves away from zero (Decimal's ROUND_HALF_UP, independently)
+    exact = 100 * per.loc[treated, "NINJ"] / (per_cycle * per.loc[treated, "LAST"])
+    assert adsl.loc[treated, "RDI"].tolist() == [
+        float(Decimal(repr(x)).quantize(Decimal("0.1"), ROUND_HALF_UP)) for x in exact]
     assert adsl.loc[treated, "RDI"].between(0, 100).all()
     never = adsl[(adsl["ITTFL"] == "Y") & (adsl["SAFFL"] != "Y")]
     assert len(never) >= 1 and (never["NINJ"] == 0).all() and never["RDI"].isna().all()

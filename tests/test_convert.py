@@ -32,12 +32,24 @@ def test_every_raw_record_is_mapped_or_excluded_with_a_reason(converted, default
 
 
 def test_every_injection_log_row_is_mapped_to_ec_and_the_given_ones_to_ex(converted):
+    """Every row of the log is in EC (and in EX when given), except the days not given that are dated after
+    the subject's end of participation: those are excluded, each with its reason, and EC has no record
+    after DM.RFPENDTC."""
     recon = converted.sdtm.reconciliation
-    inj = recon[recon["FORM"] == "INJ"]
-    assert len(inj) > 0 and (inj["STATUS"] == "mapped").all()
-    given = converted.raw["INJ"]["INJDONE"].str.strip().str.casefold() == "yes"
-    lines = set(converted.raw["INJ"].loc[given, LINE])
-    assert (inj["DOMAINS"] == inj["LINE"].isin(lines).map({True: "EC EX", False: "EC"})).all()
+    inj = recon[recon["FORM"] == "INJ"].set_index("LINE")
+    raw = converted.raw["INJ"].set_index(LINE)
+    given = raw["INJDONE"].str.strip().str.casefold() == "yes"
+    end = ("MIROCALS-" + raw["SUBJID"].str.strip()).map(converted.sdtm.datasets["DM"].set_index("USUBJID")["RFPENDTC"])
+    late = ~given & (raw["INJDAT"].str[:10] > end.str[:10]).fillna(False)
+    assert 5 <= late.sum() <= 50  # the simulated study has 14 such rows, 11 of them after death
+    assert len(inj) == len(raw) and set(inj.index) == set(raw.index)
+    assert (inj.loc[late[late].index, "STATUS"] == "excluded").all()
+    assert inj.loc[late[late].index, "REASON"].str.contains("after the subject's end of participation").all()
+    kept = late[~late].index
+    assert (inj.loc[kept, "STATUS"] == "mapped").all()
+    assert (inj.loc[kept, "DOMAINS"] == given[kept].map({True: "EC EX", False: "EC"})).all()
+    ec = converted.sdtm.datasets["EC"].merge(converted.sdtm.datasets["DM"][["USUBJID", "RFPENDTC"]], on="USUBJID")
+    assert len(ec) == len(kept) and not (ec["ECSTDTC"].str[:10] > ec["RFPENDTC"].str[:10]).any()
 
 
 def test_screen_failures_are_excluded_outside_dm_ds_ie_and_sv(converted):

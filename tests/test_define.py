@@ -3,6 +3,7 @@ dangling, lengths equal to the data's, rendered by the CDISC stylesheet, safe to
 built in the patterns of the CDISC examples."""
 
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,7 +121,9 @@ def test_every_dataset_and_variable_of_the_spec_is_described(name, spec, trees):
             item = items[ref.get("ItemOID")]
             assert (item.get("Name"), item.get("DataType"), _text(item)) == (var.name, var.data_type, var.label)
             assert item.get(f"{DEF}DisplayFormat") == (var.format or None)
-            assert item.get("SignificantDigits") == (str(var.significant_digits) if var.significant_digits is not None else None)
+            if var.data_type != "float":  # a float's digits also answer to its data: see below
+                assert item.get("SignificantDigits") == (str(var.significant_digits)
+                                                         if var.significant_digits is not None else None)
             assert item.get(f"{DEF}CommentOID") == (var.comment or None)
             cl = item.find("odm:CodeListRef", NS)
             assert (cl.get("CodeListOID") if cl is not None else "") == (f"CL.{var.codelist}" if var.codelist else "")
@@ -208,6 +211,21 @@ def test_sponsor_extensions_and_external_dictionaries(spec, trees):
     whodrug = codelists["CL.WHODRUG"].find("odm:ExternalCodeList", NS)
     assert (meddra.get("Dictionary"), meddra.get("Version")) == ("MedDRA", spec.study["standards"]["meddra"])
     assert (whodrug.get("Dictionary"), whodrug.get("Version")) == ("WHODrug", spec.study["standards"]["whodrug"])
+    # MedDRA codes are integers: their codelist is integer too, with the same dictionary and version; in
+    # ADaM as in SDTM, so that a machine reads the MedDRA version of ADAE's terms and codes
+    items = {name: _by_oid(trees[name], ".//odm:ItemDef") for name in trees}
+    for name, prefix in (("SDTM", "IT.AE."), ("ADaM", "IT.ADAE.")):
+        lists = _by_oid(trees[name], ".//odm:CodeList")
+        coded = [i for oid, i in items[name].items() if oid.startswith(prefix) and oid.count(".") == 2
+                 and i.find("odm:CodeListRef", NS) is not None
+                 and i.find("odm:CodeListRef", NS).get("CodeListOID").startswith("CL.MEDDRA")]
+        assert len(coded) == 12, (name, len(coded))  # LLT, PT, HLT, HLGT, SOC (twice) terms and codes
+        for item in coded:
+            codelist = lists[item.find("odm:CodeListRef", NS).get("CodeListOID")]
+            assert codelist.get("DataType") == item.get("DataType"), item.get("OID")
+            external = codelist.find("odm:ExternalCodeList", NS)
+            assert (external.get("Dictionary"), external.get("Version")) == ("MedDRA", spec.study["standards"]["meddra"])
+        assert {i.get("DataType") for i in coded} == {"integer", "text"}
     # the ADaM CT codelists point at the ADaM CT package, the other CDISC codelists at SDTM CT
     adam = _by_oid(trees["ADaM"], ".//odm:CodeList")
     assert adam["CL.DATEFL"].get(f"{DEF}StandardOID") == "STD.CT.ADAM"
@@ -320,6 +338,57 @@ def test_lengths_are_the_longest_value_in_the_data(name, spec, trees, frames):
         parent = std[row.dataset].variable(row.variable)
         expected = 8 if parent.is_numeric else _bytes(values)
         assert expected in lengths, (row.dataset, row.variable, row.where, expected, lengths)
+
+
+def _decimals(values: pd.Series) -> int:
+    """Decimals of the most precise value, from Python's shortest repr read by Decimal (independent of
+    the package's own count)."""
+    numbers = pd.to_numeric(values.replace("", None), errors="coerce").dropna()
+    return max((max(0, -Decimal(repr(float(x))).normalize().as_tuple().exponent) for x in numbers), default=0)
+
+
+@pytest.mark.parametrize("name", ["SDTM", "ADaM"])
+def test_every_float_states_significant_digits_agreeing_with_its_data(name, spec, trees, frames):
+    """SignificantDigits on every float ItemDef, variable or value level: at least what the spec says and
+    never fewer decimals than its values show."""
+    std, items = _standard(spec, name), _by_oid(trees[name], ".//odm:ItemDef")
+    checked = 0
+    for ds in std.datasets.values():
+        frame = frames[name][ds.name]
+        for var in ds.variables:
+            if var.data_type == "float" and frame[var.name].notna().any():
+                digits = int(items[f"IT.{ds.name}.{var.name}"].get("SignificantDigits"))
+                assert digits >= max(var.significant_digits or 0, _decimals(frame[var.name])), (ds.name, var.name)
+                checked += 1
+    for row in std.valuelevel:
+        frame = frames[name][row.dataset]
+        values = frame.loc[_selected(frame, row.where), row.variable]
+        if row.data_type == "float" and values.replace("", None).notna().any():
+            digits = [int(i.get("SignificantDigits")) for oid, i in items.items()
+                      if oid.startswith(f"IT.{row.dataset}.{row.variable}.") and i.get("DataType") == "float"
+                      and int(i.get("Length")) == (8 if std[row.dataset].variable(row.variable).is_numeric
+                                                   else _bytes(values))]
+            assert digits and max(digits) >= max(row.significant_digits or 0, _decimals(values)), row
+            checked += 1
+    assert checked >= (40 if name == "SDTM" else 5)
+    if name == "SDTM":
+        assert items["IT.VS.VSSTRESN.HEIGHT"].get("SignificantDigits") == "1"  # 189 of 210 heights have decimals
+        assert items["IT.LB.LBSTRESN"].get("SignificantDigits") == "2"  # the spec gives none: the data's
+
+
+def test_derived_values_are_rounded_as_their_spec_says(spec, frames):
+    """A Derived float with Significant Digits in its spec carries no more decimals (ADSL.DURSYMP, RDI)."""
+    for name in ("SDTM", "ADaM"):
+        std = _standard(spec, name)
+        for ds in std.datasets.values():
+            for var in ds.variables:
+                if var.data_type == "float" and var.origin == "Derived" and var.significant_digits is not None:
+                    assert _decimals(frames[name][ds.name][var.name]) <= var.significant_digits, (ds.name, var.name)
+    adsl = frames["ADaM"]["ADSL"]
+    exact = ((adsl["RANDDT"] - adsl["ONSETDT"]) / 30.4375).dropna()
+    assert len(exact) >= 200
+    expected = [float(Decimal(repr(x)).quantize(Decimal("0.1"), ROUND_HALF_UP)) for x in exact]
+    assert adsl["DURSYMP"].dropna().tolist() == expected
 
 
 def test_value_level_lengths_differ_by_where_clause(trees):

@@ -419,3 +419,26 @@ def test_a_collected_category_contradicting_the_criterion_is_an_error(spine, raw
     forms = {**raw_study.forms, "ELIG": _messy(raw_study, "ELIG", failed, IECAT=wrong)}
     ctx, _ = _map(spine, raw=dataclasses.replace(raw_study, forms=forms))
     assert [(p.column, p.value) for p in ctx.ct_errors] == [("IECAT", wrong)]
+
+
+def _study_day(date: str, reference: str) -> int:
+    """SDTMIG 3.4 section 4.4.4 worked by hand: no day 0."""
+    days = (pd.Timestamp(date) - pd.Timestamp(reference)).days
+    return days + 1 if days >= 0 else days
+
+
+def test_iedy_is_given_where_the_subject_has_a_reference_start(spine, raw_study, frames):
+    """IEDY: null for screen failures (no RFSTDTC); the study day of IEDTC for a subject dosed although a
+    criterion was not met (a waiver), made here by answering one criterion of a dosed subject No."""
+    assert frames["IE"]["IEDY"].isna().all()  # the simulated IE holds screen failures only
+    dm = spine.datasets["DM"].set_index("USUBJID")
+    usubjid = dm.index[dm["RFSTDTC"].fillna("").str.len() == 10][0]
+    elig = raw_study["ELIG"].copy()
+    rows = elig.index[(elig["SUBJID"].str.strip() == usubjid.split("-", 1)[1]) & (_norm(elig["ELIGYN"]) == "yes")]
+    elig.loc[rows[0], "ELIGYN"] = "No"
+    raw = dataclasses.replace(spine.raw, forms={**spine.raw.forms, "ELIG": elig})
+    ie = _map(spine, raw)[1]["IE"]
+    waived = ie[ie["USUBJID"] == usubjid]
+    assert len(waived) == 1
+    assert waived["IEDY"].iloc[0] == _study_day(waived["IEDTC"].iloc[0], dm.loc[usubjid, "RFSTDTC"]) < 0
+    assert ie.loc[ie["USUBJID"] != usubjid, "IEDY"].isna().all()

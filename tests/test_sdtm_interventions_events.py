@@ -100,9 +100,14 @@ def test_ex_holds_the_given_injections_and_excludes_nothing(mapped, raw_study):
 def test_ec_holds_every_planned_injection_as_collected(mapped, raw_study, spec):
     """SDTMIG 3.4 EC: every row of the injection log, given (ECOCCUR 'Y') or missed (ECOCCUR 'N' with the
     collected reason in ECREASOC), under the blinded name and the dose written on the CRF."""
-    _, ec, frame = mapped["EC"]
+    ctx, ec, frame = mapped["EC"]
     inj = raw_study["INJ"]
-    assert sorted(frame["_LINE"]) == sorted(inj["_LINE"])
+    # every row but the days not given after the end of participation, which are excluded with their reason
+    left_out = pd.concat(ctx.exclusions)
+    assert set(left_out["REASON"]) == {"planned injection not given, dated after the subject's end of participation "
+                                       "(DM.RFPENDTC): no longer a planned dose, so not tabulated in EC"}
+    assert sorted(frame["_LINE"].tolist() + left_out["LINE"].tolist()) == sorted(inj["_LINE"])
+    inj = inj[~inj["_LINE"].isin(left_out["LINE"])]
     missed = _norm(inj["INJDONE"]) == "no"
     assert missed.sum() > 400
     by_line = frame.set_index("_LINE")
@@ -304,6 +309,19 @@ def test_mh_and_dd_have_an_epoch_from_their_dates(mapped, spine, spec):
     assert (mh.loc[~before & (mh["MHSTDTC"].str.len() == 10), "EPOCH"] != "").all()
     _, dd, _ = map_one(spine, "DD")
     assert (dd["EPOCH"] != "").all() and set(dd["EPOCH"]) <= {"RUN-IN", "TREATMENT", "FOLLOW-UP"}
+
+
+def test_mh_start_study_day_where_the_date_allows(mapped, spine):
+    """MHSTDY: the study day of a complete MHSTDTC against RFSTDTC, worked by hand (no day 0); null for a
+    partial date (an onset known to the month) and for a subject never dosed."""
+    mh = mapped["MH"][1]
+    rfst = mh["USUBJID"].map(spine.datasets["DM"].set_index("USUBJID")["RFSTDTC"]).fillna("")
+    complete = (mh["MHSTDTC"].str.len() == 10) & (rfst.str.len() == 10)
+    assert complete.sum() > 400 and (~complete & (mh["MHSTDTC"] != "")).sum() > 10
+    days = (pd.to_datetime(mh.loc[complete, "MHSTDTC"]) - pd.to_datetime(rfst[complete])).dt.days
+    assert mh.loc[complete, "MHSTDY"].tolist() == days.where(days < 0, days + 1).tolist()
+    assert mh.loc[~complete, "MHSTDY"].isna().all()
+    assert (mh.loc[complete, "MHSTDY"] < 0).all()  # history precedes the first injection
 
 
 def test_pr_procedures_are_coded_and_dated(mapped, raw_study):

@@ -244,9 +244,10 @@ def test_trial_design_follows_study_toml(spine, spec):
 
 
 def test_no_permissible_variable_is_always_empty_in_the_spine_and_ie(spine, spec):
-    """IE.IEDY (IE holds screen failures, who have no RFSTDTC), SE.SEUPDES (no unplanned element) and TV.TVENRL
-    (a visit is one contact) could never be filled: the spec drops them rather than submit empty columns."""
-    for dataset, variable in (("IE", "IEDY"), ("SE", "SEUPDES"), ("TV", "TVENRL")):
+    """SE.SEUPDES (no unplanned element) and TV.TVENRL (a visit is one contact) could never be filled: the
+    spec drops them rather than submit empty columns. (IE.IEDY is kept: a subject dosed despite a criterion
+    not met has one, test_iedy_is_given_where_the_subject_has_a_reference_start.)"""
+    for dataset, variable in (("SE", "SEUPDES"), ("TV", "TVENRL")):
         assert variable not in [v.name for v in spec.sdtm[dataset].variables], variable
     for name in ("SE", "TV", "SV", "TA", "TE"):
         frame = conform(spine.datasets[name], spec.sdtm[name])

@@ -114,3 +114,21 @@ def test_dataset_json_names_the_define_items_and_keys(converted, spec):
     assert adsl["RANDDT"]["dataType"] == "date" and adsl["RANDDT"]["targetDataType"] == "integer"
     assert adsl["RANDDT"]["displayFormat"] == "DATE9."
     assert doc["datasetJSONCreationDateTime"] == "2023-11-14T22:13:20Z"  # SOURCE_DATE_EPOCH of the session
+
+
+def test_dataset_json_oids_are_those_of_the_define(converted):
+    """Every Dataset-JSON file names its define.xml's Study OID and MetaDataVersion OID, read from the
+    define.xml written beside it (not from the code that writes both)."""
+    from lxml import etree
+    for folder in (converted.sdtm_dir, converted.adam_dir):
+        root = etree.parse(str(folder / "define.xml")).getroot()
+        ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
+        study = root.find("odm:Study", ns)
+        mdv = study.find("odm:MetaDataVersion", ns)
+        groups = {g.get("OID") for g in mdv.iterfind("odm:ItemGroupDef", ns)}
+        files = sorted(folder.glob("*.json"))
+        assert len(files) == len(groups) >= 3
+        for path in files:
+            doc = read_dataset_json(path)[1]
+            assert (doc["studyOID"], doc["metaDataVersionOID"]) == (study.get("OID"), mdv.get("OID")), path.name
+            assert doc["itemGroupOID"] in groups and doc["metaDataRef"] == "define.xml"

@@ -562,13 +562,18 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
     def _():
         return own("SD2247A", "TS", c["TS"]["TSPARMCD"].eq("SSTDTC"), "TSVAL", "2017-03")
 
+    def mh_redate(rule, subject, iso):
+        # MHSTDY follows its MHSTDTC, so that only the date's own rule fires, not SD1090
+        row = first(mh, mh["USUBJID"].eq(subject) & mh["MHSTDTC"].ne(""))
+        return [(rule, "MH", r, "") for r in redate("MH", row, "MHSTDTC", "MHSTDY", iso)]
+
     @add("MC0101", a2 + "MH")
     def _():
-        return own("MC0101", "MH", mh["USUBJID"].eq(a2) & mh["MHSTDTC"].ne(""), "MHSTDTC", "2031-01-01")
+        return mh_redate("MC0101", a2, "2031-01-01")
 
     @add("MC0102", a3 + "MH")
     def _():
-        return own("MC0102", "MH", mh["USUBJID"].eq(a3) & mh["MHSTDTC"].ne(""), "MHSTDTC", "1850-01-01")
+        return mh_redate("MC0102", a3, "1850-01-01")
 
     @add("MC0103", a4 + "DMB")
     def _():
@@ -576,7 +581,7 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("MC0104", d4 + "MH")
     def _():
-        return own("MC0104", "MH", mh["USUBJID"].eq(d4) & mh["MHSTDTC"].ne(""), "MHSTDTC", shift(s.rf(d4, "DTHDTC"), 5))
+        return mh_redate("MC0104", d4, shift(s.rf(d4, "DTHDTC"), 5))
 
     @add("MC0105", d3 + "DSR")
     def _():

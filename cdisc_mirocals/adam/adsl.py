@@ -9,6 +9,7 @@ from cdisc_mirocals.adam.codes import derive_var_code, derive_var_group, flag
 from cdisc_mirocals.adam.derive import derive_vars_dt, derive_vars_merged
 from cdisc_mirocals.adam.sources import alive_records, last_alive
 from cdisc_mirocals.dates import to_date
+from cdisc_mirocals.metadata.numbers import round_half_away
 from cdisc_mirocals.spec import Spec
 
 KEYS = ["STUDYID", "USUBJID"]
@@ -82,7 +83,7 @@ def _disease(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
     adsl = derive_vars_merged(adsl, onset, by_vars=KEYS)
     adsl = derive_vars_dt(adsl, new_vars_prefix="ONSET", dtc="ONSETDTC", highest_imputation="M",
                           date_imputation="mid", max_dates=["DIAGDT", "RANDDT"])
-    adsl["DURSYMP"] = (adsl["RANDDT"] - adsl["ONSETDT"]).dt.days / MONTH_DAYS
+    adsl["DURSYMP"] = _rounded((adsl["RANDDT"] - adsl["ONSETDT"]).dt.days / MONTH_DAYS, spec, "DURSYMP")
     pnfh = _baseline(adsl, sdtm, "LB", "NFHP").rename(columns={"LBSTRESN": "PNFHBL"})
     adsl = derive_vars_merged(adsl, pnfh, by_vars=KEYS)
     # MT.ADSL.PNFHGR1: the codelist's groups quote the pre-specified threshold of study.toml.
@@ -91,6 +92,14 @@ def _disease(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
     alsfrs = _baseline(adsl, sdtm, "QS", "ALSFRSTO").rename(columns={"QSSTRESN": "ALSFRSBL"})
     svc = _baseline(adsl, sdtm, "RE", "SVCPP").rename(columns={"RESTRESN": "SVCPPBL"})
     return derive_vars_merged(derive_vars_merged(adsl, alsfrs, by_vars=KEYS), svc, by_vars=KEYS)
+
+
+def _rounded(values: pd.Series, spec: Spec, variable: str) -> pd.Series:
+    """A computed ADSL value rounded to the Significant Digits of its specification, halves away from zero."""
+    digits = spec.adam["ADSL"].variable(variable).significant_digits
+    if digits is None:
+        raise ValueError(f"ADSL.{variable} is rounded to its Significant Digits, which its specification lacks")
+    return round_half_away(values, digits)
 
 
 def _disposition(adsl: pd.DataFrame, sdtm: dict, dm: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +141,7 @@ def _exposure(adsl: pd.DataFrame, sdtm: dict, spec: Spec) -> pd.DataFrame:
     per_subject = ex.assign(_CYCLE=cycle).groupby(KEYS, as_index=False).agg(
         NCYCLE=("_CYCLE", "nunique"), NINJ=("USUBJID", "size"), _LAST=("_CYCLE", "max"))
     per_subject["NINJPL"] = per_subject["_LAST"] * spec.study["treatment"]["injections_per_cycle"]
-    per_subject["RDI"] = 100 * per_subject["NINJ"] / per_subject["NINJPL"]
+    per_subject["RDI"] = _rounded(100 * per_subject["NINJ"] / per_subject["NINJPL"], spec, "RDI")
     adsl = derive_vars_merged(adsl, per_subject[[*KEYS, "NCYCLE", "NINJ", "NINJPL", "RDI"]], by_vars=KEYS)
     untreated = (adsl["ITTFL"] == "Y") & adsl["TRTSDT"].isna()
     adsl[["NCYCLE", "NINJ"]] = adsl[["NCYCLE", "NINJ"]].mask(untreated, 0)

@@ -35,3 +35,23 @@ def number_text(values: pd.Series) -> pd.Series:
     text[present] = np.array([np.format_float_positional(x, trim="-") for x in bits.view(np.float64)],
                              dtype=object)[where]
     return pd.Series(text, index=values.index, dtype="string")
+
+
+def decimals(values: pd.Series) -> int | None:
+    """The most decimals of any present value in its shortest exact form (18.5 -> 1, 18.0 -> 0); None when
+    no value is present. It is what define.xml's SignificantDigits must at least say of the data."""
+    text = number_text(values).dropna()
+    if text.empty:
+        return None
+    after = text.str.partition(".")[2].str.len()
+    return int(after.max())
+
+
+def round_half_away(values: pd.Series, digits: int) -> pd.Series:
+    """Rounded to `digits` decimals, halves away from zero as SAS ROUND does (np.round rounds them to even).
+    The fuzz of 1e-9 of a unit in the last place keeps 2.675 (held as 2.67499999...) rounding up, as SAS does."""
+    x = pd.to_numeric(values, errors="coerce").astype("float64")
+    scale = 10.0 ** digits
+    scaled = x * scale
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5 + 1e-9) / scale
+    return rounded.where(x.notna())

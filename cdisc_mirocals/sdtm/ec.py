@@ -1,5 +1,10 @@
 """EC: every planned injection of the injection log as collected, given or missed (COM.EC). EX holds the
-administered ones, with the same --SPID (COM.EC.LINK)."""
+administered ones, with the same --SPID (COM.EC.LINK).
+
+The log carries the planned days of the cycle under way when a subject's participation ended (death,
+withdrawal), marked not given. A day after the end of participation (DM.RFPENDTC) was no dose the
+subject missed but one no longer planned: it is not tabulated, and the reconciliation lists each such
+row with its reason (COM.EC)."""
 
 from __future__ import annotations
 
@@ -13,9 +18,16 @@ from cdisc_mirocals.sdtm.ex import injection_ids, sole_term
 PERFORMED = "PERFORMED"  # ECMOOD: the log records injections that happened or were missed, not a schedule
 
 
+AFTER_PARTICIPATION = ("planned injection not given, dated after the subject's end of participation (DM.RFPENDTC): "
+                       "no longer a planned dose, so not tabulated in EC")
+
+
 def map_ec(ctx: Context) -> pd.DataFrame:
     inj = ctx.form("INJ")
     given = inj.index.isin(ctx.injections_given().index)
+    late = ~given & _after_participation(ctx, inj)
+    ctx.exclude(inj[late], AFTER_PARTICIPATION)
+    inj, given = inj[~late], given[~late]
     grpid, spid = injection_ids(inj)
     ec = pd.DataFrame({
         "STUDYID": ctx.studyid, "DOMAIN": "EC", "USUBJID": ctx.usubjid(inj["SUBJID"]),
@@ -31,3 +43,11 @@ def map_ec(ctx: Context) -> pd.DataFrame:
     ec = derive_var_epoch(ec, ctx.datasets["SE"], dtc_var="ECSTDTC")
     ec = ctx.study_days(ec, {"ECSTDY": "ECSTDTC", "ECENDY": "ECENDTC"})
     return ctx.number_records(ec, "EC")
+
+
+def _after_participation(ctx: Context, inj: pd.DataFrame) -> np.ndarray:
+    """Rows whose complete date is after the subject's complete DM.RFPENDTC (ISO dates compare as text)."""
+    end = ctx.usubjid(inj["SUBJID"]).map(ctx.datasets["DM"].set_index("USUBJID")["RFPENDTC"])
+    day, last = inj["INJDAT"].astype("string").str[:10], end.astype("string").str[:10]
+    complete = day.str.len().eq(10) & last.str.len().eq(10)
+    return (complete & (day > last)).fillna(False).to_numpy(dtype=bool)

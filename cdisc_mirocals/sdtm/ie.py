@@ -36,6 +36,7 @@ def map_ie(ctx: Context) -> pd.DataFrame:
     ie["IEORRES"] = np.where(ie["IECAT"] == "INCLUSION", "N", "Y")
     ie["IESTRESC"] = ie["IEORRES"]
     ie = assign_visits(ie, ctx.datasets["TV"], ctx.datasets["SV"], visit_var="VISIT", dtc_var="IEDTC")
-    # No IEDY: IE holds screen failures only, who have no RFSTDTC.
     ie = derive_var_epoch(ie, ctx.datasets["SE"], dtc_var="IEDTC")
+    # Null for a screen failure, who has no RFSTDTC; given for a subject dosed despite a criterion not met.
+    ie = ctx.study_days(ie, {"IEDY": "IEDTC"})
     return ctx.number_records(ie, "IE")

@@ -50,4 +50,5 @@ def map_mh(ctx: Context) -> pd.DataFrame:
     mh = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
     mh = mh.assign(STUDYID=ctx.studyid, DOMAIN="MH")
     mh = derive_var_epoch(mh, ctx.datasets["SE"], dtc_var="MHSTDTC")
+    mh = ctx.study_days(mh, {"MHSTDY": "MHSTDTC"})  # null for a partial date (onset month or year only)
     return ctx.number_records(mh, "MH")

@@ -12,6 +12,7 @@ import pandas as pd
 from cdisc_mirocals.simulate import assessments, events, subject_forms
 from cdisc_mirocals.simulate.mess import untidy
 from cdisc_mirocals.simulate.subjects import Calibration, simulate_subjects
+from cdisc_mirocals.simulated import MARKER, marker_text
 from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write
 
@@ -69,7 +70,8 @@ def simulate_study(n_subjects: int | None = None, seed: int | None = None, spec:
 
 
 def write_forms(forms: dict[str, pd.DataFrame], out: str | Path, spec: Spec | None = None) -> list[Path]:
-    """Write one CSV per form, atomically, as an EDC export: UTF-8, comma, quoted only when needed."""
+    """Write one CSV per form, atomically, as an EDC export: UTF-8, comma, quoted only when needed; and the
+    marker (`cdisc_mirocals.simulated.MARKER`) that tells `convert` the forms are simulated. Returns the forms."""
     spec = spec or load_spec()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -79,4 +81,6 @@ def write_forms(forms: dict[str, pd.DataFrame], out: str | Path, spec: Spec | No
         with atomic_write(path, "w") as fh:
             forms[name].to_csv(fh, index=False, lineterminator="\n")
         written.append(path)
+    with atomic_write(out / MARKER, "w") as fh:
+        fh.write(marker_text(spec.study.studyid))
     return written

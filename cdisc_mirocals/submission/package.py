@@ -13,19 +13,13 @@ from cdisc_mirocals.spec import Spec
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.submission.define import (DefineError, build_define, render_define_html, stylesheet_path,
                                               validate_define)
+from cdisc_mirocals.submission.define import oids
+from cdisc_mirocals.submission.define.build import metadata_version_oid
 from cdisc_mirocals.submission.timestamp import iso_stamp
 from cdisc_mirocals.submission.datasetjson import write_dataset_json
 from cdisc_mirocals.submission.xpt import write_xpt
 
 FORMATS = ("xpt", "json")
-
-
-def study_oid(spec: Spec) -> str:
-    return f"STUDY.{spec.study.studyid}"
-
-
-def metadata_version_oid(spec: Spec, standard: str) -> str:
-    return f"MDV.{spec.study.studyid}.{standard}"
 
 
 def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard: str,
@@ -41,7 +35,7 @@ def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard
         if "xpt" in formats:
             write_xpt(s, folder / f"{name.lower()}.xpt")
         if "json" in formats:
-            write_dataset_json(s, folder / f"{name.lower()}.json", study_oid=study_oid(spec),
+            write_dataset_json(s, folder / f"{name.lower()}.json", study_oid=oids.study(spec.study.studyid),
                                metadata_version_oid=metadata_version_oid(spec, standard), created=iso_stamp(),
                                originator=spec.study["study"]["sponsor"],
                                source_system={"name": "cdisc-mirocals", "version": _version()})
@@ -50,22 +44,42 @@ def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard
 
 
 def write_define(written: dict[str, Shaped], folder: Path, spec: Spec, standard: str,
-                 formats: tuple[str, ...] = FORMATS) -> Path:
+                 formats: tuple[str, ...] = FORMATS, *, simulated: bool = False) -> Path:
     """define.xml of the datasets written, checked against the Define-XML 2.1 (+ ARM 1.0) schema before
     it is written; define.html rendered from it; the CDISC stylesheet beside both, since define.xml
     names it, so that a browser shows define.xml itself too."""
     arm = standard == "ADaM"
     xml = build_define(spec, standard, {name: s.frame for name, s in written.items()},
-                       extension="xpt" if "xpt" in formats else "json")
+                       extension="xpt" if "xpt" in formats else "json", simulated=simulated)
     errors = validate_define(xml, arm)
     if errors:
         raise DefineError(f"the {standard} define.xml does not validate against the Define-XML 2.1 schema:\n  "
                           + "\n  ".join(errors[:20]))
+    _check_leaves_stay_in_m5(std_documents(spec, standard), folder, standard)
     for name, data in (("define.xml", xml), ("define.html", render_define_html(xml)),
                        (stylesheet_path().name, stylesheet_path().read_bytes())):
         with atomic_write(folder / name, "wb") as fh:
             fh.write(data)
     return folder / "define.xml"
+
+
+def std_documents(spec: Spec, standard: str) -> dict[str, str]:
+    std = spec.sdtm if standard == "SDTM" else spec.adam
+    return {doc.id: doc.href for doc in std.documents.values()}
+
+
+def _check_leaves_stay_in_m5(hrefs: dict[str, str], folder: Path, standard: str) -> None:
+    """A document define.xml links to must be inside the eCTD m5 tree the define.xml is part of: a link
+    that leaves it is broken in the package a reviewer receives. Checked when the folder is in an m5 tree."""
+    folder = folder.resolve()
+    m5 = next((p for p in (folder, *folder.parents) if p.name == "m5"), None)
+    if m5 is None:
+        return
+    outside = [f"{oid} ({href})" for oid, href in hrefs.items()
+               if "://" in href or not (folder / href).resolve().is_relative_to(m5)]
+    if outside:
+        raise DefineError(f"the {standard} documents.csv links define.xml to files outside the submission's m5 "
+                          f"folder, which a reviewer does not receive: {', '.join(outside)}")
 
 
 def write_frames(frames: dict[str, pd.DataFrame], folder: Path, spec: Spec, standard: str,

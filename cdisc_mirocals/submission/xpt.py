@@ -2,7 +2,8 @@
 
 Names, labels, lengths and formats are the shaped columns'. The bytes are encoded by `xport.py`,
 which checks every transport rule before writing; a violation is a located error and no file is
-left. The header timestamp is the build time (`clock.py`), so the same data give the same bytes.
+left. The header timestamp is the run's time (`timestamp.py`); with SOURCE_DATE_EPOCH set, the same
+data give the same bytes.
 """
 
 from __future__ import annotations

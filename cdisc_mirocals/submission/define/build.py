@@ -1,7 +1,7 @@
 """build_define(): the Define-XML 2.1 document of one standard, from the Spec and the datasets as written.
 
 Element order follows the Define-XML 2.1 schema; within each kind, the specification's order. The
-same spec and data give the same bytes: the creation time comes from SOURCE_DATE_EPOCH (or is fixed).
+same spec and data give the same bytes when SOURCE_DATE_EPOCH fixes the creation time (else the run's time).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_mirocals import __version__
+from cdisc_mirocals.simulated import notice
 from cdisc_mirocals.spec import Spec, Standard
 from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.arm import analysis_result_displays, analysis_where_clauses
@@ -29,9 +30,10 @@ DEFINE_COMMENT = "COM.DEFINE"  # comments.csv: the comment on the whole define.x
 
 
 def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *, arm: bool | None = None,
-                 created: datetime | None = None, extension: str = "xpt") -> bytes:
+                 created: datetime | None = None, extension: str = "xpt", simulated: bool = False) -> bytes:
     """define.xml of `standard` ('SDTM' or 'ADaM') for `datasets`, the conformed frames exactly as written
-    to XPT. ADaM includes Analysis Results Metadata unless arm=False."""
+    to XPT. ADaM includes Analysis Results Metadata unless arm=False. Simulated data say so first in the
+    study description."""
     if standard not in STANDARDS:
         raise DefineError(f"standard must be one of {sorted(STANDARDS)}, not {standard!r}")
     std = spec.sdtm if standard == "SDTM" else spec.adam
@@ -39,7 +41,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _check_datasets(std, datasets)
     std = _submitted(std, datasets)
     arm = arm and bool(std.analysis_results)
-    root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created))
+    root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created), simulated)
     versions = spec.study["standards"]
     ct = _standards(mdv, standard, versions)
     values = value_items(std, datasets)
@@ -62,28 +64,35 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))
     no_acrf = " No annotated CRF is available: collected origins cite no CRF page." if standard == "SDTM" else ""
     root.addprevious(etree.Comment(f" {spec.study.studyid} {standard} define.xml, written by cdisc-mirocals from "
-                                   f"its specs/ and the datasets as submitted.{no_acrf} "))
+                                   f"the study's specification and the datasets as submitted.{no_acrf} "))
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", pretty_print=True)
 
 
-def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str) -> tuple[etree._Element, etree._Element]:
+def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str,
+              simulated: bool) -> tuple[etree._Element, etree._Element]:
     """ODM, Study and its global variables, and the (empty) MetaDataVersion."""
     studyid, about, versions = spec.study.studyid, spec.study["study"], spec.study["standards"]
     root = etree.Element(qname("ODM"), nsmap={**NSMAP, **({"arm": ARM} if arm else {})}, attrib={
         "FileType": "Snapshot", "FileOID": f"{studyid}.{standard}.define", "ODMVersion": "1.3.2",
         "CreationDateTime": stamp, "AsOfDateTime": stamp, "Originator": about["sponsor"],
         "SourceSystem": "cdisc-mirocals", "SourceSystemVersion": __version__, qname("def:Context"): "Submission"})
-    study = sub(root, "Study", {"OID": f"STDY.{studyid}"})
+    study = sub(root, "Study", {"OID": oids.study(studyid)})
     globals_ = sub(study, "GlobalVariables")
     sub(globals_, "StudyName", text=studyid)
-    sub(globals_, "StudyDescription", text=about["title"])
+    sub(globals_, "StudyDescription", text=f"{notice(studyid)}. {about['title']}" if simulated else about["title"])
     sub(globals_, "ProtocolName", text=about["protocol"])
     ig_name, ig_key = STANDARDS[standard]
     mdv = sub(study, "MetaDataVersion", {
-        "OID": f"MDV.{studyid}.{ig_name}.{versions[ig_key]}", "Name": f"{studyid} {standard} data definitions",
+        "OID": metadata_version_oid(spec, standard), "Name": f"{studyid} {standard} data definitions",
         "Description": f"{studyid} {ig_name} {versions[ig_key]} datasets", "def:DefineVersion": versions["define_xml"],
         "def:CommentOID": DEFINE_COMMENT if DEFINE_COMMENT in std.comments else None})
     return root, mdv
+
+
+def metadata_version_oid(spec: Spec, standard: str) -> str:
+    """The MetaDataVersion OID of `standard`'s define.xml, which its Dataset-JSON files refer to."""
+    ig_name, ig_key = STANDARDS[standard]
+    return oids.metadata_version(spec.study.studyid, ig_name, spec.study["standards"][ig_key])
 
 
 def _timestamp(created: datetime | None) -> str:

@@ -2,7 +2,9 @@
 
 Lengths come from the data: a character item's Length is `xpt_length` of the values it describes
 (all records for a variable, the records its where clause selects for a value-level item); a numeric
-item's Length is 8. Date/time numerics (SAS dates) are DataType integer with their SAS format as
+item's Length is 8. A float's SignificantDigits is the spec's, or the most decimals its values show when
+they show more (a collected value more precise than specified is stated as it is; a derived value is
+rounded to the spec's digits by its derivation). Date/time numerics (SAS dates) are DataType integer with their SAS format as
 def:DisplayFormat (DATE9.), as the CDISC examples and Pinnacle 21 write them.
 """
 
@@ -16,6 +18,7 @@ from lxml import etree
 from cdisc_mirocals.spec import Condition, Dataset, ItemMetadata, Standard, ValueLevel
 from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.elements import described, sub
+from cdisc_mirocals.metadata.numbers import decimals
 from cdisc_mirocals.metadata.steps import xpt_length
 from cdisc_mirocals.metadata.where import NUMERIC_LENGTH, has_data, where_mask
 from cdisc_mirocals.submission.define.safe_xml import DefineError
@@ -30,10 +33,22 @@ class ValueItem:
     where_oid: str
     length: int
     has_data: bool
+    digits: int | None
 
 
 def item_length(meta: ItemMetadata, values: pd.Series) -> int:
     return NUMERIC_LENGTH if meta.is_numeric else xpt_length(values)
+
+
+def significant_digits(meta: ItemMetadata, values: pd.Series) -> int | None:
+    """SignificantDigits of an integer or float item: the spec's, raised to what the data show."""
+    if meta.data_type == "integer":
+        return meta.significant_digits
+    if meta.data_type != "float":
+        return None
+    shown = decimals(values)
+    given = [d for d in (meta.significant_digits, shown) if d is not None]
+    return max(given) if given else None
 
 
 def value_items(std: Standard, datasets: dict[str, pd.DataFrame]) -> list[ValueItem]:
@@ -51,7 +66,8 @@ def value_items(std: Standard, datasets: dict[str, pd.DataFrame]) -> list[ValueI
                               f"{_where_text(seen[oid])} and where {_where_text(row.where)} get the same OID {oid}")
         seen[oid] = row.where
         out.append(ValueItem(row, oid, oids.where_clause(row.dataset, row.where),
-                             item_length(parent, selected), has_data(selected)))
+                             item_length(parent, selected), has_data(selected),
+                             significant_digits(row, selected)))
     return out
 
 
@@ -60,12 +76,10 @@ def _where_text(where: tuple[Condition, ...]) -> str:
 
 
 def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, length: int, label: str,
-             value_list: str | None = None, column: bool = True) -> etree._Element:
+             digits: int | None, value_list: str | None = None, column: bool = True) -> etree._Element:
     """A variable's ItemDef (column=True), or a value-level one: no SASFieldName, as it is no column."""
-    numeric_type = meta.data_type in ("integer", "float")
     item = sub(parent, "ItemDef", {
-        "OID": oid, "Name": name, "DataType": meta.data_type, "Length": length,
-        "SignificantDigits": meta.significant_digits if numeric_type else None,
+        "OID": oid, "Name": name, "DataType": meta.data_type, "Length": length, "SignificantDigits": digits,
         "SASFieldName": name if column else None, "def:DisplayFormat": meta.format, "def:CommentOID": meta.comment})
     described(item, label)
     if meta.codelist:
@@ -83,10 +97,10 @@ def variable_item_defs(parent: etree._Element, dataset: Dataset, frame: pd.DataF
     with_vl = {v.row.variable for v in values}
     for var in dataset.variables:
         item_def(parent, oids.item(dataset.name, var.name), var.name, var, item_length(var, frame[var.name]),
-                 var.label, oids.value_list(dataset.name, var.name) if var.name in with_vl else None)
+                 var.label, significant_digits(var, frame[var.name]), oids.value_list(dataset.name, var.name) if var.name in with_vl else None)
     for v in values:
         item_def(parent, v.oid, v.row.variable, v.row, v.length, dataset.variable(v.row.variable).label,
-                 column=False)
+                 v.digits, column=False)
 
 
 def value_list_defs(parent: etree._Element, values: list[ValueItem]) -> None:

@@ -2,6 +2,8 @@
 
 | element | OID |
 |---|---|
+| Study | STDY.<STUDYID>, also the studyOID of every Dataset-JSON file |
+| MetaDataVersion | MDV.<STUDYID>.<IG>.<version> (MDV.MIROCALS.SDTMIG.3.4), also Dataset-JSON's metaDataVersionOID |
 | def:Standard | STD.SDTMIG, STD.ADAMIG, STD.CT.SDTM, STD.CT.ADAM, STD.CT.DEFINE-XML |
 | ItemGroupDef | IG.<dataset> (IG.DM) |
 | ItemDef | IT.<dataset>.<variable> (IT.DM.AGE) |
@@ -28,6 +30,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 def _clean(value: str) -> str:
     return _UNSAFE.sub("_", value)
+
+
+def study(studyid: str) -> str:
+    return f"STDY.{_clean(studyid)}"
+
+
+def metadata_version(studyid: str, ig_name: str, ig_version: str) -> str:
+    return f"MDV.{_clean(studyid)}.{ig_name}.{_clean(ig_version)}"
 
 
 def item_group(dataset: str) -> str:
