@@ -31,6 +31,14 @@ def test_outputs_of_simulated_data_say_so(converted, spec):
     for name in ("results.json", "safety.json", "baseline.json"):
         provenance = json.loads((converted.out / "analysis" / name).read_text())["provenance"]
         assert provenance["simulated"] is True and provenance["data_notice"] == NOTICE, name
+    analysis = converted.out / "analysis"
+    for page in ("report.html", "tables.html", "safety.html"):  # the title and a banner under the heading
+        text = (analysis / page).read_text()
+        assert f"<title>MIROCALS clinical study outputs" in text and f"({NOTICE})</title>" in text, page
+        assert f'<p class="banner">{NOTICE}</p>' in text, page
+    figures = sorted(analysis.glob("*.svg"))
+    assert len(figures) >= 6 and all(NOTICE in f.read_text() for f in figures)  # on the figure itself
+    assert (analysis / "tables.md").read_text().startswith(f"**{NOTICE}**")
 
 
 def test_outputs_of_a_real_raw_folder_carry_no_such_words(default_raw_dir, tmp_path, spec):
@@ -46,3 +54,6 @@ def test_outputs_of_a_real_raw_folder_carry_no_such_words(default_raw_dir, tmp_p
     provenance = json.loads(results)["provenance"]
     assert provenance["simulated"] is False and provenance["data_notice"] is None
     assert "SIMULATED DATA" not in results
+    for path in (result.out / "analysis").iterdir():
+        if path.suffix in (".html", ".svg", ".md", ".json", ".csv"):
+            assert "SIMULATED DATA" not in path.read_text(), path.name

@@ -8,6 +8,8 @@ eight round ticks whatever the follow-up.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 from pathlib import Path
 
@@ -35,7 +37,25 @@ plt.rcParams.update({
 METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 
 
+# The simulated-data notice (cdisc_mirocals.simulated) every figure of simulated data carries; set for one
+# run of the writers by `notice_on_figures`, so that no figure function needs to know of it.
+_NOTICE: contextvars.ContextVar[str | None] = contextvars.ContextVar("figure_notice", default=None)
+
+
+@contextlib.contextmanager
+def notice_on_figures(notice: str | None):
+    token = _NOTICE.set(notice)
+    try:
+        yield
+    finally:
+        _NOTICE.reset(token)
+
+
 def save(fig, stem: Path) -> list[Path]:
+    notice = _NOTICE.get()
+    if notice:  # above everything, in red, so that a figure cut out of the report still says it
+        fig.text(0.5, 1.0, notice, ha="center", va="bottom", color="#b00020", fontsize=10, fontweight="bold",
+                 transform=fig.transFigure)
     paths = []
     for fmt_ in ("png", "svg"):
         path = stem.with_suffix(f".{fmt_}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cdisc_mirocals.analysis import tables
 from cdisc_mirocals.analysis.consort import consort_figure
-from cdisc_mirocals.analysis.figures import ae_dot_plot, forest_figure, km_figure
+from cdisc_mirocals.analysis.figures import ae_dot_plot, forest_figure, km_figure, notice_on_figures
 from cdisc_mirocals.analysis.render import page, write_csv, write_json, write_text
 from cdisc_mirocals.analysis.report import report, safety_section, survival_section
 
@@ -44,19 +44,22 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
                                                    "parameters": [r.describe() for r in rep.results],
                                                    "results": survival}))
     files.append(write_csv(out / "results.csv", survival))
-    files.append(write_text(out / "tables.md", _markdown(rep.results)))
+    notice = rep.provenance.get("data_notice")  # simulated data: every page and figure says so
+    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)))
     figs = []
-    for r in rep.results:
-        figs += km_figure(r, out / f"km_{r.data.paramcd.lower()}", at_risk_times)
-    figs += forest_figure(rep.results, out / "forest")
-    figs += ae_dot_plot(rep.safety["soc_pt"], options.dot_plot_threshold, out / "ae_dotplot")
-    figs += consort_figure(rep.disposition, out / "consort")
+    with notice_on_figures(notice):
+        for r in rep.results:
+            figs += km_figure(r, out / f"km_{r.data.paramcd.lower()}", at_risk_times)
+        figs += forest_figure(rep.results, out / "forest")
+        figs += ae_dot_plot(rep.safety["soc_pt"], options.dot_plot_threshold, out / "ae_dotplot")
+        figs += consort_figure(rep.disposition, out / "consort")
     figures = _figures(figs)
-    files.append(write_text(out / "tables.html", page(f"{title}: survival analyses", survival_section(rep.results, {}))))
+    files.append(write_text(out / "tables.html", page(f"{title}: survival analyses", survival_section(rep.results, {}),
+                                                      notice)))
     files.append(write_json(out / "safety.json", {"provenance": rep.provenance, "results": list(rep.safety.values())}))
     for name, res in rep.safety.items():
         files.append(write_csv(out / f"safety_{name}.csv", [res]))
-    files.append(write_text(out / "safety.html", page(f"{title}: safety", safety_section(rep.safety, {}))))
+    files.append(write_text(out / "safety.html", page(f"{title}: safety", safety_section(rep.safety, {}), notice)))
     files.append(write_json(out / "baseline.json", {"provenance": rep.provenance,
                                                     "results": [rep.table1, rep.disposition]}))
     files.append(write_csv(out / "table1.csv", [rep.table1]))

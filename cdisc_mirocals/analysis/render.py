@@ -28,6 +28,7 @@ th,td{padding:.2em .6em;text-align:right;vertical-align:top;border-bottom:1px so
 th{border-bottom:2px solid #333;border-top:2px solid #333}
 td:first-child,th:first-child{text-align:left;white-space:pre}
 td.num{white-space:nowrap}
+.banner{background:#b00020;color:#fff;font-weight:bold;padding:.5em 1em;font-family:Helvetica,Arial,sans-serif}
 .note{color:#555;font-size:.85em}.skipped{color:#8a4b00}.arm{color:#555;font-size:.8em;font-family:monospace}
 figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:.85em;color:#333}
 nav ul{columns:2;font-size:.9em}
@@ -97,9 +98,12 @@ def image(path: Path, alt: str, caption: str | None = None) -> str:
     return f'<figure><img alt="{html_text(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
 
 
-def page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html_text(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n<h1>{html_text(title)}</h1>\n{body}\n</body></html>\n")
+def page(title: str, body: str, notice: str | None = None) -> str:
+    """A self-contained page; `notice` (simulated data) stands in its title and as a banner under it."""
+    full = f"{title} ({notice})" if notice else title
+    banner = f'<p class="banner">{html_text(notice)}</p>\n' if notice else ""
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html_text(full)}</title>"
+            f"<style>{CSS}</style></head><body>\n<h1>{html_text(title)}</h1>\n{banner}{body}\n</body></html>\n")
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -76,4 +76,4 @@ def report(title: str, provenance: dict, results: list[ParamResults], safety: di
                       baseline_section(table1, disposition, figures), '<h2 id="efficacy">Efficacy</h2>',
                       survival_section(results, figures), '<h2 id="safety">Safety</h2>',
                       safety_section(safety, figures)])
-    return page(title, body)
+    return page(title, body, provenance.get("data_notice"))
