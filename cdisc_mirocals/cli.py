@@ -19,9 +19,10 @@ OUT_DIR = click.Path(file_okay=False, path_type=Path)
 # Heavy libraries (pandas, lifelines, matplotlib) are imported inside the commands, so that --help and
 # --version answer at once.
 
+SPECS = click.Path(exists=True, path_type=Path)  # a specs/ folder or a P21 workbook (.xlsx)
 specs_option = click.option(
-    "--specs", "specs_dir", type=EXISTING_DIR, default=None,
-    help="Specification folder to use instead of the package's own (e.g. an edited checkout's specs/).")
+    "--specs", "specs_dir", type=SPECS, default=None,
+    help="Specification folder, or Pinnacle 21 workbook (.xlsx), to use instead of the package's own.")
 transliterate_option = click.option(
     "--transliterate", is_flag=True, default=False,
     help="Map non-ASCII text to ASCII (é to e, – to -, ’ to ') and log each change, instead of refusing it; "
@@ -234,8 +235,8 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
               show_default=True, help="Exit 1 when a finding has this severity or a worse one.")
 @click.option("--sdtm", type=EXISTING_DIR, default=None,
               help="The SDTM folder behind an ADaM FOLDER [default: ../sdtm or the eCTD tabulations/sdtm].")
-@click.option("--specs", "specs_dir", type=EXISTING_DIR, default=None,
-              help="Study specifications to check against [default: the package's own, for its own study].")
+@click.option("--specs", "specs_dir", type=SPECS, default=None,
+              help="Study specifications (folder or .xlsx workbook) to check against [default: the package's own, for its own study].")
 @click.pass_context
 def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir):
     """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against SDTMIG 3.4 / ADaMIG 1.3,
@@ -265,16 +266,35 @@ def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_di
     ctx.exit(report.exit_code(fail_on))
 
 
-@main.command(cls=Command)
+class Group(Command, click.Group):
+    """A command group whose own callback's errors are reported as Command's are."""
+
+
+@main.group(cls=Group, invoke_without_command=True)
 @specs_option
-def specs(specs_dir):
-    """Load and check the specifications; print what they define."""
+@click.pass_context
+def specs(ctx, specs_dir):
+    """Load and check the specifications; print what they define. Subcommands convert them."""
+    if ctx.invoked_subcommand is not None:
+        return
     spec = _spec(specs_dir)
     click.echo(f"study {spec.study.studyid}: specs at {spec.root}")
     for std in (spec.sdtm, spec.adam):
         n_vars = sum(len(d.variables) for d in std.datasets.values())
         click.echo(f"  {std.name}: {len(std.datasets)} datasets, {n_vars} variables, {len(std.codelists)} codelists")
     click.echo(f"  raw: {len(spec.raw)} forms, {sum(len(f.fields) for f in spec.raw.values())} fields")
+
+
+@specs.command("export", cls=Command)
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Workbook to write, laid out as Pinnacle 21 Community's define spec template.")
+@specs_option
+@click.pass_context
+def specs_export(ctx, xlsx, specs_dir):
+    """Write the specifications (checked first) as one Pinnacle 21 workbook."""
+    from cdisc_mirocals.spec.export import export_spec
+    specs_dir = specs_dir or ctx.parent.params.get("specs_dir")
+    click.echo(f"wrote {export_spec(specs_dir, xlsx)}")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def load_spec(root: str | Path | None = None) -> Spec:
 @lru_cache(maxsize=8)
 def _load_spec_cached(root: Path) -> Spec:
     source = open_source(root)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(getattr(source, "problems", []))  # a workbook's, found in reading it
     data = source.study()
     try:
         studyid = data["study"]["studyid"]
@@ -67,6 +67,7 @@ def _load_spec_cached(root: Path) -> Spec:
     adam = load_standard("ADaM", source, problems, data)
     raw = load_raw(source, problems)
     problems += check_targets(raw, sdtm, source.table("raw/fields.csv"))
+    problems = source.settle(problems) if hasattr(source, "settle") else problems
     if problems:
         raise SpecError(problems)
     return Spec(root, Study(studyid, data), sdtm, adam, raw)
