@@ -181,10 +181,11 @@ class WorkbookSource:
 
     def __init__(self, path: Path):
         self.path, self.book = path, path.name
+        self.cells: list[Problem] = []  # cells refused as they were read
         self.problems: list[Problem] = []
         self.tables: dict[str, list[tuple[Row, dict[str, str]]]] = {}
         self.headers: dict[str, tuple[str, list[str]]] = {}
-        sheets = read_sheets(path, self.book, self.problems)
+        sheets = read_sheets(path, self.book, self.cells)
         self._study = study_data(self._rows(sheets, "Study", STUDY_COLUMNS), self._fail("Study"))
         where = read_where_clauses(self._rows(sheets, "WhereClauses", WHERE_COLUMNS), self._fail("WhereClauses"))
         for lay in LAYOUTS:
@@ -219,9 +220,9 @@ class WorkbookSource:
 
     def settle(self, problems: list[Problem]) -> list[Problem]:
         """The problems, less the loaders' complaints about a cell already refused as it was read."""
-        refused = {(p.sheet, p.line, p.column) for p in self.problems if isinstance(p, SheetProblem)}
-        return self.problems + [p for p in problems[len(self.problems):]
-                                if not (p.value == "" and (getattr(p, "sheet", ""), p.line, p.column) in refused)]
+        refused = {(p.sheet, p.line, p.column) for p in self.cells if isinstance(p, SheetProblem)}
+        return self.cells + [p for p in problems
+                             if not (p.value == "" and (getattr(p, "sheet", ""), p.line, p.column) in refused)]
 
     def _fail(self, sheet: str):
         return lambda line, column, value, expected: self.problems.append(
