@@ -240,7 +240,6 @@ def _valuelevel(doc: DefineDoc) -> list[dict[str, str]]:
         vlr = item.find(doc.q("def:ValueListRef"))
         if vlr is not None and oid in doc.owner:
             parents[vlr.get("ValueListOID")] = doc.owner[oid]
-    position = {oid: n for n, oid in enumerate(doc.items)}
     rows = []
     for vld in doc.findall("def:ValueListDef"):
         if vld.get("OID") not in parents:
@@ -258,11 +257,21 @@ def _valuelevel(doc: DefineDoc) -> list[dict[str, str]]:
             text = where_text(doc, wc) if wc is not None else ""
             if not text:
                 continue
-            rows.append((position.get(ref.get("ItemOID"), 0), {
+            rows.append(((dataset, vld.get("OID"), wc.get("OID"), ref.get("ItemOID")), {
                 "Order": ref.get("OrderNumber") or str(pos), "Dataset": dataset, "Variable": variable,
                 "Where Clause": text, **_item_columns(doc, item, ref)}))
-    # the value-level ItemDefs' order is the specification's (define.xml lists value lists by variable)
-    return [row for _, row in sorted(rows, key=lambda r: r[0])]
+    return _spec_order(doc, rows)
+
+
+def _spec_order(doc: DefineDoc, rows: list) -> list[dict[str, str]]:
+    """The value-level rows in the specification's order as far as define.xml shows it: each dataset's
+    rows together, datasets in the order their first value list appears, and a dataset's rows in the order
+    of their ItemDefs (written in the specification's order)."""
+    item_pos = {oid: n for n, oid in enumerate(doc.items)}
+    first: dict[str, int] = {}
+    for n, ((dataset, _, _, _), _) in enumerate(rows):
+        first.setdefault(dataset, n)
+    return [row for (dataset, _, _, item), row in sorted(rows, key=lambda r: (first[r[0][0]], item_pos.get(r[0][3], 0)))]
 
 
 def _codelist(doc: DefineDoc, cl, comments) -> list[dict[str, str]]:
