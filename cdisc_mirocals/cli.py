@@ -297,5 +297,18 @@ def specs_export(ctx, xlsx, specs_dir):
     click.echo(f"wrote {export_spec(specs_dir, xlsx)}")
 
 
+@specs.command("import-define", cls=Command)
+@click.argument("define", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="A new specs/ folder to write, or a workbook (.xlsx).")
+def specs_import_define(define, out):
+    """Write the specification a Define-XML 2.0 or 2.1 file holds (ARM included) as a specs/ folder or workbook."""
+    from cdisc_mirocals.spec.from_define import write_imported
+    written, notes = write_imported(define, out)
+    for note in notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {written}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -297,3 +297,21 @@ def _method(doc: DefineDoc, m) -> dict[str, str]:
     return {"ID": m.get("OID", ""), "Name": m.get("Name", ""), "Type": m.get("Type", ""), "Description": doc.text(m),
             "Expression Context": expr.get("Context", "") if expr is not None else "",
             "Expression Code": (expr.text or "") if expr is not None else "", **_doc_columns(doc, m)}
+
+
+def write_imported(define: str | Path, out: str | Path) -> tuple[Path, list[str]]:
+    """import_define, written as a specs/ folder, or as a P21 workbook when `out` ends in .xlsx, then loaded:
+    a define.xml whose metadata this package refuses (a label over 40 characters) is reported as any bad
+    specification is, located in the files written, for the user to correct there."""
+    from cdisc_mirocals.spec.export import export_workbook
+    from cdisc_mirocals.spec.memory import write_folder
+
+    source, notes = import_define(define)
+    out = Path(out)
+    heading = (f"Imported from {Path(define).name} by cdisc-mirocals specs import-define: only what define.xml "
+               f"carries (see docs/specs.md).")
+    from cdisc_mirocals.spec.load import load_spec
+
+    written = export_workbook(source, out) if out.suffix.lower() == ".xlsx" else write_folder(source, out, heading)
+    load_spec(written)
+    return written, notes
