@@ -75,21 +75,32 @@ def _echo_table(rows: list[dict]) -> None:
 @click.option("--subjects", "-n", type=click.IntRange(min=0), default=None,
               help="Number of randomised subjects [default: 220, from specs/study.toml].")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed, a whole number from 0 [default: 2054, from specs/study.toml]. The same seed gives identical files.")
-@click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("raw"), show_default=True,
+              help="Folder for the raw CSV forms (or the ODM file, OUT/<study>.xml unless OUT ends in .xml).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "odm"]), default="csv", show_default=True,
+              help="One CSV per form, or one CDISC ODM 1.3.2 file as an EDC exports it.")
 @specs_option
-def simulate(subjects, seed, out, specs_dir):
-    """Simulate the raw CRF export of a MIROCALS-like study, one CSV per form."""
+def simulate(subjects, seed, out, fmt, specs_dir):
+    """Simulate the raw CRF export of a MIROCALS-like study, one CSV per form or one ODM file."""
     from cdisc_mirocals import pipeline
+    if fmt == "odm":
+        from cdisc_mirocals.simulate import simulate_study, write_odm_export
+        spec = _spec(specs_dir)
+        click.echo(f"wrote the ODM 1.3.2 export to {write_odm_export(simulate_study(subjects, seed, spec), out, spec)}")
+        return
     files = pipeline.simulate(out, subjects, seed, spec=_spec(specs_dir))
     click.echo(f"wrote {len(files)} raw forms to {out}/")
 
 
+RAW = click.Path(exists=True, path_type=Path)  # a folder of CSV forms, or an ODM 1.3.2 file
+
+
 @main.command("check-raw", cls=Command)
-@click.argument("raw_dir", type=EXISTING_DIR)
+@click.argument("raw_dir", type=RAW)
 @specs_option
 @transliterate_option
 def check_raw(raw_dir, specs_dir, transliterate):
-    """Check a raw CRF folder against specs/raw; list every problem and exit 1 if there is any."""
+    """Check a raw CRF folder (or ODM 1.3.2 file) against specs/raw; list every problem, exit 1 if any."""
     from cdisc_mirocals.raw import read_raw
 
     raw = read_raw(raw_dir, _spec(specs_dir), transliterate=transliterate)
@@ -100,7 +111,7 @@ def check_raw(raw_dir, specs_dir, transliterate):
 
 
 @main.command(cls=Command)
-@click.argument("raw_dir", type=EXISTING_DIR, required=False)
+@click.argument("raw_dir", type=RAW, required=False)
 @click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True,
               help="Output folder, replaced whole when the run succeeds and left as it was when it fails.")
 @click.option("--format", "fmt", type=click.Choice(["xpt", "json", "both"]), default="both", show_default=True,
