@@ -57,7 +57,7 @@ def _parse(path: Path) -> etree._ElementTree:
     try:
         tree = parse_xml_safely(path)
     except InputError as exc:
-        refuse(str(exc).removeprefix(f"{path}: "))
+        refuse(str(exc).removeprefix(f"{path}: ").replace("A Define-XML document has none", "An ODM export has none"))
     schema = etree.XMLSchema(etree.parse(str(resource_root() / "schema" / "cdisc-odm-1.3.2" / "ODM1-3-2.xsd")))
     if not schema.validate(tree):
         errors = list(schema.error_log)[:MAX_SCHEMA_ERRORS]
