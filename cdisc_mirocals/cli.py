@@ -92,7 +92,17 @@ def simulate(subjects, seed, out, fmt, specs_dir):
     click.echo(f"wrote {len(files)} raw forms to {out}/")
 
 
-RAW = click.Path(exists=True, path_type=Path)  # a folder of CSV forms, or an ODM 1.3.2 file
+class RawPath(click.Path):
+    """A folder of CSV forms, or an ODM 1.3.2 export (.xml)."""
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        if path.is_file() and path.suffix.lower() != ".xml":
+            self.fail(f"{path} is a file, not a folder of raw CSV forms or an ODM 1.3.2 export (.xml)", param, ctx)
+        return path
+
+
+RAW = RawPath(exists=True, path_type=Path)
 
 
 @main.command("check-raw", cls=Command)
