@@ -18,7 +18,7 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_mirocals import __version__
-from cdisc_mirocals.spec import RawForm, Spec
+from cdisc_mirocals.spec import Spec
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DATA_TYPES = {"integer": "integer", "float": "float"}  # others (dates as entered, text): text

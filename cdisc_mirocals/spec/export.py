@@ -51,7 +51,6 @@ def workbook_sheets(source) -> dict[str, tuple[list[str], list[list[str]]]]:
 
 def workbook_bytes(sheets: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
