@@ -307,15 +307,19 @@ def specs(ctx, specs_dir):
 
 
 @specs.command("export", cls=Command)
-@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Workbook to write, laid out as Pinnacle 21 Community's define spec template.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A new specs/ folder to write (e.g. from --specs FILE.xlsx).")
 @specs_option
 @click.pass_context
-def specs_export(ctx, xlsx, specs_dir):
-    """Write the specifications (checked first) as one Pinnacle 21 workbook."""
-    from cdisc_mirocals.spec.export import export_spec
+def specs_export(ctx, xlsx, csv_dir, specs_dir):
+    """Write the specifications (checked first) as one Pinnacle 21 workbook, or as a specs/ folder."""
+    from cdisc_mirocals.spec.export import export_folder, export_spec
+    if (xlsx is None) == (csv_dir is None):
+        raise click.UsageError("give one of --xlsx FILE and --csv DIR")
     specs_dir = specs_dir or ctx.parent.params.get("specs_dir")
-    click.echo(f"wrote {export_spec(specs_dir, xlsx)}")
+    click.echo(f"wrote {export_spec(specs_dir, xlsx) if xlsx else export_folder(specs_dir, csv_dir)}")
 
 
 @specs.command("import-define", cls=Command)

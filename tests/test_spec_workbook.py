@@ -4,6 +4,7 @@ located message."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -147,3 +148,24 @@ def test_a_faulty_workbook_is_refused_with_located_errors(case, book, tmp_path):
     messages = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
     for error in expected:
         assert any(error.found_in(m, path.name) for m in messages), (error, messages)
+
+
+def test_the_workbook_exports_back_to_a_specs_folder(book, tmp_path):
+    run = subprocess.run([sys.executable, "-m", "cdisc_mirocals.cli", "specs", "export", "--specs", str(book),
+                          "--csv", str(tmp_path / "specs")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    folder, ours = tmp_path / "specs", default_spec_root()
+    same = load_spec(folder)
+    assert (same.sdtm, same.adam, same.raw) == (load_spec().sdtm, load_spec().adam, load_spec().raw)
+    assert same.study.data == load_spec().study.data
+    # every CSV holds the same records as specs/ (a column empty throughout may be left out), in the same
+    # order but for the dictionaries' place among the codelists
+    def records(path: Path) -> list[dict]:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = [{k: v for k, v in row.items() if v} for row in csv.DictReader(fh)]
+        return sorted(rows, key=lambda r: sorted(r.items())) if path.name == "codelists.csv" else rows
+
+    for path in sorted(ours.glob("*/*.csv")):
+        assert records(folder / path.relative_to(ours)) == records(path), path
+    run = subprocess.run([sys.executable, "-m", "cdisc_mirocals.cli", "specs", "export"], capture_output=True, text=True)
+    assert run.returncode == 2 and "--xlsx FILE" in run.stderr

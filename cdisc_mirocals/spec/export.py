@@ -104,3 +104,17 @@ def export_spec(specs: str | Path | None, path: str | Path) -> Path:
     root = Path(specs).resolve() if specs else default_spec_root()
     load_spec(root)
     return export_workbook(open_source(root), path)
+
+
+def export_folder(specs: str | Path | None, out: str | Path) -> Path:
+    """The specification at `specs` (a workbook, typically) written as a new specs/ folder, checked first."""
+    from cdisc_mirocals.spec.load import default_spec_root, load_spec, open_source
+    from cdisc_mirocals.spec.memory import MemorySource, write_folder
+
+    root = Path(specs).resolve() if specs else default_spec_root()
+    load_spec(root)
+    source = open_source(root)
+    tables = {name: [row for _, row in source.rows(name, [])[1]] for name in table_names() if source.has(name)}
+    return write_folder(MemorySource(source.study(), tables), out,
+                        f"Written from {root.name} by cdisc-mirocals specs export (study.toml's comments are "
+                        f"not carried by a workbook).")

@@ -22,6 +22,25 @@ def table_header(name: str) -> list[str]:
     return [lay.table_column(c) for c in lay.columns if c not in ("Standard", *lay.derived)]
 
 
+def csv_header(name: str, rows: list[dict[str, str]]) -> list[str]:
+    """A table's columns as specs/ writes them: the loader's own order, and of the columns it does not
+    require, only those some row fills."""
+    from cdisc_mirocals.spec.arm import DISPLAY_COLUMNS, RESULT_COLUMNS
+    from cdisc_mirocals.spec.standard import (CODELIST_COLUMNS, COMMENT_COLUMNS, DATASET_COLUMNS, DOCUMENT_COLUMNS,
+                                              METHOD_COLUMNS, VALUELEVEL_COLUMNS, VARIABLE_COLUMNS)
+
+    required = {"datasets.csv": DATASET_COLUMNS, "variables.csv": VARIABLE_COLUMNS,
+                "valuelevel.csv": VALUELEVEL_COLUMNS, "codelists.csv": CODELIST_COLUMNS,
+                "methods.csv": METHOD_COLUMNS, "comments.csv": COMMENT_COLUMNS, "documents.csv": DOCUMENT_COLUMNS,
+                "analysis_displays.csv": DISPLAY_COLUMNS, "analysis_results.csv": RESULT_COLUMNS,
+                "ctmap.csv": ["Codelist", "Collected Value", "Term"]}.get(name.rpartition("/")[2])
+    header = table_header(name)
+    if required is None:
+        return header
+    header = [c for c in required if c in header] + [c for c in header if c not in required]
+    return [c for c in header if c in required or any(r.get(c) for r in rows)]
+
+
 class _Table:
     def __init__(self, name: str):
         self.name = name
@@ -86,7 +105,8 @@ def write_folder(source: MemorySource, out: str | Path, heading: str = "") -> Pa
             if is_optional(name) and not source.has(name):
                 continue
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / name).write_text(csv_text(table_header(name), source.tables.get(name, [])), encoding="utf-8")
+            rows = source.tables.get(name, [])
+            (tmp / name).write_text(csv_text(csv_header(name, rows), rows), encoding="utf-8")
         os.replace(tmp, out)
     except BaseException:
         import shutil
