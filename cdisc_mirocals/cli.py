@@ -27,9 +27,10 @@ OUT_DIR = click.Path(file_okay=False, path_type=Path)
 # Heavy libraries (pandas, lifelines, matplotlib) are imported inside the commands, so that --help and
 # --version answer at once.
 
+SPECS = click.Path(exists=True, path_type=Path)  # a specs/ folder or a P21 workbook (.xlsx)
 specs_option = click.option(
-    "--specs", "specs_dir", type=EXISTING_DIR, default=None,
-    help="Specification folder to use instead of the package's own (e.g. an edited checkout's specs/).")
+    "--specs", "specs_dir", type=SPECS, default=None,
+    help="Specification folder, or Pinnacle 21 workbook (.xlsx), to use instead of the package's own.")
 transliterate_option = click.option(
     "--transliterate", is_flag=True, default=False,
     help="Map non-ASCII text to ASCII (é to e, – to -, ’ to ') and log each change, instead of refusing it; "
@@ -97,21 +98,42 @@ def _echo_table(rows: list[dict]) -> None:
 @click.option("--subjects", "-n", type=click.IntRange(min=0), default=None,
               help="Number of randomised subjects [default: 220, from specs/study.toml].")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed, a whole number from 0 [default: 2054, from specs/study.toml]. The same seed gives identical files.")
-@click.option("--out", "-o", type=OUT_DIR, default=Path("raw"), show_default=True, help="Folder for the raw CSV forms.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("raw"), show_default=True,
+              help="Folder for the raw CSV forms (or the ODM file, OUT/<study>.xml unless OUT ends in .xml).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "odm"]), default="csv", show_default=True,
+              help="One CSV per form, or one CDISC ODM 1.3.2 file as an EDC exports it.")
 @specs_option
-def simulate(subjects, seed, out, specs_dir):
-    """Simulate the raw CRF export of a MIROCALS-like study, one CSV per form."""
+def simulate(subjects, seed, out, fmt, specs_dir):
+    """Simulate the raw CRF export of a MIROCALS-like study, one CSV per form or one ODM file."""
     from cdisc_mirocals import pipeline
+    if fmt == "odm":
+        from cdisc_mirocals.simulate import simulate_study, write_odm_export
+        spec = _spec(specs_dir)
+        click.echo(f"wrote the ODM 1.3.2 export to {write_odm_export(simulate_study(subjects, seed, spec), out, spec)}")
+        return
     files = pipeline.simulate(out, subjects, seed, spec=_spec(specs_dir))
     click.echo(f"wrote {len(files)} raw forms to {out}/")
 
 
+class RawPath(click.Path):
+    """A folder of CSV forms, or an ODM 1.3.2 export (.xml)."""
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        if path.is_file() and path.suffix.lower() != ".xml":
+            self.fail(f"{path} is a file, not a folder of raw CSV forms or an ODM 1.3.2 export (.xml)", param, ctx)
+        return path
+
+
+RAW = RawPath(exists=True, path_type=Path)
+
+
 @main.command("check-raw", cls=Command)
-@click.argument("raw_dir", type=EXISTING_DIR)
+@click.argument("raw_dir", type=RAW)
 @specs_option
 @transliterate_option
 def check_raw(raw_dir, specs_dir, transliterate):
-    """Check a raw CRF folder against specs/raw; list every problem and exit 1 if there is any."""
+    """Check a raw CRF folder (or ODM 1.3.2 file) against specs/raw; list every problem, exit 1 if any."""
     from cdisc_mirocals.raw import read_raw
 
     raw = read_raw(raw_dir, _spec(specs_dir), transliterate=transliterate)
@@ -122,7 +144,7 @@ def check_raw(raw_dir, specs_dir, transliterate):
 
 
 @main.command(cls=Command)
-@click.argument("raw_dir", type=EXISTING_DIR, required=False)
+@click.argument("raw_dir", type=RAW, required=False)
 @click.option("--out", "-o", type=OUT_DIR, default=Path("out"), show_default=True, callback=_replaceable_out,
               help="Output folder, replaced whole when the run succeeds and left as it was when it fails (so not "
                    "the current folder).")
@@ -276,8 +298,8 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
               show_default=True, help="Exit 1 when a finding has this severity or a worse one.")
 @click.option("--sdtm", type=EXISTING_DIR, default=None,
               help="The SDTM folder behind an ADaM FOLDER [default: ../sdtm or the eCTD tabulations/sdtm].")
-@click.option("--specs", "specs_dir", type=EXISTING_DIR, default=None,
-              help="Study specifications to check against [default: the package's own, for its own study].")
+@click.option("--specs", "specs_dir", type=SPECS, default=None,
+              help="Study specifications (folder or .xlsx workbook) to check against [default: the package's own, for its own study].")
 @click.pass_context
 def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir):
     """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against SDTMIG 3.4 / ADaMIG 1.3,
@@ -303,16 +325,52 @@ def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_di
     ctx.exit(report.exit_code(fail_on))
 
 
-@main.command(cls=Command)
+class Group(Command, click.Group):
+    """A command group whose own callback's errors are reported as Command's are."""
+
+
+@main.group(cls=Group, invoke_without_command=True)
 @specs_option
-def specs(specs_dir):
-    """Load and check the specifications; print what they define."""
+@click.pass_context
+def specs(ctx, specs_dir):
+    """Load and check the specifications; print what they define. Subcommands convert them."""
+    if ctx.invoked_subcommand is not None:
+        return
     spec = _spec(specs_dir)
     click.echo(f"study {spec.study.studyid}: specs at {spec.root}")
     for std in (spec.sdtm, spec.adam):
         n_vars = sum(len(d.variables) for d in std.datasets.values())
         click.echo(f"  {std.name}: {len(std.datasets)} datasets, {n_vars} variables, {len(std.codelists)} codelists")
     click.echo(f"  raw: {len(spec.raw)} forms, {sum(len(f.fields) for f in spec.raw.values())} fields")
+
+
+@specs.command("export", cls=Command)
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Workbook to write, laid out as Pinnacle 21 Community's define spec template.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A new specs/ folder to write (e.g. from --specs FILE.xlsx).")
+@specs_option
+@click.pass_context
+def specs_export(ctx, xlsx, csv_dir, specs_dir):
+    """Write the specifications (checked first) as one Pinnacle 21 workbook, or as a specs/ folder."""
+    from cdisc_mirocals.spec.export import export_folder, export_spec
+    if (xlsx is None) == (csv_dir is None):
+        raise click.UsageError("give one of --xlsx FILE and --csv DIR")
+    specs_dir = specs_dir or ctx.parent.params.get("specs_dir")
+    click.echo(f"wrote {export_spec(specs_dir, xlsx) if xlsx else export_folder(specs_dir, csv_dir)}")
+
+
+@specs.command("import-define", cls=Command)
+@click.argument("define", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="A new specs/ folder to write, or a workbook (.xlsx).")
+def specs_import_define(define, out):
+    """Write the specification a Define-XML 2.0 or 2.1 file holds (ARM included) as a specs/ folder or workbook."""
+    from cdisc_mirocals.spec.from_define import write_imported
+    written, notes = write_imported(define, out)
+    for note in notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {written}")
 
 
 if __name__ == "__main__":

@@ -88,8 +88,12 @@ def read_raw(path: str | Path, spec: Spec | None = None,
     kept in `RawStudy.changes`; without it, non-ASCII text in a submitted field is an error."""
     spec = spec or load_spec()
     path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".xml":  # an ODM 1.3.2 export (raw/odm_read.py)
+        from cdisc_mirocals.raw.odm_read import read_odm
+        return read_odm(path, spec, progress=progress, transliterate=transliterate)
     if not path.is_dir():
-        raise RawDataError([Problem(str(path), None, None, None, "a folder holding the raw CSV forms")])
+        raise RawDataError([Problem(str(path), None, None, None, "a folder holding the raw CSV forms, or an ODM "
+                                                                 "1.3.2 export (.xml)")])
     problems: list[Problem] = []
     tables: dict[str, CsvTable] = {}
     iterate = progress or (lambda items, label: items)

@@ -84,3 +84,13 @@ def write_forms(forms: dict[str, pd.DataFrame], out: str | Path, spec: Spec | No
     with atomic_write(out / MARKER, "w") as fh:
         fh.write(marker_text(spec.study.studyid))
     return written
+
+
+def write_odm_export(forms: dict[str, pd.DataFrame], out: str | Path, spec: Spec | None = None) -> Path:
+    """The forms as one CDISC ODM 1.3.2 file (raw/odm.py): `out` itself when it ends in .xml, else
+    OUT/<study>.xml."""
+    from cdisc_mirocals.raw.odm import write_odm
+
+    spec = spec or load_spec()
+    out = Path(out)
+    return write_odm(forms, out if out.suffix.lower() == ".xml" else out / f"{spec.study.studyid.lower()}.xml", spec)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.spec.sheets import Sheet, one_of
@@ -132,12 +131,15 @@ def parse_criterion(text: str) -> Criterion:
     return Criterion(alternatives, text)
 
 
-def load_grading(folder: Path, root: Path, problems: list[Problem], study: dict) -> GradingTable | None:
+GRADES_TABLE, TERMS_TABLE = "adam/ctcae_v5.csv", "adam/toxicity_terms.csv"
+
+
+def load_grading(source, problems: list[Problem], study: dict) -> GradingTable | None:
     """specs/adam/ctcae_v5.csv and toxicity_terms.csv; None when the study grades nothing."""
-    path = folder / "ctcae_v5.csv"
-    if not path.is_file():
+    if not source.has(GRADES_TABLE):
         return None
-    s = Sheet(path, root, ["Term", "Direction", "Unit", "Order", "Grade", "Criterion", "CTCAE"], problems, study)
+    s = Sheet(source.table(GRADES_TABLE), ["Term", "Direction", "Unit", "Order", "Grade", "Criterion", "CTCAE"],
+              problems, study)
     rules, seen = [], set()
     for line, row in s.rows():
         term = s.get(line, row, "Term", required=True)
@@ -161,7 +163,7 @@ def load_grading(folder: Path, root: Path, problems: list[Problem], study: dict)
         if len(found) > 1:
             problems.append(Problem(s.name, None, "Direction", term, "one direction per term"))
     terms = {}
-    t = Sheet(folder / "toxicity_terms.csv", root, ["PARAMCD", "Low Term", "High Term"], problems, study)
+    t = Sheet(source.table(TERMS_TABLE), ["PARAMCD", "Low Term", "High Term"], problems, study)
     for line, row in t.rows():
         paramcd = t.get(line, row, "PARAMCD", required=True)
         for column, direction in (("Low Term", "L"), ("High Term", "H")):

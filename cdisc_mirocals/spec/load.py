@@ -3,7 +3,6 @@ lists every problem found."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,31 +41,37 @@ def default_spec_root() -> Path:
                              "the specification folder; reinstall the package or pass --specs")])
 
 
+def open_source(root: Path):
+    """A specs/ folder, or a Pinnacle 21 workbook (.xlsx) holding the same sheets."""
+    if root.suffix.lower() == ".xlsx" and not root.is_dir():
+        from cdisc_mirocals.spec.workbook import WorkbookSource
+        return WorkbookSource(root)
+    from cdisc_mirocals.spec.source import CsvSource
+    return CsvSource(root)
+
+
 def load_spec(root: str | Path | None = None) -> Spec:
-    """Load every sheet under `root` (default: the package's own specs/)."""
+    """Load every sheet under `root` (default: the package's own specs/), a specs/ folder or a workbook."""
     return _load_spec_cached(Path(root).resolve() if root else default_spec_root())
 
 
 @lru_cache(maxsize=8)
 def _load_spec_cached(root: Path) -> Spec:
-    problems: list[Problem] = []
-    study_path = root / "study.toml"
+    source = open_source(root)
+    problems: list[Problem] = list(getattr(source, "problems", []))  # a workbook's, found in reading it
+    data = source.study()
     try:
-        data = tomllib.loads(study_path.read_text(encoding="utf-8"))
         studyid = data["study"]["studyid"]
-    except FileNotFoundError:
-        raise SpecError([Problem(str(study_path.name), None, None, None, "file is missing")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError([Problem("study.toml", None, None, None, f"valid TOML ({exc})")]) from None
-    except KeyError:
+    except (KeyError, TypeError):
         raise SpecError([Problem("study.toml", None, "study.studyid", None, "a study identifier")]) from None
     data["trial_summary"] = _expand_toml(data.get("trial_summary", {}), data, "trial_summary", problems)
-    sdtm = load_standard("SDTM", root / "sdtm", root, problems, data)
-    adam = load_standard("ADaM", root / "adam", root, problems, data)
-    raw = load_raw(root / "raw", root, problems)
-    windows = load_windows(root / "adam", root, problems, data)
-    grading = load_grading(root / "adam", root, problems, data)
-    problems += check_targets(raw, sdtm)
+    sdtm = load_standard("SDTM", source, problems, data)
+    adam = load_standard("ADaM", source, problems, data)
+    raw = load_raw(source, problems)
+    windows = load_windows(source, problems, data)
+    grading = load_grading(source, problems, data)
+    problems += check_targets(raw, sdtm, source.table("raw/fields.csv"))
+    problems = source.settle(problems) if hasattr(source, "settle") else problems
     if problems:
         raise SpecError(problems)
     return Spec(root, Study(studyid, data), sdtm, adam, raw, windows, grading)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.spec.model import RAW_TYPES, RawField, RawForm, Standard
 from cdisc_mirocals.spec.sheets import Sheet, number, one_of, parse_keys, yes_no
 
-def load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, RawForm]:
+def load_raw(source, problems: list[Problem]) -> dict[str, RawForm]:
     fields: dict[str, list[RawField]] = {}
-    s = Sheet(folder / "fields.csv", root,
-               ["Form", "Order", "Field", "Label", "Type", "Required", "Allowed Values", "Min", "Max"], problems)
+    s = fs_sheet = Sheet(source.table("raw/fields.csv"),
+              ["Form", "Order", "Field", "Label", "Type", "Required", "Allowed Values", "Min", "Max"], problems)
     for line, row in s.rows():
         form = s.get(line, row, "Form", required=True)
         fields.setdefault(form, []).append(RawField(
@@ -26,8 +24,8 @@ def load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, Raw
             length=s.get(line, row, "Length", int, expected="a whole number of bytes"),
             target=row.get("Target", "")))
     forms = {}
-    s = Sheet(folder / "forms.csv", root, ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
-               problems)
+    s = Sheet(source.table("raw/forms.csv"), ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
+              problems)
     for line, row in s.rows():
         name = s.get(line, row, "Form", required=True)
         fs = tuple(sorted(fields.pop(name, []), key=lambda f: f.order))
@@ -42,11 +40,11 @@ def load_raw(folder: Path, root: Path, problems: list[Problem]) -> dict[str, Raw
         if row["Parent"] and row["Parent"] not in forms:
             s.fail(line, "Parent", row["Parent"], "a form listed in forms.csv")
     for form in fields:
-        problems.append(Problem("raw/fields.csv", None, "Form", form, "a form listed in forms.csv"))
+        fs_sheet.fail(None, "Form", form, "a form listed in forms.csv")
     return forms
 
 
-def check_targets(raw: dict[str, RawForm], sdtm: Standard) -> list[Problem]:
+def check_targets(raw: dict[str, RawForm], sdtm: Standard, table) -> list[Problem]:
     """Each raw field's Target names an SDTM variable, or a QNAM of a SUPP-- dataset."""
     problems = []
     for form in raw.values():
@@ -58,6 +56,6 @@ def check_targets(raw: dict[str, RawForm], sdtm: Standard) -> list[Problem]:
             qnams = sdtm.codelists.get(ds.variable("QNAM").codelist) if ds and "QNAM" in ds.names else None
             known = ds is not None and (name in ds.names or (qnams is not None and name in qnams.values))
             if not known:
-                problems.append(Problem("raw/fields.csv", None, "Target", f.target,
+                problems.append(table.problem(None, "Target", f.target,
                                         f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
     return problems

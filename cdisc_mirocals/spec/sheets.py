@@ -1,11 +1,10 @@
-"""One sheet of specs/ read row by row, with every problem recorded (file, line, column, value, what was
-expected) instead of stopping at the first; the cell parsers the loaders share."""
+"""One sheet of the specification read row by row, with every problem recorded (file, line, column, value, what was
+expected) instead of stopping at the first, whatever its source (spec/source.py); the cell parsers the
+loaders share."""
 
 from __future__ import annotations
 
-import csv
 import re
-from pathlib import Path
 from typing import Any, Callable
 
 from cdisc_mirocals.errors import Problem
@@ -32,12 +31,12 @@ def expand(text: str, data: dict[str, Any]) -> str:
 
 
 class Sheet:
-    """Reads one CSV sheet row by row, recording problems instead of stopping at the first."""
+    """Reads one sheet row by row from its Table (a CSV file or a workbook sheet), recording problems
+    instead of stopping at the first."""
 
-    def __init__(self, path: Path, root: Path, columns: list[str], problems: list[Problem],
-                 study: dict[str, Any] | None = None):
-        self.path, self.columns, self.problems, self.study = path, columns, problems, study or {}
-        self.name = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+    def __init__(self, table, columns: list[str], problems: list[Problem], study: dict[str, Any] | None = None):
+        self.table, self.columns, self.problems, self.study = table, columns, problems, study or {}
+        self.name = table.name
 
     def _expanded(self, line: int, row: dict[str, str]) -> dict[str, str]:
         out = {}
@@ -50,44 +49,20 @@ class Sheet:
         return out
 
     def rows(self):
-        if not self.path.is_file():
-            self.problems.append(Problem(self.name, None, None, None, "file is missing"))
+        header = self.table.header(self.problems)
+        if header is None:
+            self.problems.append(self.table.problem(None, None, None, self.table.missing))
             return
-        with self.path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in self.columns if c not in (reader.fieldnames or [])]
-            if missing:
-                self.problems.append(Problem(self.name, 1, ", ".join(missing), None,
-                                             f"header lacks required columns; expected {self.columns}"))
-                return
-            lines = self.path.read_text(encoding="utf-8").split("\n")
-            end = reader.line_num
-            for row in reader:
-                # a quoted value may span lines: a record is located at its first line, not its last
-                start, end = end + 1, reader.line_num
-                while start < end and not lines[start - 1].strip():
-                    start += 1  # blank lines the reader skipped
-                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    continue
-                if self._miscounted(start, reader.fieldnames, row):
-                    continue
-                yield start, self._expanded(start, {k: (v or "").strip() for k, v in row.items() if k})
+        missing = [c for c in self.columns if c not in header]
+        if missing:
+            self.problems.append(self.table.problem(1, ", ".join(missing), None,
+                                                    f"header lacks required columns; expected {self.columns}"))
+            return
+        for line, row in self.table.records(self.problems):
+            yield line, self._expanded(line, row)
 
-    def _miscounted(self, line: int, header: list[str], row: dict) -> bool:
-        """A record with more or fewer fields than the header is refused, not read: an unquoted comma
-        would otherwise shift every later value into the wrong column, or drop the end of a text."""
-        extra = row.get(None) or []
-        short = [k for k, v in row.items() if k is not None and v is None]
-        if not extra and not short:
-            return False
-        count = len(header) + len(extra) - len(short)
-        value = ",".join(extra) or None
-        self.fail(line, None, value, f"{len(header)} fields as in the header, not {count}; a value holding a comma "
-                                     "must be in double quotes")
-        return True
-
-    def fail(self, line: int, column: str, value: str | None, expected: str) -> None:
-        self.problems.append(Problem(self.name, line, column, value, expected))
+    def fail(self, line: int | None, column: str | None, value: str | None, expected: str) -> None:
+        self.problems.append(self.table.problem(line, column, value, expected))
 
     def get(self, line: int, row: dict, column: str, parse: Callable[[str], Any] = str,
             required: bool = False, expected: str = "") -> Any:

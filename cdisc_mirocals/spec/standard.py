@@ -3,7 +3,6 @@ value-level metadata, the CT map and, for ADaM, the analysis results metadata.""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from cdisc_mirocals.errors import Problem
@@ -48,10 +47,11 @@ def _item_fields(sheet: Sheet, line: int, row: dict) -> dict[str, Any]:
     return item
 
 
-def load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
-                   study: dict[str, Any]) -> Standard:
+def load_standard(name: str, source, problems: list[Problem], study: dict[str, Any]) -> Standard:
+    part = name.lower()
+
     def sheet(file: str, columns: list[str]) -> Sheet:
-        return Sheet(folder / file, root, columns, problems, study)
+        return Sheet(source.table(f"{part}/{file}"), columns, problems, study)
 
     codelists: dict[str, dict] = {}
     s = sheet("codelists.csv", CODELIST_COLUMNS)
@@ -70,9 +70,12 @@ def load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
                                 s.get(line, row, "Order", int, True, "a whole number") or 0, row.get("Comment", "")))
     codelist_objs = {k: Codelist(**{**v, "terms": tuple(sorted(v["terms"], key=lambda t: t.order))})
                      for k, v in codelists.items()}
+    # external dictionaries after the codelists, as a P21 workbook keeps them on a sheet of their own, so that
+    # define.xml lists them in the same order from either source
+    codelist_objs = dict(sorted(codelist_objs.items(), key=lambda kv: kv[1].is_external))
 
     documents = {}
-    if (folder / "documents.csv").exists():
+    if source.has(f"{part}/documents.csv"):
         s = sheet("documents.csv", DOCUMENT_COLUMNS)
         for line, row in s.rows():
             did = s.get(line, row, "ID", required=True)
@@ -105,7 +108,7 @@ def load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
                 sheet_.fail(line, column, item[key], f"an ID defined in {column.lower()}s sheet")
 
     variables: dict[str, list[Variable]] = {}
-    s = sheet("variables.csv", VARIABLE_COLUMNS)
+    s = vs = sheet("variables.csv", VARIABLE_COLUMNS)
     for line, row in s.rows():
         item = _item_fields(s, line, row)
         var = s.get(line, row, "Variable", required=True)
@@ -139,8 +142,7 @@ def load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
                                bool(s.get(line, row, "Reference Data", yes_no, True, "Yes or No")),
                                row.get("Comment", ""), tuple(vars_), row.get("Subclass", ""))
     for ds in variables:
-        problems.append(Problem(f"{name.lower()}/variables.csv", None, "Dataset", ds,
-                                "a dataset listed in datasets.csv"))
+        vs.fail(None, "Dataset", ds, "a dataset listed in datasets.csv")
 
     valuelevel = []
     s = sheet("valuelevel.csv", VALUELEVEL_COLUMNS)
@@ -152,7 +154,7 @@ def load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
                                      order=s.get(line, row, "Order", int, True, "a whole number") or 0,
                                      where=where or (), **item))
     ctmap: dict[str, dict[str, str]] = {}
-    if (folder / "ctmap.csv").exists():
+    if source.has(f"{part}/ctmap.csv"):
         s = sheet("ctmap.csv", ["Codelist", "Collected Value", "Term"])
         for line, row in s.rows():
             cl = codelist_objs.get(row["Codelist"])
@@ -163,7 +165,7 @@ def load_standard(name: str, folder: Path, root: Path, problems: list[Problem],
             else:
                 ctmap.setdefault(cl.id, {})[s.get(line, row, "Collected Value", required=True).casefold()] = row["Term"]
     displays, results = {}, ()
-    if (folder / "analysis_displays.csv").exists():
+    if source.has(f"{part}/analysis_displays.csv"):
         displays, results = load_arm(sheet, datasets, codelist_objs, comments, documents, check_document)
     return Standard(name, datasets, codelist_objs, tuple(valuelevel), methods, comments, ctmap, documents,
                     displays, results)

@@ -9,7 +9,6 @@ must lie inside its window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from cdisc_mirocals.errors import Problem
 from cdisc_mirocals.spec.sheets import Sheet, number, parse_keys
@@ -32,12 +31,14 @@ class VisitWindow:
                 "AWTARGET": self.awtarget, "AWU": self.awu}
 
 
-def load_windows(folder: Path, root: Path, problems: list[Problem], study: dict) -> tuple[VisitWindow, ...]:
-    path = folder / "visit_windows.csv"
-    if not path.is_file():
+TABLE = "adam/visit_windows.csv"
+
+
+def load_windows(source, problems: list[Problem], study: dict) -> tuple[VisitWindow, ...]:
+    if not source.has(TABLE):
         return ()
     planned = {v["visit"]: float(v["day"]) for v in study.get("schedule", {}).get("visits", [])}
-    s = Sheet(path, root, COLUMNS, problems, study)
+    s = Sheet(source.table(TABLE), COLUMNS, problems, study)
     windows, lines = [], {}
     for line, row in s.rows():
         avisit = s.get(line, row, "AVISIT", required=True)

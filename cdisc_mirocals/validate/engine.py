@@ -121,7 +121,8 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         sdtm_model = load_model("sdtmig-3.4")
         study.sdtm = Study("SDTM", sdtm_model, _datas(sdtm_files, sdtm_model, None))
     if own is not None:
-        study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in own.study["schedule"]["visits"]}
+        visits = own.study.data.get("schedule", {}).get("visits", [])  # an imported define.xml has no schedule
+        study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in visits}
     rules = [r for r in registry.for_family(family) if rule_ids is None or r.id in rule_ids]
     findings = run(study, rules, notes)
     if older:
