@@ -191,6 +191,7 @@ def test_every_rule_is_documented_and_unit_tested():
     docs = (ROOT / "docs" / "validation.md").read_text()
     assert not [r for r in rules if f"| {r} |" not in docs]
     tests = "".join((ROOT / "tests" / name).read_text() for name in (
-        "test_validate_rules_sdtm.py", "test_validate_rules_adam.py", "test_validate_define.py"))
+        "test_validate_rules_sdtm.py", "test_validate_rules_adam.py", "test_validate_define.py",
+        "test_validate_rules_consistency.py"))
     tabled = set(DM_COPIES) | set(DY_PAIRS) | set(TS_REQUIRED) | set(CODING_PAIRS)  # parametrised over these
     assert not sorted(r for r in rules - tabled if f'"{r}"' not in tests)

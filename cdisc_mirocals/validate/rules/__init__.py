@@ -21,7 +21,8 @@ import numpy as np
 
 from cdisc_mirocals.validate.report import SEVERITIES
 
-FAMILIES = ("presence", "identity", "terminology", "dates", "design", "plausibility", "adam", "transport", "define")
+FAMILIES = ("presence", "identity", "terminology", "dates", "design", "consistency", "plausibility", "adam", "transport",
+            "define")
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ def rows(mask) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
 
-_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "trial_summary", "plausibility",
-            "adam", "transport", "define")
+_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "trial_summary", "consistency",
+            "plausibility", "adam", "transport", "define")
 
 
 def load_all() -> dict[str, Rule]:
