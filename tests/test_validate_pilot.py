@@ -61,14 +61,9 @@ SDTM_FINDINGS = {
     # value-level where-clauses of define.xml that select no record: LBTESTCD BUN in LBCH, LBCAT "NULL" (2) in
     # LBHE, SCTESTCD EDLEVEL, QNAM TRTEMFL in SUPPAE (there is none), TSPARMCD COMPTRT.
     **{("MC0308", d): ("Notice", n) for d, n in {"LBCH": 1, "LBHE": 2, "SC": 1, "SUPPAE": 1, "TS": 1}.items()},
-    # VISITNUM 1.2000000000000002, 1.3000000000000003, 4.199999999999999 and 9.299999999999999 in LB (250
-    # records) and 9.299999999999999 in SV (1): floating-point noise from the SAS derivation, so these records
-    # hold no VISITNUM of define.xml's codelist (1.2, 1.3, ...) ...
-    ("SD0037", "LBCH"): ("Error", 120), ("SD0037", "LBHE"): ("Error", 84), ("SD0037", "LBUR"): ("Error", 46),
-    ("SD0037", "SV"): ("Error", 1),
-    # ... and, for the same 250 LB records, no SV record has their VISITNUM (SV holds 1.2, 1.3 exactly): a merge
-    # on VISITNUM fails in SAS too.
-    ("SD0065", "LBCH"): ("Warning", 120), ("SD0065", "LBHE"): ("Warning", 84), ("SD0065", "LBUR"): ("Warning", 46),
+    # (no SD0037 or SD0065: VISITNUM 1.2000000000000002, 1.3000000000000003, 4.199999999999999 and 9.299999999999999
+    # in LB (250 records) and SV (1) are 1.2, 1.3, 4.2 and 9.3 with one bit of IBM-to-IEEE noise; numbers are compared
+    # at 12 significant digits, as SAS compares them, and match define.xml's codelist and SV)
     # SDTMIG 3.4 variables the 3.2 data cannot have: ARMNRS and ACTARMUD (DM), LBLOBXFL, VSLOBXFL, SVPRESP and
     # SVOCCUR (Expected in 3.4); EPOCH in SV (3.2 allowed it, 3.4's SV table has none); SEUPDES placed after
     # ELEMENT as in 3.2 (3.4 orders it last). Notices, since define.xml declares SDTMIG 3.2.
@@ -90,8 +85,7 @@ SDTM_FINDINGS = {
     ("SD0006", "DM"): ("Warning", 1),
     # (no SD0071, SD2002, SD0087, SD0088: the 52 screen failures' ARMCD "Scrnfail" is SCRNFAIL in another case, and
     # screen failures are exempt whatever the case, as P21 exempts them)
-    # character lengths above the longest value: LBCAT 10 for 9 bytes, LBTEST 39 for 26, VISIT 19 for 17, ...
-    ("SD1082", "LBCH"): ("Error", 10), ("SD1082", "LBHE"): ("Error", 3), ("SD1082", "LBUR"): ("Error", 3),
+    # (no SD1082: each LB file's lengths are the longest values of the LB domain, as P21 asks, "prior to splitting")
     # TSVAL "PHASE II TRIAL" where define.xml's CL.TPHASE has "Phase II Trial".
     ("SD1228", "TS"): ("Error", 1),
     # labels: EXTRT "Name of Treatment" vs define.xml "Name of  Treatment" (two spaces), TAETORD and IETESTCD
@@ -148,8 +142,7 @@ def test_the_hand_checked_details(sdtm):
     death = f[f["rule"] == "MC0104"].iloc[0]
     assert (death.usubjid, death.record, death["values"], death.detail) == \
         ("01-710-1083", 2225, "2013-08-03", "DM.DTHDTC 2013-08-02")
-    visitnums = set(f.loc[(f["rule"] == "SD0037"), "values"])
-    assert visitnums == {"1.2000000000000002", "1.3000000000000003", "4.199999999999999", "9.299999999999999"}
+    assert not f["rule"].isin(["SD0037", "SD0065", "SD1082"]).any()
     assert not f["rule"].isin(["SD0071", "SD2002", "SD0087", "SD0088"]).any()
     baseline = f[f["rule"] == "SD0006"].iloc[0]
     assert (baseline.usubjid, baseline.detail) == ("01-703-1119", "no baseline record in LB")

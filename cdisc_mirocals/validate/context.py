@@ -45,6 +45,15 @@ class Data:
     def domain(self) -> str:
         return self.file.domain
 
+    @cached_property
+    def group(self) -> str:
+        """The domain a dataset is part of, for the rules that hold per domain: LB for LBCH, LBHE and LBUR,
+        SUPPLB for SUPPLBCH (by RDOMAIN), QS for the six QS files; else the dataset's own name."""
+        if self.name.startswith("SUPP") and "RDOMAIN" in self.frame and len(self.frame):
+            values = self.frame["RDOMAIN"][self.frame["RDOMAIN"] != ""]
+            return "SUPP" + str(values.mode().iloc[0]) if len(values) else self.name
+        return self.domain if len(self.domain) == 2 and self.name.startswith(self.domain) else self.name
+
     @property
     def prefix(self) -> str:
         """The variable prefix of an SDTM domain: AE for AE, LB for LBCH; "" for SUPP--/RELREC and ADaM."""
@@ -90,6 +99,13 @@ class Study:
     def by_domain(self, domain: str) -> list[Data]:
         """Every dataset of a domain: LB, or its split datasets LBCH, LBHE, LBUR."""
         return [d for d in self.datasets.values() if d.domain == domain]
+
+    def groups(self) -> dict[str, list[Data]]:
+        """The datasets by domain (Data.group): a split domain's files together, in folder order."""
+        out: dict[str, list[Data]] = {}
+        for d in self.datasets.values():
+            out.setdefault(d.group, []).append(d)
+        return out
 
     def observations(self) -> list[Data]:
         """Datasets of subject observations (general classes and special-purpose, not SUPP--, RELREC, trial design)."""

@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from cdisc_mirocals.dates import is_iso8601
 from cdisc_mirocals.metadata.where import where_mask
 from cdisc_mirocals.spec import Dataset, Standard, ValueLevel
-from cdisc_mirocals.validate.distinct import Distinct, per_value, byte_lengths
+from cdisc_mirocals.validate.distinct import Distinct, at_precision, byte_lengths, per_value
 from cdisc_mirocals.validate.model import DomainModel, StandardModel
 
 MAX_BYTES = 200
@@ -97,12 +97,12 @@ class _Checks:
 
 
 def _codelist_test(values, numeric: bool, text_only: bool = False):
-    allowed = frozenset(values) | (frozenset(float(v) for v in values if _is_number(pd.Series([v])).all())
-                                   if numeric else frozenset())
+    allowed = frozenset(values) | (frozenset(at_precision(pd.Series([float(v) for v in values if _is_number(
+        pd.Series([v])).all()], dtype=float))) if numeric else frozenset())
 
     def test(u: pd.Series) -> pd.Series:
         ok = ~_present_values(u) if u.dtype.kind != "f" else u.isna()
-        ok |= u.isin(allowed)
+        ok |= u.isin(allowed) if u.dtype.kind != "f" else at_precision(u).isin(allowed)
         return ok | _is_number(u) if text_only else ok
     return test
 
