@@ -15,6 +15,7 @@ import pandas as pd
 from cdisc_mirocals import __version__
 from cdisc_mirocals.spec import Spec, Standard, load_spec
 from cdisc_mirocals.validate import rules as registry
+from cdisc_mirocals.validate.causes import one_per_cause
 from cdisc_mirocals.validate.context import Data, Study, as_text
 from cdisc_mirocals.validate.define_reader import Define, read_define
 from cdisc_mirocals.validate.model import STANDARDS, load_model
@@ -23,7 +24,7 @@ from cdisc_mirocals.validate.report import DATASET_COLUMNS, FINDING_COLUMNS, RUL
 from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_schema
 
 FAMILY_STANDARD = {"SDTM": "sdtmig-3.4", "ADaM": "adamig-1.3"}
-DTYPES = {"record": "Int64", "seq": float}
+DTYPES = {"record": "Int64", "count": "Int64", "seq": float}
 # rules that compare variables with the model's domain tables: their verdict depends on the IG version
 VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047"}
 
@@ -123,7 +124,7 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
     if own is not None:
         study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in own.study["schedule"]["visits"]}
     rules = [r for r in registry.for_family(family) if rule_ids is None or r.id in rule_ids]
-    findings = run(study, rules, notes)
+    findings = one_per_cause(run(study, rules, notes))
     if older:
         findings = _as_version_notices(findings, f"{model.name} {model.version}; the data declares {declared}")
     return Report(folder=folder, standard=standard, standard_source=standard_source,
@@ -211,7 +212,8 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
                 category=rule.category, publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
     if hit.rows is None or data is None:
         values = hit.values if isinstance(hit.values, str) else ""
-        one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "usubjid": "", "seq": np.array([np.nan]),
+        one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "count": pd.array([1], dtype="Int64"),
+               "usubjid": "", "seq": np.array([np.nan]),
                "values": values, "detail": hit.detail if isinstance(hit.detail, str) else ""}
         return pd.DataFrame(one, index=pd.RangeIndex(1))[FINDING_COLUMNS]
     rows_ = np.asarray(hit.rows, dtype=int)
@@ -227,6 +229,7 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     columns = {
         **base,
         "record": pd.array(rows_ + 1, dtype="Int64"),
+        "count": pd.array(np.ones(n, dtype=int), dtype="Int64"),
         "usubjid": frame["USUBJID"].to_numpy()[rows_] if "USUBJID" in frame else np.full(n, ""),
         "seq": pd.to_numeric(frame[seq], errors="coerce").to_numpy(dtype=float)[rows_] if seq else np.full(n, np.nan),
         "values": values,

@@ -96,6 +96,10 @@ class _Checks:
         return pa.Check(fn, name=name, error=error, ignore_na=False)
 
 
+NUMERIC_TYPES = ("integer", "float")
+NUMBERS_ON_TEXT = "(define.xml types this value-level item "
+
+
 def _codelist_test(values, numeric: bool, text_only: bool = False):
     allowed = frozenset(values) | (frozenset(at_precision(pd.Series([float(v) for v in values if _is_number(
         pd.Series([v])).all()], dtype=float))) if numeric else frozenset())
@@ -142,6 +146,8 @@ def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True,
     frame_checks = []
     for vlm in (v for v in standard.valuelevel if v.dataset == dataset.name and v.variable in col_checks):
         wt = where_text(vlm)
+        if vlm.data_type in NUMERIC_TYPES and not dataset.variable(vlm.variable).is_numeric:
+            wt += f" {NUMBERS_ON_TEXT}{vlm.data_type})"  # a define.xml cause: validate/causes.py reports it once
         tests = []
         if vlm.length and not dataset.variable(vlm.variable).is_numeric \
                 and not (widths and widths.get(vlm.variable, MAX_BYTES + 1) <= vlm.length):

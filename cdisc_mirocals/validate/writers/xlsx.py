@@ -69,7 +69,7 @@ def workbook_bytes(report: Report) -> bytes:
            [14, 14, 24, 70, 10, 8])
     # the findings go into the sheet's XML after openpyxl has written its header (_detail_rows)
     details = f"xl/worksheets/sheet{len(wb.worksheets) + 1}.xml"
-    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
+    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 7, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
     _sheet(wb, "Rules", ["Rule ID", "Mirrors P21", "Publisher ID", "Severity", "Family", "Category",
                          "Message", "Description"],
            ([r.rule, r.p21, r.publisher, r.severity, r.family, r.category, r.message, r.description]
