@@ -186,7 +186,7 @@ def _schema_findings(study: Study, by_id: dict) -> pd.DataFrame:
         if data.meta is not None:
             schemas.append(dataset_schema(data.meta, study.metadata, structure=False, iso=False, value_mandatory=True,
                                           frame=data.frame, distinct=data.distinct,
-                                          widths=_physical_widths(data)))
+                                          widths=_physical_widths(data), note_types=True))
         for schema in schemas:
             found = failures(schema, data.frame)
             found = found[found["rule"].isin(by_id) & found["row"].notna()]
