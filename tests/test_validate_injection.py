@@ -616,6 +616,10 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         c.set("LB", rows_where(lb, lb["USUBJID"].eq(a5)), "LBLOBXFL", "")
         return [("SD0006", "DM", s.row(a5) + 1, "")]
 
+    @add("SD1131", a1 + "LBSTRESC")
+    def _():
+        return own("SD1131", "LB", lb["USUBJID"].eq(a1) & lb["LBLOBXFL"].eq("Y") & lb["LBSTRESC"].ne(""), "LBSTRESC", "")
+
     @add("SD2236", a6 + "DMACT")
     def _():
         other = ("PBO", "Placebo") if s.dm.loc[s.row(a6), "ARMCD"] != "PBO" else ("IL2", "Aldesleukin 2 MIU")
@@ -722,7 +726,7 @@ SDTM_BATCHES = [
     ["SD1253", "SD1254", "SD1255", "SD1256", "SD1252", "MC0402", "SD1317", "SD1347", "SD0090", "MC0103", "MC0106",
      "MC0107", "SD1076"],
     ["SD2004", "SD2005", "SD0091", "MC0105", "SD0083", "SD1321", "SD0087", "SD0088", "SD1366", "SD1373"],
-    ["SD0021", "SD0022", "SD0026", "SD0029", "SD0006", "SD2236"],
+    ["SD0021", "SD0022", "SD0026", "SD0029", "SD0006", "SD2236", "SD1131"],
 ]
 
 

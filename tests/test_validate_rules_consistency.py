@@ -72,6 +72,12 @@ def test_sd0006_no_baseline_per_domain():
     assert fired("SD0006", dm(), lb34) == []
 
 
+def test_sd1131_baseline_without_a_standard_result():
+    qs = sdtm("QSCO", domain="QS", USUBJID=["S1"] * 3, QSSEQ=[1, 2, 3], QSSTRESC=["3", "", ""], QSBLFL=["Y", "Y", ""])
+    assert fired("SD1131", qs) == [("QSCO", 2)]
+    assert fired("SD1131", sdtm("LB", USUBJID=["S1"], LBSEQ=[1], LBSTRESC=[""], LBLOBXFL=[""])) == []
+
+
 def test_screen_failures_are_exempt_whatever_the_case():
     ta = sdtm("TA", ARMCD=["A", "B"], ARM=["Drug", "Placebo"], TAETORD=[1, 1], ETCD=["D", "P"],
               EPOCH=["TREATMENT", "TREATMENT"])

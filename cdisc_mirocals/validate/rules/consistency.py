@@ -108,6 +108,19 @@ def _baseline(d) -> pd.Series:
     return pd.Series(flag, index=d.frame.index)
 
 
+@rule("SD1131", "Warning", "consistency")
+def baseline_without_result(study):
+    """A record flagged baseline (--BLFL or --LOBXFL 'Y') with no standard result."""
+    for d in study.observations():
+        stresc = d.var("STRESC")
+        if not stresc:
+            continue
+        bad = _baseline(d) & ~d.present(stresc)
+        if bad.any():
+            flag = d.var("BLFL") or d.var("LOBXFL")
+            yield Hit(d.name, rows(bad), (stresc, flag))
+
+
 @rule("SD0006", "Warning", "consistency")
 def no_baseline(study):
     """A subject treated (not a screen failure, unassigned or not treated) with records in a Findings domain
