@@ -20,6 +20,16 @@ from cdisc_mirocals.validate.readers import DatasetFile
 SAS_EPOCH = np.datetime64("1960-01-01", "D")
 
 
+def domain_of(file: DatasetFile) -> str:
+    """The domain a dataset is part of, for the rules that hold per domain and for comparing with P21's report:
+    LB for LBCH, LBHE and LBUR, SUPPLB for SUPPLBCH (by RDOMAIN), QS for the six QS files; else its name."""
+    frame = file.frame
+    if file.name.startswith("SUPP") and "RDOMAIN" in frame and len(frame):
+        values = frame["RDOMAIN"][frame["RDOMAIN"] != ""]
+        return "SUPP" + str(values.mode().iloc[0]) if len(values) else file.name
+    return file.domain if len(file.domain) == 2 and file.name.startswith(file.domain) else file.name
+
+
 @dataclass
 class Data:
     """One dataset under validation."""
@@ -47,12 +57,7 @@ class Data:
 
     @cached_property
     def group(self) -> str:
-        """The domain a dataset is part of, for the rules that hold per domain: LB for LBCH, LBHE and LBUR,
-        SUPPLB for SUPPLBCH (by RDOMAIN), QS for the six QS files; else the dataset's own name."""
-        if self.name.startswith("SUPP") and "RDOMAIN" in self.frame and len(self.frame):
-            values = self.frame["RDOMAIN"][self.frame["RDOMAIN"] != ""]
-            return "SUPP" + str(values.mode().iloc[0]) if len(values) else self.name
-        return self.domain if len(self.domain) == 2 and self.name.startswith(self.domain) else self.name
+        return domain_of(self.file)
 
     @property
     def prefix(self) -> str:
