@@ -29,9 +29,9 @@ FOLDERS = {  # name: (SDTM folder, P21's report on it)
     "update": (REFERENCE / "cdiscpilot_phuse_update" / "sdtm", "SDTM_pinnacle21-report-2018-10-08T09-48.xlsx"),
 }
 EXPLAINED = Path(__file__).parent / "reference" / "p21_parity.csv"
-KINDS = {"version", "p21-lacks-rule", "ours-only", "not-in-folder"}
+KINDS = {"version", "p21-lacks-rule", "ours-only", "not-in-folder", "p21-differs"}
 # the share of P21's findings we reproduce, at least (measured: see the assertion)
-RECALL = {"tdf": 0.987, "update": 0.992}
+RECALL = {"tdf": 0.992, "update": 0.998}
 
 
 def within(ours: int, theirs: int) -> bool:

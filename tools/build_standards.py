@@ -6,6 +6,8 @@ Reads the public CDISC metadata beside the checkout (../shared/reference/standar
 
 - sdtmig-3.4.json   every SDTMIG 3.4 dataset with its variables (order, label, type, codelists,
                     role, core, value domain, fixed value), as published in the IG's variable table;
+- sdtmig-3.2.json.gz, sdtmig-3.3.json.gz   the same for SDTMIG 3.2 and 3.3 (gzip: what a study that
+                    declares them is checked against);
 - adamig-1.3.json   the ADaMIG 1.3 ADSL and BDS variables (names keep their xx/y/zz/w placeholders);
 - ct.json.gz        the CDISC codelists those variables name: SDTM CT 2025-03-28 and ADaM CT
                     2021-12-17, each term as [NCI code, submission value];
@@ -37,6 +39,7 @@ REFERENCE = REPO.parent / "shared" / "reference"
 OUT = REPO / "cdisc_mirocals" / "validate" / "standards"
 SDTM_CT_RELEASE = "2025-03-28"
 ADAM_CT_RELEASE = "2021-12-17"
+OLDER_SDTMIG = ("3.2", "3.3")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
 
@@ -50,20 +53,41 @@ def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(";") if c.strip()]
 
 
-def sdtmig(folder: Path) -> dict:
+def _generic(domain: str, name: str) -> str:
+    return "--" + name[2:] if name.startswith(domain) and len(domain) == 2 else name
+
+
+def sdtmig(folder: Path, version: str = "3.4", domains_of: dict | None = None) -> dict:
+    """One SDTMIG version's datasets and variables. The 3.2 and 3.3 tables have no value-domain column: a
+    variable takes the value domain (ISO 8601, MedDRA) of the same variable in 3.4 (`domains_of`), or of the
+    same generic variable (--STDTC) in any 3.4 domain."""
     datasets = {}
-    for row in _rows(folder / "sdtm_ig_v3.4_Datasets.csv"):
+    for row in _rows(folder / f"sdtm_ig_v{version}_Datasets.csv"):
         datasets[row["Dataset Name"]] = {"class": row["Class"], "label": row["Dataset Label"],
                                          "structure": row["Structure"], "variables": []}
-    for row in _rows(folder / "sdtm_ig_v3.4_Variables.csv"):
-        ds = datasets[row["Dataset Name"]]
+    exact, generic = domains_of or ({}, {})
+    for row in _rows(folder / f"sdtm_ig_v{version}_Variables.csv"):
+        ds, name = datasets[row["Dataset Name"]], row["Variable Name"]
+        domain = exact.get((row["Dataset Name"], name)) or generic.get(_generic(row["Dataset Name"], name), "")
         ds["variables"].append({
-            "order": int(row["Variable Order"]), "name": row["Variable Name"], "label": row["Variable Label"],
+            "order": int(row["Variable Order"]), "name": name, "label": row["Variable Label"],
             "type": row["Type"], "codelists": _codes(row["CDISC CT Codelist Code(s)"]), "role": row["Role"],
-            "core": row["Core"], "value_domain": row["Described Value Domain(s)"], "value": row["Value List"]})
+            "core": row["Core"], "value_domain": row.get("Described Value Domain(s)", domain),
+            "value": row["Value List"]})
     for ds in datasets.values():
         ds["variables"].sort(key=lambda v: v["order"])
-    return {"standard": "SDTMIG", "version": "3.4", "datasets": datasets}
+    return {"standard": "SDTMIG", "version": version, "datasets": datasets}
+
+
+def value_domains(model: dict) -> tuple[dict, dict]:
+    """(dataset, variable) -> value domain, and generic variable -> value domain, of a 3.4 model."""
+    exact, generic = {}, {}
+    for name, ds in model["datasets"].items():
+        for v in ds["variables"]:
+            if v["value_domain"]:
+                exact[(name, v["name"])] = v["value_domain"]
+                generic.setdefault(_generic(name, v["name"]), v["value_domain"])
+    return exact, generic
 
 
 ADAM_STRUCTURES = {"Subject-Level Analysis Dataset": "ADSL", "Basic Data Structure": "BDS"}
@@ -134,7 +158,9 @@ def p21_catalogue(folder: Path) -> dict:
 def build(reference: Path) -> dict[str, bytes]:
     standards = reference / "standards"
     sdtm, adam = sdtmig(standards), adamig(standards)
-    wanted = {c for ds in sdtm["datasets"].values() for v in ds["variables"] for c in v["codelists"]}
+    older = {v: sdtmig(standards, v, value_domains(sdtm)) for v in OLDER_SDTMIG}
+    wanted = {c for m in (sdtm, *older.values()) for ds in m["datasets"].values() for v in ds["variables"]
+              for c in v["codelists"]}
     wanted |= {c for st in adam["structures"].values() for v in st["variables"] for c in v["codelists"]}
     ct_dir = reference / "controlled-terminology"
     ct = {"sdtm": {"release": SDTM_CT_RELEASE, "codelists": sdtm_ct(ct_dir / "SDTM Terminology.tar.xz", wanted)},
@@ -143,7 +169,11 @@ def build(reference: Path) -> dict[str, bytes]:
     def dump(obj) -> bytes:
         return (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
+    def packed(obj) -> bytes:  # the older versions, compactly: the package reads them rarely
+        return gzip.compress(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode(), mtime=0)
+
     return {"sdtmig-3.4.json": dump(sdtm), "adamig-1.3.json": dump(adam),
+            **{f"sdtmig-{v}.json.gz": packed(m) for v, m in older.items()},
             "ct.json.gz": gzip.compress(json.dumps(ct, sort_keys=True, separators=(",", ":")).encode(), mtime=0),
             "p21-rules.json": dump(p21_catalogue(standards))}
 
