@@ -12,7 +12,8 @@ Reads the public CDISC metadata beside the checkout (../shared/reference/standar
 - ct.json.gz        the CDISC codelists those variables name: SDTM CT 2025-03-28 and ADaM CT
                     2021-12-17, each term as [NCI code, submission value];
 - p21-rules.json    the Pinnacle 21 rule catalogue (IDs, publisher IDs, message, description,
-                    category), so findings carry P21's wording.
+                    category), so findings carry P21's wording, with the FDA Validator Rules IDs
+                    (FDACnnn) that P21 2.2.0's FDA configuration gives its SDTM rules.
 
 The package reads only these files at run time. The same inputs give byte-identical outputs
 (sorted keys, gzip without a timestamp), so `--check` can prove the committed files are current.
@@ -40,6 +41,7 @@ OUT = REPO / "cdisc_mirocals" / "validate" / "standards"
 SDTM_CT_RELEASE = "2025-03-28"
 ADAM_CT_RELEASE = "2021-12-17"
 OLDER_SDTMIG = ("3.2", "3.3")
+P21_SDTM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_SDTM.xlsx")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
 
@@ -132,7 +134,20 @@ def adam_ct(path: Path) -> dict:
     return codelists
 
 
-def p21_catalogue(folder: Path) -> dict:
+def fda_validator_ids(report: Path) -> dict[str, str]:
+    """P21 ID -> FDA Validator Rules ID (FDACnnn) from the Rules sheet of a Pinnacle 21 Community 2.2.0 SDTM
+    report, whose FDA configuration names each rule's FDA ID (the catalogue gives the later FDAB IDs)."""
+    from openpyxl import load_workbook
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Workbook contains no default style"
+        sheet = load_workbook(report)["Rules"]  # read_only would trust the file's wrong dimension (A1)
+        rows = list(sheet.iter_rows(min_row=2, max_col=2, values_only=True))
+    return {rid: pub for rid, pub in rows if rid and pub and str(pub).startswith("FDAC")}
+
+
+def p21_catalogue(folder: Path, fda: dict[str, str] | None = None) -> dict:
     rules = {}
     for standard, path, delimiter in (("SDTM", folder / "p21_sdtm_rules.csv", ";"),
                                       ("ADaM", folder / "p21_adam_rules.csv", ",")):
@@ -152,6 +167,9 @@ def p21_catalogue(folder: Path) -> dict:
                     pid = f"ADaM {pid}" if pid[:1].isdigit() else pid
                     if pid and pid not in ("+",) and pid not in entry["publisher"]:
                         entry["publisher"].append(pid)
+    for rid, pid in (fda or {}).items():
+        if rid in rules and pid not in rules[rid]["publisher"]:
+            rules[rid]["publisher"].append(pid)
     return rules
 
 
@@ -175,7 +193,7 @@ def build(reference: Path) -> dict[str, bytes]:
     return {"sdtmig-3.4.json": dump(sdtm), "adamig-1.3.json": dump(adam),
             **{f"sdtmig-{v}.json.gz": packed(m) for v, m in older.items()},
             "ct.json.gz": gzip.compress(json.dumps(ct, sort_keys=True, separators=(",", ":")).encode(), mtime=0),
-            "p21-rules.json": dump(p21_catalogue(standards))}
+            "p21-rules.json": dump(p21_catalogue(standards, fda_validator_ids(reference / P21_SDTM_REPORT)))}
 
 
 def main(argv: list[str] | None = None) -> int:
