@@ -8,6 +8,7 @@ Reads the public CDISC metadata beside the checkout (../shared/reference/standar
                     role, core, value domain, fixed value), as published in the IG's variable table;
 - sdtmig-3.2.json.gz, sdtmig-3.3.json.gz   the same for SDTMIG 3.2 and 3.3 (gzip: what a study that
                     declares them is checked against);
+- adamig-1.1.json.gz, adamig-1.2.json.gz   the same for ADaMIG 1.1 and 1.2;
 - adamig-1.3.json   the ADaMIG 1.3 ADSL and BDS variables (names keep their xx/y/zz/w placeholders);
 - ct.json.gz        the CDISC codelists those variables name: SDTM CT 2025-03-28 and ADaM CT
                     2021-12-17, each term as [NCI code, submission value];
@@ -41,6 +42,7 @@ OUT = REPO / "cdisc_mirocals" / "validate" / "standards"
 SDTM_CT_RELEASE = "2025-03-28"
 ADAM_CT_RELEASE = "2021-12-17"
 OLDER_SDTMIG = ("3.2", "3.3")
+OLDER_ADAMIG = ("1.1", "1.2")
 P21_SDTM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_SDTM.xlsx")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
@@ -95,18 +97,22 @@ def value_domains(model: dict) -> tuple[dict, dict]:
 ADAM_STRUCTURES = {"Subject-Level Analysis Dataset": "ADSL", "Basic Data Structure": "BDS"}
 
 
-def adamig(folder: Path) -> dict:
+def adamig(folder: Path, version: str = "1.3", domains_of: dict | None = None) -> dict:
+    """One ADaMIG version's ADSL and BDS variables. The 1.1 and 1.2 tables name the structures ADSL and BDS and
+    have no value-domain or value-list column: a variable takes its 1.3 value domain (`domains_of`)."""
     structures: dict[str, dict] = {}
-    for row in _rows(folder / "adam_ig_v1.3_DataStructures.csv"):
-        structures[row["Data Structure Name"]] = {"class": row["Class"], "label": row["Data Structure Description"],
-                                                  "subclass": row["Subclass"], "variables": []}
-    for order, row in enumerate(_rows(folder / "adam_ig_v1.3_Variables.csv"), start=1):
-        name = ADAM_STRUCTURES[row["Data Structure Name"]]
+    for row in _rows(folder / f"adam_ig_v{version}_DataStructures.csv"):
+        name = ADAM_STRUCTURES.get(row["Data Structure Name"], row["Data Structure Name"])
+        structures[name] = {"class": row["Class"], "label": row.get("Label", row["Data Structure Description"]),
+                            "subclass": row.get("Subclass", ""), "variables": []}
+    for order, row in enumerate(_rows(folder / f"adam_ig_v{version}_Variables.csv"), start=1):
+        name = ADAM_STRUCTURES.get(row["Data Structure Name"], row["Data Structure Name"])
         structures[name]["variables"].append({
             "order": order, "name": row["Variable Name"], "label": row["Variable Label"], "type": row["Type"],
             "codelists": _codes(row["CDISC CT Codelist Code(s)"]), "set": row["Variable Set"], "core": row["Core"],
-            "value_domain": row["Described Value Domain(s)"], "value": row["Value List Value"]})
-    return {"standard": "ADaMIG", "version": "1.3", "structures": structures}
+            "value_domain": row.get("Described Value Domain(s)", (domains_of or {}).get(row["Variable Name"], "")),
+            "value": row.get("Value List Value", "")})
+    return {"standard": "ADaMIG", "version": version, "structures": structures}
 
 
 def sdtm_ct(archive: Path, wanted: set[str]) -> dict:
@@ -177,9 +183,13 @@ def build(reference: Path) -> dict[str, bytes]:
     standards = reference / "standards"
     sdtm, adam = sdtmig(standards), adamig(standards)
     older = {v: sdtmig(standards, v, value_domains(sdtm)) for v in OLDER_SDTMIG}
+    adam_domains = {v["name"]: v["value_domain"] for st in adam["structures"].values() for v in st["variables"]
+                    if v["value_domain"]}
+    older_adam = {v: adamig(standards, v, adam_domains) for v in OLDER_ADAMIG}
     wanted = {c for m in (sdtm, *older.values()) for ds in m["datasets"].values() for v in ds["variables"]
               for c in v["codelists"]}
-    wanted |= {c for st in adam["structures"].values() for v in st["variables"] for c in v["codelists"]}
+    wanted |= {c for m in (adam, *older_adam.values()) for st in m["structures"].values() for v in st["variables"]
+               for c in v["codelists"]}
     ct_dir = reference / "controlled-terminology"
     ct = {"sdtm": {"release": SDTM_CT_RELEASE, "codelists": sdtm_ct(ct_dir / "SDTM Terminology.tar.xz", wanted)},
           "adam": {"release": ADAM_CT_RELEASE, "codelists": adam_ct(ct_dir / "ADaM Terminology.odm.xml")}}
@@ -192,6 +202,7 @@ def build(reference: Path) -> dict[str, bytes]:
 
     return {"sdtmig-3.4.json": dump(sdtm), "adamig-1.3.json": dump(adam),
             **{f"sdtmig-{v}.json.gz": packed(m) for v, m in older.items()},
+            **{f"adamig-{v}.json.gz": packed(m) for v, m in older_adam.items()},
             "ct.json.gz": gzip.compress(json.dumps(ct, sort_keys=True, separators=(",", ":")).encode(), mtime=0),
             "p21-rules.json": dump(p21_catalogue(standards, fda_validator_ids(reference / P21_SDTM_REPORT)))}
 
