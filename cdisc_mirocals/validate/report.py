@@ -52,12 +52,14 @@ class Report:
         return int(bool(self.findings["severity"].isin(worst).any()))
 
     def issue_summary(self) -> pd.DataFrame:
-        """One row per rule and dataset with the number of findings, worst severity first."""
+        """One row per rule and dataset with the number of findings and of the records they stand for (a cause
+        reported once is one finding of many records), worst severity first."""
         f = self.findings
         if f.empty:
-            return pd.DataFrame(columns=["dataset", "rule", "publisher", "message", "severity", "found"])
-        g = (f.groupby(["dataset", "rule", "publisher", "message", "severity"], sort=False).size()
-             .rename("found").reset_index())
+            return pd.DataFrame(columns=["dataset", "rule", "publisher", "message", "severity", "found", "records"])
+        g = (f.groupby(["dataset", "rule", "publisher", "message", "severity"], sort=False)["count"]
+             .agg(found="size", records="sum").reset_index())
+        g["records"] = g["records"].astype(int)
         return _by_severity(g, ["severity", "rule", "dataset"])
 
     def dataset_summary(self) -> pd.DataFrame:

@@ -64,9 +64,9 @@ def workbook_bytes(report: Report) -> bytes:
     _sheet(wb, "Dataset Summary", ["Dataset", "Label", "Class", "Records", *SEVERITIES],
            rows + [[]] + context, [14, 40, 30, 10, 9, 9, 9, 9])
     issues = report.issue_summary()
-    _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "Publisher ID", "Message", "Severity", "Found"],
-           ([r.dataset, r.rule, r.publisher, r.message, r.severity, plain(r.found)] for r in issues.itertuples()),
-           [14, 14, 24, 70, 10, 8])
+    _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "Publisher ID", "Message", "Severity", "Found", "Records"],
+           ([r.dataset, r.rule, r.publisher, r.message, r.severity, plain(r.found), plain(r.records)]
+            for r in issues.itertuples()), [14, 14, 24, 70, 10, 8, 8])
     # the findings go into the sheet's XML after openpyxl has written its header (_detail_rows)
     details = f"xl/worksheets/sheet{len(wb.worksheets) + 1}.xml"
     _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 7, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
