@@ -54,3 +54,12 @@ def test_the_pilot_causes_are_reported_once(update):
     epochs = f[(f["rule"] == "MC0401") & (f["dataset"] == "QSHI")].iloc[0]
     assert (epochs["count"], epochs["values"]) == (3302, "2013-12-26, TREATMENT")
     assert pd.Series(f["count"]).sum() > len(f)
+
+
+def test_a_long_list_of_records_is_whole_in_json_and_cut_to_a_cell_in_xlsx():
+    from cdisc_mirocals.validate.writers.xlsx import CELL_LIMIT, _cell
+
+    every_other = ranges(range(1, 40_001, 2))
+    assert len(every_other) > CELL_LIMIT and every_other.endswith("39999")
+    cell = _cell("records " + every_other)
+    assert "(cut to what a cell holds" in cell and len(cell) < CELL_LIMIT + 200

@@ -14,9 +14,6 @@ import pandas as pd
 from cdisc_mirocals.validate.report import sort_findings
 from cdisc_mirocals.validate.schemas import NUMBERS_ON_TEXT
 
-MAX_DETAIL = 30_000  # characters: a spreadsheet cell holds 32,767
-
-
 @dataclass(frozen=True)
 class Cause:
     rules: tuple[str, ...]
@@ -75,16 +72,6 @@ def ranges(records) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(starts, ends))
 
 
-def _listed(records) -> str:
-    """The records as ranges, cut to what a spreadsheet cell holds (saying how many are left out)."""
-    text = ranges(records)
-    if len(text) <= MAX_DETAIL:
-        return text
-    cut = text.rfind(", ", 0, MAX_DETAIL)
-    left = text.count(", ", cut + 2) + 1
-    return f"{text[:cut]} and {left:,} more ranges"
-
-
 def one_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
     """The findings with each cause's findings made one (record: the first; count: how many)."""
     if findings.empty:
@@ -103,7 +90,7 @@ def one_per_cause(findings: pd.DataFrame) -> pd.DataFrame:
         for _, g in part.groupby(cause.by(part), sort=False):
             first = g.sort_values("record").iloc[[0]].copy()
             first["count"] = pd.array([len(g)], dtype="Int64")
-            first["detail"] = f"{cause.reason(g)}; records {_listed(g['record'].dropna())}"
+            first["detail"] = f"{cause.reason(g)}; records {ranges(g['record'].dropna())}"
             if g["usubjid"].nunique() > 1:
                 first["usubjid"], first["seq"] = "", np.nan
             made.append(first)

@@ -99,9 +99,14 @@ def _cells(values: list) -> list:
     return np.array([_cell(u) for u in uniques] + [None], dtype=object)[codes].tolist()
 
 
+CELL_LIMIT = 32_767  # characters Excel holds in a cell
+
+
 def _cell(value) -> str:
-    """A cell's XML after its r attribute."""
+    """A cell's XML after its r attribute. A longer text (a cause's list of records) is cut, saying so."""
     value = csv_cell(value)
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        value = value[:CELL_LIMIT - 80] + " ... (cut to what a cell holds: the JSON and CSV reports hold it whole)"
     if isinstance(value, str):
         if not value:
             return ' t="inlineStr"></c>'
