@@ -31,7 +31,7 @@ FOLDERS = {  # name: (SDTM folder, P21's report on it)
 EXPLAINED = Path(__file__).parent / "reference" / "p21_parity.csv"
 KINDS = {"version", "p21-lacks-rule", "ours-only", "not-in-folder", "p21-differs"}
 # the share of P21's findings we reproduce, at least (measured: see the assertion)
-RECALL = {"tdf": 0.992, "update": 0.998}
+RECALL = {"tdf": 0.991, "update": 0.998}
 
 
 def within(ours: int, theirs: int) -> bool:
