@@ -20,6 +20,7 @@ import click
 
 from cdisc_mirocals import __version__
 from cdisc_mirocals.errors import MirocalsError, ProblemsError, UsageError
+from cdisc_mirocals.validate.model import STANDARDS
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 STUDY = "study"  # analyze with no ADAM_DIR: where the default study is converted, inside --out
@@ -288,7 +289,7 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
 @click.argument("folder", type=EXISTING_DIR)
 @click.option("--define", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="define.xml to check the data against [default: FOLDER/define.xml when present].")
-@click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"], case_sensitive=False), default=None,
+@click.option("--standard", type=click.Choice(list(STANDARDS), case_sensitive=False), default=None,
               help="Standard [default: from define.xml, else detected from the data].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "xlsx", "csv"]), default="text",
               show_default=True, help="Report format.")

@@ -270,3 +270,14 @@ def test_define_1_0_is_named_as_unsupported():
         pytest.skip("the shared reference folder (../shared/reference) is not here")
     with pytest.raises(InputError, match="not a Define-XML 2.0 or 2.1 document"):
         read_define(old)
+
+
+def test_keys_that_do_not_identify_records_are_one_finding(define):
+    """SD1152 is define.xml's cause: one finding, its count the records, its detail every record."""
+    f = findings("SD1152", ae(USUBJID=["S1"] * 5, AESEQ=[1, 1, 1, 2, 2], AETERM=["a"] * 5, AESEV=["MILD"] * 5),
+                 define=define)
+    assert len(f) == 1
+    one = f.iloc[0]
+    assert (one.record, one["count"]) == (2, 3)
+    assert one.detail.startswith("define.xml's key variables (STUDYID, USUBJID, AESEQ) do not identify a record: 3 "
+                                 "records repeat the key of an earlier record; records 2-3, 5")

@@ -442,7 +442,8 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD2002", a2 + "DM")
     def _():
-        return [("SD2002", "DM", r, "") for r in c.set("DM", s.row(a2), "ACTARMCD", "XYZ")]
+        # an ACTARMCD not in TA is not the planned ARMCD either
+        return [(rule, "DM", r, "") for r in c.set("DM", s.row(a2), "ACTARMCD", "XYZ") for rule in ("SD2002", "SD2236")]
 
     @add("SD2003", a3 + "DM")
     def _():
@@ -594,6 +595,42 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         row = first(sv, sv["USUBJID"].eq(a5) & sv["VISIT"].eq("SCREENING"))
         return [("MC0106", "SV", r, "") for r in redate("SV", row, "SVSTDTC", "SVSTDY", shift(s.rf(a5, "RFICDTC"), -1))[:1]]
 
+    # the consistency rules (validate/rules/consistency.py)
+    @add("SD0021", a1 + "AEEND")
+    def _():
+        row = first(ae, ae_of(a1, ae["AEENDTC"].ne("") & ae["AEENRTPT"].eq("")))
+        c.set("AE", row, "AEENDY", np.nan)
+        return [("SD0021", "AE", r, "") for r in c.set("AE", row, "AEENDTC", "")]
+
+    @add("SD0022", a2 + "AESTART")
+    def _():
+        row = first(ae, ae_of(a2, ae["AESTDTC"].ne("")))
+        c.set("AE", row, "AESTDY", np.nan)
+        return [("SD0022", "AE", r, "") for r in c.set("AE", row, "AESTDTC", "")]
+
+    @add("SD0026", a3 + "LBORRESU")
+    def _():
+        return own("SD0026", "LB", lb["USUBJID"].eq(a3) & lb["LBORRESU"].ne(""), "LBORRESU", "")
+
+    @add("SD0029", a4 + "LBSTRESU")
+    def _():
+        return own("SD0029", "LB", lb["USUBJID"].eq(a4) & lb["LBSTRESU"].ne(""), "LBSTRESU", "")
+
+    @add("SD0006", a5 + "LBLOBXFL")
+    def _():
+        c.set("LB", rows_where(lb, lb["USUBJID"].eq(a5)), "LBLOBXFL", "")
+        return [("SD0006", "DM", s.row(a5) + 1, "")]
+
+    @add("SD1131", a1 + "LBSTRESC")
+    def _():
+        return own("SD1131", "LB", lb["USUBJID"].eq(a1) & lb["LBLOBXFL"].eq("Y") & lb["LBSTRESC"].ne(""), "LBSTRESC", "")
+
+    @add("SD2236", a6 + "DMACT")
+    def _():
+        other = ("PBO", "Placebo") if s.dm.loc[s.row(a6), "ARMCD"] != "PBO" else ("IL2", "Aldesleukin 2 MIU")
+        c.set("DM", s.row(a6), "ACTARM", other[1])
+        return [("SD2236", "DM", r, "") for r in c.set("DM", s.row(a6), "ACTARMCD", other[0])]
+
     @add("SD0084", s.failed[0])
     def _():
         return [("SD0084", "DM", r, "") for r in c.set("DM", s.row(s.failed[0]), "AGE", -12.0)]
@@ -694,6 +731,7 @@ SDTM_BATCHES = [
     ["SD1253", "SD1254", "SD1255", "SD1256", "SD1252", "MC0402", "SD1317", "SD1347", "SD0090", "MC0103", "MC0106",
      "MC0107", "SD1076"],
     ["SD2004", "SD2005", "SD0091", "MC0105", "SD0083", "SD1321", "SD0087", "SD0088", "SD1366", "SD1373"],
+    ["SD0021", "SD0022", "SD0026", "SD0029", "SD0006", "SD2236", "SD1131"],
 ]
 
 

@@ -170,6 +170,35 @@ def test_the_standard_is_detected_from_the_data():
         choose_standard(_files(dm=["DOMAIN"]), None, "sdtmig-9")
 
 
+def test_every_ig_version_is_vendored_with_its_own_tables():
+    """SDTMIG 3.2, 3.3, 3.4 and ADaMIG 1.1, 1.2, 1.3, each as the CDISC Library publishes it: ARMNRS came with 3.3,
+    EPOCH entered AE's table after 3.2; 3.2's --DTC variables keep 3.4's ISO 8601 value domain."""
+    v32, v33, v34 = (load_model(f"sdtmig-{v}") for v in ("3.2", "3.3", "3.4"))
+    assert (v32.version, v33.version, v34.version) == ("3.2", "3.3", "3.4")
+    assert v32.domains["DM"].find("ARMNRS") is None and v33.domains["DM"].find("ARMNRS") is not None
+    assert v32.domains["AE"].find("EPOCH") is None and v34.domains["AE"].find("EPOCH") is not None
+    assert v32.domains["AE"].find("AESTDTC").value_domain.startswith("ISO 8601")
+    assert v32.domains["AE"].find("AEDECOD").value_domain == "MedDRA"
+    assert len(v32.domains) == 46 and len(v33.domains) == 59
+    a11, a12 = load_model("adamig-1.1"), load_model("adamig-1.2")
+    assert a11.domains["BDS"].find("PARAMCD").core == "Req" and a11.domains["ADSL"].find("TRT01P") is not None
+    # 1.2 added the stratification and toxicity-grade variables, and retired PARAMTYP
+    assert a11.domains["ADSL"].find("STRAT1R") is None and a12.domains["ADSL"].find("STRAT1R") is not None
+    assert a11.domains["BDS"].find("PARAMTYP") is not None and a12.domains["BDS"].find("PARAMTYP") is None
+
+
+def test_a_study_is_checked_against_the_ig_version_it_declares(tmp_path):
+    from cdisc_mirocals.validate.define_reader import Define
+
+    files = {"DM": None}
+    declared = Define(tmp_path, "2.1", "SDTMIG", "3.3", None, {})
+    assert choose_standard(files, declared, None) == ("sdtmig-3.3", "define.xml (SDTMIG 3.3)")
+    assert choose_standard(files, declared, "SDTMIG-3.4") == ("sdtmig-3.4", "given")
+    newer = Define(tmp_path, "2.1", "SDTMIG", "3.5", None, {})
+    assert choose_standard(files, newer, None) == (
+        "sdtmig-3.4", "define.xml (SDTMIG 3.5); no model of that version is vendored, so the latest")
+
+
 def test_the_sdtm_beside_an_adam_folder_is_found(tmp_path):
     adam = tmp_path / "m5" / "datasets" / "x" / "analysis" / "adam" / "datasets"
     sdtm = tmp_path / "m5" / "datasets" / "x" / "tabulations" / "sdtm"
@@ -191,6 +220,7 @@ def test_every_rule_is_documented_and_unit_tested():
     docs = (ROOT / "docs" / "validation.md").read_text()
     assert not [r for r in rules if f"| {r} |" not in docs]
     tests = "".join((ROOT / "tests" / name).read_text() for name in (
-        "test_validate_rules_sdtm.py", "test_validate_rules_adam.py", "test_validate_define.py"))
+        "test_validate_rules_sdtm.py", "test_validate_rules_adam.py", "test_validate_define.py",
+        "test_validate_rules_consistency.py"))
     tabled = set(DM_COPIES) | set(DY_PAIRS) | set(TS_REQUIRED) | set(CODING_PAIRS)  # parametrised over these
     assert not sorted(r for r in rules - tabled if f'"{r}"' not in tests)

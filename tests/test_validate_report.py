@@ -66,7 +66,7 @@ def test_json_holds_every_finding(report, tmp_path):
 
 def test_csv_cells_are_neutralised(report, tmp_path):
     rows = list(csv.reader(write_report(report, tmp_path / "r.csv", "csv").open(newline="")))
-    assert rows[0][:3] == ["Dataset", "Record", "USUBJID"] and len(rows) == len(report.findings) + 1
+    assert rows[0][:4] == ["Dataset", "Record", "Count", "USUBJID"] and len(rows) == len(report.findings) + 1
     for row in rows[1:]:
         for value in row:
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
@@ -164,7 +164,7 @@ def test_the_xlsx_details_are_the_cells_openpyxl_writes(report):
     for r in (report, awkward):
         wb = openpyxl.Workbook(write_only=True)
         rows = [[plain(v) for v in row] for row in r.findings[list(DETAIL_HEADERS)].itertuples(index=False)]
-        xlsx._sheet(wb, "Details", list(DETAIL_HEADERS.values()), rows, [12, 8, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
+        xlsx._sheet(wb, "Details", list(DETAIL_HEADERS.values()), rows, [12, 8, 7, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
         raw = io.BytesIO()
         wb.save(raw)
         expected = zipfile.ZipFile(raw).read("xl/worksheets/sheet1.xml")

@@ -6,11 +6,15 @@ Reads the public CDISC metadata beside the checkout (../shared/reference/standar
 
 - sdtmig-3.4.json   every SDTMIG 3.4 dataset with its variables (order, label, type, codelists,
                     role, core, value domain, fixed value), as published in the IG's variable table;
+- sdtmig-3.2.json.gz, sdtmig-3.3.json.gz   the same for SDTMIG 3.2 and 3.3 (gzip: what a study that
+                    declares them is checked against);
+- adamig-1.1.json.gz, adamig-1.2.json.gz   the same for ADaMIG 1.1 and 1.2;
 - adamig-1.3.json   the ADaMIG 1.3 ADSL and BDS variables (names keep their xx/y/zz/w placeholders);
 - ct.json.gz        the CDISC codelists those variables name: SDTM CT 2025-03-28 and ADaM CT
                     2021-12-17, each term as [NCI code, submission value];
 - p21-rules.json    the Pinnacle 21 rule catalogue (IDs, publisher IDs, message, description,
-                    category), so findings carry P21's wording.
+                    category), so findings carry P21's wording, with the FDA Validator Rules IDs
+                    (FDACnnn) that P21 2.2.0's FDA configuration gives its SDTM rules.
 
 The package reads only these files at run time. The same inputs give byte-identical outputs
 (sorted keys, gzip without a timestamp), so `--check` can prove the committed files are current.
@@ -37,6 +41,9 @@ REFERENCE = REPO.parent / "shared" / "reference"
 OUT = REPO / "cdisc_mirocals" / "validate" / "standards"
 SDTM_CT_RELEASE = "2025-03-28"
 ADAM_CT_RELEASE = "2021-12-17"
+OLDER_SDTMIG = ("3.2", "3.3")
+OLDER_ADAMIG = ("1.1", "1.2")
+P21_SDTM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_SDTM.xlsx")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
 
@@ -50,37 +57,62 @@ def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(";") if c.strip()]
 
 
-def sdtmig(folder: Path) -> dict:
+def _generic(domain: str, name: str) -> str:
+    return "--" + name[2:] if name.startswith(domain) and len(domain) == 2 else name
+
+
+def sdtmig(folder: Path, version: str = "3.4", domains_of: dict | None = None) -> dict:
+    """One SDTMIG version's datasets and variables. The 3.2 and 3.3 tables have no value-domain column: a
+    variable takes the value domain (ISO 8601, MedDRA) of the same variable in 3.4 (`domains_of`), or of the
+    same generic variable (--STDTC) in any 3.4 domain."""
     datasets = {}
-    for row in _rows(folder / "sdtm_ig_v3.4_Datasets.csv"):
+    for row in _rows(folder / f"sdtm_ig_v{version}_Datasets.csv"):
         datasets[row["Dataset Name"]] = {"class": row["Class"], "label": row["Dataset Label"],
                                          "structure": row["Structure"], "variables": []}
-    for row in _rows(folder / "sdtm_ig_v3.4_Variables.csv"):
-        ds = datasets[row["Dataset Name"]]
+    exact, generic = domains_of or ({}, {})
+    for row in _rows(folder / f"sdtm_ig_v{version}_Variables.csv"):
+        ds, name = datasets[row["Dataset Name"]], row["Variable Name"]
+        domain = exact.get((row["Dataset Name"], name)) or generic.get(_generic(row["Dataset Name"], name), "")
         ds["variables"].append({
-            "order": int(row["Variable Order"]), "name": row["Variable Name"], "label": row["Variable Label"],
+            "order": int(row["Variable Order"]), "name": name, "label": row["Variable Label"],
             "type": row["Type"], "codelists": _codes(row["CDISC CT Codelist Code(s)"]), "role": row["Role"],
-            "core": row["Core"], "value_domain": row["Described Value Domain(s)"], "value": row["Value List"]})
+            "core": row["Core"], "value_domain": row.get("Described Value Domain(s)", domain),
+            "value": row["Value List"]})
     for ds in datasets.values():
         ds["variables"].sort(key=lambda v: v["order"])
-    return {"standard": "SDTMIG", "version": "3.4", "datasets": datasets}
+    return {"standard": "SDTMIG", "version": version, "datasets": datasets}
+
+
+def value_domains(model: dict) -> tuple[dict, dict]:
+    """(dataset, variable) -> value domain, and generic variable -> value domain, of a 3.4 model."""
+    exact, generic = {}, {}
+    for name, ds in model["datasets"].items():
+        for v in ds["variables"]:
+            if v["value_domain"]:
+                exact[(name, v["name"])] = v["value_domain"]
+                generic.setdefault(_generic(name, v["name"]), v["value_domain"])
+    return exact, generic
 
 
 ADAM_STRUCTURES = {"Subject-Level Analysis Dataset": "ADSL", "Basic Data Structure": "BDS"}
 
 
-def adamig(folder: Path) -> dict:
+def adamig(folder: Path, version: str = "1.3", domains_of: dict | None = None) -> dict:
+    """One ADaMIG version's ADSL and BDS variables. The 1.1 and 1.2 tables name the structures ADSL and BDS and
+    have no value-domain or value-list column: a variable takes its 1.3 value domain (`domains_of`)."""
     structures: dict[str, dict] = {}
-    for row in _rows(folder / "adam_ig_v1.3_DataStructures.csv"):
-        structures[row["Data Structure Name"]] = {"class": row["Class"], "label": row["Data Structure Description"],
-                                                  "subclass": row["Subclass"], "variables": []}
-    for order, row in enumerate(_rows(folder / "adam_ig_v1.3_Variables.csv"), start=1):
-        name = ADAM_STRUCTURES[row["Data Structure Name"]]
+    for row in _rows(folder / f"adam_ig_v{version}_DataStructures.csv"):
+        name = ADAM_STRUCTURES.get(row["Data Structure Name"], row["Data Structure Name"])
+        structures[name] = {"class": row["Class"], "label": row.get("Label", row["Data Structure Description"]),
+                            "subclass": row.get("Subclass", ""), "variables": []}
+    for order, row in enumerate(_rows(folder / f"adam_ig_v{version}_Variables.csv"), start=1):
+        name = ADAM_STRUCTURES.get(row["Data Structure Name"], row["Data Structure Name"])
         structures[name]["variables"].append({
             "order": order, "name": row["Variable Name"], "label": row["Variable Label"], "type": row["Type"],
             "codelists": _codes(row["CDISC CT Codelist Code(s)"]), "set": row["Variable Set"], "core": row["Core"],
-            "value_domain": row["Described Value Domain(s)"], "value": row["Value List Value"]})
-    return {"standard": "ADaMIG", "version": "1.3", "structures": structures}
+            "value_domain": row.get("Described Value Domain(s)", (domains_of or {}).get(row["Variable Name"], "")),
+            "value": row.get("Value List Value", "")})
+    return {"standard": "ADaMIG", "version": version, "structures": structures}
 
 
 def sdtm_ct(archive: Path, wanted: set[str]) -> dict:
@@ -108,7 +140,20 @@ def adam_ct(path: Path) -> dict:
     return codelists
 
 
-def p21_catalogue(folder: Path) -> dict:
+def fda_validator_ids(report: Path) -> dict[str, str]:
+    """P21 ID -> FDA Validator Rules ID (FDACnnn) from the Rules sheet of a Pinnacle 21 Community 2.2.0 SDTM
+    report, whose FDA configuration names each rule's FDA ID (the catalogue gives the later FDAB IDs)."""
+    from openpyxl import load_workbook
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Workbook contains no default style"
+        sheet = load_workbook(report)["Rules"]  # read_only would trust the file's wrong dimension (A1)
+        rows = list(sheet.iter_rows(min_row=2, max_col=2, values_only=True))
+    return {rid: pub for rid, pub in rows if rid and pub and str(pub).startswith("FDAC")}
+
+
+def p21_catalogue(folder: Path, fda: dict[str, str] | None = None) -> dict:
     rules = {}
     for standard, path, delimiter in (("SDTM", folder / "p21_sdtm_rules.csv", ";"),
                                       ("ADaM", folder / "p21_adam_rules.csv", ",")):
@@ -128,14 +173,23 @@ def p21_catalogue(folder: Path) -> dict:
                     pid = f"ADaM {pid}" if pid[:1].isdigit() else pid
                     if pid and pid not in ("+",) and pid not in entry["publisher"]:
                         entry["publisher"].append(pid)
+    for rid, pid in (fda or {}).items():
+        if rid in rules and pid not in rules[rid]["publisher"]:
+            rules[rid]["publisher"].append(pid)
     return rules
 
 
 def build(reference: Path) -> dict[str, bytes]:
     standards = reference / "standards"
     sdtm, adam = sdtmig(standards), adamig(standards)
-    wanted = {c for ds in sdtm["datasets"].values() for v in ds["variables"] for c in v["codelists"]}
-    wanted |= {c for st in adam["structures"].values() for v in st["variables"] for c in v["codelists"]}
+    older = {v: sdtmig(standards, v, value_domains(sdtm)) for v in OLDER_SDTMIG}
+    adam_domains = {v["name"]: v["value_domain"] for st in adam["structures"].values() for v in st["variables"]
+                    if v["value_domain"]}
+    older_adam = {v: adamig(standards, v, adam_domains) for v in OLDER_ADAMIG}
+    wanted = {c for m in (sdtm, *older.values()) for ds in m["datasets"].values() for v in ds["variables"]
+              for c in v["codelists"]}
+    wanted |= {c for m in (adam, *older_adam.values()) for st in m["structures"].values() for v in st["variables"]
+               for c in v["codelists"]}
     ct_dir = reference / "controlled-terminology"
     ct = {"sdtm": {"release": SDTM_CT_RELEASE, "codelists": sdtm_ct(ct_dir / "SDTM Terminology.tar.xz", wanted)},
           "adam": {"release": ADAM_CT_RELEASE, "codelists": adam_ct(ct_dir / "ADaM Terminology.odm.xml")}}
@@ -143,9 +197,14 @@ def build(reference: Path) -> dict[str, bytes]:
     def dump(obj) -> bytes:
         return (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
+    def packed(obj) -> bytes:  # the older versions, compactly: the package reads them rarely
+        return gzip.compress(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode(), mtime=0)
+
     return {"sdtmig-3.4.json": dump(sdtm), "adamig-1.3.json": dump(adam),
+            **{f"sdtmig-{v}.json.gz": packed(m) for v, m in older.items()},
+            **{f"adamig-{v}.json.gz": packed(m) for v, m in older_adam.items()},
             "ct.json.gz": gzip.compress(json.dumps(ct, sort_keys=True, separators=(",", ":")).encode(), mtime=0),
-            "p21-rules.json": dump(p21_catalogue(standards))}
+            "p21-rules.json": dump(p21_catalogue(standards, fda_validator_ids(reference / P21_SDTM_REPORT)))}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,16 @@ from cdisc_mirocals.validate.readers import DatasetFile
 SAS_EPOCH = np.datetime64("1960-01-01", "D")
 
 
+def domain_of(file: DatasetFile) -> str:
+    """The domain a dataset is part of, for the rules that hold per domain and for comparing with P21's report:
+    LB for LBCH, LBHE and LBUR, SUPPLB for SUPPLBCH (by RDOMAIN), QS for the six QS files; else its name."""
+    frame = file.frame
+    if file.name.startswith("SUPP") and "RDOMAIN" in frame and len(frame):
+        values = frame["RDOMAIN"][frame["RDOMAIN"] != ""]
+        return "SUPP" + str(values.mode().iloc[0]) if len(values) else file.name
+    return file.domain if len(file.domain) == 2 and file.name.startswith(file.domain) else file.name
+
+
 @dataclass
 class Data:
     """One dataset under validation."""
@@ -44,6 +54,10 @@ class Data:
     @property
     def domain(self) -> str:
         return self.file.domain
+
+    @cached_property
+    def group(self) -> str:
+        return domain_of(self.file)
 
     @property
     def prefix(self) -> str:
@@ -90,6 +104,13 @@ class Study:
     def by_domain(self, domain: str) -> list[Data]:
         """Every dataset of a domain: LB, or its split datasets LBCH, LBHE, LBUR."""
         return [d for d in self.datasets.values() if d.domain == domain]
+
+    def groups(self) -> dict[str, list[Data]]:
+        """The datasets by domain (Data.group): a split domain's files together, in folder order."""
+        out: dict[str, list[Data]] = {}
+        for d in self.datasets.values():
+            out.setdefault(d.group, []).append(d)
+        return out
 
     def observations(self) -> list[Data]:
         """Datasets of subject observations (general classes and special-purpose, not SUPP--, RELREC, trial design)."""

@@ -70,3 +70,19 @@ def byte_lengths(values: pd.Series, distinct: Distinct | None = None) -> pd.Seri
         codes, uniques = factorise(values)
         lengths = _lengths(uniques, "utf-8")
     return pd.Series(lengths[codes] if len(codes) else np.zeros(0, dtype=int), index=values.index)
+
+
+PRECISION = 12  # significant digits at which numbers are compared, as SAS compares them (IBM-to-IEEE noise)
+
+
+def at_precision(values: pd.Series, digits: int = PRECISION) -> pd.Series:
+    """Numbers rounded to `digits` significant digits, so that 1.3000000000000003 (one bit of conversion
+    noise) equals 1.3; text and missing values are returned as they are. Rounded once per distinct value."""
+    if values.dtype.kind != "f":
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    rounded = np.array([float(f"{v:.{digits}g}") for v in uniques], dtype=float)
+    out = np.full(len(values), np.nan)
+    ok = codes >= 0
+    out[ok] = rounded[codes[ok]]
+    return pd.Series(out, index=values.index, name=values.name)

@@ -15,15 +15,15 @@ import pandas as pd
 from cdisc_mirocals import __version__
 from cdisc_mirocals.spec import Spec, Standard, load_spec
 from cdisc_mirocals.validate import rules as registry
+from cdisc_mirocals.validate.causes import one_per_cause
 from cdisc_mirocals.validate.context import Data, Study, as_text
 from cdisc_mirocals.validate.define_reader import Define, read_define
-from cdisc_mirocals.validate.model import STANDARDS, load_model
+from cdisc_mirocals.validate.model import LATEST, STANDARDS, load_model, standard_key
 from cdisc_mirocals.validate.readers import DatasetFile, FolderError, copies, dataset_files, read_folder
 from cdisc_mirocals.validate.report import DATASET_COLUMNS, FINDING_COLUMNS, RULE_COLUMNS, Report, sort_findings
 from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_schema
 
-FAMILY_STANDARD = {"SDTM": "sdtmig-3.4", "ADaM": "adamig-1.3"}
-DTYPES = {"record": "Int64", "seq": float}
+DTYPES = {"record": "Int64", "count": "Int64", "seq": float}
 # rules that compare variables with the model's domain tables: their verdict depends on the IG version
 VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047"}
 
@@ -43,7 +43,7 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
     define_doc = read_define(define_path) if define_path else None
     sdtm_files = None
     key, how = choose_standard(files, define_doc, standard)
-    if key == "adamig-1.3":
+    if STANDARDS[key][0] == "ADaM":
         sdtm_dir = Path(sdtm) if sdtm else find_sdtm(path)
         if sdtm_dir is not None:
             sdtm_files = read(sdtm_dir)
@@ -64,16 +64,29 @@ def choose_standard(files: dict[str, DatasetFile], define: Define | None, given:
             raise FolderError(f"unknown standard {given!r}: expected one of {', '.join(STANDARDS)}")
         return given.lower(), "given"
     if define is not None and define.standard_name:
-        return FAMILY_STANDARD[define.family], f"define.xml ({define.standard_name} {define.standard_version})"
+        declared = f"define.xml ({define.standard_name} {define.standard_version})"
+        key = standard_key(define.family, define.standard_version)
+        return (key, declared) if key else (LATEST[define.family], f"{declared}; no model of that version is "
+                                            f"vendored, so the latest")
     names = set(files)
     with_domain = {n for n, f in files.items() if "DOMAIN" in f.columns or "RDOMAIN" in f.columns}
     adam = {n for n in names if n.startswith("AD")} - with_domain
     if adam and not with_domain:
         return "adamig-1.3", "detected from the data (ADaM dataset names, no DOMAIN)"
     if with_domain and not adam:
-        return "sdtmig-3.4", "detected from the data (DOMAIN variables)"
+        version = _ts_sdtigver(files)
+        key = standard_key("SDTM", version) if version else None
+        return (key, f"TS.SDTIGVER {version}") if key else (LATEST["SDTM"], "detected from the data (DOMAIN variables)")
     raise FolderError("cannot tell SDTM from ADaM in this folder" + (" (it holds both)" if adam and with_domain else "")
-                     + ": give --standard sdtmig-3.4 or adamig-1.3")
+                      + f": give --standard ({', '.join(STANDARDS)})")
+
+
+def _ts_sdtigver(files: dict[str, DatasetFile]) -> str:
+    ts = files.get("TS")
+    if ts is not None and {"TSPARMCD", "TSVAL"} <= set(ts.frame):
+        values = ts.frame.loc[ts.frame["TSPARMCD"] == "SDTIGVER", "TSVAL"]
+        return str(values.iloc[0]).strip() if len(values) else ""
+    return ""
 
 
 def find_sdtm(adam_dir: Path) -> Path | None:
@@ -115,6 +128,10 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         notes.append(f"the data declares {model.name} {declared}; it is checked against the {model.name} "
                      f"{model.version} model, so the findings of {', '.join(sorted(VERSION_SENSITIVE))} (variables "
                      f"against the model's domain tables) may be version differences: they are reported as Notices")
+    if model.key != LATEST[family]:
+        notes.append(f"checked against {model.name} {model.version}, with the controlled terminology this package "
+                     f"vendors ({', '.join(model.ct_releases)}): no older CT release is vendored, so CT findings "
+                     f"(CT2001, CT2002, CT2003) may be version differences")
     notes += [f"{f.path.name}: {n}" for f in files.values() for n in f.notes]
     study = Study(family, model, _datas(files, model, metadata), define, metadata, today=today or dt.date.today())
     if sdtm_files is not None:
@@ -124,7 +141,7 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         visits = own.study.data.get("schedule", {}).get("visits", [])  # an imported define.xml has no schedule
         study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in visits}
     rules = [r for r in registry.for_family(family) if rule_ids is None or r.id in rule_ids]
-    findings = run(study, rules, notes)
+    findings = one_per_cause(run(study, rules, notes))
     if older:
         findings = _as_version_notices(findings, f"{model.name} {model.version}; the data declares {declared}")
     return Report(folder=folder, standard=standard, standard_source=standard_source,
@@ -146,11 +163,7 @@ def _as_version_notices(findings: pd.DataFrame, note: str) -> pd.DataFrame:
 def _declared_version(files, define: Define | None, family: str) -> str:
     if define is not None and define.standard_version:
         return define.standard_version
-    ts = files.get("TS")
-    if family == "SDTM" and ts is not None and {"TSPARMCD", "TSVAL"} <= set(ts.frame):
-        values = ts.frame.loc[ts.frame["TSPARMCD"] == "SDTIGVER", "TSVAL"]
-        return str(values.iloc[0]) if len(values) else ""
-    return ""
+    return _ts_sdtigver(files) if family == "SDTM" else ""
 
 
 def _datas(files, model, metadata: Standard | None) -> dict[str, Data]:
@@ -186,7 +199,7 @@ def _schema_findings(study: Study, by_id: dict) -> pd.DataFrame:
         if data.meta is not None:
             schemas.append(dataset_schema(data.meta, study.metadata, structure=False, iso=False, value_mandatory=True,
                                           frame=data.frame, distinct=data.distinct,
-                                          widths=_physical_widths(data)))
+                                          widths=_physical_widths(data), note_types=True))
         for schema in schemas:
             found = failures(schema, data.frame)
             found = found[found["rule"].isin(by_id) & found["row"].notna()]
@@ -212,7 +225,8 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
                 category=rule.category, publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
     if hit.rows is None or data is None:
         values = hit.values if isinstance(hit.values, str) else ""
-        one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "usubjid": "", "seq": np.array([np.nan]),
+        one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "count": pd.array([1], dtype="Int64"),
+               "usubjid": "", "seq": np.array([np.nan]),
                "values": values, "detail": hit.detail if isinstance(hit.detail, str) else ""}
         return pd.DataFrame(one, index=pd.RangeIndex(1))[FINDING_COLUMNS]
     rows_ = np.asarray(hit.rows, dtype=int)
@@ -228,6 +242,7 @@ def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     columns = {
         **base,
         "record": pd.array(rows_ + 1, dtype="Int64"),
+        "count": pd.array(np.ones(n, dtype=int), dtype="Int64"),
         "usubjid": frame["USUBJID"].to_numpy()[rows_] if "USUBJID" in frame else np.full(n, ""),
         "seq": pd.to_numeric(frame[seq], errors="coerce").to_numpy(dtype=float)[rows_] if seq else np.full(n, np.nan),
         "values": values,

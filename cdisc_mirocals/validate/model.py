@@ -1,4 +1,4 @@
-"""The generic standard models (SDTMIG 3.4, ADaMIG 1.3) and their CDISC codelists, read from the data
+"""The generic standard models (SDTMIG 3.2, 3.3 and 3.4, ADaMIG 1.1, 1.2 and 1.3) and their CDISC codelists, read from the data
 files in `standards/` (built by tools/build_standards.py). They let a folder nobody here specified be
 checked: which variables a domain requires, expects or permits, in which order, of which type, and
 which codelist each one takes."""
@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-STANDARDS = {"sdtmig-3.4": ("SDTM", "sdtmig-3.4.json"), "adamig-1.3": ("ADaM", "adamig-1.3.json")}
+STANDARDS = {"sdtmig-3.4": ("SDTM", "sdtmig-3.4.json"), "sdtmig-3.3": ("SDTM", "sdtmig-3.3.json.gz"),
+             "sdtmig-3.2": ("SDTM", "sdtmig-3.2.json.gz"), "adamig-1.3": ("ADaM", "adamig-1.3.json"),
+             "adamig-1.2": ("ADaM", "adamig-1.2.json.gz"), "adamig-1.1": ("ADaM", "adamig-1.1.json.gz")}
+LATEST = {"SDTM": "sdtmig-3.4", "ADaM": "adamig-1.3"}
 # ADaMIG writes indexed variable names with lower-case placeholders: xx = 01-99, zz = 01-99, y and w = 1-9
 _PLACEHOLDERS = {"xx": r"\d\d", "zz": r"\d\d", "y": r"[1-9]\d*", "w": r"[1-9]\d*"}
 
@@ -124,12 +127,19 @@ def _ct() -> dict:
     return json.loads(gzip.decompress(_read("ct.json.gz")))
 
 
-@lru_cache(maxsize=4)
+def standard_key(family: str, version: str) -> str | None:
+    """The model of an IG version (SDTM, '3.2' -> sdtmig-3.2), or None when none is vendored."""
+    key = f"{'sdtmig' if family == 'SDTM' else 'adamig'}-{version.strip()}"
+    return key if key in STANDARDS else None
+
+
+@lru_cache(maxsize=8)
 def load_model(key: str) -> StandardModel:
     if key not in STANDARDS:
         raise KeyError(f"unknown standard {key!r}; expected one of {', '.join(STANDARDS)}")
     family, file = STANDARDS[key]
-    data = json.loads(_read(file))
+    raw = _read(file)
+    data = json.loads(gzip.decompress(raw) if file.endswith(".gz") else raw)
     parts = data["datasets"] if family == "SDTM" else data["structures"]
     domains = {}
     for name, d in parts.items():

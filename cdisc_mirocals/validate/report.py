@@ -1,7 +1,7 @@
 """The one report model of a validation run; every writer (text, JSON, HTML, XLSX, CSV) renders it.
 
 A report is three tables, as Pinnacle 21's is: the datasets checked, the rules run, and the
-findings (one row per finding: rule, severity, dataset, record, USUBJID, --SEQ, variables, values).
+findings (one row per finding: rule, severity, dataset, record, count, USUBJID, --SEQ, variables, values).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import pandas as pd
 
 SEVERITIES = ("Reject", "Error", "Warning", "Notice")
 FAIL_ON = ("reject", "error", "warning", "never")
-FINDING_COLUMNS = ["rule", "severity", "dataset", "record", "usubjid", "seq", "variables", "values",
+# count: the records a finding stands for, 1 but for a cause reported once (validate/causes.py), whose
+# records the detail lists
+FINDING_COLUMNS = ["rule", "severity", "dataset", "record", "count", "usubjid", "seq", "variables", "values",
                    "message", "detail", "category", "publisher"]
 DATASET_COLUMNS = ["dataset", "label", "class", "records", "variables", "file", "format", "model"]
 RULE_COLUMNS = ["rule", "p21", "publisher", "severity", "family", "category", "message", "description"]
@@ -50,12 +52,14 @@ class Report:
         return int(bool(self.findings["severity"].isin(worst).any()))
 
     def issue_summary(self) -> pd.DataFrame:
-        """One row per rule and dataset with the number of findings, worst severity first."""
+        """One row per rule and dataset with the number of findings and of the records they stand for (a cause
+        reported once is one finding of many records), worst severity first."""
         f = self.findings
         if f.empty:
-            return pd.DataFrame(columns=["dataset", "rule", "publisher", "message", "severity", "found"])
-        g = (f.groupby(["dataset", "rule", "publisher", "message", "severity"], sort=False).size()
-             .rename("found").reset_index())
+            return pd.DataFrame(columns=["dataset", "rule", "publisher", "message", "severity", "found", "records"])
+        g = (f.groupby(["dataset", "rule", "publisher", "message", "severity"], sort=False)["count"]
+             .agg(found="size", records="sum").reset_index())
+        g["records"] = g["records"].astype(int)
         return _by_severity(g, ["severity", "rule", "dataset"])
 
     def dataset_summary(self) -> pd.DataFrame:

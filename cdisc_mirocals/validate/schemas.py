@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from cdisc_mirocals.dates import is_iso8601
 from cdisc_mirocals.metadata.where import where_mask
 from cdisc_mirocals.spec import Dataset, Standard, ValueLevel
-from cdisc_mirocals.validate.distinct import Distinct, per_value, byte_lengths
+from cdisc_mirocals.validate.distinct import Distinct, at_precision, byte_lengths, per_value
 from cdisc_mirocals.validate.model import DomainModel, StandardModel
 
 MAX_BYTES = 200
@@ -96,13 +96,17 @@ class _Checks:
         return pa.Check(fn, name=name, error=error, ignore_na=False)
 
 
+NUMERIC_TYPES = ("integer", "float")
+NUMBERS_ON_TEXT = "(define.xml types this value-level item "
+
+
 def _codelist_test(values, numeric: bool, text_only: bool = False):
-    allowed = frozenset(values) | (frozenset(float(v) for v in values if _is_number(pd.Series([v])).all())
-                                   if numeric else frozenset())
+    allowed = frozenset(values) | (frozenset(at_precision(pd.Series([float(v) for v in values if _is_number(
+        pd.Series([v])).all()], dtype=float))) if numeric else frozenset())
 
     def test(u: pd.Series) -> pd.Series:
         ok = ~_present_values(u) if u.dtype.kind != "f" else u.isna()
-        ok |= u.isin(allowed)
+        ok |= u.isin(allowed) if u.dtype.kind != "f" else at_precision(u).isin(allowed)
         return ok | _is_number(u) if text_only else ok
     return test
 
@@ -114,11 +118,14 @@ def _shown(values) -> str:
 
 def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True, iso: bool = True,
                    value_mandatory: bool = False, frame: pd.DataFrame | None = None,
-                   distinct: Distinct | None = None, widths: dict[str, int] | None = None) -> pa.DataFrameSchema:
+                   distinct: Distinct | None = None, widths: dict[str, int] | None = None,
+                   note_types: bool = False) -> pa.DataFrameSchema:
     """The schema of a dataset's study metadata. structure=True also requires exactly the defined
     variables in the defined order (what convert's own check wants; the validator's rules report those).
     value_mandatory adds the value-level Mandatory check (SD1229), which only the validator runs so far.
     widths are the file's variable lengths: no value can be longer, so a length check within one is skipped.
+    note_types says in a value-level expectation when define.xml types the item as a number on a text variable
+    (the validator reports such a cause once: validate/causes.py).
 
     Value-level checks need the where-clause's variables: given the frame to validate, they become
     column checks on masks computed from it (fast); without it, frame-wide checks (slow on large data)."""
@@ -142,6 +149,8 @@ def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True,
     frame_checks = []
     for vlm in (v for v in standard.valuelevel if v.dataset == dataset.name and v.variable in col_checks):
         wt = where_text(vlm)
+        if note_types and vlm.data_type in NUMERIC_TYPES and not dataset.variable(vlm.variable).is_numeric:
+            wt += f" {NUMBERS_ON_TEXT}{vlm.data_type})"  # a define.xml cause: validate/causes.py reports it once
         tests = []
         if vlm.length and not dataset.variable(vlm.variable).is_numeric \
                 and not (widths and widths.get(vlm.variable, MAX_BYTES + 1) <= vlm.length):
@@ -164,9 +173,12 @@ def dataset_schema(dataset: Dataset, standard: Standard, structure: bool = True,
                                    required=structure and (var.core in ("Req", "Exp", "Cond") or var.mandatory))
                for var in dataset.variables}
     keys = list(dataset.keys)
-    checks.meta["multiple_fields_uniqueness"] = ("SD1152", ", ".join(keys), f"a unique key ({', '.join(keys)})")
+    if keys:  # one failure per record that repeats an earlier key (pandera's unique= reshapes every column's cases)
+        frame_checks.append(checks.make("SD1152", ", ".join(keys), lambda df, k=keys: _on(
+            df, k[0], ~df.duplicated(k, keep="first") if set(k) <= set(df.columns) else pd.Series(True, index=df.index)),
+            f"a unique key ({', '.join(keys)})"))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=structure, ordered=structure, name=dataset.name,
-                              unique=keys or None, report_duplicates="exclude_first", metadata=checks.meta)
+                              metadata=checks.meta)
 
 
 def model_schema(domain: DomainModel, model: StandardModel, frame: pd.DataFrame,

@@ -21,7 +21,8 @@ import numpy as np
 
 from cdisc_mirocals.validate.report import SEVERITIES
 
-FAMILIES = ("presence", "identity", "terminology", "dates", "design", "plausibility", "adam", "transport", "define")
+FAMILIES = ("presence", "identity", "terminology", "dates", "design", "consistency", "plausibility", "adam", "transport",
+            "define")
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,26 @@ def rows(mask) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
 
-_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "trial_summary", "plausibility",
-            "adam", "transport", "define")
+def stacked(parts, columns: Sequence[str]):
+    """The `columns` of the datasets of one domain (a split domain's files) as one frame, for a rule that
+    holds per domain; `back(mask)` gives each part's rows where mask (aligned on the stack) is True."""
+    import pandas as pd
+
+    frame = pd.concat([p.frame[list(columns)] for p in parts], ignore_index=True) if len(parts) > 1 \
+        else parts[0].frame[list(columns)]
+    bounds = np.cumsum([0] + [len(p.frame) for p in parts])
+
+    def back(mask):
+        where = np.flatnonzero(np.asarray(mask, dtype=bool))
+        for i, p in enumerate(parts):
+            mine = where[(where >= bounds[i]) & (where < bounds[i + 1])] - bounds[i]
+            if len(mine):
+                yield p, mine
+    return frame, back
+
+
+_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "trial_summary", "consistency",
+            "plausibility", "adam", "transport", "define")
 
 
 def load_all() -> dict[str, Rule]:

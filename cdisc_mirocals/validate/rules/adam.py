@@ -10,6 +10,7 @@ import pandas as pd
 
 from cdisc_mirocals.validate.context import as_text, iso_date, sas_date
 from cdisc_mirocals.validate.rules import Hit, rows, rule
+from cdisc_mirocals.validate.rules.arms import assigned
 from cdisc_mirocals.validate.rules.terminology import odd_ones_out
 
 ADAM = ("ADaM",)
@@ -47,24 +48,13 @@ def adsl_subject_in_dm(study):
             yield Hit("ADSL", rows(bad), tuple(keys))
 
 
-NOT_ASSIGNED_ARMNRS = {"SCREEN FAILURE", "NOT ASSIGNED"}
-NOT_ASSIGNED_ARMCD = {"", "SCRNFAIL", "NOTASSGN"}
-
-
-def _assigned(dm: pd.DataFrame) -> pd.Series:
-    """DM subjects assigned to an arm: not screen failures nor unassigned, by ARMNRS (SDTMIG 3.4) or by
-    ARMCD (3.2 and older, whatever its case: the pilot's 'Scrnfail'; SD0071 reports the code itself)."""
-    out = ~dm["ARMCD"].str.upper().isin(NOT_ASSIGNED_ARMCD) if "ARMCD" in dm else pd.Series(True, index=dm.index)
-    return out & ~dm["ARMNRS"].isin(NOT_ASSIGNED_ARMNRS) if "ARMNRS" in dm else out
-
-
 @rule("AD2001", "Error", "adam", ADAM)
 def dm_subject_in_adsl(study):
     # ADaMIG 1.3 leaves screen failures out of ADSL or in it, as the sponsor's analyses need (the R Consortium
     # pilot's ADSL has none of DM's 52): a subject assigned to an arm and missing from ADSL is the defect
     adsl, dm = study.get("ADSL"), _dm(study)
     if adsl is not None and dm is not None:
-        bad = ~dm.frame["USUBJID"].isin(set(adsl.frame["USUBJID"])) & _assigned(dm.frame)
+        bad = ~dm.frame["USUBJID"].isin(set(adsl.frame["USUBJID"])) & assigned(dm.frame)
         if bad.any():
             yield Hit("ADSL", None, ("USUBJID",), values=", ".join(dm.frame["USUBJID"][bad].head(20)),
                       detail=f"{int(bad.sum())} DM subject(s) assigned to an arm not in ADSL")

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_mirocals.validate.rules import Hit, declare, rows, rule
-
-NULL_ARMCD = {"", "SCRNFAIL", "NOTASSGN"}
-NULL_ACTARMCD = NULL_ARMCD | {"NOTTRT", "UNPLAN"}
+from cdisc_mirocals.validate.rules.arms import NULL_ACTARMCD, NULL_ARMCD, code_in, randomised
 
 
 def _dm_ta(study):
@@ -20,7 +18,7 @@ def _pair_not_in_ta(dm, ta, code: str, decode: str, exempt: set[str]) -> pd.Seri
     f = dm.frame
     known = pd.MultiIndex.from_frame(ta.frame[["ARMCD", "ARM"]].drop_duplicates())
     mine = pd.MultiIndex.from_arrays([f[code], f[decode]])
-    return ~f[code].isin(exempt) & ~pd.Series(mine.isin(known), index=f.index)
+    return ~code_in(f[code], exempt) & ~pd.Series(mine.isin(known), index=f.index)
 
 
 @rule("SD0071", "Error", "design")
@@ -36,7 +34,7 @@ def arm_in_ta(study):
 def actarmcd_in_ta(study):
     dm, ta = _dm_ta(study)
     if dm is not None and "ACTARMCD" in dm.frame:
-        bad = ~dm.frame["ACTARMCD"].isin(NULL_ACTARMCD | set(ta.frame["ARMCD"]))
+        bad = ~code_in(dm.frame["ACTARMCD"], NULL_ACTARMCD) & ~dm.frame["ACTARMCD"].isin(set(ta.frame["ARMCD"]))
         if bad.any():
             yield Hit("DM", rows(bad), ("ACTARMCD",), detail="not an ARMCD of TA")
 
@@ -87,11 +85,6 @@ for _id, (_vars, _breaks) in ARM_LOGIC.items():
 # whenever ARMNRS is populated. No data can satisfy both, so all four are Warnings, and the reviewer's guide
 # says which one a study follows (docs/conformance-decisions.md for this study's).
 
-def _randomised(f: pd.DataFrame) -> pd.Series:
-    """P21's randomised subject: ARMCD neither null nor SCRNFAIL nor NOTASSGN."""
-    return ~f["ARMCD"].isin(NULL_ARMCD)
-
-
 def _ongoing(study) -> bool:
     ts = study.get("TS")
     return ts is not None and ts.has("TSPARMCD", "TSVAL") and \
@@ -99,8 +92,8 @@ def _ongoing(study) -> bool:
 
 
 REFERENCE_DATES = {
-    "SD0087": (("ARMCD", "RFSTDTC"), lambda study, f: _randomised(f) & f["RFSTDTC"].eq("")),
-    "SD0088": (("ARMCD", "RFENDTC"), lambda study, f: _randomised(f) & f["RFENDTC"].eq("") & (not _ongoing(study))),
+    "SD0087": (("ARMCD", "RFSTDTC"), lambda study, f: randomised(f) & f["RFSTDTC"].eq("")),
+    "SD0088": (("ARMCD", "RFENDTC"), lambda study, f: randomised(f) & f["RFENDTC"].eq("") & (not _ongoing(study))),
     "SD1366": (("ARMNRS", "RFENDTC"), lambda study, f: f["ARMNRS"].ne("") & f["RFENDTC"].ne("")),
     "SD1373": (("ARMNRS", "RFSTDTC"), lambda study, f: f["ARMNRS"].ne("") & f["ARMNRS"].ne("UNPLANNED TREATMENT")
                & f["RFSTDTC"].ne("")),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_mirocals.validate.context import as_text
-from cdisc_mirocals.validate.rules import Hit, rows, rule
+from cdisc_mirocals.validate.distinct import at_precision
+from cdisc_mirocals.validate.rules import Hit, rows, rule, stacked
 
 RELATIONSHIP = ("SUPPQUAL", "RELREC")
 
@@ -23,13 +24,18 @@ def domain_value(study):
 
 @rule("SD0005", "Error", "identity")
 def seq_unique(study):
-    for d in study.observations():
-        seq = d.var("SEQ")
-        if seq is None:
+    """--SEQ unique within a subject across the whole domain, a split domain's files together."""
+    observed = {id(d) for d in study.observations()}
+    for group, parts in study.groups().items():
+        parts = [d for d in parts if id(d) in observed and d.var("SEQ")]
+        seqs = {d.var("SEQ") for d in parts}
+        if not parts or len(seqs) > 1:
             continue
-        dup = d.frame.duplicated(["USUBJID", seq], keep="first") & d.present(seq)
-        if dup.any():
-            yield Hit(d.name, rows(dup), ("USUBJID", seq), detail=f"{seq} repeats within USUBJID")
+        seq = seqs.pop()
+        frame, back = stacked(parts, ["USUBJID", seq])
+        dup = frame.duplicated(["USUBJID", seq], keep="first") & frame[seq].notna()
+        for d, found in back(dup):
+            yield Hit(d.name, found, ("USUBJID", seq), detail=f"{seq} repeats within USUBJID in {group}")
 
 
 def _dm_subjects(study) -> set | None:
@@ -59,6 +65,11 @@ def dm_one_record_per_subject(study):
             yield Hit("DM", rows(dup), ("USUBJID",))
 
 
+def _at_precision(frame: pd.DataFrame) -> pd.DataFrame:
+    """Key columns with their numbers at 12 significant digits (VISITNUM 1.3000000000000003 is 1.3)."""
+    return pd.DataFrame({c: at_precision(frame[c]) for c in frame.columns}, index=frame.index)
+
+
 @rule("SD0065", "Warning", "identity")
 def visit_in_sv(study):
     sv = study.get("SV")
@@ -68,8 +79,8 @@ def visit_in_sv(study):
         if d.domain in ("SV", "TV") or "VISITNUM" not in d.frame:
             continue
         keys = ["USUBJID", "VISITNUM"] + (["VISIT"] if "VISIT" in d.frame and "VISIT" in sv.frame else [])
-        known = pd.MultiIndex.from_frame(sv.frame[keys].drop_duplicates())
-        mine = pd.MultiIndex.from_frame(d.frame[keys])
+        known = pd.MultiIndex.from_frame(_at_precision(sv.frame[keys]).drop_duplicates())
+        mine = pd.MultiIndex.from_frame(_at_precision(d.frame[keys]))
         stat = d.var("STAT")
         exempt = d.present(stat) if stat else pd.Series(False, index=d.frame.index)
         if d.domain == "EC" and "ECOCCUR" in d.frame:

@@ -11,7 +11,7 @@ from cdisc_mirocals.plausibility import (AFTER_DEATH, BEFORE_1900, BIRTH_AFTER_C
                                          after, before_1900, in_future)
 from cdisc_mirocals.validate.distinct import per_value
 from cdisc_mirocals.validate.rules import Hit, declare, rows, rule
-from cdisc_mirocals.validate.rules.design import NULL_ARMCD
+from cdisc_mirocals.validate.rules.arms import randomised
 
 
 def shared(date_rule: PlausibilityRule):
@@ -182,7 +182,7 @@ def age_in_protocol_range(study):
     bad = ((age < low) if low is not None else False) | ((age > high) if high is not None else False)
     bad = pd.Series(bad, index=dm.frame.index) & age.notna()
     if "ARMCD" in dm.frame:  # a screen failure may be one because of age: eligibility binds the others
-        bad &= ~dm.frame["ARMCD"].isin(NULL_ARMCD)
+        bad &= randomised(dm.frame)
     if bad.any():
         yield Hit("DM", rows(bad), ("AGE",), detail=f"protocol range {low:g} to {high:g} years"
                   if low is not None and high is not None else "outside the TS age limit")

@@ -41,14 +41,29 @@ def no_records(study):
             yield Hit(d.name, None, (), detail="the dataset has no records")
 
 
+def once_per_domain(study, found):
+    """Dataset-level findings of a per-domain rule: `found(d)` yields (variable, detail) for one dataset; a
+    variable found in every file of a split domain (LBCH, LBHE, LBUR) is one finding, on the first file, as
+    P21 reports it once for LB."""
+    for group, parts in study.groups().items():
+        per_part = [(d, dict(found(d))) for d in parts]
+        everywhere = set.intersection(*(set(f) for _, f in per_part)) if len(parts) > 1 else set()
+        for i, (d, hits) in enumerate(per_part):
+            for name, detail in hits.items():
+                if name in everywhere and i:
+                    continue
+                where = f" (in every file of {group}: {', '.join(p.name for p in parts)})" if name in everywhere else ""
+                yield Hit(d.name, None, (name,), detail=detail + where)
+
+
 def _missing_variables(study, core: str):
-    for d in study.datasets.values():
+    def found(d):
         if d.model is None:
-            continue
+            return
         for var in d.model.variables:
             if var.core == core and not d.model.present(var, d.frame.columns):
-                yield Hit(d.name, None, (var.name,), detail=f"{var.name} is {core} in {d.model.name} "
-                                                             f"({study.model.name} {study.model.version})")
+                yield var.name, f"{var.name} is {core} in {d.model.name} ({study.model.name} {study.model.version})"
+    return once_per_domain(study, found)
 
 
 @rule("SD0056", "Error", "presence")
@@ -69,7 +84,8 @@ def adam_required_variable_missing(study):
 @lru_cache(maxsize=16)
 def class_variables(model_key: str, cls: str) -> frozenset[str]:
     """The generic names (--STRESC) of the variables that the domains of a general class define, and
-    the timing variables of all general classes: a standard domain may add those (SD1076)."""
+    the timing variables of all general classes: a standard domain may add those (SD1076). A special-purpose
+    domain (SE, SV) may add the timing variables (SESTDY, EPOCH in SV), as P21 counts them."""
     model = load_model(model_key)
     out = set()
     for dom in model.domains.values():
@@ -82,32 +98,33 @@ def class_variables(model_key: str, cls: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _not_in_model(study):
+def _not_in_model(study, datasets=None):
     """(dataset, variable, added as a class variable?) for every variable the domain's model lacks."""
-    for d in study.datasets.values():
+    for d in datasets if datasets is not None else study.datasets.values():
         if d.model is None or d.model.name == "SUPPQUAL":
             continue
-        allowed = class_variables(study.model.key, d.model.cls) if d.model.cls in GENERAL_CLASSES else frozenset()
+        allowed = class_variables(study.model.key, d.model.cls)
         for name in d.frame.columns:
             if d.model.find(name) is None:
                 generic = "--" + name[len(d.prefix):] if d.prefix and name.startswith(d.prefix) else name
                 yield d, name, generic in allowed
 
 
+def _outside(study, d, added: bool):
+    for data, name, class_variable in _not_in_model(study, [d]):
+        if class_variable == added:
+            yield name, (f"{name} comes from the {d.model.cls} class, not the {d.model.name} domain table" if added
+                         else f"{name} is not a {d.model.name} variable of {study.model.name} {study.model.version}")
+
+
 @rule("SD0058", "Warning", "presence")
 def variable_not_in_model(study):
-    for d, name, class_variable in _not_in_model(study):
-        if not class_variable:
-            yield Hit(d.name, None, (name,), detail=f"{name} is not a {d.model.name} variable of "
-                                                    f"{study.model.name} {study.model.version}")
+    return once_per_domain(study, lambda d: _outside(study, d, added=False))
 
 
 @rule("SD1076", "Notice", "presence")
 def class_variable_added(study):
-    for d, name, class_variable in _not_in_model(study):
-        if class_variable:
-            yield Hit(d.name, None, (name,), detail=f"{name} comes from the {d.model.cls} class, not the "
-                                                    f"{d.model.name} domain table")
+    return once_per_domain(study, lambda d: _outside(study, d, added=True))
 
 
 def out_of_order(orders: list[int]) -> list[int]:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_mirocals.validate.context import as_text
-from cdisc_mirocals.validate.rules import Hit, rows, rule
+from cdisc_mirocals.validate.rules import Hit, rows, rule, stacked
 
 # (code suffix, decode suffix) pairs whose CDISC codelists share NCI term codes
 CT_PAIRS = (("TESTCD", "TEST"), ("PARMCD", "PARM"))
@@ -38,10 +38,16 @@ def odd_ones_out(d, key: str, value: str):
 
 
 def _test_pairs(study, by_code: bool):
-    for d in study.datasets.values():
-        code, decode = d.var("TESTCD"), d.var("TEST")
-        if code and decode:
-            yield from odd_ones_out(d, code, decode) if by_code else odd_ones_out(d, decode, code)
+    """--TEST and --TESTCD one to one within a domain, a split domain's files together."""
+    for group, parts in study.groups().items():
+        parts = [d for d in parts if d.var("TESTCD") and d.var("TEST")]
+        if not parts or len({d.prefix for d in parts}) > 1:
+            continue
+        code, decode = parts[0].var("TESTCD"), parts[0].var("TEST")
+        key, value = (code, decode) if by_code else (decode, code)
+        frame, back = stacked(parts, [code, decode])
+        for d, found in back(inconsistent(frame, key, value)):
+            yield Hit(d.name, found, (key, value), detail=f"another {value} is used for this {key} in {group}")
 
 
 @rule("SD0040", "Error", "terminology")

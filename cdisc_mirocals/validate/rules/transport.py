@@ -90,14 +90,23 @@ def non_ascii_values(study):
 
 @rule("SD1082", "Error", "transport", BOTH)
 def length_fits_data(study):
-    for d in study.datasets.values():
-        if d.frame.empty:  # no data to fit (SD0001 reports the empty dataset)
-            continue
-        for name in _char_columns(d):
-            length = d.file.columns[name].length
-            longest = int(byte_lengths(d.frame[name], d.distinct).max()) if len(d.frame) else 0
-            if length and length > max(longest, 1):
-                yield Hit(d.name, None, (name,), values=str(length), detail=f"length {length}, longest value {longest}")
+    """Lengths sized to the longest value of the domain "prior to splitting" (P21): LBCH, LBHE and LBUR
+    may all carry the length of LBTEST's longest value in any of them."""
+    for group, parts in study.groups().items():
+        longest: dict[str, int] = {}
+        for d in parts:
+            for name in _char_columns(d):
+                here = int(byte_lengths(d.frame[name], d.distinct).max()) if len(d.frame) else 0
+                longest[name] = max(longest.get(name, 0), here)
+        for d in parts:
+            if d.frame.empty:  # no data to fit (SD0001 reports the empty dataset)
+                continue
+            for name in _char_columns(d):
+                length, most = d.file.columns[name].length, longest[name]
+                if length and length > max(most, 1):
+                    where = f" in {group}" if len(parts) > 1 else ""
+                    yield Hit(d.name, None, (name,), values=str(length),
+                              detail=f"length {length}, longest value{where} {most}")
 
 
 @rule("SD1071", "Error", "transport", BOTH)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cdisc_mirocals.validate.report import FINDING_COLUMNS, Report
 
-DETAIL_HEADERS = {"dataset": "Dataset", "record": "Record", "usubjid": "USUBJID", "seq": "Seq",
+DETAIL_HEADERS = {"dataset": "Dataset", "record": "Record", "count": "Count", "usubjid": "USUBJID", "seq": "Seq",
                   "variables": "Variables", "values": "Values", "rule": "Rule ID", "publisher": "Publisher ID",
                   "message": "Message", "detail": "Detail", "category": "Category", "severity": "Severity"}
 

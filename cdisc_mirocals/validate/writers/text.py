@@ -14,12 +14,12 @@ def render(report: Report, limit: int | None = None) -> str:
     issues = report.issue_summary()
     if len(issues):
         shown = issues if limit is None else issues.head(limit)
-        cols = ["severity", "rule", "dataset", "found", "message"]
+        cols = ["severity", "rule", "dataset", "found", "records", "message"]
         widths = {c: max(len(c), *(len(str(v)) for v in shown[c])) for c in cols[:-1]}
         lines.append("")
         lines.append("  ".join(c.capitalize().ljust(widths[c]) for c in cols[:-1]) + "  Message")
         for row in shown[cols].itertuples(index=False):
-            cells = [str(getattr(row, c)).rjust(widths[c]) if c == "found" else str(getattr(row, c)).ljust(widths[c])
+            cells = [str(getattr(row, c)).rjust(widths[c]) if c in ("found", "records") else str(getattr(row, c)).ljust(widths[c])
                      for c in cols[:-1]]
             lines.append("  ".join(cells) + "  " + row.message)
         if limit is not None and len(issues) > limit:

@@ -64,12 +64,12 @@ def workbook_bytes(report: Report) -> bytes:
     _sheet(wb, "Dataset Summary", ["Dataset", "Label", "Class", "Records", *SEVERITIES],
            rows + [[]] + context, [14, 40, 30, 10, 9, 9, 9, 9])
     issues = report.issue_summary()
-    _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "Publisher ID", "Message", "Severity", "Found"],
-           ([r.dataset, r.rule, r.publisher, r.message, r.severity, plain(r.found)] for r in issues.itertuples()),
-           [14, 14, 24, 70, 10, 8])
+    _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "Publisher ID", "Message", "Severity", "Found", "Records"],
+           ([r.dataset, r.rule, r.publisher, r.message, r.severity, plain(r.found), plain(r.records)]
+            for r in issues.itertuples()), [14, 14, 24, 70, 10, 8, 8])
     # the findings go into the sheet's XML after openpyxl has written its header (_detail_rows)
     details = f"xl/worksheets/sheet{len(wb.worksheets) + 1}.xml"
-    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
+    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 7, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
     _sheet(wb, "Rules", ["Rule ID", "Mirrors P21", "Publisher ID", "Severity", "Family", "Category",
                          "Message", "Description"],
            ([r.rule, r.p21, r.publisher, r.severity, r.family, r.category, r.message, r.description]
@@ -99,9 +99,14 @@ def _cells(values: list) -> list:
     return np.array([_cell(u) for u in uniques] + [None], dtype=object)[codes].tolist()
 
 
+CELL_LIMIT = 32_767  # characters Excel holds in a cell
+
+
 def _cell(value) -> str:
-    """A cell's XML after its r attribute."""
+    """A cell's XML after its r attribute. A longer text (a cause's list of records) is cut, saying so."""
     value = csv_cell(value)
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        value = value[:CELL_LIMIT - 80] + " ... (cut to what a cell holds: the JSON and CSV reports hold it whole)"
     if isinstance(value, str):
         if not value:
             return ' t="inlineStr"></c>'
