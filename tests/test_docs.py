@@ -56,3 +56,15 @@ def test_no_page_speaks_of_internal_issues_or_missing_documents(page):
     text = page.read_text(encoding="utf-8")
     assert not re.search(r"(?i)\bissues? #?\d+", text), page.name
     assert "DESIGN.md" not in text, page.name
+
+
+@needs_checkout
+def test_the_readme_states_the_rule_counts_the_validator_has():
+    from cdisc_mirocals.validate import rules
+
+    registry = rules.load_all().values()
+    sdtm = [r for r in registry if "SDTM" in r.standards]
+    adam = [r for r in registry if "ADaM" in r.standards]
+    stated = (f"{len(list(registry))} rules: {len(sdtm)} for SDTM, {sum(r.p21 for r in sdtm)} of them with a Pinnacle "
+              f"21 ID, and {len(adam)} for ADaM, {sum(r.p21 for r in adam)} with a Pinnacle 21 ID")
+    assert stated in (ROOT / "README.md").read_text(encoding="utf-8")
