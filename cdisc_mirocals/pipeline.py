@@ -180,8 +180,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
     out = Path(out)
     with publishing(out) as build, run_clock():
         source, simulated = _raw_source(raw_dir, out, build, spec)
-        simulated_data = simulated or is_simulated(source)
         raw = read_raw(source, spec, progress=progress, transliterate=transliterate)
+        simulated_data = simulated or is_simulated(source)  # after read_raw: an ODM file has been checked
         log = ShapeLog()
         sdtm = map_sdtm(raw, spec, progress=progress, log=log)
         changes = [f"{change.kind}: {change}" for change in raw.changes]

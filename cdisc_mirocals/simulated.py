@@ -27,9 +27,22 @@ def marker_text(studyid: str) -> str:
             f"simulated. Delete it only if the folder no longer holds simulated forms.\n")
 
 
-def is_simulated(raw_dir: Path) -> bool:
-    """Whether a raw folder was written by the simulator (it holds the marker)."""
-    return (Path(raw_dir) / MARKER).is_file()
+def is_simulated(raw: Path) -> bool:
+    """Whether raw forms were written by the simulator: a folder holds the marker; an ODM export says so at the
+    start of its study description (read with DTDs, entities and the network off, and only up to it)."""
+    raw = Path(raw)
+    if raw.is_dir():
+        return (raw / MARKER).is_file()
+    from lxml import etree
+
+    try:
+        for _, element in etree.iterparse(str(raw), events=("end",), resolve_entities=False, no_network=True,
+                                          load_dtd=False, huge_tree=False,
+                                          tag="{http://www.cdisc.org/ns/odm/v1.3}StudyDescription"):
+            return _FOUND.match((element.text or "").strip()) is not None
+    except (OSError, etree.XMLSyntaxError):
+        return False
+    return False
 
 
 def notice_in_define(folder: Path) -> str | None:

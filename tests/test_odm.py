@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
+from cdisc_mirocals.simulated import is_simulated
 from cdisc_mirocals.raw import read_raw
 from cdisc_mirocals.simulate import write_odm_export
 from faults.cases_odm import CASES
@@ -41,7 +42,9 @@ def test_the_export_validates_against_the_odm_132_schema(default_odm):
     root = tree.getroot()
     assert root.get("FileType") == "Snapshot" and root.get("ODMVersion") == "1.3.2"
     assert not list(root.iter("{http://www.cdisc.org/ns/odm/v1.3}AuditRecord"))
-    assert "simulated" in root.findtext(".//{http://www.cdisc.org/ns/odm/v1.3}StudyDescription")
+    description = root.findtext(".//{http://www.cdisc.org/ns/odm/v1.3}StudyDescription")
+    assert description.startswith("SIMULATED DATA: not the results of the MIROCALS trial. ")
+    assert is_simulated(default_odm)  # so convert marks everything it makes from it, as from the CSV route
 
 
 def test_the_export_reads_to_the_same_forms_as_the_csv_export(default_odm, default_raw_dir, spec):
@@ -80,3 +83,16 @@ def test_a_faulty_export_is_refused_with_located_errors(case, corpus_odm, tmp_pa
     messages = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
     for error in expected:
         assert any(error.found_in(m, path.name) for m in messages), (error, messages)
+
+
+@pytest.mark.parametrize("description, simulated", [
+    ("SIMULATED DATA: not the results of the MIROCALS trial. MIROCALS", True),
+    ("MIROCALS: low-dose IL-2 in ALS", False),  # an EDC's export of the real study
+    ("A trial whose description merely mentions SIMULATED DATA: not the results of the X trial", False),
+])
+def test_only_an_odm_export_that_opens_with_the_notice_is_simulated(tmp_path, description, simulated):
+    path = tmp_path / "export.xml"
+    path.write_text('<?xml version="1.0"?><ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><Study OID="S">'
+                    f"<GlobalVariables><StudyName>S</StudyName><StudyDescription>{description}</StudyDescription>"
+                    "<ProtocolName>P</ProtocolName></GlobalVariables></Study></ODM>")
+    assert is_simulated(path) is simulated

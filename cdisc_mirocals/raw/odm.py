@@ -18,6 +18,7 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_mirocals import __version__
+from cdisc_mirocals.simulated import notice
 from cdisc_mirocals.spec import Spec
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -105,7 +106,7 @@ def odm_bytes(forms: dict[str, pd.DataFrame], spec: Spec, created: str) -> bytes
     study = _sub(root, "Study", {"OID": f"STDY.{studyid}"})
     gv = _sub(study, "GlobalVariables")
     _sub(gv, "StudyName", text=studyid)
-    _sub(gv, "StudyDescription", text=f"{spec.study['study']['title']} (simulated data)")
+    _sub(gv, "StudyDescription", text=f"{notice(studyid)}. {spec.study['study']['title']}")
     _sub(gv, "ProtocolName", text=spec.study["study"]["protocol"])
     _metadata(study, spec)
     clinical = _sub(root, "ClinicalData", {"StudyOID": f"STDY.{studyid}", "MetaDataVersionOID": f"MDV.{studyid}.RAW"})
