@@ -16,13 +16,16 @@ import pytest
 from lxml import etree
 
 from cdisc_mirocals.pipeline import analysis_options
-from cdisc_mirocals.submission.programs import PROGRAMS_DIR, SAFETY_PACKAGES, SURVIVAL_PACKAGES, programs
+from cdisc_mirocals.analysis.safety import SEVERITY_ORDER
+from cdisc_mirocals.submission.programs import (PROGRAMS_DIR, SAFETY_PACKAGES, SAFETY_TABLES, SURVIVAL_PACKAGES,
+                                                programs)
 from faults.once import once
 
 NS = {"def": "http://www.cdisc.org/ns/def/v2.1", "arm": "http://www.cdisc.org/ns/arm/v1.0",
       "odm": "http://www.cdisc.org/ns/odm/v1.3", "xlink": "http://www.w3.org/1999/xlink"}
-ID_FIELDS = ("key", "name", "group", "term", "time", "measure")
-NUMBERS = ("estimate", "ci_lower", "ci_upper", "se", "statistic", "df", "p", "n", "events", "denominator", "pct")
+ID_FIELDS = ("key", "name", "group", "term", "time", "measure", "soc", "pt", "severity")
+NUMBERS = ("estimate", "ci_lower", "ci_upper", "se", "statistic", "df", "p", "n", "events", "denominator", "pct",
+           "mean", "sd", "median", "q1", "q3", "min", "max")
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +125,8 @@ def test_the_programs_parameters_are_the_analysis_plan(program_dir, spec):
     text = (program_dir / "safety.txt").read_text("utf-8")
     config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
     assert config == {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
-                      "reference": o.reference, "site_reaction_pattern": o.site_reaction_pattern, "alpha": o.alpha}
+                      "reference": o.reference, "site_reaction_pattern": o.site_reaction_pattern,
+                      "severity_order": list(SEVERITY_ORDER), "exposure": list(o.exposure_vars), "alpha": o.alpha}
 
 
 def test_the_survival_program_reproduces_results_json(public_python, program_dir, converted):
@@ -137,14 +141,15 @@ def test_the_survival_program_reproduces_results_json(public_python, program_dir
     assert compared > 900
 
 
-def test_the_safety_program_reproduces_the_teae_overview(public_python, program_dir, converted):
+def test_the_safety_program_reproduces_safety_json(public_python, program_dir, converted):
+    """The TEAE overview, TEAEs by SOC and PT (all and serious), maximum severity and exposure."""
     adam = converted.out / "m5/datasets/mirocals/analysis/adam/datasets"
-    printed = _run(public_python, program_dir / "safety.txt", str(adam))["results"]
-    reference = {k: v for k, v in _reference(converted.out / "analysis" / "safety.json").items()
-                 if k[0] == "SAFETY/overview"}
+    printed = _run(public_python, program_dir / "safety.txt", str(adam))["results"]  # the folder as argument
+    reference = _reference(converted.out / "analysis" / "safety.json")
     compared, bad = _differences(printed, reference)
     assert not bad, "\n".join(bad[:30])
-    assert {_identity(r) for r in printed} == set(reference) and compared >= 3 * len(reference)
+    assert {_identity(r) for r in printed} == set(reference) and len(printed) == len(reference)
+    assert {r["key"] for r in printed} == {f"SAFETY/{t}" for t in SAFETY_TABLES} and compared > 1500
 
 
 def test_each_analysis_result_links_its_program(converted, spec):

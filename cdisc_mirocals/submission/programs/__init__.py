@@ -18,6 +18,7 @@ PROGRAMS_DIR = Path("m5/datasets/mirocals/analysis/adam/programs")
 # the distributions each program imports: the test installs exactly these in a fresh environment
 SURVIVAL_PACKAGES = ("pandas", "pyreadstat", "numpy", "scipy", "lifelines", "statsmodels")
 SAFETY_PACKAGES = ("pandas", "pyreadstat", "numpy", "scipy")
+SAFETY_TABLES = ("overview", "soc_pt", "severity", "serious", "exposure")
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,14 @@ def programs(spec) -> tuple[Program, ...]:
         return ()
     return (Program("LF.PGM.SURVIVAL", "survival.txt", "survival.txt (Python program)",
                     tuple(f"{p}/" for p in a["parameters"]), SURVIVAL_PACKAGES),
-            Program("LF.PGM.SAFETY", "safety.txt", "safety.txt (Python program)", ("SAFETY/overview",),
+            Program("LF.PGM.SAFETY", "safety.txt", "safety.txt (Python program)", tuple(f"SAFETY/{t}" for t in SAFETY_TABLES),
                     SAFETY_PACKAGES))
 
 
 def program_config(spec, name: str) -> dict:
     """The parameters a program computes with, from the study's analysis plan; alpha is the analyses'."""
     from cdisc_mirocals.analysis.data import Options
+    from cdisc_mirocals.analysis.safety import SEVERITY_ORDER
 
     a = spec.study["analysis"]
     if name == "survival.txt":
@@ -61,7 +63,7 @@ def program_config(spec, name: str) -> dict:
     s = a.get("safety", {})
     return {"population": s.get("population", "SAFFL"), "treatment_var": s.get("treatment_var", "TRT01A"),
             "reference": a["reference"], "site_reaction_pattern": s.get("site_reaction_pattern", ""),
-            "alpha": Options.alpha}
+            "severity_order": list(SEVERITY_ORDER), "exposure": list(s.get("exposure", ())), "alpha": Options.alpha}
 
 
 def program_text(spec, name: str) -> str:
