@@ -199,7 +199,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
             files = write_datasets(shaped, build / folder, spec, standard, formats, log)
             write_define(files, build / folder, spec, standard, formats, simulated=simulated_data)
             if standard == "ADaM":
-                write_programs(build / PROGRAMS_DIR, spec)  # the define.xml's ARM links them
+                write_programs(build / PROGRAMS_DIR, spec)  # the submitted analysis programs
             written[standard] = tuple(files)
         del shaped, files
         if not keep:

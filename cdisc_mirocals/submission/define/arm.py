@@ -10,8 +10,6 @@ from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.elements import described, document_ref, sub
 from cdisc_mirocals.submission.define.safe_xml import DefineError
 
-PROGRAMS_HREF = "../programs"  # from the ADaM datasets folder, where define.xml is
-
 
 def analysis_where_clauses(std: Standard) -> list[tuple[str, str, tuple[Condition, ...]]]:
     """(OID, dataset, conditions) of every analysis dataset's where clause."""
@@ -19,21 +17,7 @@ def analysis_where_clauses(std: Standard) -> list[tuple[str, str, tuple[Conditio
             for r in std.analysis_results for ds in r.datasets if ds.where]
 
 
-def program_of(result: AnalysisResult, programs) -> object | None:
-    """The submitted program that computes an analysis result, if one does."""
-    return next((p for p in programs if p.computes(result.key)), None)
-
-
-def program_leaves(mdv: etree._Element, std: Standard, programs) -> None:
-    """A def:leaf for each submitted program an analysis result references (programs folder beside the
-    datasets folder, inside the m5 tree)."""
-    used = [p for p in programs if any(p.computes(r.key) for r in std.analysis_results)]
-    for p in used:
-        leaf = sub(mdv, "def:leaf", {"ID": p.leaf, "xlink:href": f"{PROGRAMS_HREF}/{p.file}"})
-        sub(leaf, "def:title", text=p.title)
-
-
-def analysis_result_displays(parent: etree._Element, std: Standard, programs=()) -> etree._Element:
+def analysis_result_displays(parent: etree._Element, std: Standard) -> etree._Element:
     if not std.displays:
         raise DefineError(f"Analysis Results Metadata were asked for, but specs/{std.name.lower()} has no "
                           f"analysis_displays.csv")
@@ -47,11 +31,11 @@ def analysis_result_displays(parent: etree._Element, std: Standard, programs=())
         if display.document:
             document_ref(element, display.document, display.pages)
         for result in results:
-            _result(element, result, program_of(result, programs))
+            _result(element, result)
     return root
 
 
-def _result(parent: etree._Element, r: AnalysisResult, program=None) -> None:
+def _result(parent: etree._Element, r: AnalysisResult) -> None:
     dataset, _, variable = r.parameter.partition(".")
     element = sub(parent, "arm:AnalysisResult", {
         "OID": r.id, "ParameterOID": oids.item(dataset, variable) if r.parameter else None,
@@ -69,13 +53,6 @@ def _result(parent: etree._Element, r: AnalysisResult, program=None) -> None:
         described(doc, r.documentation)
         if r.document:
             document_ref(doc, r.document, r.pages)
-    if program is not None:
-        # the submitted program, which a reviewer can run on the submitted datasets, stands for the code
-        code = sub(element, "arm:ProgrammingCode", {"Context": program.context})
-        sub(code, "arm:Code", text=f"python {program.file}\n# reads the datasets folder beside the programs folder, or "
-                                    f"the folder given as its argument; prints the numbers of this analysis "
-                                    f"under the key {r.key}")
-        document_ref(code, program.leaf)
-    elif r.code:
+    if r.code:
         code = sub(element, "arm:ProgrammingCode", {"Context": r.code_context})
         sub(code, "arm:Code", text=r.code)

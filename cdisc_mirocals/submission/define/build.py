@@ -16,8 +16,7 @@ from cdisc_mirocals import __version__
 from cdisc_mirocals.simulated import notice
 from cdisc_mirocals.spec import Spec, Standard
 from cdisc_mirocals.submission.define import oids
-from cdisc_mirocals.submission.define.arm import analysis_result_displays, analysis_where_clauses, program_leaves
-from cdisc_mirocals.submission.programs import programs
+from cdisc_mirocals.submission.define.arm import analysis_result_displays, analysis_where_clauses
 from cdisc_mirocals.submission.define.codelists import codelist_comment, codelist_def
 from cdisc_mirocals.submission.define.elements import attribute, described, document_ref, qname, sub
 from cdisc_mirocals.submission.define.items import (ValueItem, value_items, value_list_defs, variable_item_defs,
@@ -59,9 +58,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _comments(mdv, std)
     _document_leaves(mdv, std)
     if arm:
-        submitted = programs(spec)
-        program_leaves(mdv, std, submitted)
-        analysis_result_displays(mdv, std, submitted)
+        analysis_result_displays(mdv, std)
     _prune_unreferenced(mdv)
     tree = etree.ElementTree(root)
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))

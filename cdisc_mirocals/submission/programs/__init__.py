@@ -2,8 +2,7 @@
 Conformance Guide asks for programs as text) into the m5 tree beside the ADaM datasets, with the
 statistical analysis plan's parameters (specs/study.toml [analysis]) written into each when it is
 generated. They read the submitted XPT files with public packages only and print one JSON document of
-their numbers, keyed as results.json is; define.xml's ARM ProgrammingCode links each result to its
-program."""
+their numbers, keyed as results.json is (the analysis keys of specs/adam/analysis_results.csv)."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ SAFETY_TABLES = ("overview", "soc_pt", "severity", "serious", "exposure")
 
 @dataclass(frozen=True)
 class Program:
-    leaf: str  # the def:leaf ID define.xml gives it
+    leaf: str  # the def:leaf ID define.xml is to give it
     file: str  # its name in the programs folder
     title: str
     prefixes: tuple[str, ...]  # the analysis keys it computes: '<PARAMCD>/' or 'SAFETY/overview'
