@@ -26,6 +26,7 @@ from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
 from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
+from cdisc_mirocals.submission.programs import PROGRAMS_DIR, write_programs
 from cdisc_mirocals.submission.timestamp import run_clock
 from cdisc_mirocals.textsafe import csv_safe
 from cdisc_mirocals.validate.outputs import OutputValidation, validate_output
@@ -197,6 +198,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         for folder, standard, shaped in ((SDTM_DIR, "SDTM", sdtm.shaped), (ADAM_DIR, "ADaM", adam)):
             files = write_datasets(shaped, build / folder, spec, standard, formats, log)
             write_define(files, build / folder, spec, standard, formats, simulated=simulated_data)
+            if standard == "ADaM":
+                write_programs(build / PROGRAMS_DIR, spec)  # the submitted analysis programs
             written[standard] = tuple(files)
         del shaped, files
         if not keep:

@@ -1,0 +1,149 @@
+"""The submitted analysis programs (m5 .../analysis/adam/programs/*.txt): run in a fresh virtual
+environment that has only the public packages they name, at the versions installed here, and without
+cdisc_mirocals, each reproduces every number it prints from results.json / safety.json to a relative
+difference of 1e-8."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import venv
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from cdisc_mirocals.pipeline import analysis_options
+from cdisc_mirocals.analysis.safety import SEVERITY_ORDER
+from cdisc_mirocals.submission.programs import (PROGRAMS_DIR, SAFETY_PACKAGES, SAFETY_TABLES, SURVIVAL_PACKAGES,
+                                                programs)
+from faults.once import once
+
+ID_FIELDS = ("key", "name", "group", "term", "time", "measure", "soc", "pt", "severity")
+NUMBERS = ("estimate", "ci_lower", "ci_upper", "se", "statistic", "df", "p", "n", "events", "denominator", "pct",
+           "mean", "sd", "median", "q1", "q3", "min", "max")
+
+
+@pytest.fixture(scope="session")
+def public_python(tmp_path_factory):
+    """The python of a fresh virtual environment with only the programs' packages, built once a session."""
+    packages = sorted(set(SURVIVAL_PACKAGES) | set(SAFETY_PACKAGES))
+    pins = [f"{p}=={version(p)}" for p in packages]
+
+    def build(folder: Path) -> dict:
+        env = folder / "venv"
+        try:
+            venv.EnvBuilder(with_pip=True).create(env)
+        except Exception as exc:  # no ensurepip on this interpreter, a read-only disk, ...
+            return {"skip": f"cannot create a virtual environment: {exc!r}"}
+        python = env / "bin" / "python"
+        run = subprocess.run([str(python), "-m", "pip", "install", "-q", *pins], capture_output=True, text=True,
+                             timeout=1200)
+        if run.returncode:
+            return {"skip": f"pip cannot install {' '.join(pins)} into a fresh environment: {run.stderr[-800:]}"}
+        return {"python": str(python)}
+    _, made = once(tmp_path_factory, "public_python", build)
+    if "skip" in made:
+        pytest.skip(made["skip"])
+    return made["python"]
+
+
+@pytest.fixture(scope="session")
+def program_dir(converted):
+    return converted.out / PROGRAMS_DIR
+
+
+def _run(python: str, program: Path, *args: str) -> dict:
+    # -I: isolated, so neither the working folder nor PYTHONPATH can lend it a module
+    done = subprocess.run([python, "-I", str(program), *args], capture_output=True, text=True, timeout=600,
+                          cwd=program.anchor)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def _identity(row: dict) -> tuple:
+    return tuple(row.get(f) for f in ID_FIELDS)
+
+
+def _reference(path: Path) -> dict[tuple, dict]:
+    rows = {}
+    for result in json.loads(path.read_text())["results"]:
+        for row in result["summary"]:
+            rows[_identity({**row, "key": result["key"]})] = row
+    return rows
+
+
+def _differences(printed: list[dict], reference: dict[tuple, dict]) -> tuple[int, list[str]]:
+    compared, bad = 0, []
+    for row in printed:
+        ident = _identity(row)
+        if ident not in reference:
+            bad.append(f"{ident}: printed, but not in the results")
+            continue
+        for field in NUMBERS:
+            if field not in row:
+                continue
+            ours, theirs = row[field], reference[ident][field]
+            compared += 1
+            if ours is None or theirs is None:
+                if ours is not theirs:
+                    bad.append(f"{ident} {field}: {ours} printed, {theirs} in the results")
+            elif not math.isclose(ours, theirs, rel_tol=1e-8, abs_tol=0.0):
+                bad.append(f"{ident} {field}: {ours!r} printed, {theirs!r} in the results")
+    return compared, bad
+
+
+def test_the_fresh_environment_has_no_cdisc_mirocals(public_python):
+    done = subprocess.run([public_python, "-I", "-c", "import cdisc_mirocals"], capture_output=True, text=True)
+    assert done.returncode != 0 and "No module named 'cdisc_mirocals'" in done.stderr
+
+
+def test_the_programs_are_text_files_that_import_only_public_packages(program_dir, spec):
+    files = sorted(p.name for p in program_dir.iterdir())
+    assert files == sorted(p.file for p in programs(spec)) and all(f.endswith(".txt") for f in files)
+    for program in programs(spec):
+        text = (program_dir / program.file).read_text("utf-8")
+        imports = {line.split()[1].split(".")[0] for line in text.splitlines()
+                   if line.startswith(("import ", "from "))}
+        assert "cdisc_mirocals" not in text
+        assert imports <= {"json", "math", "re", "sys", "pathlib", *program.packages}, imports
+
+
+def test_the_programs_parameters_are_the_analysis_plan(program_dir, spec):
+    """Written from the study's [analysis] settings, as the package's own analyses read them."""
+    params, o = analysis_options(spec)
+    text = (program_dir / "survival.txt").read_text("utf-8")
+    config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
+    assert config == {"parameters": params, "treatment_var": o.treatment_var, "reference": o.reference,
+                      "population": o.population, "strata_var": o.strata_var, "covariates": list(o.covariates),
+                      "biomarker_var": o.biomarker_var, "subgroup_var": o.subgroup_var,
+                      "survival_times": [float(t) for t in o.survival_times], "tau": o.tau, "alpha": o.alpha}
+    text = (program_dir / "safety.txt").read_text("utf-8")
+    config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
+    assert config == {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
+                      "reference": o.reference, "site_reaction_pattern": o.site_reaction_pattern,
+                      "severity_order": list(SEVERITY_ORDER), "exposure": list(o.exposure_vars), "alpha": o.alpha}
+
+
+def test_the_survival_program_reproduces_results_json(public_python, program_dir, converted):
+    # no argument: the program finds the datasets beside its folder, as in the submission
+    printed = _run(public_python, program_dir / "survival.txt")["results"]
+    reference = _reference(converted.out / "analysis" / "results.json")
+    compared, bad = _differences(printed, reference)
+    assert not bad, "\n".join(bad[:30])
+    # every row of every survival analysis is printed: KM, log-rank, each Cox model with its likelihood-ratio
+    # and proportional-hazards tests, RMST
+    assert {_identity(r) for r in printed} == set(reference)
+    assert compared > 900
+
+
+def test_the_safety_program_reproduces_safety_json(public_python, program_dir, converted):
+    """The TEAE overview, TEAEs by SOC and PT (all and serious), maximum severity and exposure."""
+    adam = converted.out / "m5/datasets/mirocals/analysis/adam/datasets"
+    printed = _run(public_python, program_dir / "safety.txt", str(adam))["results"]  # the folder as argument
+    reference = _reference(converted.out / "analysis" / "safety.json")
+    compared, bad = _differences(printed, reference)
+    assert not bad, "\n".join(bad[:30])
+    assert {_identity(r) for r in printed} == set(reference) and len(printed) == len(reference)
+    assert {r["key"] for r in printed} == {f"SAFETY/{t}" for t in SAFETY_TABLES} and compared > 1500
