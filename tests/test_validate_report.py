@@ -169,3 +169,24 @@ def test_the_xlsx_details_are_the_cells_openpyxl_writes(report):
         wb.save(raw)
         expected = zipfile.ZipFile(raw).read("xl/worksheets/sheet1.xml")
         assert zipfile.ZipFile(io.BytesIO(xlsx.workbook_bytes(r))).read("xl/worksheets/sheet3.xml") == expected
+
+
+def test_every_format_states_what_checked_the_data(report, tmp_path):
+    """Validator version, severities, standard, CT and define.xml: what a reviewer's guide cites, in each format."""
+    from cdisc_mirocals import __version__
+
+    context = report.context()
+    assert context["validator"] == f"cdisc-mirocals {__version__}" and context["standard"] == "sdtmig-3.4"
+    assert "FDA configuration" in context["severities"] and context["define.xml"] == "none"
+    assert context["controlled terminology"] == report.ct and report.ct
+    wanted = list(context.values())
+    text_ = render_text(report)
+    doc = json.loads(write_report(report, tmp_path / "r.json", "json").read_text())
+    page = render_html(report)
+    wb = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx", "xlsx"))
+    sheet = [str(c.value) for row in wb["Dataset Summary"].iter_rows() for c in row if c.value is not None]
+    rows = list(csv.reader(write_report(report, tmp_path / "r.csv", "csv").open(newline="")))
+    for value in wanted:
+        assert value in text_ and value in doc["header"].values() and text(value) in page and value in sheet, value
+    assert rows[0][-5:] == ["Validator", "Severities", "Standard", "Controlled terminology", "Define.xml"]
+    assert all(row[-5:] == wanted for row in rows[1:]) and len(rows) > 1

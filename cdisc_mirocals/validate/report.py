@@ -17,6 +17,9 @@ FAIL_ON = ("reject", "error", "warning", "never")
 FINDING_COLUMNS = ["rule", "severity", "dataset", "record", "count", "usubjid", "seq", "variables", "values",
                    "message", "detail", "category", "publisher"]
 DATASET_COLUMNS = ["dataset", "label", "class", "records", "variables", "file", "format", "model"]
+# where the severities come from, stated in every report so that a reviewer's guide can cite it
+SEVERITY_SOURCE = ("Pinnacle 21's FDA configuration (Reject, Error, Warning, Notice as P21 Community reports them); "
+                   "the MCnnnn rules, which P21 lacks, this package's own")
 RULE_COLUMNS = ["rule", "p21", "publisher", "severity", "family", "category", "message", "description"]
 
 
@@ -74,7 +77,14 @@ class Report:
         return {"folder": self.folder, "standard": self.standard, "standard chosen by": self.standard_source,
                 "define.xml": self.define or "none", "study metadata": self.metadata,
                 **({"SDTM checked against": self.sdtm} if self.sdtm else {}),
-                "controlled terminology": self.ct, "validator": f"cdisc-mirocals {self.version}".strip()}
+                "controlled terminology": self.ct, "validator": f"cdisc-mirocals {self.version}".strip(),
+                "severities": SEVERITY_SOURCE}
+
+    def context(self) -> dict[str, str]:
+        """What a sponsor cites of the run (validator version, severities, standard, CT, define.xml): the header
+        less the folders, which the CSV report repeats on every row."""
+        h = self.header()
+        return {k: h[k] for k in ("validator", "severities", "standard", "controlled terminology", "define.xml")}
 
 
 def _by_severity(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
