@@ -54,7 +54,7 @@ def workbook_bytes(sheets: dict[str, tuple[list[str], list[list[str]]]]) -> byte
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    from cdisc_mirocals.validate.writers.xlsx import FIXED, _fixed_times
+    from cdisc_mirocals.xlsxstable import FIXED, stable_zip
 
     wb = Workbook(write_only=True)
     wb.properties.created = wb.properties.modified = FIXED
@@ -71,7 +71,7 @@ def workbook_bytes(sheets: dict[str, tuple[list[str], list[list[str]]]]) -> byte
             ws.append([_text(ws, v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
-    return _fixed_times(buf.getvalue())
+    return stable_zip(buf.getvalue())
 
 
 def _text(ws, value: str, font=None):

@@ -4,9 +4,7 @@ byte-identical for the same report (fixed document dates and zip entry times).""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +13,10 @@ import pandas as pd
 from cdisc_mirocals.submission.atomic import atomic_write
 from cdisc_mirocals.validate.report import SEVERITIES, Report
 from cdisc_mirocals.textsafe import csv_cell
+from cdisc_mirocals.xlsxstable import FIXED, stable_zip
 from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, plain, plain_column
 
-FIXED = dt.datetime(2000, 1, 1)
 SHEET_ROWS = 1_048_576  # Excel opens no sheet with more rows (header included); a large study has millions of findings
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-# zlib's fastest level: the Details sheet of a large study is hundreds of MB of XML, deflated four times
-# faster than at the default level for a file some 15% larger
-ZIP_LEVEL = 1
 
 
 def _sheet(wb, title: str, header: list[str], rows, widths: list[int]):
@@ -76,7 +70,7 @@ def workbook_bytes(report: Report) -> bytes:
             for r in report.rules.itertuples()), [14, 8, 24, 10, 14, 16, 60, 90])
     raw = io.BytesIO()
     wb.save(raw)
-    return _fixed_times(raw.getvalue(), {details: _detail_rows(report, shown)})
+    return stable_zip(raw.getvalue(), {details: _detail_rows(report, shown)})
 
 
 def _detail_rows(report: Report, shown: int, block: int = 20000):
@@ -117,36 +111,6 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return f' t="b"><v>{int(value)}</v></c>'
     return f' t="n"><v>{"%.16g" % value}</v></c>'
-
-
-def _fixed_times(data: bytes, rows: dict | None = None) -> bytes:
-    """The same zip with every entry dated ZIP_TIME, and core.xml's dates fixed (openpyxl stamps now);
-    `rows` (blocks of bytes) are streamed in at the end of the sheetData of the sheets they name."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _fixed_core(content)
-            entry = zipfile.ZipInfo(info.filename, ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry._compresslevel = ZIP_LEVEL  # a ZipInfo's own level; ZipFile's applies to names only
-            if rows and info.filename in rows:
-                head, tail = content.split(b"</sheetData>", 1)
-                with dst.open(entry, "w", force_zip64=True) as fh:  # its size is not known before
-                    fh.write(head)
-                    for block in rows[info.filename]:
-                        fh.write(block)
-                    fh.write(b"</sheetData>" + tail)
-                continue
-            dst.writestr(entry, content)
-    return out.getvalue()
-
-
-def _fixed_core(xml: bytes) -> bytes:
-    import re
-
-    return re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", xml)
 
 
 def write(report: Report, path: Path) -> None:
