@@ -1,0 +1,182 @@
+"""The PDF documents a reviewer reads (the annotated CRF, the reviewer's guides, the analysis displays),
+written the way the FDA's PDF specifications ask: PDF 1.4 to 1.7, text that can be searched and copied,
+every font embedded, bookmarks for navigation, no security settings, pages opening at 100%.
+
+fpdf2 writes the PDF: it embeds and subsets TrueType fonts with a ToUnicode map (so the text is searchable),
+writes the outline from its sections, and breaks tables across pages; our own writer would do all of that
+worse. The fonts are DejaVu Sans and DejaVu Sans Mono, vendored beside this module (licence in
+fonts/LICENSE-DejaVu.txt), so a PDF looks the same on every machine. The tests read every PDF back with
+pypdf, an independent reader.
+
+A document is built with a few verbs (`heading`, `paragraph`, `table`, `image`) and rendered to bytes once.
+The same content and the same time give the same bytes: the creation date is the run's (`build_time`),
+and the file identifier is a hash of the content and that date. Shared by the submission writers and the analyses, so
+it lives below both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+FONTS = Path(__file__).with_name("fonts")
+SANS, MONO = "DejaVuSans", "DejaVuSansMono"
+# A4 portrait, 18 mm margins: wide enough for a CRF field with its annotation beside it.
+MARGIN = 18.0
+BODY_SIZE = 9.5
+_HEADING_SIZES = (15.0, 12.0, 10.5)
+NOTICE_RGB = (176, 0, 32)
+ANNOTATION_RGB = (0, 70, 160)
+
+
+def _fpdf():
+    from fpdf import FPDF
+
+    class _Pages(FPDF):
+        """Running header (the document's title, and the simulated-data notice when there is one) and a
+        "Page n of N" footer on every page."""
+
+        running_title = ""
+        notice: str | None = None
+
+        def header(self):
+            self.set_font(SANS, "", 7.5)
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 4, self.running_title, new_x="LMARGIN", new_y="NEXT")
+            if self.notice:
+                self.set_font(SANS, "B", 8.5)
+                self.set_text_color(*NOTICE_RGB)
+                self.cell(0, 5, self.notice, new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+            self.ln(3)
+
+        def footer(self):
+            self.set_y(-12)
+            self.set_font(SANS, "", 7.5)
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
+            self.set_text_color(0, 0, 0)
+
+    return _Pages
+
+
+class PdfDocument:
+    """One PDF being written. `notice`, when given, stands in red under the running header of every page
+    (the simulated-data notice)."""
+
+    def __init__(self, title: str, *, subject: str = "", author: str = "", notice: str | None = None,
+                 created: datetime | None = None, landscape: bool = False):
+        from cdisc_mirocals.submission.timestamp import build_time
+
+        pdf = _fpdf()(orientation="L" if landscape else "P", unit="mm", format="A4")
+        pdf.running_title, pdf.notice = title, notice
+        for style, name in (("", f"{SANS}.ttf"), ("B", f"{SANS}-Bold.ttf")):
+            pdf.add_font(SANS, style, str(FONTS / name))
+        pdf.add_font(MONO, "", str(FONTS / f"{MONO}.ttf"))
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_auto_page_break(True, margin=16)
+        pdf.alias_nb_pages()
+        pdf.set_title(title)
+        pdf.set_subject(subject)
+        pdf.set_author(author)
+        pdf.set_creator("cdisc-mirocals")
+        pdf.set_creation_date(created or build_time())
+        pdf.set_display_mode(zoom=100, layout="continuous")
+        pdf.page_mode = "USE_OUTLINES"
+        pdf.pdf_version = "1.4"
+        self.pdf = pdf
+        self.title = title
+
+    # -- layout verbs -------------------------------------------------------------------------------------
+
+    def new_page(self) -> int:
+        self.pdf.add_page()
+        return self.pdf.page_no()
+
+    @property
+    def page(self) -> int:
+        return self.pdf.page_no()
+
+    def heading(self, text: str, level: int = 0, *, new_page: bool = False) -> int:
+        """A title, bookmarked at `level` (0 is the top of the outline). Returns its page number."""
+        if new_page or self.pdf.page_no() == 0:
+            self.pdf.add_page()
+        size = _HEADING_SIZES[min(level, len(_HEADING_SIZES) - 1)]
+        if self.pdf.will_page_break(size * 1.6):
+            self.pdf.add_page()
+        self.pdf.start_section(text, level=level, strict=False)
+        self.pdf.ln(1.5 if level else 0)
+        self.pdf.set_font(SANS, "B", size)
+        self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1.5)
+        return self.pdf.page_no()
+
+    def bookmark(self, text: str, level: int) -> None:
+        """An outline entry at the current position, with nothing printed."""
+        self.pdf.start_section(text, level=level, strict=False)
+
+    def paragraph(self, text: str, *, size: float = BODY_SIZE, bold: bool = False, mono: bool = False,
+                  rgb: tuple[int, int, int] = (0, 0, 0), after: float = 1.5) -> None:
+        self._ensure_page()
+        self.pdf.set_font(MONO if mono else SANS, "B" if bold and not mono else "", size)
+        self.pdf.set_text_color(*rgb)
+        self.pdf.multi_cell(0, size * 0.48, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.set_text_color(0, 0, 0)
+        self.pdf.ln(after)
+
+    def bullets(self, items: Sequence[str], *, size: float = BODY_SIZE) -> None:
+        self._ensure_page()
+        self.pdf.set_font(SANS, "", size)
+        for item in items:
+            self.pdf.set_x(MARGIN + 3)
+            self.pdf.multi_cell(0, size * 0.48, f"\u2022 {item}", new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1.5)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], *,
+              widths: Sequence[float] | None = None, size: float = 8.0,
+              align: Sequence[str] | None = None) -> None:
+        """A ruled table; long tables break across pages and repeat their header."""
+        self._ensure_page()
+        self.pdf.set_font(SANS, "", size)
+        kwargs = {"col_widths": tuple(widths)} if widths else {}
+        if align:
+            kwargs["text_align"] = tuple(align)
+        with self.pdf.table(line_height=size * 0.5, first_row_as_headings=True, repeat_headings=1,
+                            padding=0.8, **kwargs) as table:
+            for cells in [list(header), *rows]:
+                row = table.row()
+                for cell in cells:
+                    row.cell("" if cell is None else str(cell))
+        self.pdf.ln(2)
+
+    def image(self, source: Path | bytes, *, width: float | None = None) -> None:
+        """A figure (PNG or SVG), scaled to `width` mm (the text width by default), kept on one page."""
+        import io
+
+        self._ensure_page()
+        width = width or self.pdf.epw
+        src = io.BytesIO(source) if isinstance(source, bytes) else str(source)
+        info = self.pdf.image(src, w=width, dry_run=True)
+        if self.pdf.will_page_break(info.rendered_height):
+            self.pdf.add_page()
+        self.pdf.image(src, w=width)
+        self.pdf.ln(2)
+
+    def _ensure_page(self) -> None:
+        if self.pdf.page_no() == 0:
+            self.pdf.add_page()
+
+    # -- output -------------------------------------------------------------------------------------------
+
+    def render(self) -> bytes:
+        """The PDF's bytes. fpdf2's file identifier is a hash of the content and the creation date, so equal
+        content at an equal time gives equal files."""
+        return bytes(self.pdf.output())
+
+    def write(self, path: Path) -> Path:
+        from cdisc_mirocals.submission.atomic import atomic_write
+
+        with atomic_write(path) as fh:
+            fh.write(self.render())
+        return Path(path)
+
