@@ -115,6 +115,17 @@ class PdfDocument:
         """An outline entry at the current position, with nothing printed."""
         self.pdf.start_section(text, level=level, strict=False)
 
+    def bookmark_at(self, text: str, level: int, page: int, y: float | None = None) -> None:
+        """An outline entry pointing at `page` (at height `y` mm, the top margin by default), written after
+        the pages: a second outline tree (the aCRF's bookmarks by domain) over pages already laid out."""
+        pdf = self.pdf
+        here, at = pdf.page, pdf.get_y()
+        pdf.page = page
+        pdf.set_y(MARGIN if y is None else y)
+        pdf.start_section(text, level=level, strict=False)
+        pdf.page = here
+        pdf.set_y(at)
+
     def paragraph(self, text: str, *, size: float = BODY_SIZE, bold: bool = False, mono: bool = False,
                   rgb: tuple[int, int, int] = (0, 0, 0), after: float = 1.5) -> None:
         self._ensure_page()

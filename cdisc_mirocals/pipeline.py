@@ -24,7 +24,7 @@ from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.simulated import is_simulated
 from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
-from cdisc_mirocals.submission.package import FORMATS, write_datasets, write_define
+from cdisc_mirocals.submission.package import FORMATS, write_acrf, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
 from cdisc_mirocals.submission.programs import PROGRAMS_DIR, write_programs
 from cdisc_mirocals.submission.timestamp import run_clock
@@ -197,7 +197,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         written = {}
         for folder, standard, shaped in ((SDTM_DIR, "SDTM", sdtm.shaped), (ADAM_DIR, "ADaM", adam)):
             files = write_datasets(shaped, build / folder, spec, standard, formats, log)
-            write_define(files, build / folder, spec, standard, formats, simulated=simulated_data)
+            pages = write_acrf(spec, build / folder, simulated=simulated_data, log=log) if standard == "SDTM" else None
+            write_define(files, build / folder, spec, standard, formats, simulated=simulated_data, crf_pages=pages)
             if standard == "ADaM":
                 write_programs(build / PROGRAMS_DIR, spec)  # the submitted analysis programs
             written[standard] = tuple(files)

@@ -109,6 +109,7 @@ def _item_columns(doc: DefineDoc, item, ref) -> dict[str, str]:
             "Codelist": doc.codelist_id(doc.ref("CodeList", cl.get("CodeListOID"), item.get("OID"))) if cl is not None
             else "", "Origin": kind, "Source": source, "Method": doc.ref("MethodDef", ref.get("MethodOID"), item.get("OID")),
             "Predecessor": doc.text(origin) if kind == "Predecessor" else "",
+            "Pages": doc.document(origin)[1] if kind == "Collected" else "",
             "Comment": doc.ref("def:CommentDef", doc.attr(item, "def:CommentOID"), item.get("OID"))}
 
 

@@ -67,6 +67,9 @@ class ItemMetadata:
     method: str
     predecessor: str
     comment: str
+    # a Collected origin's pages in the annotated CRF: written by convert from the aCRF's layout; read back
+    # by `specs import-define`, so that define.xml round-trips
+    pages: str = field(default="", kw_only=True)
 
     @property
     def is_numeric(self) -> bool:
@@ -226,6 +229,13 @@ class RawField:
     comment: str
     length: int | None = None  # the EDC field's maximum, in bytes (text fields)
     target: str = ""  # the SDTM variable holding the collected value: DS.VAR, or SUPPxx.QNAM
+    test_code: str = ""  # a findings result: the --TESTCD it is tabulated under (the aCRF's "when --TESTCD = ...")
+    other_targets: tuple[str, ...] = ()  # further SDTM variables (or SUPP-- QNAMs) the collected value feeds
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every SDTM variable the field feeds, the Target first; none for a field collected but not submitted."""
+        return ((self.target,) if self.target else ()) + self.other_targets
 
 
 @dataclass(frozen=True)

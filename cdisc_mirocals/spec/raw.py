@@ -22,7 +22,8 @@ def load_raw(source, problems: list[Problem]) -> dict[str, RawForm]:
             max=s.get(line, row, "Max", number, expected="a number"),
             comment=row.get("Comment", ""),
             length=s.get(line, row, "Length", int, expected="a whole number of bytes"),
-            target=row.get("Target", "")))
+            target=row.get("Target", ""), test_code=row.get("Test Code", ""),
+            other_targets=tuple(t.strip() for t in row.get("Other Targets", "").split("|") if t.strip())))
     forms = {}
     s = Sheet(source.table("raw/forms.csv"), ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
               problems)
@@ -45,17 +46,37 @@ def load_raw(source, problems: list[Problem]) -> dict[str, RawForm]:
 
 
 def check_targets(raw: dict[str, RawForm], sdtm: Standard, table) -> list[Problem]:
-    """Each raw field's Target names an SDTM variable, or a QNAM of a SUPP-- dataset."""
+    """Each raw field's Target and Other Targets name SDTM variables or QNAMs of SUPP-- datasets; a Test Code
+    is a term of the --TESTCD codelist of a findings dataset the field feeds."""
     problems = []
     for form in raw.values():
         for f in form.fields:
-            if not f.target:
-                continue
-            dataset, _, name = f.target.partition(".")
-            ds = sdtm.datasets.get(dataset)
-            qnams = sdtm.codelists.get(ds.variable("QNAM").codelist) if ds and "QNAM" in ds.names else None
-            known = ds is not None and (name in ds.names or (qnams is not None and name in qnams.values))
-            if not known:
-                problems.append(table.problem(None, "Target", f.target,
-                                        f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
+            for column, target in [("Target", f.target)] * bool(f.target) + [("Other Targets", t) for t in f.other_targets]:
+                dataset, _, name = target.partition(".")
+                ds = sdtm.datasets.get(dataset)
+                qnams = sdtm.codelists.get(ds.variable("QNAM").codelist) if ds and "QNAM" in ds.names else None
+                known = ds is not None and (name in ds.names or (qnams is not None and name in qnams.values))
+                if not known:
+                    problems.append(table.problem(None, column, target,
+                                                  f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
+            if f.test_code and not _is_test_code(f, sdtm):
+                problems.append(table.problem(None, "Test Code", f.test_code,
+                                              f"a --TESTCD term of the findings dataset that {form.name}.{f.name} "
+                                              f"feeds ({f.target or 'no Target'})"))
     return problems
+
+
+def test_code_variable(sdtm: Standard, dataset: str) -> str | None:
+    """The --TESTCD variable of a findings dataset, None for any other."""
+    ds = sdtm.datasets.get(dataset)
+    name = f"{dataset}TESTCD"
+    return name if ds is not None and name in ds.names else None
+
+
+def _is_test_code(f: RawField, sdtm: Standard) -> bool:
+    dataset = f.target.partition(".")[0]
+    variable = test_code_variable(sdtm, dataset)
+    if variable is None:
+        return False
+    codelist = sdtm[dataset].variable(variable).codelist
+    return not codelist or f.test_code in sdtm.codelists[codelist].values

@@ -41,7 +41,10 @@ def _item_fields(sheet: Sheet, line: int, row: dict) -> dict[str, Any]:
         method=g(line, row, "Method"),
         predecessor=g(line, row, "Predecessor"),
         comment=g(line, row, "Comment"),
+        pages=row.get("Pages", "").strip(),
     )
+    if item["pages"] and item["origin"] != "Collected":
+        sheet.fail(line, "Pages", item["pages"], "empty: only a Collected origin cites annotated CRF pages")
     if item["origin"] == "Predecessor" and not item["predecessor"]:
         sheet.fail(line, "Predecessor", "", "the predecessor variable (e.g. DM.AGE) when Origin is Predecessor")
     return item

@@ -44,13 +44,14 @@ def write_datasets(shaped: dict[str, Shaped], folder: Path, spec: Spec, standard
 
 
 def write_define(written: dict[str, Shaped], folder: Path, spec: Spec, standard: str,
-                 formats: tuple[str, ...] = FORMATS, *, simulated: bool = False) -> Path:
+                 formats: tuple[str, ...] = FORMATS, *, simulated: bool = False,
+                 crf_pages: dict[str, str] | None = None) -> Path:
     """define.xml of the datasets written, checked against the Define-XML 2.1 (+ ARM 1.0) schema before
     it is written; define.html rendered from it; the CDISC stylesheet beside both, since define.xml
     names it, so that a browser shows define.xml itself too."""
     arm = standard == "ADaM"
     xml = build_define(spec, standard, {name: s.frame for name, s in written.items()},
-                       extension="xpt" if "xpt" in formats else "json", simulated=simulated)
+                       extension="xpt" if "xpt" in formats else "json", simulated=simulated, crf_pages=crf_pages)
     errors = validate_define(xml, arm)
     if errors:
         raise DefineError(f"the {standard} define.xml does not validate against the Define-XML 2.1 schema:\n  "
@@ -61,6 +62,22 @@ def write_define(written: dict[str, Shaped], folder: Path, spec: Spec, standard:
         with atomic_write(folder / name, "wb") as fh:
             fh.write(data)
     return folder / "define.xml"
+
+
+def write_acrf(spec: Spec, folder: Path, *, simulated: bool = False, log: ShapeLog | None = None) -> dict[str, str]:
+    """acrf.pdf into the SDTM folder; returns the pages define.xml cites for each Collected origin (none when the
+    SDTM specification lists no annotated CRF among its documents, which the log then says)."""
+    from cdisc_mirocals.simulated import notice
+    from cdisc_mirocals.submission.acrf import build_acrf, crf_pages
+    from cdisc_mirocals.submission.define.build import crf_document
+
+    acrf = build_acrf(spec, notice=notice(spec.study.studyid) if simulated else None)
+    acrf.write(folder)
+    if crf_document(spec.sdtm) is None:
+        if log is not None:
+            log.add("define.xml", "the SDTM documents.csv lists no acrf.pdf: collected origins cite no aCRF page")
+        return {}
+    return crf_pages(acrf.placed, spec.sdtm)
 
 
 def std_documents(spec: Spec, standard: str) -> dict[str, str]:

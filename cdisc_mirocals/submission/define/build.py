@@ -19,7 +19,7 @@ from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.arm import analysis_result_displays, analysis_where_clauses
 from cdisc_mirocals.submission.define.codelists import codelist_comment, codelist_def
 from cdisc_mirocals.submission.define.elements import attribute, described, document_ref, qname, sub
-from cdisc_mirocals.submission.define.items import (ValueItem, value_items, value_list_defs, variable_item_defs,
+from cdisc_mirocals.submission.define.items import (CrfPages, ValueItem, value_items, value_list_defs, variable_item_defs,
                                                     where_clause_def)
 from cdisc_mirocals.metadata.where import has_data
 from cdisc_mirocals.submission.define.safe_xml import ARM, NSMAP, DefineError
@@ -30,10 +30,12 @@ DEFINE_COMMENT = "COM.DEFINE"  # comments.csv: the comment on the whole define.x
 
 
 def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *, arm: bool | None = None,
-                 created: datetime | None = None, extension: str = "xpt", simulated: bool = False) -> bytes:
+                 created: datetime | None = None, extension: str = "xpt", simulated: bool = False,
+                 crf_pages: dict[str, str] | None = None) -> bytes:
     """define.xml of `standard` ('SDTM' or 'ADaM') for `datasets`, the conformed frames exactly as written
     to XPT. ADaM includes Analysis Results Metadata unless arm=False. Simulated data say so first in the
-    study description."""
+    study description. `crf_pages` (ItemDef OID -> pages, as the annotated CRF was laid out) gives each
+    Collected origin its def:DocumentRef to the aCRF; without it, the pages the specification carries."""
     if standard not in STANDARDS:
         raise DefineError(f"standard must be one of {sorted(STANDARDS)}, not {standard!r}")
     std = spec.sdtm if standard == "SDTM" else spec.adam
@@ -49,8 +51,9 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _where_clauses(mdv, values, analysis_where_clauses(std) if arm else [])
     for ds in std.datasets.values():
         _item_group(mdv, std, ds.name, datasets[ds.name], standard, extension)
+    crf = _crf(std, values, crf_pages)
     for ds in std.datasets.values():
-        variable_item_defs(mdv, ds, datasets[ds.name], [v for v in values if v.row.dataset == ds.name])
+        variable_item_defs(mdv, ds, datasets[ds.name], [v for v in values if v.row.dataset == ds.name], crf)
     adam_ct = set(versions.get("adam_ct_codelists", []))
     for cl in std.codelists.values():
         codelist_def(mdv, cl, ct["ADAM"] if standard == "ADaM" and cl.nci_code in adam_ct else ct["SDTM"], versions)
@@ -62,10 +65,29 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _prune_unreferenced(mdv)
     tree = etree.ElementTree(root)
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))
-    no_acrf = " No annotated CRF is available: collected origins cite no CRF page." if standard == "SDTM" else ""
     root.addprevious(etree.Comment(f" {spec.study.studyid} {standard} define.xml, written by cdisc-mirocals from "
-                                   f"the study's specification and the datasets as submitted.{no_acrf} "))
+                                   f"the study's specification and the datasets as submitted. "))
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", pretty_print=True)
+
+
+def crf_document(std: Standard) -> str | None:
+    """The def:leaf ID of the annotated CRF: the document whose file is the CRF (acrf.pdf, or the blankcrf.pdf
+    of older submissions)."""
+    found = [d.id for d in std.documents.values() if d.href.lower().endswith("crf.pdf")]
+    return found[0] if found else None
+
+
+def _crf(std: Standard, values: list[ValueItem], given: dict[str, str] | None) -> CrfPages | None:
+    pages = {oids.item(ds.name, v.name): v.pages for ds in std.datasets.values() for v in ds.variables if v.pages}
+    pages.update({v.oid: v.row.pages for v in values if v.row.pages})
+    pages.update(given or {})
+    if not pages:
+        return None
+    leaf = crf_document(std)
+    if leaf is None:
+        raise DefineError(f"collected origins cite annotated CRF pages, but specs/{std.name.lower()}/documents.csv "
+                          f"lists no annotated CRF (a document whose Href is acrf.pdf)")
+    return CrfPages(leaf, pages)
 
 
 def _skeleton(spec: Spec, std: Standard, standard: str, arm: bool, stamp: str,

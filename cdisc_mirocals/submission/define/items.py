@@ -17,7 +17,7 @@ from lxml import etree
 
 from cdisc_mirocals.spec import Condition, Dataset, ItemMetadata, Standard, ValueLevel
 from cdisc_mirocals.submission.define import oids
-from cdisc_mirocals.submission.define.elements import described, sub
+from cdisc_mirocals.submission.define.elements import described, document_ref, sub
 from cdisc_mirocals.metadata.numbers import decimals
 from cdisc_mirocals.metadata.steps import xpt_length
 from cdisc_mirocals.metadata.where import NUMERIC_LENGTH, has_data, where_mask
@@ -75,8 +75,18 @@ def _where_text(where: tuple[Condition, ...]) -> str:
     return " AND ".join(f"{c.variable} {c.comparator} {'|'.join(c.values)}" for c in where)
 
 
+@dataclass(frozen=True)
+class CrfPages:
+    """The annotated CRF of a Collected origin: its def:leaf ID and, by ItemDef OID, the pages where each
+    item's annotation stands."""
+
+    leaf: str
+    pages: dict[str, str]
+
+
 def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, length: int, label: str,
-             digits: int | None, value_list: str | None = None, column: bool = True) -> etree._Element:
+             digits: int | None, value_list: str | None = None, column: bool = True,
+             crf: CrfPages | None = None) -> etree._Element:
     """A variable's ItemDef (column=True), or a value-level one: no SASFieldName, as it is no column."""
     item = sub(parent, "ItemDef", {
         "OID": oid, "Name": name, "DataType": meta.data_type, "Length": length, "SignificantDigits": digits,
@@ -87,20 +97,23 @@ def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, le
     origin = sub(item, "def:Origin", {"Type": meta.origin, "Source": meta.source})
     if meta.origin == "Predecessor":
         described(origin, meta.predecessor)
+    if meta.origin == "Collected" and crf is not None and crf.pages.get(oid):
+        document_ref(origin, crf.leaf, crf.pages[oid])
     if value_list:
         sub(item, "def:ValueListRef", {"ValueListOID": value_list})
     return item
 
 
 def variable_item_defs(parent: etree._Element, dataset: Dataset, frame: pd.DataFrame,
-                       values: list[ValueItem]) -> None:
+                       values: list[ValueItem], crf: CrfPages | None = None) -> None:
     with_vl = {v.row.variable for v in values}
     for var in dataset.variables:
         item_def(parent, oids.item(dataset.name, var.name), var.name, var, item_length(var, frame[var.name]),
-                 var.label, significant_digits(var, frame[var.name]), oids.value_list(dataset.name, var.name) if var.name in with_vl else None)
+                 var.label, significant_digits(var, frame[var.name]),
+                 oids.value_list(dataset.name, var.name) if var.name in with_vl else None, crf=crf)
     for v in values:
         item_def(parent, v.oid, v.row.variable, v.row, v.length, dataset.variable(v.row.variable).label,
-                 v.digits, column=False)
+                 v.digits, column=False, crf=crf)
 
 
 def value_list_defs(parent: etree._Element, values: list[ValueItem]) -> None:

@@ -1,0 +1,247 @@
+"""The pages of the annotated CRF: one section per form, each field drawn as the site saw it (its label, its
+format, a tick box per allowed value or entry boxes), with its annotations beside it, and the form's domain
+boxes on top of every page of the form. Drawing records where each annotation stands (`Placed`), so that
+define.xml cites the pages as laid out.
+
+Colours follow the CDISC Metadata Submission Guidelines: each domain of a page has its own box colour, the
+same for its domain box and its annotations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdisc_mirocals.pdfdoc import ANNOTATION_RGB, MARGIN, MONO, SANS, PdfDocument
+from cdisc_mirocals.spec import RawField, RawForm, Standard
+from cdisc_mirocals.submission.acrf.annotations import (NOT_SUBMITTED, Annotation, domain_label, field_annotations,
+                                                        form_domains)
+
+# the MSG's domain box fills, in the order the domains appear on a form: blue, yellow, green, orange, purple
+FILLS = ((191, 255, 255), (255, 255, 150), (150, 255, 150), (255, 190, 155), (220, 200, 255))
+GREY = (95, 95, 95)
+LABEL_W, WIDGET_X, WIDGET_W, ANNOTATION_X = 50.0, MARGIN + 52.0, 68.0, MARGIN + 123.0
+ANNOTATION_W = 210.0 - MARGIN - ANNOTATION_X
+BOX = 4.2           # an entry box (one character or digit), and a tick box's side plus its gap
+LINE = 3.6          # a line of 7.5 pt text
+BOTTOM = 297.0 - 20.0
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An annotation as drawn: on which form, for which field, on which page."""
+
+    form: str
+    field: str
+    annotation: Annotation | None   # None: NOT SUBMITTED
+    page: int
+
+
+def draw_form(doc: PdfDocument, form: RawForm, sdtm: Standard, *, parent: str | None = None) -> list[Placed]:
+    """The form's pages, from a new page, bookmarked under `parent` when that top bookmark is to start here;
+    returns every annotation with its page."""
+    domains = form_domains(form, sdtm)
+    fills = {d: FILLS[i % len(FILLS)] for i, d in enumerate(domains)}
+    doc.new_page()
+    if parent:
+        doc.bookmark(parent, 0)
+    doc.heading(form.description, 1)
+    _form_top(doc, form, domains, fills, sdtm)
+    placed = []
+    for f in form.fields:
+        annotations = field_annotations(f, sdtm)
+        height = _field_height(doc, f, annotations)
+        if doc.pdf.get_y() + height > BOTTOM:
+            doc.new_page()
+            doc.paragraph(f"{form.description} (continued)", size=10.5, bold=True)
+            _form_top(doc, form, domains, fills, sdtm)
+        placed += _draw_field(doc, form, f, annotations, fills, height)
+    return placed
+
+
+def _form_top(doc: PdfDocument, form: RawForm, domains: list[str], fills: dict, sdtm: Standard) -> None:
+    """The CRF page's identification line, then a domain box per domain the form feeds."""
+    pdf = doc.pdf
+    pdf.set_font(SANS, "", 7.5)
+    pdf.set_text_color(*GREY)
+    pdf.cell(0, LINE, f"CRF form {form.name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font(SANS, "B", 9)
+    x = MARGIN
+    for domain in domains:
+        text = domain_label(domain, sdtm)
+        w = pdf.get_string_width(text) + 4
+        if x + w > 210 - MARGIN:
+            x = MARGIN
+            pdf.ln(7)
+        pdf.set_fill_color(*fills[domain])
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_text_color(*ANNOTATION_RGB)
+        pdf.set_xy(x, pdf.get_y())
+        pdf.cell(w, 6, text, border=1, fill=True, align="C")
+        x += w + 3
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(9)
+    pdf.set_draw_color(150, 150, 150)
+    pdf.line(MARGIN, pdf.get_y() - 1.5, 210 - MARGIN, pdf.get_y() - 1.5)
+
+
+# -- one field -------------------------------------------------------------------------------------------------
+
+
+def _format(f: RawField) -> str:
+    if f.type in ("date", "partial date"):
+        text = "Date: DD-MON-YYYY"
+        return text + " (UN for an unknown day, UNK for an unknown month)" if f.type == "partial date" else text
+    if f.type == "time":
+        return "Time: HH:MM (24 hours)"
+    if f.allowed:
+        return "Tick one"
+    if f.type in ("integer", "float"):
+        kind = "Whole number" if f.type == "integer" else "Number"
+        limits = " to ".join(_number(v) for v in (f.min, f.max) if v is not None)
+        if f.min is not None and f.max is None:
+            limits = f"{_number(f.min)} or more"
+        return f"{kind}, {limits}" if limits else kind
+    return f"Text, up to {f.length} characters" if f.length else "Text"
+
+
+def _number(v: float) -> str:
+    return f"{v:g}"
+
+
+def _label_lines(doc: PdfDocument, f: RawField) -> list[tuple[str, str, float, tuple]]:
+    """(text, style, size, colour) of the label column: the question, its format, its note."""
+    required = "" if f.required else " (if applicable)"
+    lines = [(f.label + required, "B", 8.5, (0, 0, 0)), (f"{_format(f)}   [{f.name}]", "", 7.0, GREY)]
+    if f.comment:
+        lines.append((f.comment, "", 7.0, GREY))
+    return lines
+
+
+def _text_height(doc: PdfDocument, width: float, lines) -> float:
+    pdf, total = doc.pdf, 0.0
+    for text, style, size, _ in lines:
+        pdf.set_font(SANS, style, size)
+        total += len(pdf.multi_cell(width, size * 0.45, text, dry_run=True, output="LINES")) * size * 0.45
+    return total
+
+
+def _ticks(doc: PdfDocument, f: RawField) -> list[tuple[float, float, str]]:
+    """(x offset, row, value) of each tick box, flowing across the widget column."""
+    pdf = doc.pdf
+    pdf.set_font(SANS, "", 8)
+    out, x, row = [], 0.0, 0
+    for value in f.allowed:
+        w = BOX + pdf.get_string_width(value) + 4
+        if x and x + w > WIDGET_W:
+            x, row = 0.0, row + 1
+        out.append((x, row, value))
+        x += w
+    return out
+
+
+def _entry_boxes(f: RawField) -> list[int | str]:
+    """The entry boxes of a date or a number: a count of boxes per group, and the separators between them."""
+    if f.type in ("date", "partial date"):
+        return [2, "-", 3, "-", 4]
+    if f.type == "time":
+        return [2, ":", 2]
+    digits = len(str(int(abs(f.max)))) if f.max is not None else 4
+    return [digits, ".", 2] if f.type == "float" else [digits]
+
+
+def _widget_height(doc: PdfDocument, f: RawField) -> float:
+    if f.allowed:
+        return (max(r for _, r, _ in _ticks(doc, f)) + 1) * 5.0
+    if f.type == "text":
+        return 5.0 if (f.length or 0) <= 40 else 9.0 if (f.length or 0) <= 200 else 15.0
+    return 5.0
+
+
+def _annotation_height(doc: PdfDocument, annotations: list[Annotation]) -> float:
+    pdf = doc.pdf
+    pdf.set_font(SANS, "", 7.5)
+    texts = [a.text for a in annotations] or [NOT_SUBMITTED]
+    return sum(len(pdf.multi_cell(ANNOTATION_W - 2, LINE, t, dry_run=True, output="LINES")) * LINE + 2.6
+               for t in texts)
+
+
+def _field_height(doc: PdfDocument, f: RawField, annotations: list[Annotation]) -> float:
+    return max(_text_height(doc, LABEL_W, _label_lines(doc, f)), _widget_height(doc, f),
+               _annotation_height(doc, annotations)) + 4.0
+
+
+def _draw_field(doc: PdfDocument, form: RawForm, f: RawField, annotations: list[Annotation], fills: dict,
+                height: float) -> list[Placed]:
+    pdf = doc.pdf
+    top = pdf.get_y()
+    pdf.set_xy(MARGIN, top)
+    for text, style, size, rgb in _label_lines(doc, f):
+        pdf.set_font(SANS, style, size)
+        pdf.set_text_color(*rgb)
+        pdf.set_x(MARGIN)
+        pdf.multi_cell(LABEL_W, size * 0.45, text, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_text_color(0, 0, 0)
+    _draw_widget(doc, f, top)
+    placed = _draw_annotations(doc, form, f, annotations, fills, top)
+    pdf.set_draw_color(215, 215, 215)
+    pdf.line(MARGIN, top + height - 1.5, 210 - MARGIN, top + height - 1.5)
+    pdf.set_xy(MARGIN, top + height)
+    return placed
+
+
+def _draw_widget(doc: PdfDocument, f: RawField, top: float) -> None:
+    pdf = doc.pdf
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.25)
+    if f.allowed:
+        for x, row, value in _ticks(doc, f):
+            y = top + row * 5.0
+            pdf.rect(WIDGET_X + x, y + 0.3, 3.2, 3.2)
+            pdf.set_font(SANS, "", 8)
+            pdf.set_xy(WIDGET_X + x + BOX, y)
+            pdf.cell(pdf.get_string_width(value) + 1, 3.8, value)
+        return
+    if f.type == "text":
+        pdf.rect(WIDGET_X, top, WIDGET_W, _widget_height(doc, f))
+        return
+    x = WIDGET_X
+    pdf.set_font(MONO, "", 8)
+    for part in _entry_boxes(f):
+        if isinstance(part, str):
+            pdf.set_xy(x, top)
+            pdf.cell(2.6, 4.4, part, align="C")
+            x += 2.6
+            continue
+        for _ in range(part):
+            pdf.rect(x, top, BOX, 4.4)
+            x += BOX
+    if f.type in ("date", "partial date"):
+        pdf.set_font(SANS, "", 6)
+        pdf.set_text_color(*GREY)
+        pdf.set_xy(x + 1.5, top + 0.6)
+        pdf.cell(20, 3, "DD-MON-YYYY")
+        pdf.set_text_color(0, 0, 0)
+
+
+def _draw_annotations(doc: PdfDocument, form: RawForm, f: RawField, annotations: list[Annotation], fills: dict,
+                      top: float) -> list[Placed]:
+    pdf = doc.pdf
+    pdf.set_font(SANS, "", 7.5)
+    pdf.set_text_color(*ANNOTATION_RGB)
+    pdf.set_draw_color(*ANNOTATION_RGB)
+    y, placed = top, []
+    for a in annotations or [None]:
+        text = a.text if a else NOT_SUBMITTED
+        lines = len(pdf.multi_cell(ANNOTATION_W - 2, LINE, text, dry_run=True, output="LINES"))
+        if a:
+            pdf.set_fill_color(*fills[a.domain])
+        else:
+            pdf.set_fill_color(255, 255, 255)
+        pdf.rect(ANNOTATION_X, y, ANNOTATION_W, lines * LINE + 1.6, style="DF")
+        pdf.set_xy(ANNOTATION_X + 1, y + 0.8)
+        pdf.multi_cell(ANNOTATION_W - 2, LINE, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        placed.append(Placed(form.name, f.name, a, pdf.page_no()))
+        y += lines * LINE + 2.6
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_draw_color(0, 0, 0)
+    return placed
