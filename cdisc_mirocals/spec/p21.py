@@ -20,7 +20,7 @@ from cdisc_mirocals.spec.sheets import parse_where
 
 STANDARDS = {"SDTM": "sdtm", "ADaM": "adam"}
 WHERE_COLUMNS = ["ID", "Dataset", "Variable", "Comparator", "Value"]
-ITEM = ["Data Type", "Length", "Significant Digits", "Format", "Mandatory", "Codelist", "Origin", "Source", "Method",
+ITEM = ["Data Type", "Length", "Significant Digits", "Format", "Mandatory", "Codelist", "Origin", "Source", "Pages", "Method",
         "Predecessor"]
 
 

@@ -26,7 +26,8 @@ def cover(doc: PdfDocument, spec: Spec) -> None:
         "that test.",
         "'ONSETSIT in SUPPMH': a supplemental qualifier, held in QVAL of the SUPP-- dataset under that QNAM.",
         f"'{NOT_SUBMITTED}': the field is collected but not tabulated.",
-        "The name in brackets after a field's format is its item name in the data capture system.",
+        "A field marked * is required. The name in brackets after a field's format is its item name in the data "
+        "capture system.",
         "The bookmarks list the forms, and the domains with the forms that feed each.",
     ])
     doc.heading("Forms and the domains they feed", 1)

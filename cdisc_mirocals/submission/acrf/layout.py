@@ -18,7 +18,7 @@ from cdisc_mirocals.submission.acrf.annotations import (NOT_SUBMITTED, Annotatio
 # the MSG's domain box fills, in the order the domains appear on a form: blue, yellow, green, orange, purple
 FILLS = ((191, 255, 255), (255, 255, 150), (150, 255, 150), (255, 190, 155), (220, 200, 255))
 GREY = (95, 95, 95)
-LABEL_W, WIDGET_X, WIDGET_W, ANNOTATION_X = 50.0, MARGIN + 52.0, 68.0, MARGIN + 123.0
+LABEL_W, WIDGET_X, WIDGET_W, ANNOTATION_X = 50.0, MARGIN + 52.0, 62.0, MARGIN + 116.0
 ANNOTATION_W = 210.0 - MARGIN - ANNOTATION_X
 BOX = 4.2           # an entry box (one character or digit), and a tick box's side plus its gap
 LINE = 3.6          # a line of 7.5 pt text
@@ -105,12 +105,12 @@ def _format(f: RawField) -> str:
 
 
 def _number(v: float) -> str:
-    return f"{v:g}"
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
 def _label_lines(doc: PdfDocument, f: RawField) -> list[tuple[str, str, float, tuple]]:
     """(text, style, size, colour) of the label column: the question, its format, its note."""
-    required = "" if f.required else " (if applicable)"
+    required = " *" if f.required else ""
     lines = [(f.label + required, "B", 8.5, (0, 0, 0)), (f"{_format(f)}   [{f.name}]", "", 7.0, GREY)]
     if f.comment:
         lines.append((f.comment, "", 7.0, GREY))
