@@ -16,7 +16,7 @@ it lives below both."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 FONTS = Path(__file__).with_name("fonts")
@@ -27,6 +27,25 @@ BODY_SIZE = 9.5
 _HEADING_SIZES = (15.0, 12.0, 10.5)
 NOTICE_RGB = (176, 0, 32)
 ANNOTATION_RGB = (0, 70, 160)
+
+
+class _Utc(tzinfo):
+    """UTC under another name: fpdf2 2.7.9 writes a date in `timezone.utc` as D:...Z<hour>'<minute>', which
+    readers take for an offset of that many hours; any other zero-offset zone is written D:...+00'00'."""
+
+    def utcoffset(self, dt):
+        return timedelta(0)
+
+    def dst(self, dt):
+        return timedelta(0)
+
+    def tzname(self, dt):
+        return "UTC"
+
+
+def _utc(when: datetime) -> datetime:
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=_Utc())
 
 
 def _fpdf():
@@ -80,7 +99,7 @@ class PdfDocument:
         pdf.set_subject(subject)
         pdf.set_author(author)
         pdf.set_creator("cdisc-mirocals")
-        pdf.set_creation_date(created or build_time())
+        pdf.set_creation_date(_utc(created or build_time()))
         pdf.set_display_mode(zoom=100, layout="continuous")
         pdf.page_mode = "USE_OUTLINES"
         pdf.pdf_version = "1.4"

@@ -3,7 +3,9 @@ description and results.json's provenance carry the notice; forms of a real stud
 
 import json
 import shutil
+from io import BytesIO
 
+import pypdf
 from lxml import etree
 
 from cdisc_mirocals import pipeline
@@ -50,6 +52,8 @@ def test_outputs_of_a_real_raw_folder_carry_no_such_words(default_raw_dir, tmp_p
     for folder in (result.sdtm_dir, result.adam_dir):
         assert _description(folder) == spec.study["study"]["title"]
         assert b"SIMULATED" not in (folder / "define.xml").read_bytes().upper()
+    acrf = pypdf.PdfReader(BytesIO((result.sdtm_dir / "acrf.pdf").read_bytes()))  # written for real data too
+    assert len(acrf.pages) > 10 and not any("SIMULATED" in page.extract_text().upper() for page in acrf.pages)
     results = (result.out / "analysis" / "results.json").read_text()
     provenance = json.loads(results)["provenance"]
     assert provenance["simulated"] is False and provenance["data_notice"] is None

@@ -4,6 +4,7 @@ the Dataset-JSON files."""
 
 from datetime import datetime, timedelta, timezone
 
+import pypdf
 import pyreadstat
 from lxml import etree
 
@@ -37,6 +38,8 @@ def test_a_run_without_source_date_epoch_carries_its_own_time(default_raw_dir, t
         for dj in sorted(folder.glob("*.json")):
             stamps.add(datetime.strptime(read_dataset_json(dj)[1]["datasetJSONCreationDateTime"],
                                          "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc))
+    acrf = pypdf.PdfReader(result.sdtm_dir / "acrf.pdf").metadata.creation_date
+    stamps.add(acrf.astimezone(timezone.utc) if acrf.tzinfo else acrf.replace(tzinfo=timezone.utc))
     assert len(stamps) == 1, sorted(stamps)  # one time for the whole run
     (stamp,) = stamps
     assert before <= stamp <= after, (before, stamp, after)

@@ -49,18 +49,22 @@ def check_targets(raw: dict[str, RawForm], sdtm: Standard, table) -> list[Proble
     """Each raw field's Target and Other Targets name SDTM variables or QNAMs of SUPP-- datasets; a Test Code
     is a term of the --TESTCD codelist of a findings dataset the field feeds."""
     problems = []
+    lines = {(row.get("Form"), row.get("Field")): line for line, row in table.records([])} \
+        if hasattr(table, "records") else {}
     for form in raw.values():
         for f in form.fields:
-            for column, target in [("Target", f.target)] * bool(f.target) + [("Other Targets", t) for t in f.other_targets]:
+            line = lines.get((form.name, f.name))
+            named = [("Target", f.target)] if f.target else []
+            for column, target in named + [("Other Targets", t) for t in f.other_targets]:
                 dataset, _, name = target.partition(".")
                 ds = sdtm.datasets.get(dataset)
                 qnams = sdtm.codelists.get(ds.variable("QNAM").codelist) if ds and "QNAM" in ds.names else None
                 known = ds is not None and (name in ds.names or (qnams is not None and name in qnams.values))
                 if not known:
-                    problems.append(table.problem(None, column, target,
+                    problems.append(table.problem(line, column, target,
                                                   f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
             if f.test_code and not _is_test_code(f, sdtm):
-                problems.append(table.problem(None, "Test Code", f.test_code,
+                problems.append(table.problem(line, "Test Code", f.test_code,
                                               f"a --TESTCD term of the findings dataset that {form.name}.{f.name} "
                                               f"feeds ({f.target or 'no Target'})"))
     return problems

@@ -46,6 +46,9 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     root, mdv = _skeleton(spec, std, standard, arm, _timestamp(created), simulated)
     versions = spec.study["standards"]
     ct = _standards(mdv, standard, versions)
+    crf_leaf = crf_document(std)
+    if crf_leaf:  # def:AnnotatedCRF names the aCRF among the documents, as Define-XML 2.1 provides
+        document_ref(sub(mdv, "def:AnnotatedCRF"), crf_leaf)
     values = value_items(std, datasets)
     value_list_defs(mdv, values)
     _where_clauses(mdv, values, analysis_where_clauses(std) if arm else [])
