@@ -213,3 +213,31 @@ def test_a_wrong_test_code_or_other_target_is_refused(tmp_path, spec, column, va
         load_spec(specs)
     assert any(str(p).startswith(f"specs/raw/fields.csv:{line}, column {column}") and expected in str(p)
                and "VS.WEIGHT" in str(p) for p in info.value.problems), info.value.problems
+
+
+def test_each_test_code_is_the_test_the_mapping_gives_the_field(converted, spec, raw_study):
+    """An annotation `VSORRES when VSTESTCD = WEIGHT` says where a reviewer finds the weights: the records of
+    that test hold exactly the values of that field (the mappers take the test codes from their own code,
+    fields.csv's Test Code from the spec: this holds the two together)."""
+    import pandas as pd
+
+    checked = 0
+    for form in spec.raw.values():
+        for f in form.fields:
+            if not f.test_code or not f.target.endswith("ORRES"):
+                continue
+            dataset, _, result = f.target.partition(".")
+            sdtm = converted.sdtm.datasets[dataset]
+            records = sdtm[sdtm[f"{dataset}TESTCD"] == f.test_code]
+            subjects = set(sdtm["USUBJID"].str.rsplit("-", n=1).str[-1])
+            raw = raw_study[form.name]
+            raw = raw[raw["SUBJID"].str.strip().isin(subjects)][f.name]
+            collected = records[result].dropna()
+            collected = collected[collected.astype(str).str.strip() != ""]
+            if f.type in ("integer", "float"):
+                expected = sorted(pd.to_numeric(raw, errors="coerce").dropna().round(6))
+                assert sorted(collected.astype(float).round(6)) == expected, (form.name, f.name, f.test_code)
+            else:
+                assert len(collected) == raw.dropna().astype(str).str.strip().ne("").sum(), (form.name, f.name)
+            checked += 1
+    assert checked >= 25

@@ -110,7 +110,7 @@ def _number(v: float) -> str:
 
 def _label_lines(doc: PdfDocument, f: RawField) -> list[tuple[str, str, float, tuple]]:
     """(text, style, size, colour) of the label column: the question, its format, its note."""
-    required = " *" if f.required else ""
+    required = "\u00a0*" if f.required else ""  # no line break before the mark
     lines = [(f.label + required, "B", 8.5, (0, 0, 0)), (f"{_format(f)}   [{f.name}]", "", 7.0, GREY)]
     if f.comment:
         lines.append((f.comment, "", 7.0, GREY))
