@@ -229,7 +229,7 @@ def test_each_test_code_is_the_test_the_mapping_gives_the_field(converted, spec,
             dataset, _, result = f.target.partition(".")
             sdtm = converted.sdtm.datasets[dataset]
             records = sdtm[sdtm[f"{dataset}TESTCD"] == f.test_code]
-            subjects = set(sdtm["USUBJID"].str.rsplit("-", n=1).str[-1])
+            subjects = set(sdtm["USUBJID"].str.removeprefix(f"{spec.study.studyid}-"))
             raw = raw_study[form.name]
             raw = raw[raw["SUBJID"].str.strip().isin(subjects)][f.name]
             collected = records[result].dropna()
