@@ -2,7 +2,7 @@
 specification, and the pages define.xml cites for each Collected origin.
 
     acrf = build_acrf(spec, notice=None)                 # the PDF's bytes and where each annotation stands
-    define = build_define(spec, "SDTM", frames, crf_pages=crf_pages(acrf.placed, spec.sdtm, frames))
+    define = build_define(spec, "SDTM", frames, crf_pages=crf_pages(acrf.placed, spec.sdtm))
 
 The pages come from the layout itself: drawing records the page of every annotation, so the define.xml
 references cannot drift from the PDF.
