@@ -849,6 +849,7 @@ def test_arm_programming_code_is_the_submitted_program_that_prints_the_result(sp
         program = folder / href
         assert program.is_file() and program.resolve().parent.name == "programs", href
         assert by_file[program.name].computes(r.key), (r.key, program.name)
+        assert element.get("Context") == by_file[program.name].context  # the packages the program imports
         code = element.find("arm:Code", NS).text
         assert code.split()[:2] == ["python", program.name] and r.key in code
         assert "cdisc_mirocals" not in code and "cdisc_mirocals" not in program.read_text()
