@@ -57,6 +57,7 @@ def _fpdf():
 
         running_title = ""
         notice: str | None = None
+        body_top = 0.0  # where the text of a page starts, below the running header
 
         def header(self):
             self.set_font(SANS, "", 7.5)
@@ -68,6 +69,7 @@ def _fpdf():
                 self.cell(0, 5, self.notice, new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(0, 0, 0)
             self.ln(3)
+            self.body_top = self.get_y()
 
         def footer(self):
             self.set_y(-12)
@@ -164,32 +166,64 @@ class PdfDocument:
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], *,
               widths: Sequence[float] | None = None, size: float = 8.0,
-              align: Sequence[str] | None = None) -> None:
-        """A ruled table; long tables break across pages and repeat their header."""
+              align: Sequence[str] | None = None, fit: bool = False) -> None:
+        """A ruled table; long tables break across pages and repeat their header. `widths` are relative;
+        with `fit`, each column is as wide as its text needs (never narrower than its longest word) and
+        the table no wider than that, up to the text width."""
         self._ensure_page()
+        cells = [["" if c is None else str(c) for c in row] for row in [list(header), *rows]]
+        kwargs = {}
+        if fit:
+            widths, kwargs["width"] = self._fitted_widths(cells, size)
+            kwargs["align"] = "LEFT"
         self.pdf.set_font(SANS, "", size)
-        kwargs = {"col_widths": tuple(widths)} if widths else {}
+        if widths:
+            kwargs["col_widths"] = tuple(widths)
         if align:
             kwargs["text_align"] = tuple(align)
         with self.pdf.table(line_height=size * 0.5, first_row_as_headings=True, repeat_headings=1,
                             padding=0.8, **kwargs) as table:
-            for cells in [list(header), *rows]:
+            for row_cells in cells:
                 row = table.row()
-                for cell in cells:
-                    row.cell("" if cell is None else str(cell))
+                for cell in row_cells:
+                    row.cell(cell)
         self.pdf.ln(2)
 
-    def image(self, source: Path | bytes, *, width: float | None = None) -> None:
-        """A figure (PNG or SVG), scaled to `width` mm (the text width by default), kept on one page."""
+    def _fitted_widths(self, cells: list[list[str]], size: float) -> tuple[list[float], float]:
+        pad = 2 * 0.8 + 1.2  # both paddings, and a little air
+        natural, least = [], []
+        for i in range(len(cells[0])):
+            column = [row[i] for row in cells]
+            self.pdf.set_font(SANS, "B", size)  # the heading row is bold
+            head = [self.pdf.get_string_width(column[0]), *(self.pdf.get_string_width(w) for w in column[0].split())]
+            self.pdf.set_font(SANS, "", size)
+            body = [self.pdf.get_string_width(c) for c in column[1:]]
+            words = [self.pdf.get_string_width(w) for c in column[1:] for w in c.split()]
+            natural.append(max([head[0], *body]) + pad)
+            least.append(max([*head[1:], *words, 0.0]) + pad)
+        room = self.pdf.epw
+        if sum(natural) <= room:
+            return natural, sum(natural)
+        spare, stretch = room - sum(least), sum(n - m for n, m in zip(natural, least))
+        if spare <= 0 or stretch <= 0:
+            return least, room
+        return [m + spare * (n - m) / stretch for n, m in zip(natural, least)], room
+
+    def image(self, source: Path | bytes, *, width: float | None = None, below: float = 8.0) -> None:
+        """A figure (PNG or SVG), scaled to `width` mm (the text width by default), or less where it would
+        be taller than a page leaves room for with `below` mm (its caption) under it; kept on one page and
+        centred."""
         import io
 
         self._ensure_page()
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
         width = width or self.pdf.epw
-        src = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-        info = self.pdf.image(src, w=width, dry_run=True)
-        if self.pdf.will_page_break(info.rendered_height):
+        ratio = _aspect(data)  # height / width; fpdf2 2.8 has no dry run of image() to measure with
+        room = self.pdf.h - self.pdf.b_margin - self.pdf.body_top - below
+        width = min(width, room / ratio)
+        if self.pdf.will_page_break(width * ratio + below):
             self.pdf.add_page()
-        self.pdf.image(src, w=width)
+        self.pdf.image(io.BytesIO(data), x=(self.pdf.w - width) / 2, w=width, h=width * ratio)
         self.pdf.ln(2)
 
     def _ensure_page(self) -> None:
@@ -210,3 +244,22 @@ class PdfDocument:
             fh.write(self.render())
         return Path(path)
 
+
+
+def _aspect(data: bytes) -> float:
+    """Height over width of a PNG (its IHDR chunk) or an SVG (its viewBox, else its width and height)."""
+    import re
+    import struct
+
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        w, h = struct.unpack(">II", data[16:24])
+        return h / w
+    from lxml import etree
+
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    box = root.get("viewBox")
+    if box:
+        _, _, w, h = (float(v) for v in box.replace(",", " ").split())
+        return h / w
+    number = re.compile(r"[0-9.]+")
+    return float(number.match(root.get("height", "")).group()) / float(number.match(root.get("width", "")).group())

@@ -16,6 +16,7 @@ from cdisc_mirocals.adam import shape_adam
 from cdisc_mirocals.metadata import ShapeLog
 from cdisc_mirocals.metadata.steps import ConformanceError
 from cdisc_mirocals.analysis import AnalysisReport, Options, analyze
+from cdisc_mirocals.analysis.displays import write_study_displays
 from cdisc_mirocals.errors import MirocalsError
 from cdisc_mirocals.progress import progress
 from cdisc_mirocals.raw import RawStudy, read_raw
@@ -24,7 +25,7 @@ from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.simulated import is_simulated
 from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
-from cdisc_mirocals.submission.package import FORMATS, write_acrf, write_datasets, write_define
+from cdisc_mirocals.submission.package import FORMATS, rewrite_define, write_acrf, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
 from cdisc_mirocals.submission.programs import PROGRAMS_DIR, write_programs
 from cdisc_mirocals.submission.timestamp import run_clock
@@ -218,6 +219,11 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
                 rejected, where, simulated, raw, sdtm, frames, None, lines, checked, written))
         _give_back_memory()  # the SDTM and ADaM the validator read back
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
+        if report is not None:
+            pages = write_study_displays(report, spec, build / ADAM_DIR)
+            if pages is not None:  # define.xml again, now that the pages of each display are known
+                rewrite_define(build / ADAM_DIR, spec, "ADaM", written["ADaM"], formats, simulated=simulated_data,
+                               display_pages=pages)
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
     _remove_rejected(out)
     return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked, written,

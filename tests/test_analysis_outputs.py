@@ -73,15 +73,23 @@ def test_provenance_has_version_input_hashes_options_and_the_source_date_epoch(m
         assert _json(mapped / name)["provenance"] == prov
 
 
-def test_without_source_date_epoch_the_timestamp_is_null_so_outputs_stay_reproducible(monkeypatch):
+def test_without_source_date_epoch_the_timestamp_is_the_time_of_the_run(monkeypatch):
+    from datetime import datetime, timezone
+
     from cdisc_mirocals.analysis.data import AnalysisError
     from cdisc_mirocals.analysis.provenance import timestamp
+    from cdisc_mirocals.submission.timestamp import run_clock
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert timestamp() is None
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    with run_clock() as pinned:
+        stamp = timestamp()
+        assert stamp == pinned.strftime("%Y-%m-%dT%H:%M:%SZ")  # the second the run's other files carry
+    after = datetime.now(timezone.utc)
+    assert before <= datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) <= after
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     assert timestamp() == "1970-01-01T00:00:00Z"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(AnalysisError, match="SOURCE_DATE_EPOCH must be whole seconds"):
+    with pytest.raises(AnalysisError, match="SOURCE_DATE_EPOCH must be a whole number of seconds"):
         timestamp()
 
 

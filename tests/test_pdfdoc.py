@@ -76,3 +76,43 @@ def test_same_content_and_time_give_the_same_bytes_and_a_new_time_new_bytes():
 def test_the_identifier_follows_the_content():
     a, b = _reader(_document(rows=10)), _reader(_document(rows=11))
     assert a.trailer["/ID"][0] != b.trailer["/ID"][0]
+
+
+def _png(width: int, height: int) -> bytes:
+    """A white RGB PNG of width x height pixels, written by hand (no imaging library)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\xff" * (3 * width) for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _image_boxes(data: bytes) -> list[tuple[int, float, float]]:
+    """(page, width, height) in points of every image drawn, from the page's content stream."""
+    import re
+    boxes = []
+    for n, page in enumerate(_reader(data).pages, 1):
+        content = page.get_contents().get_data().decode("latin-1")
+        boxes += [(n, float(w), float(h)) for w, h in re.findall(r"([\d.]+) 0 0 ([\d.]+) [\d.]+ [\d.]+ cm /I", content)]
+    return boxes
+
+
+def test_figures_keep_their_shape_fit_the_page_and_start_a_page_when_they_do_not_fit():
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="300pt" height="150pt" viewBox="0 0 300 150">'
+           b'<rect x="10" y="10" width="100" height="50" fill="blue"/></svg>')
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Figures", 0)
+    doc.image(_png(400, 200))   # wide: the text width, half as tall
+    doc.image(_png(100, 400))   # tall: shrunk to the height of a page, on a page of its own
+    doc.image(svg)
+    data = doc.render()
+    boxes = _image_boxes(data)
+    assert len(boxes) == 2  # the SVG is drawn as vector paths, not as an image
+    (p1, w1, h1), (p2, w2, h2) = boxes
+    text_width = (297 - 2 * 18) / 25.4 * 72
+    assert p1 == 1 and w1 == pytest.approx(text_width, abs=0.1) and h1 == pytest.approx(w1 / 2, abs=0.1)
+    assert p2 == 2 and h2 == pytest.approx(4 * w2, abs=0.1) and h2 < 210 / 25.4 * 72 - 2 * 18
+    assert len(_reader(data).pages) == 3  # the SVG (half as tall as wide) does not fit under the tall one

@@ -101,3 +101,7 @@ def test_import_keeps_arm(converted):
     assert len({r["ID"] for r in results}) == len(ours)
     first = next(r for r in results if r["ID"] == ours[0].id)
     assert first["Code"] == ours[0].code and first["Parameter"] == ours[0].parameter
+    assert first["Code Document"] == ours[0].code_document == "LF.PGM.SURVIVAL"
+    displays = {d["ID"]: d for d in source.tables["adam/analysis_displays.csv"]}
+    assert {d["Document"] for d in displays.values()} == {"LF.DISPLAYS"}
+    assert all(d["Pages"] for d in displays.values())  # the pages as laid out, which the spec left to the layout

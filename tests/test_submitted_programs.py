@@ -110,6 +110,21 @@ def test_the_programs_are_text_files_that_import_only_public_packages(program_di
         assert imports <= {"json", "math", "re", "sys", "pathlib", *program.packages}, imports
 
 
+def test_the_programs_name_the_study_of_the_spec(program_dir, spec):
+    """The study's name comes from specs/study.toml, not from the templates: another study's programs name it."""
+    import dataclasses
+    from importlib import resources
+
+    from cdisc_mirocals.submission.programs import program_text
+
+    other = dataclasses.replace(spec.study, studyid="OTHERSTUDY")
+    for program in programs(spec):
+        template = resources.files("cdisc_mirocals.submission.programs").joinpath(program.file.replace(".txt", ".py.txt"))
+        assert spec.study.studyid not in template.read_text("utf-8")
+        assert (program_dir / program.file).read_text("utf-8").startswith(f'"""{spec.study.studyid}: ')
+        assert program_text(dataclasses.replace(spec, study=other), program.file).startswith('"""OTHERSTUDY: ')
+
+
 def test_the_programs_parameters_are_the_analysis_plan(program_dir, spec):
     """Written from the study's [analysis] settings, as the package's own analyses read them."""
     params, o = analysis_options(spec)

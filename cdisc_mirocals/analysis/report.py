@@ -68,7 +68,7 @@ def report(title: str, provenance: dict, results: list[ParamResults], safety: di
     inputs = "".join(f"<li>{html_text(i['standard'])} {html_text(i['dataset'])} ({html_text(i['file'])}), sha256 "
                      f"<code>{html_text(i['sha256'])}</code></li>" for i in provenance["inputs"])
     head = (f'<p class="note">cdisc-mirocals {html_text(provenance["version"])}; '
-            f'{html_text(provenance["timestamp"] or "no timestamp (SOURCE_DATE_EPOCH not set)")}</p>'
+            f'{html_text(provenance["timestamp"])}</p>'
             f'<details><summary class="note">Inputs</summary><ul class="note">{inputs}</ul></details>')
     nav = ('<nav><ul><li><a href="#population">Study population</a></li><li><a href="#efficacy">Efficacy</a></li>'
            '<li><a href="#safety">Safety</a></li></ul></nav>')

@@ -9,10 +9,10 @@ from cdisc_mirocals.spec.sheets import one_of, parse_keys, parse_where
 DISPLAY_COLUMNS = ["ID", "Name", "Title", "Document", "Pages"]
 RESULT_COLUMNS = ["Display", "ID", "Analysis Key", "Description", "Reason", "Purpose", "Parameter", "Dataset",
                   "Where Clause", "Variables", "Join Comment", "Documentation", "Document", "Pages", "Code Context",
-                  "Code"]
+                  "Code", "Code Document"]
 # given on the first row of a result; its further rows (one per further analysis dataset) leave them empty
 RESULT_LEVEL = ["Display", "Analysis Key", "Description", "Reason", "Purpose", "Parameter", "Join Comment",
-                "Documentation", "Document", "Pages", "Code Context", "Code"]
+                "Documentation", "Document", "Pages", "Code Context", "Code", "Code Document"]
 
 
 def load_arm(sheet, datasets, codelists, comments, documents, check_document):
@@ -31,6 +31,7 @@ def load_arm(sheet, datasets, codelists, comments, documents, check_document):
         if first:
             results[rid] = _result_fields(s, line, row, displays, datasets, comments)
             check_document(s, line, row)
+            check_document(s, line, {"Document": row["Code Document"]}, "Code Document")
         else:
             for column in RESULT_LEVEL:
                 if row[column]:
@@ -57,7 +58,7 @@ def _result_fields(s, line, row, displays, datasets, comments) -> dict:
         s.fail(line, "Parameter", row["Parameter"], "DATASET.VARIABLE of a variable in variables.csv (e.g. ADTTE.PARAMCD)")
     if row["Document"] and not row["Documentation"]:
         s.fail(line, "Documentation", "", "the text that the Document reference documents")
-    if row["Code"] and not row["Code Context"]:
+    if (row["Code"] or row["Code Document"]) and not row["Code Context"]:
         s.fail(line, "Code Context", "", "the language of the Code (e.g. Python 3.11)")
     return dict(id=row["ID"], display=row["Display"], key=g(line, row, "Analysis Key", required=True),
                 description=g(line, row, "Description", required=True),
@@ -65,7 +66,7 @@ def _result_fields(s, line, row, displays, datasets, comments) -> dict:
                 purpose=g(line, row, "Purpose", one_of(ANALYSIS_PURPOSES), True, f"one of {sorted(ANALYSIS_PURPOSES)}"),
                 parameter=row["Parameter"], datasets=[], join_comment=row["Join Comment"],
                 documentation=row["Documentation"], document=row["Document"], pages=row["Pages"],
-                code_context=row["Code Context"], code=row["Code"])
+                code_context=row["Code Context"], code=row["Code"], code_document=row["Code Document"])
 
 
 def _analysis_dataset(s, line, row, datasets, codelists) -> AnalysisDataset | None:

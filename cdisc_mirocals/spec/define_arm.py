@@ -28,9 +28,10 @@ def _result_rows(doc, display: str, result) -> list[dict[str, str]]:
     leaf, pages = doc.document(documentation)
     code = result.find(doc.q("arm:ProgrammingCode"))
     code_text = code.find(doc.q("arm:Code")) if code is not None else None
-    if code is not None and code.find(doc.q("def:DocumentRef")) is not None:
-        doc.notes.append(f"{result.get('OID')}: its programming code is a document reference, which specs/ has "
-                         f"no place for; left out")
+    code_leaf, code_pages = doc.document(code)
+    if code_pages:
+        doc.notes.append(f"{result.get('OID')}: the pages of its programming code's document ({code_pages}), which "
+                         f"specs/ has no place for; left out")
     datasets = result.find(doc.q("arm:AnalysisDatasets"))
     first = {"Display": display, "ID": result.get("OID", ""), "Analysis Key": result.get("OID", ""),
              "Description": doc.text(result), "Reason": result.get("AnalysisReason", ""),
@@ -38,7 +39,7 @@ def _result_rows(doc, display: str, result) -> list[dict[str, str]]:
              "Join Comment": doc.attr(datasets, "def:CommentOID") if datasets is not None else "",
              "Documentation": doc.text(documentation), "Document": leaf, "Pages": pages,
              "Code Context": code.get("Context", "") if code is not None else "",
-             "Code": (code_text.text or "") if code_text is not None else ""}
+             "Code": (code_text.text or "") if code_text is not None else "", "Code Document": code_leaf}
     rows = []
     for ads in (datasets.findall(doc.q("arm:AnalysisDataset")) if datasets is not None else []):
         group = next((ig for ig in doc.findall("ItemGroupDef") if ig.get("OID") == ads.get("ItemGroupOID")), None)

@@ -191,6 +191,7 @@ class AnalysisResult:
     pages: str
     code_context: str
     code: str
+    code_document: str = ""  # the def:leaf of the program file that holds the code
 
 
 @dataclass(frozen=True)

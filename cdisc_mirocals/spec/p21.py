@@ -60,7 +60,7 @@ LAYOUTS = [
     Layout("Analysis Displays", "adam/analysis_displays.csv", ("ID", "Name", "Title", "Document", "Pages")),
     Layout("Analysis Results", "adam/analysis_results.csv", (
         "Display", "ID", "Analysis Key", "Description", "Reason", "Purpose", "Parameter", "Dataset", "Where Clause",
-        "Variables", "Join Comment", "Documentation", "Document", "Pages", "Code Context", "Code")),
+        "Variables", "Join Comment", "Documentation", "Document", "Pages", "Code Context", "Code", "Code Document")),
     Layout("CT Map", "ctmap.csv", ("Codelist", "Collected Value", "Term", "Comment", "Standard")),
     Layout("Raw Forms", "raw/forms.csv", ("Form", "File", "Description", "Key Variables", "Parent", "Required")),
     Layout("Raw Fields", "raw/fields.csv", ("Form", "Order", "Field", "Label", "Type", "Length", "Required",

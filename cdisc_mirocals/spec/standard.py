@@ -84,9 +84,9 @@ def load_standard(name: str, source, problems: list[Problem], study: dict[str, A
             did = s.get(line, row, "ID", required=True)
             documents[did] = Document(did, s.get(line, row, "Title", required=True), s.get(line, row, "Href", required=True))
 
-    def check_document(sheet_: Sheet, line: int, row: dict) -> None:
+    def check_document(sheet_: Sheet, line: int, row: dict, column: str = "Document") -> None:
         if row.get("Document") and row["Document"] not in documents:
-            sheet_.fail(line, "Document", row["Document"], "an ID defined in documents.csv")
+            sheet_.fail(line, column, row["Document"], "an ID defined in documents.csv")
 
     methods = {}
     s = sheet("methods.csv", METHOD_COLUMNS)

@@ -16,7 +16,8 @@ from cdisc_mirocals.submission.define import (DefineError, build_define, render_
 from cdisc_mirocals.submission.define import oids
 from cdisc_mirocals.submission.define.build import metadata_version_oid
 from cdisc_mirocals.submission.timestamp import iso_stamp
-from cdisc_mirocals.submission.datasetjson import write_dataset_json
+from cdisc_mirocals.submission.datasetjson import read_dataset_json, write_dataset_json
+from cdisc_mirocals.submission.xport_reader import read_xpt_file
 from cdisc_mirocals.submission.xpt import write_xpt
 
 FORMATS = ("xpt", "json")
@@ -49,9 +50,31 @@ def write_define(written: dict[str, Shaped], folder: Path, spec: Spec, standard:
     """define.xml of the datasets written, checked against the Define-XML 2.1 (+ ARM 1.0) schema before
     it is written; define.html rendered from it; the CDISC stylesheet beside both, since define.xml
     names it, so that a browser shows define.xml itself too."""
+    return _write_define({name: s.frame for name, s in written.items()}, folder, spec, standard, formats,
+                         simulated=simulated, crf_pages=crf_pages)
+
+
+def rewrite_define(folder: Path, spec: Spec, standard: str, names, formats: tuple[str, ...] = FORMATS, *,
+                   simulated: bool = False, display_pages: dict[str, str] | None = None) -> Path:
+    """define.xml (and define.html) again, once the analysis displays PDF is laid out, citing the pages of
+    each display. The datasets are read back from the files written into `folder` (XPT, or Dataset-JSON when
+    no XPT was written), so that the frames need not be held through validation and analysis."""
+    frames = {}
+    for name in names:
+        path = folder / f"{name.lower()}.xpt"
+        if path.is_file():
+            frames[name] = read_xpt_file(path).frame
+        else:
+            frames[name] = read_dataset_json(path.with_suffix(".json"))[0]
+    return _write_define(frames, folder, spec, standard, formats, simulated=simulated, display_pages=display_pages)
+
+
+def _write_define(frames: dict[str, pd.DataFrame], folder: Path, spec: Spec, standard: str,
+                  formats: tuple[str, ...], *, simulated: bool, crf_pages: dict[str, str] | None = None,
+                  display_pages: dict[str, str] | None = None) -> Path:
     arm = standard == "ADaM"
-    xml = build_define(spec, standard, {name: s.frame for name, s in written.items()},
-                       extension="xpt" if "xpt" in formats else "json", simulated=simulated, crf_pages=crf_pages)
+    xml = build_define(spec, standard, frames, extension="xpt" if "xpt" in formats else "json", simulated=simulated,
+                       crf_pages=crf_pages, display_pages=display_pages)
     errors = validate_define(xml, arm)
     if errors:
         raise DefineError(f"the {standard} define.xml does not validate against the Define-XML 2.1 schema:\n  "

@@ -17,7 +17,11 @@ def analysis_where_clauses(std: Standard) -> list[tuple[str, str, tuple[Conditio
             for r in std.analysis_results for ds in r.datasets if ds.where]
 
 
-def analysis_result_displays(parent: etree._Element, std: Standard) -> etree._Element:
+def analysis_result_displays(parent: etree._Element, std: Standard,
+                              display_pages: dict[str, str] | None = None) -> etree._Element:
+    """A display whose Document has Pages in the spec cites them. One whose Document has none is in the
+    analysis displays PDF that `convert` lays out: it cites the pages `display_pages` gives it, and no
+    document at all when that PDF was not written (display_pages None)."""
     if not std.displays:
         raise DefineError(f"Analysis Results Metadata were asked for, but specs/{std.name.lower()} has no "
                           f"analysis_displays.csv")
@@ -28,8 +32,9 @@ def analysis_result_displays(parent: etree._Element, std: Standard) -> etree._El
             raise DefineError(f"analysis display {display.id} has no result in analysis_results.csv")
         element = sub(root, "arm:ResultDisplay", {"OID": display.id, "Name": display.name})
         described(element, display.title)
-        if display.document:
-            document_ref(element, display.document, display.pages)
+        pages = display.pages or (display_pages or {}).get(display.id, "")
+        if display.document and (display.pages or display_pages is not None):
+            document_ref(element, display.document, pages)
         for result in results:
             _result(element, result)
     return root
@@ -53,6 +58,9 @@ def _result(parent: etree._Element, r: AnalysisResult) -> None:
         described(doc, r.documentation)
         if r.document:
             document_ref(doc, r.document, r.pages)
-    if r.code:
+    if r.code or r.code_document:
         code = sub(element, "arm:ProgrammingCode", {"Context": r.code_context})
-        sub(code, "arm:Code", text=r.code)
+        if r.code:
+            sub(code, "arm:Code", text=r.code)
+        if r.code_document:
+            document_ref(code, r.code_document)

@@ -31,11 +31,13 @@ DEFINE_COMMENT = "COM.DEFINE"  # comments.csv: the comment on the whole define.x
 
 def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *, arm: bool | None = None,
                  created: datetime | None = None, extension: str = "xpt", simulated: bool = False,
-                 crf_pages: dict[str, str] | None = None) -> bytes:
+                 crf_pages: dict[str, str] | None = None, display_pages: dict[str, str] | None = None) -> bytes:
     """define.xml of `standard` ('SDTM' or 'ADaM') for `datasets`, the conformed frames exactly as written
     to XPT. ADaM includes Analysis Results Metadata unless arm=False. Simulated data say so first in the
     study description. `crf_pages` (ItemDef OID -> pages, as the annotated CRF was laid out) gives each
-    Collected origin its def:DocumentRef to the aCRF; without it, the pages the specification carries."""
+    Collected origin its def:DocumentRef to the aCRF; without it, the pages the specification carries.
+    `display_pages` gives the pages of the analysis displays PDF as laid out (see define/arm.py); without
+    it, the displays it would cite link no document."""
     if standard not in STANDARDS:
         raise DefineError(f"standard must be one of {sorted(STANDARDS)}, not {standard!r}")
     std = spec.sdtm if standard == "SDTM" else spec.adam
@@ -64,8 +66,9 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     _comments(mdv, std)
     _document_leaves(mdv, std)
     if arm:
-        analysis_result_displays(mdv, std)
+        analysis_result_displays(mdv, std, display_pages)
     _prune_unreferenced(mdv)
+    _prune_unreferenced_leaves(mdv)
     tree = etree.ElementTree(root)
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", 'type="text/xsl" href="define2-1.xsl"'))
     root.addprevious(etree.Comment(f" {spec.study.studyid} {standard} define.xml, written by cdisc-mirocals from "
@@ -138,6 +141,15 @@ def _submitted(std: Standard, datasets: dict[str, pd.DataFrame]) -> Standard:
 
 
 REFERENCES = {"CodeList": "CodeListOID", "MethodDef": "MethodOID", "def:CommentDef": "def:CommentOID"}
+
+
+def _prune_unreferenced_leaves(mdv: etree._Element) -> None:
+    """A document nothing cites (the analysis displays PDF of a run that wrote none) is not listed: a
+    def:leaf is there to be followed, and this one would lead nowhere."""
+    cited = {e.get("leafID") for e in mdv.iter(qname("def:DocumentRef"))}
+    for leaf in mdv.findall(qname("def:leaf")):
+        if leaf.get("ID") not in cited:
+            mdv.remove(leaf)
 
 
 def _prune_unreferenced(mdv: etree._Element) -> None:

@@ -22,9 +22,7 @@ SAFETY_TABLES = ("overview", "soc_pt", "severity", "serious", "exposure")
 
 @dataclass(frozen=True)
 class Program:
-    leaf: str  # the def:leaf ID define.xml is to give it
-    file: str  # its name in the programs folder
-    title: str
+    file: str  # its name in the programs folder; define.xml links it through a def:leaf of documents.csv
     prefixes: tuple[str, ...]  # the analysis keys it computes: '<PARAMCD>/' or 'SAFETY/overview'
     packages: tuple[str, ...]  # the public packages it imports
 
@@ -41,10 +39,8 @@ def programs(spec) -> tuple[Program, ...]:
     a = spec.study.data.get("analysis")
     if not a:
         return ()
-    return (Program("LF.PGM.SURVIVAL", "survival.txt", "survival.txt (Python program)",
-                    tuple(f"{p}/" for p in a["parameters"]), SURVIVAL_PACKAGES),
-            Program("LF.PGM.SAFETY", "safety.txt", "safety.txt (Python program)", tuple(f"SAFETY/{t}" for t in SAFETY_TABLES),
-                    SAFETY_PACKAGES))
+    return (Program("survival.txt", tuple(f"{p}/" for p in a["parameters"]), SURVIVAL_PACKAGES),
+            Program("safety.txt", tuple(f"SAFETY/{t}" for t in SAFETY_TABLES), SAFETY_PACKAGES))
 
 
 def program_config(spec, name: str) -> dict:
@@ -70,7 +66,7 @@ def program_text(spec, name: str) -> str:
     config = json.dumps(program_config(spec, name), indent=1, ensure_ascii=False)
     if "'''" in config:
         raise ValueError(f"the analysis parameters of {name} cannot be written into it: {config}")
-    return template.replace("@CONFIG@", config)
+    return template.replace("@STUDY@", spec.study.studyid).replace("@CONFIG@", config)
 
 
 def write_programs(folder: Path, spec) -> list[Path]:

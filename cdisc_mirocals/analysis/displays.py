@@ -1,0 +1,228 @@
+"""The analysis displays PDF a reviewer opens from define.xml's Analysis Results Metadata: one section per
+ARM result display (specs/adam/analysis_displays.csv), each on a new page with its bookmark, holding the
+tables and figures of its analysis results. The tables are the frames of tables.py, so the numbers are
+those of tables.md and report.html; the figures are the PNG files of the same run.
+
+Nothing is written per display: a display shows whatever its results are. A survival result brings its
+parameter's comparison rows; the log-rank test (or the Kaplan-Meier estimates) brings the Kaplan-Meier
+table, the numbers at risk and the Kaplan-Meier figure; a Cox model brings the forest plot; a safety,
+Table 1 or disposition result brings its table (and the dot plot or CONSORT diagram it is drawn in); any
+other result its summary rows. `write_displays` returns the pages of each display, as laid out, for
+define.xml's def:PDFPageRef."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cdisc_mirocals.analysis import fmt, tables
+from cdisc_mirocals.analysis.report import SAFETY_TABLES
+from cdisc_mirocals.analysis.result import TEXT_COLUMNS, Result
+from cdisc_mirocals.analysis.survival import COX, ParamResults
+from cdisc_mirocals.errors import MirocalsError
+from cdisc_mirocals.pdfdoc import PdfDocument
+
+KM_KEYS = ("km", "logrank")  # the results the Kaplan-Meier table and figure depict
+TABLE_SIZE = 7.5
+
+
+@dataclass
+class _Part:
+    """What one display shows of one source of results: a parameter's survival analyses, or one result."""
+    param: ParamResults | None = None
+    names: list[str] = field(default_factory=list)  # analysis names within the parameter
+    result: Result | None = None
+
+
+def write_study_displays(report, spec, adam_dir: Path) -> dict[str, str] | None:
+    """The displays PDF of a study into its ADaM folder: the document its ARM result displays cite without
+    pages (specs/adam/analysis_displays.csv), at that document's Href. None when no display cites one."""
+    std = spec.adam
+    laid_out = {k: d for k, d in std.displays.items() if d.document and not d.pages}
+    leaves = sorted({d.document for d in laid_out.values()})
+    if not leaves:
+        return None
+    if len(leaves) > 1:
+        raise MirocalsError(f"specs/adam/analysis_displays.csv: the displays that give no Pages are laid out in one "
+                            f"PDF, so they cite one Document; they cite {', '.join(leaves)}")
+    return write_displays(report, laid_out, std.analysis_results, Path(adam_dir) / std.documents[leaves[0]].href,
+                          title=f"{spec.study.studyid} analysis displays", notice=report.provenance.get("data_notice"))
+
+
+def write_displays(report, displays: Mapping, results: Sequence, path: Path, *, title: str,
+                   notice: str | None = None) -> dict[str, str]:
+    """The displays PDF at `path`; {display ID: its pages, as def:PDFPageRef PageRefs ("3 4")}."""
+    pdf, pages = render_displays(report, displays, results, title=title, notice=notice)
+    pdf.write(path)
+    return {did: " ".join(str(p) for p in range(first, last + 1)) for did, (first, last) in pages.items()}
+
+
+def render_displays(report, displays: Mapping, results: Sequence, *, title: str, notice: str | None = None):
+    """The document and {display ID: (first page, last page)}. Laid out twice: the contents on the first
+    page list the pages of the second pass, which are those of the first (the contents take the same room)."""
+    pages = None
+    for _ in range(2):
+        pdf, laid = _layout(report, displays, results, title, notice, pages)
+        if laid == pages:
+            break
+        pages = laid
+    return pdf, laid
+
+
+def _layout(report, displays, results, title, notice, pages):
+    figures = {p.stem: p for p in report.files if p.suffix == ".png"}
+    doc = PdfDocument(title, subject="Tables and figures of the analysis results described in define.xml",
+                      author="cdisc-mirocals", notice=notice, landscape=True)
+    _contents(doc, report, displays, pages)
+    laid = {}
+    for display in displays.values():
+        first = doc.heading(display.name, 0, new_page=True)
+        doc.paragraph(display.title, bold=True, after=3)
+        own = [r for r in results if r.display == display.id]
+        for part in _parts(report, own):
+            _show(doc, part, figures)
+        laid[display.id] = (first, doc.page)
+    return doc, laid
+
+
+def _contents(doc: PdfDocument, report, displays, pages) -> None:
+    doc.heading(doc.title, 0)
+    inputs = ", ".join(f"{i['file']}" for i in report.provenance["inputs"] if i["standard"] == "ADaM")
+    doc.paragraph(f"The tables and figures of each analysis result display of the ADaM define.xml (Analysis "
+                  f"Results Metadata), one display per section, each starting on a new page and bookmarked. "
+                  f"Computed from the submitted analysis datasets ({inputs}); the submitted programs in the "
+                  f"programs folder reproduce every number.")
+    stamp = report.provenance.get("timestamp")
+    doc.paragraph(f"Produced by cdisc-mirocals {report.provenance['version']}" + (f" on {stamp}." if stamp else "."),
+                  size=8)
+    rows = [[d.name, d.title, _page_text(pages.get(d.id)) if pages else ""] for d in displays.values()]
+    doc.table(["Display", "Title", "Pages"], rows, widths=(60, 170, 20), size=8, align=("LEFT", "LEFT", "RIGHT"))
+
+
+def _page_text(span) -> str:
+    if not span:
+        return ""
+    first, last = span
+    return f"{first}" if first == last else f"{first}-{last}"
+
+
+def _parts(report, own) -> list[_Part]:
+    """The display's results grouped by where they come from, in the order the display lists them."""
+    by_key = {}
+    for p in report.results:
+        for name, res in p.results.items():
+            by_key[res.key] = (p, name, res)
+    others = {r.key: r for r in [*report.safety.values(), report.table1, report.disposition]}
+    parts: list[_Part] = []
+    for r in own:
+        if r.key in by_key:
+            p, name, _ = by_key[r.key]
+            part = next((x for x in parts if x.param is p), None)
+            if part is None:
+                parts.append(part := _Part(param=p))
+            part.names.append(name)
+        elif r.key in others:
+            parts.append(_Part(result=others[r.key]))
+        else:
+            parts.append(_Part(result=Result.skip(r.key, r.description, "", "not among the results of this run")))
+    return parts
+
+
+def _show(doc: PdfDocument, part: _Part, figures) -> None:
+    if part.param is not None:
+        _survival(doc, part.param, part.names, figures)
+        return
+    res = part.result
+    doc.heading(res.title, 1)
+    if not res.done:
+        doc.paragraph(f"Not done: {res.skipped}")
+        return
+    _population(doc, res)
+    name = res.key.partition("/")[2]
+    if res.key.startswith("SAFETY/") and name in SAFETY_TABLES:
+        _frame(doc, SAFETY_TABLES[name](res))
+        if name == "soc_pt":
+            _figure(doc, figures, "ae_dotplot", "Most frequent treatment-emergent adverse events: incidence by arm "
+                                                "and relative risk")
+    elif res.key.startswith("BASELINE/"):
+        _frame(doc, tables.table1_table(res))
+    elif res.key.startswith("DISPOSITION/"):
+        _frame(doc, tables.disposition_table(res))
+        _figure(doc, figures, "consort", "CONSORT flow diagram")
+    else:
+        _frame(doc, _summary(res), index=False)
+    _methods(doc, [res])
+
+
+def _survival(doc: PdfDocument, p: ParamResults, names: list[str], figures) -> None:
+    d = p.data
+    doc.heading(f"{d.paramcd}: {d.param}", 1)
+    doc.paragraph(f"{d.population_label}: n = {len(d.frame)}, events = {int(d.frame['event'].sum())}", size=8.5)
+    keys = {p.results[n].key for n in names}
+    if any(n in KM_KEYS for n in names) and p["km"].done:
+        doc.paragraph("Kaplan-Meier estimates", bold=True, size=8.5)
+        _frame(doc, tables.survival_table(p))
+        doc.paragraph("Number of subjects at risk", bold=True, size=8.5)
+        _frame(doc, tables.at_risk_table(p))
+    comparisons = tables.comparison_table(p)
+    comparisons = comparisons[comparisons["Key"].isin(keys)].drop(columns="Key")
+    if len(comparisons):
+        doc.paragraph("Comparisons", bold=True, size=8.5)
+        _frame(doc, comparisons.loc[:, (comparisons != "").any()], index=False)
+    _methods(doc, [p.results[n] for n in names])
+    for note in d.notes:
+        doc.paragraph(f"Note: {note}", size=8)
+    if any(n in KM_KEYS for n in names):
+        _figure(doc, figures, f"km_{d.paramcd.lower()}", f"Kaplan-Meier estimates, {d.param}")
+    if any(n in COX for n in names):
+        _figure(doc, figures, "forest", "Hazard ratios of the Cox models")
+
+
+def _population(doc: PdfDocument, res: Result) -> None:
+    counts = ", ".join(f"{k} = {v}" for k, v in (("n", res.n), ("events", res.events)) if v is not None)
+    if res.population or counts:
+        doc.paragraph("; ".join(x for x in (res.population, counts) if x), size=8.5)
+
+
+def _methods(doc: PdfDocument, results: list[Result]) -> None:
+    """Each method once (several models often share one), unless it says no more than the title."""
+    texts = [r.method for r in results if r.done and r.method and r.method != r.title]
+    if texts:
+        doc.paragraph("Methods", bold=True, size=8)
+        doc.bullets(list(dict.fromkeys(texts)), size=8)
+
+
+def _figure(doc: PdfDocument, figures: dict[str, Path], stem: str, caption: str) -> None:
+    if stem in figures:
+        doc.image(figures[stem])
+        doc.paragraph(f"Figure: {caption}", size=8)
+
+
+def _summary(res: Result) -> pd.DataFrame:
+    """A result no table of tables.py shows: its summary rows, numbers to four significant digits."""
+    frame = res.summary.dropna(axis=1, how="all")
+    return frame.apply(lambda col: col.fillna("") if col.name in TEXT_COLUMNS else col.map(_number))
+
+
+def _number(x) -> str:
+    return "" if fmt.missing(x) else f"{x:.4g}"
+
+
+def _frame(doc: PdfDocument, frame: pd.DataFrame, index: bool = True) -> None:
+    if frame.empty:
+        return
+    if index:
+        frame = frame.reset_index()
+    header = [str(c) for c in frame.columns]
+    rows = [["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
+    align = ["CENTER" if i and all(_numeric(r[i]) for r in rows) else "LEFT" for i in range(len(header))]
+    doc.table(header, rows, size=TABLE_SIZE, align=align, fit=True)
+
+
+def _numeric(cell: str) -> bool:
+    """A cell of numbers ("0.83 (0.53, 1.29)", "43 (39.1)", "< 0.001", "NE"), centred under its heading."""
+    head = cell.strip()[:1]
+    return not cell.strip() or head.isdigit() or head in "<-(" or cell.strip().startswith("NE")

@@ -1,0 +1,178 @@
+"""The analysis displays PDF (m5 .../analysis/adam/datasets/analysis-displays.pdf) and the links define.xml
+makes into the submission: read back with pypdf, an independent reader, as the FDA's PDF specifications ask
+(PDF 1.4 to 1.7, fonts embedded, bookmarks, no security); every ARM ResultDisplay's def:PDFPageRef lands on
+the pages that show it; every def:leaf of either define.xml stays inside the m5 tree and exists."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from types import SimpleNamespace
+
+import pytest
+from lxml import etree
+
+from cdisc_mirocals.analysis import tables
+from cdisc_mirocals.analysis.displays import render_displays
+from cdisc_mirocals.spec.model import AnalysisDisplay
+from cdisc_mirocals.submission.define.safe_xml import NS
+
+pypdf = pytest.importorskip("pypdf")
+XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def report(converted):
+    """The run's analyses, their files where convert published them (it wrote them into its build folder)."""
+    folder = converted.out / "analysis"
+    return dataclasses.replace(converted.analysis, files=[folder / p.name for p in converted.analysis.files])
+
+
+@pytest.fixture(scope="module")
+def adam_define(converted):
+    return etree.parse(str(converted.adam_dir / "define.xml")).getroot()
+
+
+@pytest.fixture(scope="module")
+def displays_pdf(converted, adam_define):
+    leaf = adam_define.find(".//def:leaf[@ID='LF.DISPLAYS']", NS)
+    path = converted.adam_dir / leaf.get(XLINK)
+    assert path.name == "analysis-displays.pdf" and path.parent == converted.adam_dir
+    return path
+
+
+@pytest.fixture(scope="module")
+def reader(displays_pdf):
+    return pypdf.PdfReader(str(displays_pdf))
+
+
+@pytest.fixture(scope="module")
+def page_text(reader):
+    return [_words(page.extract_text()) for page in reader.pages]
+
+
+def test_the_pdf_follows_the_fda_pdf_specifications(reader):
+    assert reader.pdf_header in {f"%PDF-1.{n}" for n in range(4, 8)}
+    assert not reader.is_encrypted
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts[font["/BaseFont"]] = font
+    assert fonts
+    for name, font in fonts.items():  # Type0 (CID) fonts: the descriptor is on the descendant
+        descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)["/FontDescriptor"]
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), f"{name} is not embedded"
+
+
+def test_one_bookmark_per_display_at_its_first_page(reader, spec, adam_define):
+    top = [o for o in reader.outline if not isinstance(o, list)]
+    displays = adam_define.findall(".//arm:ResultDisplay", NS)
+    names = [d.get("Name") for d in displays]
+    assert [o.title for o in top][1:] == names  # after the contents page's own
+    for display, outline in zip(displays, top[1:]):
+        pages = display.find("def:DocumentRef/def:PDFPageRef", NS).get("PageRefs").split()
+        assert reader.get_destination_page_number(outline) + 1 == int(pages[0])
+
+
+def test_each_result_display_cites_the_pages_that_show_it(adam_define, page_text, converted, spec):
+    displays = adam_define.findall(".//arm:ResultDisplay", NS)
+    assert len(displays) == len(spec.adam.displays) >= 1
+    seen = set()
+    for display in displays:
+        ref = display.find("def:DocumentRef", NS)
+        assert ref.get("leafID") == "LF.DISPLAYS"
+        page_ref = ref.find("def:PDFPageRef", NS)
+        assert page_ref.get("Type") == "PhysicalRef"
+        pages = [int(p) for p in page_ref.get("PageRefs").split()]
+        assert pages == list(range(pages[0], pages[-1] + 1)) and not seen & set(pages)
+        seen |= set(pages)
+        first = page_text[pages[0] - 1]
+        title = _words(display.find("odm:Description/odm:TranslatedText", NS).text)
+        assert display.get("Name") in first and title in first, display.get("OID")
+        # the numbers of its results, as tables.md prints them, stand on its pages
+        text = " ".join(page_text[p - 1] for p in pages)
+        keys = {r.key for r in spec.adam.analysis_results if r.display == display.get("OID")}
+        for param in converted.analysis.results:
+            rows = tables.comparison_table(param)
+            for _, row in rows[rows["Key"].isin(keys)].iterrows():
+                assert row["Estimate (95% CI)"] in text and row["p"] in text, (display.get("OID"), row["Key"])
+    assert max(seen) == len(page_text)  # the last display runs to the last page
+
+
+def test_the_numbers_are_those_of_tables_md(converted, page_text):
+    markdown = (converted.out / "analysis" / "tables.md").read_text()
+    text = " ".join(page_text)
+    primary = converted.analysis.results[0]
+    hr = primary["cox_unadjusted"].row("hr")
+    shown = f"HR {hr['estimate']:.2f} ({hr['ci_lower']:.2f}, {hr['ci_upper']:.2f})"
+    assert shown in markdown and shown in text
+    km = tables.survival_table(primary)
+    for cell in km.iloc[:, 0]:
+        assert cell in markdown and cell in text
+
+
+def test_simulated_data_say_so_on_every_page_and_real_data_do_not(report, page_text, spec):
+    notice = report.provenance["data_notice"]
+    assert notice and all(notice in text for text in page_text)
+    real = dataclasses.replace(report, provenance={**report.provenance, "data_notice": None})
+    pdf, _ = render_displays(real, spec.adam.displays, spec.adam.analysis_results, title="t", notice=None)
+    again = pypdf.PdfReader(io.BytesIO(pdf.render()))
+    assert not any("SIMULATED" in page.extract_text() for page in again.pages)
+
+
+def test_the_layout_is_generic_over_the_displays_of_the_spec(report):
+    """A display of a safety result, and one of a result this run does not have: nothing is written per display."""
+    displays = {"RD.AE": AnalysisDisplay("RD.AE", "TEAE overview display", "Overview of treatment-emergent adverse "
+                                         "events, safety population", "LF.DISPLAYS", ""),
+                "RD.NEW": AnalysisDisplay("RD.NEW", "Another display", "A result still to come", "LF.DISPLAYS", "")}
+    results = [SimpleNamespace(display="RD.AE", key="SAFETY/overview", description="overview"),
+               SimpleNamespace(display="RD.AE", key="SAFETY/soc_pt", description="by SOC and PT"),
+               SimpleNamespace(display="RD.NEW", key="XYZ/none", description="A result still to come")]
+    pdf, pages = render_displays(report, displays, results, title="t")
+    reader = pypdf.PdfReader(io.BytesIO(pdf.render()))
+    text = [_words(p.extract_text()) for p in reader.pages]
+    first, last = pages["RD.AE"]
+    shown = " ".join(text[first - 1:last])
+    overview = report.safety["overview"]
+    assert "TEAE overview display" in text[first - 1] and overview.title in shown
+    for cell in tables.overview_table(overview).iloc[:, 0]:
+        assert cell in shown
+    assert "Figure: Most frequent treatment-emergent adverse events" in shown  # the dot plot of SOC/PT
+    first, _ = pages["RD.NEW"]
+    assert "Another display" in text[first - 1] and "not among the results of this run" in text[first - 1]
+    assert pages["RD.NEW"][0] > pages["RD.AE"][1]
+
+
+@pytest.mark.parametrize("standard", ["SDTM", "ADaM"])
+def test_no_leaf_leaves_the_m5_tree_and_every_leaf_exists(converted, standard):
+    folder = converted.sdtm_dir if standard == "SDTM" else converted.adam_dir
+    m5 = (converted.out / "m5").resolve()
+    root = etree.parse(str(folder / "define.xml")).getroot()
+    leaves = root.findall(".//def:leaf", NS)
+    assert leaves
+    for leaf in leaves:
+        href = leaf.get(XLINK)
+        target = (folder / href).resolve()
+        assert "://" not in href and target.is_relative_to(m5), href
+        assert target.is_file(), href
+    cited = {ref.get("leafID") for ref in root.iter("{%s}DocumentRef" % NS["def"])}
+    assert cited <= {leaf.get("ID") for leaf in leaves}
+
+
+def test_without_the_analyses_the_displays_cite_no_document(converted, spec):
+    """convert --no-analysis writes no displays PDF: its define.xml then links none (a link would lead nowhere)."""
+    from cdisc_mirocals.submission.define import build_define
+    from cdisc_mirocals.submission.xport_reader import read_xpt_file
+
+    frames = {p.stem.upper(): read_xpt_file(p).frame for p in sorted(converted.adam_dir.glob("*.xpt"))}
+    root = etree.fromstring(build_define(spec, "ADaM", frames))
+    assert root.findall(".//arm:ResultDisplay", NS)
+    assert root.find(".//arm:ResultDisplay/def:DocumentRef", NS) is None
+    assert root.find(".//def:leaf[@ID='LF.DISPLAYS']", NS) is None
+    assert root.find(".//def:leaf[@ID='LF.PGM.SURVIVAL']", NS) is not None  # the programs are always written
