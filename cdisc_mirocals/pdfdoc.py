@@ -132,18 +132,21 @@ class PdfDocument:
             self.pdf.multi_cell(0, size * 0.48, f"\u2022 {item}", new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1.5)
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], *,
+    def table(self, header: Sequence[str] | None, rows: Sequence[Sequence[object]], *,
               widths: Sequence[float] | None = None, size: float = 8.0,
               align: Sequence[str] | None = None) -> None:
-        """A ruled table; long tables break across pages and repeat their header."""
+        """A ruled table; long tables break across pages and repeat their header. With header None, a table
+        of labelled values, with no header row."""
         self._ensure_page()
         self.pdf.set_font(SANS, "", size)
         kwargs = {"col_widths": tuple(widths)} if widths else {}
-        if align:
-            kwargs["text_align"] = tuple(align)
-        with self.pdf.table(line_height=size * 0.5, first_row_as_headings=True, repeat_headings=1,
-                            padding=0.8, **kwargs) as table:
-            for cells in [list(header), *rows]:
+        kwargs["text_align"] = tuple(align) if align else "LEFT"  # justified cells stretch short lines apart
+        if header is None:
+            kwargs["first_row_as_headings"] = False
+        else:
+            kwargs.update(first_row_as_headings=True, repeat_headings=1)
+        with self.pdf.table(line_height=size * 0.5, padding=0.8, **kwargs) as table:
+            for cells in ([] if header is None else [list(header)]) + [list(r) for r in rows]:
                 row = table.row()
                 for cell in cells:
                     row.cell("" if cell is None else str(cell))
