@@ -68,5 +68,5 @@ def unexplained_summary(rows: list[ConformanceRow]) -> str | None:
     if not missing:
         return None
     which = ", ".join(f"{r.rule} on {r.dataset}" + (f" ({r.variables})" if r.variables else "") for r in missing)
-    return (f"{len(missing)} validation finding{'s' if len(missing) != 1 else ''} remain without an explanation "
-            f"for the reviewer's guide: {which}")
+    return (f"{len(missing)} validation finding{'s remain' if len(missing) != 1 else ' remains'} without an "
+            f"explanation for the reviewer's guide: {which}")
