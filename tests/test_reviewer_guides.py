@@ -86,6 +86,17 @@ def test_bookmarks_follow_the_phuse_template_sections(guide, spec):
         assert f"Page {page + 1} of {len(reader.pages)}" in reader.pages[page].extract_text()
 
 
+def test_a_dataset_section_carries_the_sponsors_notes_on_its_data(converted, spec):
+    """An explanation with no rule (deaths with no fatal AE) stands in the section of its dataset."""
+    text = _text(_reader(converted.sdtm_dir / GUIDES["SDTM"]))
+    notes = [e for e in spec.explanations if not e.rule]
+    assert notes
+    for e in notes:
+        section = text[text.index(f" {e.dataset} - {spec.sdtm[e.dataset].description}"):]
+        section = section[:section.index(" 3.3.", 5)]
+        assert re.sub(r"\s+", " ", e.text) in section, e
+
+
 def test_the_first_page_says_the_data_are_simulated(guide, spec):
     standard, path, reader, text = guide
     first = re.sub(r"\s+", " ", reader.pages[0].extract_text())

@@ -121,7 +121,8 @@ def _core_variables(std) -> list[list[str]]:
     return rows
 
 
-_DATASET_VARIABLE = re.compile(r"\b([A-Z][A-Z0-9]{1,7})\.[A-Z][A-Z0-9]{0,7}\b")  # DM.ARM, SUPPDM.QVAL
+# DM.ARM, SUPPDM.QVAL, and the "DS/DSSTDTC/DSSEQ" of a source record
+_DATASET_VARIABLE = re.compile(r"\b([A-Z][A-Z0-9]{1,7})[./][A-Z][A-Z0-9]{0,7}\b")
 
 
 def _dependencies(std, report: Report, sdtm_names) -> list[list[str]]:
@@ -133,7 +134,8 @@ def _dependencies(std, report: Report, sdtm_names) -> list[list[str]]:
         if ds.name not in submitted:
             continue
         sources = {v.predecessor.split(".")[0] for v in ds.variables if "." in v.predecessor}
-        methods = [std.methods[v.method].description for v in ds.variables if v.method in std.methods]
+        used = [v.method for v in ds.variables] + [v.method for v in std.valuelevel if v.dataset == ds.name]
+        methods = [std.methods[m].description for m in dict.fromkeys(used) if m in std.methods]
         sources |= {m.group(1) for text in methods for m in _DATASET_VARIABLE.finditer(text)} & known
         if ds.name != SUBJECT_LEVEL and SUBJECT_LEVEL in std.datasets:
             sources.add(SUBJECT_LEVEL)

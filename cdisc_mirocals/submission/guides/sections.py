@@ -104,7 +104,7 @@ def dataset_sections(doc: PdfDocument, std: Standard, report: Report, spec: Spec
     submitted = set(report.datasets["dataset"]) if len(report.datasets) else set()
     for n, ds in enumerate((d for d in std.datasets.values() if d.name in submitted), start=1):
         doc.heading(f"{number}.{n} {ds.name} - {ds.description}", level)
-        doc.paragraph(f"Class {ds.class_}; {ds.structure.lower()}; key variables {', '.join(ds.keys)}.")
+        doc.paragraph(f"Class: {ds.class_}. Structure: {ds.structure}. Key variables: {', '.join(ds.keys)}.")
         comment = std.comments.get(ds.comment)
         if comment:
             doc.paragraph(comment.description)
