@@ -93,7 +93,7 @@ def test_a_dataset_section_carries_the_sponsors_notes_on_its_data(converted, spe
     assert notes
     for e in notes:
         section = text[text.index(f" {e.dataset} - {spec.sdtm[e.dataset].description}"):]
-        section = section[:section.index(" 3.3.", 5)]
+        section = section[:re.search(r" \d\.\d\.\d+ [A-Z]", section[5:]).start() + 5]
         assert re.sub(r"\s+", " ", e.text) in section, e
 
 

@@ -40,13 +40,12 @@ def build_csdrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notic
     doc.heading("2 Protocol Description", 0, new_page=True)
     sections.protocol(doc, spec, 1, "2")
     doc.heading("2.3 Trial Design Datasets", 1)
-    design = [ds for ds in std.datasets.values() if ds.class_.upper() == TRIAL_DESIGN]
-    doc.bullets([f"{ds.name}: {ds.description}" for ds in design])
     elements = spec.study.data.get("trial_design", {}).get("elements", [])
     if elements:
         doc.paragraph("Trial elements (TE) and the epoch each belongs to:", after=0.5)
         doc.table(["Element", "Epoch", "Starts", "Ends"],
                   [[e["element"], e["epoch"], e["testrl"], e["teenrl"]] for e in elements], widths=(34, 26, 57, 57))
+    sections.dataset_sections(doc, std, report, spec, 2, "2.3", lambda cls: cls == TRIAL_DESIGN)
 
     doc.heading("3 Subject Data Description", 0, new_page=True)
     doc.heading("3.1 Overview", 1)
@@ -58,7 +57,7 @@ def build_csdrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notic
     doc.paragraph(f"The annotated case report form is {', '.join(f'{t} ({f})' for f, t in acrf.items())}."
                   if acrf else "No annotated case report form accompanies these datasets.")
     doc.heading("3.3 SDTM Subject Domains", 1)
-    sections.dataset_sections(doc, std, report, spec, 2, "3.3")
+    sections.dataset_sections(doc, std, report, spec, 2, "3.3", lambda cls: cls != TRIAL_DESIGN)
 
     doc.heading("4 Data Conformance Summary", 0, new_page=True)
     sections.conformance(doc, report, rows, 1, "4")

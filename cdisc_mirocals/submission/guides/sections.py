@@ -4,6 +4,8 @@ fact comes from the study's specification, the datasets as written and the valid
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cdisc_mirocals.pdfdoc import NOTICE_RGB, PdfDocument
 from cdisc_mirocals.spec import Spec, Standard
 from cdisc_mirocals.submission.guides.conformance import ConformanceRow, conformance_inputs
@@ -99,10 +101,13 @@ def dataset_table(doc: PdfDocument, std: Standard, report: Report) -> None:
               widths=(17, 33, 27, 42, 40, 15), size=7.5, align=("LEFT",) * 5 + ("RIGHT",))
 
 
-def dataset_sections(doc: PdfDocument, std: Standard, report: Report, spec: Spec, level: int, number: str) -> None:
-    """One subsection per dataset submitted: its comment, and the notes the sponsor gave for its data."""
+def dataset_sections(doc: PdfDocument, std: Standard, report: Report, spec: Spec, level: int, number: str,
+                     classes: Callable[[str], bool] = lambda cls: True) -> None:
+    """One subsection per dataset submitted whose class `classes` takes: its comment, and the notes the sponsor
+    gave for its data."""
     submitted = set(report.datasets["dataset"]) if len(report.datasets) else set()
-    for n, ds in enumerate((d for d in std.datasets.values() if d.name in submitted), start=1):
+    chosen = (d for d in std.datasets.values() if d.name in submitted and classes(d.class_.upper()))
+    for n, ds in enumerate(chosen, start=1):
         doc.heading(f"{number}.{n} {ds.name} - {ds.description}", level)
         doc.paragraph(f"Class: {ds.class_}. Structure: {ds.structure}. Key variables: {', '.join(ds.keys)}.")
         comment = std.comments.get(ds.comment)
