@@ -196,6 +196,13 @@ def _echo_converted(result) -> None:
     for line in result.validation.summary():
         click.echo(f"validation: {line}")
     click.echo(f"wrote the validation reports (HTML, JSON, XLSX) to {result.validation_dir}/")
+    if result.guides is not None:
+        from cdisc_mirocals.submission.guides import GUIDES
+        click.echo(f"wrote the reviewer's guides to {result.sdtm_dir / GUIDES['SDTM']} and "
+                   f"{result.adam_dir / GUIDES['ADaM']}")
+        if result.guides.summary():
+            click.echo(f"note: {result.guides.summary()}; explain them in the specification's "
+                       f"review/findings_explanations.csv (or its Findings Explanations sheet)")
 
 
 def _echo_analysis(report, folder: Path) -> None:

@@ -164,14 +164,16 @@ class PdfDocument:
             self.pdf.multi_cell(0, size * 0.48, f"\u2022 {item}", new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1.5)
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], *,
+    def table(self, header: Sequence[str] | None, rows: Sequence[Sequence[object]], *,
               widths: Sequence[float] | None = None, size: float = 8.0,
               align: Sequence[str] | None = None, fit: bool = False) -> None:
-        """A ruled table; long tables break across pages and repeat their header. `widths` are relative;
-        with `fit`, each column is as wide as its text needs (never narrower than its longest word) and
-        the table no wider than that, up to the text width."""
+        """A ruled table; long tables break across pages and repeat their header. With header None, a table
+        of labelled values, with no header row. `widths` are relative; with `fit`, each column is as wide as
+        its text needs (never narrower than its longest word) and the table no wider than that, up to the
+        text width."""
         self._ensure_page()
-        cells = [["" if c is None else str(c) for c in row] for row in [list(header), *rows]]
+        lines = ([] if header is None else [list(header)]) + [list(r) for r in rows]
+        cells = [["" if c is None else str(c) for c in row] for row in lines]
         kwargs = {}
         if fit:
             widths, kwargs["width"] = self._fitted_widths(cells, size)
@@ -179,10 +181,12 @@ class PdfDocument:
         self.pdf.set_font(SANS, "", size)
         if widths:
             kwargs["col_widths"] = tuple(widths)
-        if align:
-            kwargs["text_align"] = tuple(align)
-        with self.pdf.table(line_height=size * 0.5, first_row_as_headings=True, repeat_headings=1,
-                            padding=0.8, **kwargs) as table:
+        kwargs["text_align"] = tuple(align) if align else "LEFT"  # justified cells stretch short lines apart
+        if header is None:
+            kwargs["first_row_as_headings"] = False
+        else:
+            kwargs.update(first_row_as_headings=True, repeat_headings=1)
+        with self.pdf.table(line_height=size * 0.5, padding=0.8, **kwargs) as table:
             for row_cells in cells:
                 row = table.row()
                 for cell in row_cells:

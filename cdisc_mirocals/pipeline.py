@@ -25,6 +25,7 @@ from cdisc_mirocals.simulate import simulate_study, write_forms
 from cdisc_mirocals.simulated import is_simulated
 from cdisc_mirocals.spec import Spec, load_spec
 from cdisc_mirocals.submission.atomic import atomic_write, copy_tree
+from cdisc_mirocals.submission.guides import Guides, write_guides
 from cdisc_mirocals.submission.package import FORMATS, rewrite_define, write_acrf, write_datasets, write_define
 from cdisc_mirocals.submission.publish import MARKER, publishing
 from cdisc_mirocals.submission.programs import PROGRAMS_DIR, write_programs
@@ -86,6 +87,7 @@ class ConvertResult:
     validation: OutputValidation | None = None
     written: dict[str, tuple[str, ...]] = field(default_factory=dict)  # standard: the datasets written
     simulated_data: bool = False  # simulated here, or read from a folder `simulate` marked (simulated.py)
+    guides: Guides | None = None  # the reviewer's guides, with the findings they could not explain
 
     @property
     def sdtm_dir(self) -> Path:
@@ -208,6 +210,10 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
             sdtm, adam, frames = replace(sdtm, shaped={}), {}, {}
             _give_back_memory()
         checked = validate_output(build, {"sdtm": SDTM_DIR, "adam": ADAM_DIR}, spec, fail_on, VALIDATION_DIR)
+        # the guides explain what validation found, so they follow it; define.xml already links them
+        guides = write_guides({"SDTM": build / SDTM_DIR, "ADaM": build / ADAM_DIR},
+                              {"SDTM": checked.reports["sdtm"], "ADaM": checked.reports["adam"]}, spec,
+                              simulated=simulated_data)
         with atomic_write(build / RECONCILIATION, "w") as fh:
             csv_safe(sdtm.reconciliation).to_csv(fh, index=False, lineterminator="\n")  # SUBJID is free text
         lines = changes + log.entries
@@ -216,7 +222,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
             rejected = _publish_rejected(build, out)
             where = rejected / source.relative_to(build) if source.is_relative_to(build) else source
             raise ValidationFailed(checked, out, rejected, ConvertResult(
-                rejected, where, simulated, raw, sdtm, frames, None, lines, checked, written))
+                rejected, where, simulated, raw, sdtm, frames, None, lines, checked, written, simulated_data,
+                guides))
         _give_back_memory()  # the SDTM and ADaM the validator read back
         report = run_analysis(build / ADAM_DIR, build / ANALYSIS_DIR, spec) if analysis else None
         if report is not None:
@@ -227,7 +234,7 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         final_raw = out / source.relative_to(build) if source.is_relative_to(build) else source
     _remove_rejected(out)
     return ConvertResult(out, final_raw, simulated, raw, sdtm, frames, report, lines, checked, written,
-                         simulated_data)
+                         simulated_data, guides)
 
 
 def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:

@@ -11,6 +11,7 @@ from cdisc_mirocals.errors import Problem, SpecError
 from cdisc_mirocals.spec.model import Spec, Study
 from cdisc_mirocals.spec.raw import check_targets, load_raw
 from cdisc_mirocals.spec.sheets import expand
+from cdisc_mirocals.spec.explanations import load_explanations
 from cdisc_mirocals.spec.grading import load_grading
 from cdisc_mirocals.spec.standard import load_standard
 from cdisc_mirocals.spec.windows import load_windows
@@ -70,8 +71,9 @@ def _load_spec_cached(root: Path) -> Spec:
     raw = load_raw(source, problems)
     windows = load_windows(source, problems, data)
     grading = load_grading(source, problems, data)
+    explanations = load_explanations(source, problems, data)
     problems += check_targets(raw, sdtm, source.table("raw/fields.csv"))
     problems = source.settle(problems) if hasattr(source, "settle") else problems
     if problems:
         raise SpecError(problems)
-    return Spec(root, Study(studyid, data), sdtm, adam, raw, windows, grading)
+    return Spec(root, Study(studyid, data), sdtm, adam, raw, windows, grading, explanations)

@@ -282,3 +282,4 @@ class Spec:
     raw: dict[str, RawForm]
     windows: tuple[Any, ...] = ()  # spec.windows.VisitWindow, from specs/adam/visit_windows.csv
     grading: Any = None  # spec.grading.GradingTable, from specs/adam/ctcae_v5.csv and toxicity_terms.csv
+    explanations: tuple[Any, ...] = ()  # spec.explanations.Explanation, from specs/review/findings_explanations.csv

@@ -70,13 +70,14 @@ LAYOUTS = [
                                                        "AWU")),
     Layout("CTCAE Grades", "adam/ctcae_v5.csv", ("Term", "Direction", "Unit", "Order", "Grade", "Criterion", "CTCAE")),
     Layout("Toxicity Terms", "adam/toxicity_terms.csv", ("PARAMCD", "Low Term", "High Term")),
+    Layout("Findings Explanations", "review/findings_explanations.csv", ("Rule", "Dataset", "Variable", "Explanation")),
 ]
 SHEET_ORDER = ["Study", "Datasets", "Variables", "ValueLevel", "WhereClauses", "Codelists", "Dictionaries", "Methods",
                "Comments", "Documents", "Analysis Displays", "Analysis Results", "CT Map", "Raw Forms", "Raw Fields",
-               "Visit Windows", "CTCAE Grades", "Toxicity Terms"]
+               "Visit Windows", "CTCAE Grades", "Toxicity Terms", "Findings Explanations"]
 # sheets a workbook may leave out, as specs/ may leave out the tables they hold
 OPTIONAL_SHEETS = {"WhereClauses", "Dictionaries", "Documents", "Analysis Displays", "Analysis Results", "CT Map",
-                   "Visit Windows", "CTCAE Grades", "Toxicity Terms"}
+                   "Visit Windows", "CTCAE Grades", "Toxicity Terms", "Findings Explanations"}
 WHERE_TABLES = ("valuelevel.csv", "analysis_results.csv")
 
 

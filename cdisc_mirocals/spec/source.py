@@ -18,12 +18,15 @@ STANDARD_TABLES = ("datasets.csv", "variables.csv", "valuelevel.csv", "codelists
 RAW_TABLES = ("raw/forms.csv", "raw/fields.csv")
 # the ADaM derivations' tables: the visit windows and the CTCAE v5.0 grading
 BDS_TABLES = ("adam/visit_windows.csv", "adam/ctcae_v5.csv", "adam/toxicity_terms.csv")
+# what the reviewer's guides print: the sponsor's explanations of the validation findings that remain
+REVIEW_TABLES = ("review/findings_explanations.csv",)
 OPTIONAL = {"documents.csv", "ctmap.csv", "analysis_displays.csv", "analysis_results.csv", "visit_windows.csv",
-            "ctcae_v5.csv", "toxicity_terms.csv"}
+            "ctcae_v5.csv", "toxicity_terms.csv", "findings_explanations.csv"}
 
 
 def table_names() -> list[str]:
-    return [f"{part}/{t}" for part in ("sdtm", "adam") for t in STANDARD_TABLES] + list(RAW_TABLES) + list(BDS_TABLES)
+    return ([f"{part}/{t}" for part in ("sdtm", "adam") for t in STANDARD_TABLES] + list(RAW_TABLES) + list(BDS_TABLES)
+            + list(REVIEW_TABLES))
 
 
 def is_optional(name: str) -> bool:

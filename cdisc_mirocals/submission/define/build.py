@@ -51,6 +51,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
     crf_leaf = crf_document(std)
     if crf_leaf:  # def:AnnotatedCRF names the aCRF among the documents, as Define-XML 2.1 provides
         document_ref(sub(mdv, "def:AnnotatedCRF"), crf_leaf)
+    _supplemental_docs(mdv, std, standard)
     values = value_items(std, datasets)
     value_list_defs(mdv, values)
     _where_clauses(mdv, values, analysis_where_clauses(std) if arm else [])
@@ -264,6 +265,18 @@ def _comments(mdv: etree._Element, std: Standard) -> None:
             if oid in std.comments:
                 raise DefineError(f"comment ID {oid} of comments.csv is the OID of codelist {cl.id}'s comment")
             described(sub(mdv, "def:CommentDef", {"OID": oid}), text)
+
+
+def _supplemental_docs(mdv: etree._Element, std: Standard, standard: str) -> None:
+    """def:SupplementalDoc: the reviewer's guide of the standard, which convert writes beside define.xml
+    (after def:Standards and def:AnnotatedCRF, as the Define-XML 2.1 schema orders them)."""
+    from cdisc_mirocals.submission.guides import GUIDES
+
+    guides = [doc.id for doc in std.documents.values() if doc.href == GUIDES[standard]]
+    if guides:
+        element = sub(mdv, "def:SupplementalDoc")
+        for leaf in guides:
+            document_ref(element, leaf)
 
 
 def _document_leaves(mdv: etree._Element, std: Standard) -> None:

@@ -1,0 +1,167 @@
+"""adrg.pdf, the Analysis Data Reviewer's Guide of the ADaM datasets, in the section order of the PHUSE
+ADRG template: introduction, protocol description, analysis considerations (core and treatment variables,
+populations, key derivations of ADSL), data dependencies, the analysis datasets, the data conformance
+summary, and the submitted programs."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from cdisc_mirocals.pdfdoc import PdfDocument
+from cdisc_mirocals.spec import Spec
+from cdisc_mirocals.submission.guides import sections
+from cdisc_mirocals.submission.guides.conformance import ConformanceRow
+from cdisc_mirocals.submission.programs import programs
+from cdisc_mirocals.validate.report import Report
+
+TITLE = "Analysis Data Reviewer's Guide"
+SUBJECT_LEVEL = "ADSL"
+
+
+def build_adrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notice: str | None, date: str,
+               adsl: pd.DataFrame | None) -> PdfDocument:
+    """`adsl`: the ADSL as submitted (its population counts), None when none was."""
+    studyid, std = spec.study.studyid, spec.adam
+    doc = PdfDocument(f"{studyid} {TITLE}", subject=f"{studyid} ADaM datasets", author=spec.study["study"]["sponsor"],
+                      notice=notice)
+    sections.title_page(doc, spec, TITLE, notice, date)
+
+    doc.heading("1 Introduction", 0, new_page=True)
+    doc.heading("1.1 Purpose", 1)
+    doc.paragraph(f"This guide accompanies the ADaM datasets of study {studyid}, their define.xml with its "
+                  f"analysis results metadata, and the analysis programs. It describes the populations, the key "
+                  f"derivations and the datasets, explains every finding that remains when the datasets are "
+                  f"validated, and lists the programs submitted.")
+    doc.heading("1.2 Study Data Standards and Dictionary Inventory", 1)
+    sections.inventory(doc, spec, ("adam", "adamig", "adam_ct", "sdtm_ct", "define_xml", "define_ct", "meddra",
+                                   "whodrug"))
+    doc.heading("1.3 Source Data Used for Analysis Dataset Creation", 1)
+    doc.paragraph("The analysis datasets were derived from the submitted SDTM datasets of the study; the "
+                  "Clinical Study Data Reviewer's Guide describes those. Section 4.1 names the SDTM datasets "
+                  "each analysis dataset reads.")
+
+    doc.heading("2 Protocol Description", 0, new_page=True)
+    sections.protocol(doc, spec, 1, "2")
+
+    doc.heading("3 Analysis Considerations Related to Multiple Analysis Datasets", 0, new_page=True)
+    subject = std.datasets.get(SUBJECT_LEVEL)
+    doc.heading("3.1 Core Variables", 1)
+    core = _core_variables(std)
+    doc.paragraph("Variables of ADSL carried into other analysis datasets:" if core
+                  else "No ADSL variable other than the identifiers is carried into another analysis dataset.")
+    if core:
+        doc.table(["Variable", "Label", "Datasets"], core, widths=(25, 70, 79))
+    if subject is not None:
+        doc.heading("3.2 Treatment Variables", 1)
+        _variables(doc, [v for v in subject.variables if v.name.startswith("TRT")], std)
+        doc.heading("3.3 Analysis Populations", 1)
+        _populations(doc, spec, subject, adsl)
+        doc.heading("3.4 Key Derivations of ADSL", 1)
+        doc.paragraph("The derived variables of ADSL and the method of each, as define.xml gives them:")
+        _variables(doc, [v for v in subject.variables if v.method and not v.name.startswith("TRT")
+                         and not _is_population(v)], std)
+
+    doc.heading("4 Analysis Data Creation and Processing Issues", 0, new_page=True)
+    doc.heading("4.1 Data Dependencies", 1)
+    doc.table(["Dataset", "Reads"], _dependencies(std, report, spec.sdtm.datasets), widths=(30, 144))
+
+    doc.heading("5 Analysis Datasets", 0, new_page=True)
+    doc.heading("5.1 Overview", 1)
+    sections.dataset_table(doc, std, report)
+    doc.heading("5.2 Analysis Datasets", 1)
+    sections.dataset_sections(doc, std, report, spec, 2, "5.2")
+
+    doc.heading("6 Data Conformance Summary", 0, new_page=True)
+    sections.conformance(doc, report, rows, 1, "6")
+
+    doc.heading("7 Submission of Programs", 0, new_page=True)
+    _programs(doc, spec)
+    return doc
+
+
+def _is_population(variable) -> bool:
+    return variable.name.endswith("FL") and "population" in variable.label.lower()
+
+
+def _variables(doc: PdfDocument, variables, std) -> None:
+    rows = [[v.name, v.label, std.methods[v.method].description if v.method in std.methods else
+             (f"From {v.predecessor}" if v.predecessor else "")] for v in variables]
+    if rows:
+        doc.table(["Variable", "Label", "Derivation"], rows, widths=(22, 42, 110), size=7.5)
+
+
+def _populations(doc: PdfDocument, spec: Spec, subject, adsl: pd.DataFrame | None) -> None:
+    flags = [v for v in subject.variables if _is_population(v)]
+    arm = spec.study.data.get("analysis", {}).get("treatment_var", "TRT01P")
+    if adsl is not None and flags and arm in adsl:
+        arms = sorted(a for a in adsl[arm].dropna().unique() if a != "")
+        header = ["Population", *arms, "Total"]
+        rows = [[f"{v.label} ({v.name})", *[f"{int(((adsl[arm] == a) & (adsl[v.name] == 'Y')).sum()):,}" for a in arms],
+                 f"{int((adsl[v.name] == 'Y').sum()):,}"] for v in flags if v.name in adsl]
+        doc.paragraph(f"Subjects in each analysis population, by {subject.variable(arm).label.lower()} ({arm}):"
+                      if arm in subject.names else "Subjects in each analysis population:", after=0.5)
+        width = (174 - 70) / (len(arms) + 1)
+        doc.table(header, rows, widths=(70, *[width] * (len(arms) + 1)),
+                  align=("LEFT", *["RIGHT"] * (len(arms) + 1)))
+    _variables(doc, flags, spec.adam)
+
+
+def _core_variables(std) -> list[list[str]]:
+    subject = std.datasets.get(SUBJECT_LEVEL)
+    if subject is None:
+        return []
+    identifiers = {"STUDYID", "USUBJID", "SUBJID", "SITEID"}
+    rows = []
+    for v in subject.variables:
+        used = [ds.name for ds in std.datasets.values() if ds.name != SUBJECT_LEVEL and v.name in ds.names]
+        if used and v.name not in identifiers:
+            rows.append([v.name, v.label, ", ".join(used)])
+    return rows
+
+
+# DM.ARM, SUPPDM.QVAL, and the "DS/DSSTDTC/DSSEQ" of a source record
+_DATASET_VARIABLE = re.compile(r"\b([A-Z][A-Z0-9]{1,7})[./][A-Z][A-Z0-9]{0,7}\b")
+
+
+def _dependencies(std, report: Report, sdtm_names) -> list[list[str]]:
+    """Each analysis dataset and the datasets its variables are taken or derived from (their predecessors and
+    the datasets its methods name)."""
+    submitted = set(report.datasets["dataset"]) if len(report.datasets) else set(std.datasets)
+    rows, known = [], set(std.datasets) | set(sdtm_names)
+    for ds in std.datasets.values():
+        if ds.name not in submitted:
+            continue
+        sources = {v.predecessor.split(".")[0] for v in ds.variables if "." in v.predecessor}
+        used = [v.method for v in ds.variables] + [v.method for v in std.valuelevel if v.dataset == ds.name]
+        methods = [std.methods[m].description for m in dict.fromkeys(used) if m in std.methods]
+        sources |= {m.group(1) for text in methods for m in _DATASET_VARIABLE.finditer(text)} & known
+        if ds.name != SUBJECT_LEVEL and SUBJECT_LEVEL in std.datasets:
+            sources.add(SUBJECT_LEVEL)
+        sources.discard(ds.name)
+        rows.append([ds.name, ", ".join(sorted(sources)) or "the SDTM datasets named in its derivations"])
+    return rows
+
+
+def _programs(doc: PdfDocument, spec: Spec) -> None:
+    listed = programs(spec)
+    doc.heading("7.1 Description", 1)
+    if not listed:
+        doc.paragraph("No analysis program is submitted.")
+        return
+    doc.paragraph("The programs that produce the analysis results are submitted as text files in the programs "
+                  "folder beside the analysis datasets (analysis/adam/programs). Each is a self-contained "
+                  "Python 3 program that reads the submitted SAS transport files with public packages only, "
+                  "and prints the numbers of its analyses.")
+    doc.heading("7.2 Analysis Output Programs", 1)
+    results, displays = spec.adam.analysis_results, spec.adam.displays
+    rows = []
+    for p in listed:
+        shown = dict.fromkeys(displays[r.display].name for r in results if p.computes(r.key) and r.display in displays)
+        rows.append([p.file, p.context, "; ".join(shown) or "none",
+                     ", ".join(prefix.rstrip("/") for prefix in p.prefixes)])
+    doc.paragraph("Each program, the analysis result displays of define.xml whose numbers it computes, and the "
+                  "results it prints (parameters, or summaries):", after=0.5)
+    doc.table(["Program", "Language and packages", "Result displays", "Results printed"], rows,
+              widths=(22, 48, 52, 52), size=7.5)
