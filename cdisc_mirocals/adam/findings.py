@@ -122,7 +122,7 @@ def derive_flags(records: pd.DataFrame, spec: Spec, *, by_vars: list[str]) -> pd
     records = derive_var_ontrtfl(records, start_date="ADT", ref_start_date="TRTSDT", ref_end_date="TRTEDT",
                                  ref_end_window=emergence_window(spec.study),
                                  filter_pre_timepoint=lambda d: pd.Series(True, index=d.index))
-    return derive_var_anl_flag(records, by_vars=["USUBJID", "PARAMCD", *by_vars],
+    return derive_var_anl_flag(records, by_vars=["USUBJID", "PARAMCD", "AVISIT", *by_vars],
                                order=["AWTDIFF", desc("ADT"), "SRCSEQ"], check_type="error")
 
 
