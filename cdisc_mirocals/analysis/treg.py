@@ -45,7 +45,7 @@ def treg_ancova(adlb: Dataset | None, options: Options) -> dict[str, Result]:
             results[key] = Result.skip(key, TITLE.format(param=paramcd), method, "no adlb.xpt in the ADaM folder")
             continue
         frame = analysis_frame(adlb.frame, paramcd, options)
-        param = adlb.frame.loc[adlb.frame["PARAMCD"] == paramcd, "PARAM"]
+        param = adlb.frame.loc[adlb.frame["PARAMCD"] == paramcd, "PARAM"] if "PARAM" in adlb.frame else ()
         title = TITLE.format(param=param.iloc[0] if len(param) else paramcd)
         arms = _arms(frame, options)
         if len(arms) < 2 or arms[0] != options.reference:
