@@ -61,7 +61,10 @@ def test_baseline_is_the_last_value_on_or_before_the_first_injection_and_changes
     np.testing.assert_allclose(d.loc[post, "CHG"], d.loc[post, "AVAL"] - d.loc[post, "BASE"])
     assert d.loc[~post, "CHG"].isna().all()
     ok = post & d["BASE"].ne(0) & d["BASE"].notna()
-    np.testing.assert_allclose(d.loc[ok, "PCHG"], 100 * d.loc[ok, "CHG"] / d.loc[ok, "BASE"])
+    # PCHG to 2 decimals (MT.ADLB.PCHG); CHG the exact decimal difference, so no more decimals than its terms
+    np.testing.assert_allclose(d.loc[ok, "PCHG"], 100 * d.loc[ok, "CHG"] / d.loc[ok, "BASE"], rtol=0, atol=0.005 + 1e-9)
+    assert (d.loc[ok, "PCHG"] * 100 - (d.loc[ok, "PCHG"] * 100).round()).abs().max() < 1e-6
+    assert (d.loc[post, "CHG"].dropna().map(repr).str.len() <= 12).all()
 
 
 @pytest.mark.parametrize("name", ["ADLB", "ADVS"])
@@ -142,8 +145,9 @@ def test_advs_bmi_is_computed_from_weight_and_screening_height_and_matches_sdtm(
     weight = advs[advs["PARAMCD"] == "WEIGHT"].set_index(["USUBJID", "ADT"])["AVAL"]
     height = advs[advs["PARAMCD"] == "HEIGHT"].set_index("USUBJID")["AVAL"]
     keys = list(zip(bmi["USUBJID"], bmi["ADT"]))
-    np.testing.assert_allclose(bmi["AVAL"], weight.loc[keys].to_numpy() / (bmi["USUBJID"].map(height) / 100) ** 2)
+    exact = weight.loc[keys].to_numpy() / (bmi["USUBJID"].map(height) / 100) ** 2
+    np.testing.assert_allclose(bmi["AVAL"], exact, rtol=0, atol=0.005 + 1e-9)  # 2 decimals (MT.ADVS.BMI)
     # SDTM VS carries the same BMI rounded to 1 decimal
     vs = sdtm["VS"][sdtm["VS"]["VSTESTCD"] == "BMI"].assign(ADT=lambda f: to_date(f["VSDTC"]))
     both = bmi.assign(ADT=_sas(bmi["ADT"])).merge(vs, on=["USUBJID", "ADT"])
-    assert len(both) > 0.9 * len(bmi) and (both["AVAL"] - both["VSSTRESN"]).abs().max() <= 0.05 + 1e-9
+    assert len(both) > 0.9 * len(bmi) and (both["AVAL"] - both["VSSTRESN"]).abs().max() <= 0.055 + 1e-9

@@ -166,3 +166,15 @@ def test_the_study_outputs_hold_the_secondary_analyses_with_their_arm(default_ou
     define = (out / "m5/datasets/mirocals/analysis/adam/datasets/define.xml").read_text()
     for rid in ("AR.TREG.TLHRTLH", "AR.LAB.SHIFT", "AR.LAB.GRADES", "AR.VS.VISIT"):
         assert f'OID="{rid}"' in define
+
+
+def test_the_r_input_is_the_default_study(adam):
+    """mirocals_treg.csv is what the default study's ADLB gives today (else rerun ancova_reference.R)."""
+    ref = pd.read_csv(REF / "mirocals_treg.csv", keep_default_na=False, na_values={"BASE": [""], "CHG": [""]})
+    adlb = adam["ADLB"]
+    mine = adlb[adlb["PARAMCD"].isin(["TLHRTLH", "TLR"]) & (adlb["ITTFL"] == "Y") & (adlb["ANL01FL"] == "Y")
+                & adlb["CHG"].notna()].sort_values(["PARAMCD", "AVISITN", "ATPTN", "USUBJID"])
+    assert len(mine) == len(ref)
+    assert mine["USUBJID"].tolist() == ref["USUBJID"].tolist() and mine["ATPT"].tolist() == ref["ATPT"].tolist()
+    np.testing.assert_allclose(mine["CHG"].to_numpy(float), ref["CHG"].to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(mine["BASE"].to_numpy(float), ref["BASE"].to_numpy(float), rtol=1e-12)

@@ -24,7 +24,7 @@ def derive_adlb(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -
     adlb = derive_visits(adlb, spec, DATASET, by_name=cycle_sample)
     # Treg baseline: the pre-cycle sample of cycle 1, drawn before the first injection
     first_tpt = adlb["ATPTN"].isna() | (adlb["ATPTN"] == adlb.loc[cycle_sample, "ATPTN"].min())
-    adlb = derive_baseline(adlb, candidate=first_tpt)
+    adlb = derive_baseline(adlb, spec, DATASET, candidate=first_tpt)
     adlb = derive_flags(adlb, spec, by_vars=["ATPT"])
     ranged = sorted(set(adlb.loc[adlb["ANRLO"].notna() | adlb["ANRHI"].notna(), "PARAMCD"]))
     adlb = derive_extremes(adlb, spec, params=ranged)

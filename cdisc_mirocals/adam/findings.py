@@ -15,7 +15,9 @@ from cdisc_mirocals.adam.adsl import predecessors
 from cdisc_mirocals.adam.derive import (derive_extreme_records, derive_var_anl_flag, derive_var_base, derive_var_chg,
                                         derive_var_extreme_flag, derive_var_ontrtfl, derive_var_pchg, derive_vars_dy,
                                         derive_vars_merged, derive_vars_visit_window, desc)
+from cdisc_mirocals.adam.derive.indicators import signif
 from cdisc_mirocals.dates import to_date
+from cdisc_mirocals.metadata.numbers import round_half_away
 from cdisc_mirocals.emergence import emergence_window
 from cdisc_mirocals.spec import Spec
 
@@ -100,10 +102,26 @@ def derive_visits(records: pd.DataFrame, spec: Spec, dataset: str, *, by_name: p
     return out
 
 
-def derive_baseline(records: pd.DataFrame, *, candidate: pd.Series | None = None) -> pd.DataFrame:
+def rounded(values: pd.Series, spec: Spec, dataset: str, variable: str, where: str | None = None) -> pd.Series:
+    """A computed value rounded, halves away from zero, to the Significant Digits its specification gives
+    (the value-level row of PARAMCD `where` when given, else the variable's)."""
+    if where is None:
+        digits = spec.adam[dataset].variable(variable).significant_digits
+    else:
+        digits = next(v.significant_digits for v in spec.adam.valuelevel if v.dataset == dataset
+                      and v.variable == variable and any(c.variable == "PARAMCD" and c.values == (where,)
+                                                         for c in v.where))
+    if digits is None:
+        raise ValueError(f"{dataset}.{variable} is rounded to its Significant Digits, which its specification lacks")
+    return round_half_away(values, digits)
+
+
+def derive_baseline(records: pd.DataFrame, spec: Spec, dataset: str, *,
+                    candidate: pd.Series | None = None) -> pd.DataFrame:
     """ABLFL on the last record with a value on or before the reference date (among `candidate`
     records, e.g. pre-dose samples), ties on a date broken by the SDTM --SEQ; then BASE, CHG and PCHG,
-    changes on the records after the reference date only."""
+    changes on the records after the reference date only. CHG is the exact decimal difference (15
+    significant digits, so 6.74 - 6.0 is 0.74), PCHG is rounded as its specification says."""
     keep = records["AVAL"].notna() & (records["ADT"] <= records["_REF"])
     if candidate is not None:
         keep &= candidate
@@ -112,7 +130,10 @@ def derive_baseline(records: pd.DataFrame, *, candidate: pd.Series | None = None
     records = derive_var_base(records, by_vars=["USUBJID", "PARAMCD"])
     post = lambda d: d["ADT"] > d["_REF"]  # noqa: E731
     records = derive_var_chg(records, filter=post)
-    return derive_var_pchg(records, filter=post)
+    records["CHG"] = signif(records["CHG"])
+    records = derive_var_pchg(records, filter=post)
+    records["PCHG"] = rounded(records["PCHG"], spec, dataset, "PCHG")
+    return records
 
 
 def derive_flags(records: pd.DataFrame, spec: Spec, *, by_vars: list[str]) -> pd.DataFrame:
