@@ -554,7 +554,7 @@ def test_datasets_must_be_those_of_the_spec(spec, adam):
     assert root.find(".//odm:ItemGroupDef[@OID='IG.ADAE']", NS) is None
     assert root.find(".//odm:CodeList[@OID='CL.AREL']", NS) is None  # ADAE's alone
     # the results that use no ADAE stay (the OS640 ones and those of ADLB and ADVS)
-    kept = [r for r in spec.adam.analysis_results if all(d.name != "ADAE" for d in r.datasets)]
+    kept = [r for r in spec.adam.analysis_results if all(d.dataset != "ADAE" for d in r.datasets)]
     assert len(kept) >= 9
     assert root.find(".//odm:CodeList[@OID='CL.NY']", NS) is not None and len(root.findall(".//arm:AnalysisResult", NS)) == len(kept)
     with pytest.raises(DefineError, match=r"datasets \['XX'\] are not in the ADaM specification"):

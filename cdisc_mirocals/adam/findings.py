@@ -15,7 +15,6 @@ from cdisc_mirocals.adam.adsl import predecessors
 from cdisc_mirocals.adam.derive import (derive_extreme_records, derive_var_anl_flag, derive_var_base, derive_var_chg,
                                         derive_var_extreme_flag, derive_var_ontrtfl, derive_var_pchg, derive_vars_dy,
                                         derive_vars_merged, derive_vars_visit_window, desc)
-from cdisc_mirocals.adam.derive.indicators import signif
 from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.metadata.numbers import round_half_away
 from cdisc_mirocals.emergence import emergence_window
@@ -120,8 +119,8 @@ def derive_baseline(records: pd.DataFrame, spec: Spec, dataset: str, *,
                     candidate: pd.Series | None = None) -> pd.DataFrame:
     """ABLFL on the last record with a value on or before the reference date (among `candidate`
     records, e.g. pre-dose samples), ties on a date broken by the SDTM --SEQ; then BASE, CHG and PCHG,
-    changes on the records after the reference date only. CHG is the exact decimal difference (15
-    significant digits, so 6.74 - 6.0 is 0.74), PCHG is rounded as its specification says."""
+    changes on the records after the reference date only. CHG and PCHG are rounded as their
+    specification says: for CHG, the precision of the values, so that 6.74 - 6.0 is 0.74 exactly."""
     keep = records["AVAL"].notna() & (records["ADT"] <= records["_REF"])
     if candidate is not None:
         keep &= candidate
@@ -130,7 +129,7 @@ def derive_baseline(records: pd.DataFrame, spec: Spec, dataset: str, *,
     records = derive_var_base(records, by_vars=["USUBJID", "PARAMCD"])
     post = lambda d: d["ADT"] > d["_REF"]  # noqa: E731
     records = derive_var_chg(records, filter=post)
-    records["CHG"] = signif(records["CHG"])
+    records["CHG"] = rounded(records["CHG"], spec, dataset, "CHG")
     records = derive_var_pchg(records, filter=post)
     records["PCHG"] = rounded(records["PCHG"], spec, dataset, "PCHG")
     return records
