@@ -72,7 +72,10 @@ def _sdtm(adam_dir: Path, sdtm_dir: Path | None) -> tuple[dict[str, Dataset], li
 
 
 def secondary_analyses(adlb: Dataset | None, advs: Dataset | None, options: Options) -> dict[str, Result]:
-    """Regulatory T cells, laboratory shifts and grades (ADLB), and vital signs by visit (ADVS), by key."""
+    """Regulatory T cells, laboratory shifts and grades (ADLB), and vital signs by visit (ADVS), by key; none
+    when the folder holds neither dataset (another study's ADTTE, such as the CDISC pilot's)."""
+    if adlb is None and advs is None:
+        return {}
     from cdisc_mirocals.analysis.labgrade import lab_grades
     from cdisc_mirocals.analysis.labshift import lab_shift
     from cdisc_mirocals.analysis.treg import treg_ancova
