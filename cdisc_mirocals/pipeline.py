@@ -254,7 +254,7 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
                     safety_population=s.get("population", "SAFFL"), safety_treatment_var=s.get("treatment_var", "TRT01A"),
                     site_reaction_pattern=s.get("site_reaction_pattern", Options.site_reaction_pattern),
                     dot_plot_threshold=float(s.get("dot_plot_threshold", Options.dot_plot_threshold)),
-                    exposure_vars=tuple(s.get("exposure", ())))
+                    exposure_vars=tuple(s.get("exposure", ())), **_secondary_options(a.get("secondary", {})))
     given = {k: v for k, v in overrides.items() if v is not None}
     defaults.update(given)
     if "population" in given and "baseline_population" not in given:
@@ -263,6 +263,14 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
     if "tau" not in given and given.get("survival_times"):
         defaults["tau"] = None  # the largest of the survival times asked for
     return list(params), Options(**defaults, explicit=frozenset(explicit))
+
+
+def _secondary_options(b: dict) -> dict:
+    """The options of the ADLB and ADVS analyses, from [analysis.secondary]."""
+    names = {"treg_parameters": "treg_params", "treg_covariates": "treg_covariates", "treg_factors": "treg_factors",
+             "vitals_parameters": "vitals_params"}
+    out = {option: tuple(b[key]) for key, option in names.items() if key in b}
+    return out | ({"lab_grade": int(b["lab_grade"])} if "lab_grade" in b else {})
 
 
 def arm_oids(spec: Spec) -> dict[str, tuple[str, str]]:

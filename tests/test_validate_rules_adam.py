@@ -164,6 +164,18 @@ def test_mc0204_source_record_holds_adt():
     assert adam("MC0204", adsl(), _adtte(**src, ADT=[JAN10, JAN10]), sdtm_files=_sdtm_ds()) == []
 
 
+def test_mc0204_compares_no_date_when_srcvar_names_the_value():
+    """A BDS record's SRCVAR names the value it copies (ADaMIG 1.3: LBSTRESN), not a date: ADT is then not
+    compared with it, though MC0203 still checks that the record exists."""
+    lb = sdtm("LB", USUBJID=["S1", "S2"], LBSEQ=[1, 1], LBTESTCD=["HGB", "HGB"], LBSTRESN=[140.0, 21915.0],
+              LBDTC=["2020-01-10", "2020-01-03"])
+    adlb = ds("ADLB", STUDYID=["T1", "T1"], USUBJID=["S1", "S2"], PARAMCD=["HGB", "HGB"], AVAL=[140.0, 21915.0],
+              ADT=[JAN3, JAN10], SRCDOM=["LB", "LB"], SRCVAR=["LBSTRESN", "LBSTRESN"], SRCSEQ=[1, 2])
+    files = {"LB": lb, "DM": dm()}
+    assert adam("MC0204", adsl(), adlb, sdtm_files=files) == []
+    assert adam("MC0203", adsl(), adlb, sdtm_files=files) == [("ADLB", 2)]
+
+
 def test_mc0205_treatment_emergent_flag():
     adae = ds("ADAE", STUDYID=["T1"] * 4, USUBJID=["S1"] * 4, TRTEMFL=["Y", "", "Y", ""],
               ASTDT=[JAN1 - 5, JAN3, JAN3, JAN10 + 30], TRTSDT=[JAN1] * 4, TRTEDT=[JAN10] * 4)

@@ -30,10 +30,11 @@ class AnalysisReport:
     disposition: Result
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    secondary: dict[str, Result] = field(default_factory=dict)  # ADLB and ADVS analyses, by key
 
     def all_results(self) -> list[Result]:
         return [*(x for r in self.results for x in r.results.values()), *self.safety.values(), self.table1,
-                self.disposition]
+                self.disposition, *self.secondary.values()]
 
     def __str__(self) -> str:
         parts = [str(r) for r in self.results]
@@ -49,6 +50,10 @@ class AnalysisReport:
         for r in (self.table1, self.disposition):
             others.append(f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects"))
         parts.append("Study population\n" + "\n".join(others))
+        if self.secondary:
+            parts.append("Secondary endpoints\n" + "\n".join(
+                f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects")
+                for r in self.secondary.values()))
         return "\n\n".join(parts)
 
     def messages(self) -> list[str]:
@@ -64,6 +69,22 @@ def _sdtm(adam_dir: Path, sdtm_dir: Path | None) -> tuple[dict[str, Dataset], li
         return {}, ["no SDTM folder beside the ADaM folder: screening and treatment-disposition counts are skipped"]
     found = {n: read_dataset(folder, n, required=False, standard="SDTM") for n in SDTM_NEEDED}
     return {n: d for n, d in found.items() if d is not None}, []
+
+
+def secondary_analyses(adlb: Dataset | None, advs: Dataset | None, options: Options) -> dict[str, Result]:
+    """Regulatory T cells, laboratory shifts and grades (ADLB), and vital signs by visit (ADVS), by key; none
+    when the folder holds neither dataset (another study's ADTTE, such as the CDISC pilot's)."""
+    if adlb is None and advs is None:
+        return {}
+    from cdisc_mirocals.analysis.labgrade import lab_grades
+    from cdisc_mirocals.analysis.labshift import lab_shift
+    from cdisc_mirocals.analysis.treg import treg_ancova
+    from cdisc_mirocals.analysis.vitals import vitals_by_visit
+
+    out = dict(treg_ancova(adlb, options))
+    for result in (lab_shift(adlb, options), lab_grades(adlb, options), vitals_by_visit(advs, options)):
+        out[result.key] = result
+    return out
 
 
 def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_risk_times: list[float] | None = None,
@@ -92,10 +113,12 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     else:
         safe = safety(adsl, adae, options)
         t1, disp = table1(adsl, options), disposition(adsl, sdtm, options)
-    for r in [*safe.values(), t1, disp]:
+    adlb, advs = read_dataset(adam_dir, "ADLB", required=False), read_dataset(adam_dir, "ADVS", required=False)
+    secondary = secondary_analyses(adlb, advs, options)
+    for r in [*safe.values(), t1, disp, *secondary.values()]:
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
-    inputs = [d for d in (adtte, adsl, adae) if d is not None] + list(sdtm.values())
-    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes)
+    inputs = [d for d in (adtte, adsl, adae, adlb, advs) if d is not None] + list(sdtm.values())
+    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes, secondary)
     if title is None:
         study = adtte.frame["STUDYID"].iloc[0] if "STUDYID" in adtte.frame.columns and len(adtte.frame) else ""
         title = f"{study} clinical study outputs".strip()

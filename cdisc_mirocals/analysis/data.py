@@ -65,6 +65,12 @@ class Options:
     exposure_vars: tuple[str, ...] = ()
     # Analysis Results Metadata: analysis key (e.g. 'OS640/cox_unadjusted') -> (display OID, result OID)
     arm: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # the secondary analyses of ADLB and ADVS (treg.py, labgrade.py, vitals.py)
+    treg_params: tuple[str, ...] = ()
+    treg_covariates: tuple[str, ...] = ("BASE",)
+    treg_factors: tuple[str, ...] = ()
+    lab_grade: int = 3
+    vitals_params: tuple[str, ...] = ()
     # the options the user gave explicitly: a variable or arm they name must exist
     explicit: frozenset[str] = frozenset()
 

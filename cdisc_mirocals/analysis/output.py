@@ -2,6 +2,7 @@
 Markdown tables, figures, and report.html.
 
     results.json, results.csv, tables.md, tables.html, km_<paramcd>.png/.svg, forest.png/.svg
+    secondary.csv (the regulatory T-cell, laboratory and vital-sign analyses, also in results.json)
     safety.json, safety_<table>.csv, safety.html, ae_dotplot.png/.svg
     baseline.json, table1.csv, disposition.csv, consort.png/.svg
     report.html
@@ -15,7 +16,7 @@ from cdisc_mirocals.analysis import tables
 from cdisc_mirocals.analysis.consort import consort_figure
 from cdisc_mirocals.analysis.figures import ae_dot_plot, forest_figure, km_figure, notice_on_figures
 from cdisc_mirocals.analysis.render import page, write_csv, write_json, write_text
-from cdisc_mirocals.analysis.report import report, safety_section, survival_section
+from cdisc_mirocals.analysis.report import report, safety_section, secondary_markdown, survival_section
 
 
 def _figures(paths: list[Path]) -> dict[str, Path]:
@@ -40,12 +41,15 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     out.mkdir(parents=True, exist_ok=True)
     files = []
     survival = [x for r in rep.results for x in r.results.values()]
+    secondary = list(rep.secondary.values())
     files.append(write_json(out / "results.json", {"provenance": rep.provenance,
                                                    "parameters": [r.describe() for r in rep.results],
-                                                   "results": survival}))
+                                                   "results": survival, "secondary": secondary}))
     files.append(write_csv(out / "results.csv", survival))
+    files.append(write_csv(out / "secondary.csv", secondary))
     notice = rep.provenance.get("data_notice")  # simulated data: every page and figure says so
-    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)))
+    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)
+                            + secondary_markdown(secondary)))
     figs = []
     with notice_on_figures(notice):
         for r in rep.results:
@@ -65,5 +69,5 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     files.append(write_csv(out / "table1.csv", [rep.table1]))
     files.append(write_csv(out / "disposition.csv", [rep.disposition]))
     files.append(write_text(out / "report.html", report(title, rep.provenance, rep.results, rep.safety, rep.table1,
-                                                       rep.disposition, figures)))
+                                                       rep.disposition, figures, rep.secondary)))
     return files + figs

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdisc_mirocals.analysis import tables
+from cdisc_mirocals.analysis.bdstables import table_for
 from cdisc_mirocals.analysis.render import html_table, image, page, result_block, slug
 from cdisc_mirocals.analysis.result import Result
 from cdisc_mirocals.analysis.survival import ParamResults
@@ -63,17 +64,38 @@ def baseline_section(table1: Result, disposition: Result, figures: dict[str, Pat
     return "\n".join(out)
 
 
+def secondary_section(secondary: dict[str, Result]) -> str:
+    return "\n".join(result_block(res, table_for(key, res)) for key, res in secondary.items())
+
+
+def secondary_markdown(secondary: list[Result]) -> str:
+    """The secondary analyses for tables.md: title, table (or why it was not done), method."""
+    if not secondary:
+        return ""
+    parts = ["# Secondary endpoints and laboratory safety\n"]
+    for res in secondary:
+        parts.append(f"## {res.title} [{res.key}]\n")
+        table = table_for(res.key, res)
+        parts.append(f"Not done: {res.skipped}\n" if table is None else table.to_markdown() + "\n")
+        parts += [f"- {res.method}"] + [f"- Note: {n}" for n in res.notes]
+    return "\n".join(parts) + "\n"
+
+
 def report(title: str, provenance: dict, results: list[ParamResults], safety: dict[str, Result], table1: Result,
-           disposition: Result, figures: dict[str, Path]) -> str:
+           disposition: Result, figures: dict[str, Path], secondary: dict[str, Result] | None = None) -> str:
     inputs = "".join(f"<li>{html_text(i['standard'])} {html_text(i['dataset'])} ({html_text(i['file'])}), sha256 "
                      f"<code>{html_text(i['sha256'])}</code></li>" for i in provenance["inputs"])
     head = (f'<p class="note">cdisc-mirocals {html_text(provenance["version"])}; '
             f'{html_text(provenance["timestamp"])}</p>'
             f'<details><summary class="note">Inputs</summary><ul class="note">{inputs}</ul></details>')
     nav = ('<nav><ul><li><a href="#population">Study population</a></li><li><a href="#efficacy">Efficacy</a></li>'
-           '<li><a href="#safety">Safety</a></li></ul></nav>')
+           '<li><a href="#safety">Safety</a></li>' +
+           ('<li><a href="#secondary">Secondary endpoints and laboratory safety</a></li>' if secondary else '') +
+           '</ul></nav>')
     body = "\n".join([head, nav, '<h2 id="population">Study population</h2>',
                       baseline_section(table1, disposition, figures), '<h2 id="efficacy">Efficacy</h2>',
                       survival_section(results, figures), '<h2 id="safety">Safety</h2>',
-                      safety_section(safety, figures)])
+                      safety_section(safety, figures)]
+                     + (['<h2 id="secondary">Secondary endpoints and laboratory safety</h2>',
+                         secondary_section(secondary)] if secondary else []))
     return page(title, body, provenance.get("data_notice"))

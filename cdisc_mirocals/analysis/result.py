@@ -24,7 +24,8 @@ SURVIVAL_COLUMNS = ("name", "group", "term", "time", "estimate", "ci_lower", "ci
                     "p", "n", "events")
 
 
-TEXT_COLUMNS = frozenset({"name", "group", "term", "label", "category", "type", "soc", "pt", "measure", "severity"})
+TEXT_COLUMNS = frozenset({"name", "group", "term", "label", "category", "type", "soc", "pt", "measure", "severity",
+                          "baseline", "post"})
 
 
 def summary_frame(rows: list[dict], columns=SURVIVAL_COLUMNS) -> pd.DataFrame:

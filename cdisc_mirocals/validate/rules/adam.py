@@ -201,7 +201,7 @@ def _source_dataset(study, srcdom: str):
 
 def _source_records(study, d):
     """For the records of d with SRCDOM: whether the record SRCDOM/SRCVAR/SRCSEQ points at exists (missing),
-    and its date where it does, aligned on d's rows."""
+    and its date where it does and SRCVAR is a date variable (checked), aligned on d's rows."""
     f = d.frame
     missing = pd.Series(False, index=f.index)
     date = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]")
@@ -213,13 +213,16 @@ def _source_records(study, d):
             if srcdom.startswith("AD") or study.sdtm is not None:
                 missing[idx] = True
             continue
-        checked[idx] = True
+        # a BDS record's SRCVAR names the value (LBSTRESN), an ADTTE record's the date: only a date is compared
+        is_date = srcvar.endswith(("DTC", "DT"))
+        checked[idx] = is_date
         if srcvar not in src.frame:
             missing[idx] = True
             continue
         seq = src.seq
         values = src.frame[srcvar]
-        as_date = sas_date(values) if src.file.columns[srcvar].type == "Num" else iso_date(values)
+        as_date = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]") if not is_date else \
+            sas_date(values) if src.file.columns[srcvar].type == "Num" else iso_date(values)
         sub = f.loc[idx]
         if seq and seq in src.frame and "SRCSEQ" in f:
             keys = pd.DataFrame({"USUBJID": src.frame["USUBJID"], "SRCSEQ": src.frame[seq], "_date": as_date})
