@@ -222,7 +222,8 @@ def _physical_widths(data: Data) -> dict[str, int] | None:
 def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     data = study.get(hit.dataset)
     base = dict(rule=rule.id, severity=rule.severity, dataset=hit.dataset, message=rule.message,
-                category=rule.category, publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
+                category=rule.category, p21=rule.p21_id, fda=", ".join(rule.fda), cdisc=", ".join(rule.cdisc),
+                publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
     if hit.rows is None or data is None:
         values = hit.values if isinstance(hit.values, str) else ""
         one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "count": pd.array([1], dtype="Int64"),
@@ -262,6 +263,7 @@ def _dataset_table(study: Study) -> pd.DataFrame:
 
 
 def _rule_table(rules) -> pd.DataFrame:
-    return pd.DataFrame([{"rule": r.id, "p21": "Yes" if r.p21 else "No", "publisher": ", ".join(r.publisher),
+    return pd.DataFrame([{"rule": r.id, "p21": "Yes" if r.p21 else "No", "fda": ", ".join(r.fda),
+                          "cdisc": ", ".join(r.cdisc), "publisher": ", ".join(r.publisher),
                           "severity": r.severity, "family": r.family, "category": r.category, "message": r.message,
                           "description": r.description} for r in rules], columns=RULE_COLUMNS)
