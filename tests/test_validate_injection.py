@@ -716,6 +716,73 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
     def _():
         return [("SD1373", "DM", r, "") for r in c.set("DM", s.row(s.failed[1]), "RFSTDTC", s.rf(s.failed[1], "RFICDTC"))]
 
+    # ------------------------------------------------------------ study days present, in order, within participation
+    def dropped(rule, name, variable, expected=False):
+        """Drop a variable; an expected one (SD0057) is missing too, by the nature of the fault."""
+        c.drop_column(name, variable)
+        return [(rule, name, None, variable)] + ([("SD0057", name, None, variable)] if expected else [])
+
+    add("SD1083", "VS:VSDY")(lambda: dropped("SD1083", "VS", "VSDY"))
+    add("SD1087", "SE:SESTDY")(lambda: dropped("SD1087", "SE", "SESTDY"))
+    add("SD1091", "SE:SEENDY")(lambda: dropped("SD1091", "SE", "SEENDY"))
+    add("SD2270", "CP:CPDTC")(lambda: dropped("SD2270", "CP", "CPDTC", expected=True))
+    add("SD2271", "PR:PRSTDTC")(lambda: dropped("SD2271", "PR", "PRSTDTC", expected=True))
+    add("SD2272", "CM:CMENDTC")(lambda: dropped("SD2272", "CM", "CMENDTC"))
+
+    def complete(name, subject, dtc, dy):
+        frame = c[name]
+        return frame["USUBJID"].eq(subject) & frame[dtc].str.len().ge(10) & frame[dy].notna()
+
+    @add("SD1084", a1 + "LBDY")
+    def _():
+        return own("SD1084", "LB", complete("LB", a1, "LBDTC", "LBDY"), "LBDY", np.nan)
+
+    @add("SD1088", a2 + "DSSTDY")
+    def _():
+        return own("SD1088", "DS", complete("DS", a2, "DSSTDTC", "DSSTDY"), "DSSTDY", np.nan)
+
+    @add("SD1092", a3 + "SVENDY")
+    def _():
+        return own("SD1092", "SV", complete("SV", a3, "SVENDTC", "SVENDY"), "SVENDY", np.nan)
+
+    def partial(rule, name, subject, dtc, dy):
+        """A date cut to its month, its study day left: the day was imputed."""
+        row = first(c[name], complete(name, subject, dtc, dy))
+        return [(rule, name, r, "") for r in c.set(name, row, dtc, c[name].loc[row, dtc][:7])]
+
+    add("SD1085", a4 + "QSDTC")(lambda: partial("SD1085", "QS", a4, "QSDTC", "QSDY"))
+    add("SD1089", a5 + "CMSTDTC")(lambda: partial("SD1089", "CM", a5, "CMSTDTC", "CMSTDY"))
+    add("SD1093", a6 + "ECENDTC")(lambda: partial("SD1093", "EC", a6, "ECENDTC", "ECENDY"))
+
+    @add("SD0012", a1 + "AEENDY")
+    def _():
+        # an end day before the start day is also the wrong day for its date (SD1094)
+        row = first(ae, dated_ae(a1))
+        return [(r, "AE", n, "") for n in c.set("AE", row, "AEENDY", ae.loc[row, "AESTDY"] - 1) for r in ("SD0012", "SD1094")]
+
+    @add("SD1330", "LB:LBENDY")
+    def _():
+        lb_ = c["LB"]
+        c.add_column("LB", "LBENDTC", lb_["LBDTC"].copy(), after="LBDTC", label="End Date/Time of Specimen Collection")
+        c.add_column("LB", "LBENDY", lb_["LBDY"].copy(), after="LBDY", label="Study Day of End of Observation")
+        row = first(lb_, complete("LB", d1, "LBDTC", "LBDY") & lb_["LBDY"].gt(2))
+        redate("LB", row, "LBENDTC", "LBENDY", shift(lb_.loc[row, "LBDTC"], -1))
+        return [("SD1330", "LB", row + 1, "")]
+
+    @add("SD1135", a2 + "ECSTDY")
+    def _():
+        # a negative day where the date gives a positive one is also the wrong day (SD1090)
+        row = first(c["EC"], complete("EC", a2, "ECSTDTC", "ECSTDY"))
+        return [(r, "EC", n, "") for n in c.set("EC", row, "ECSTDY", -1.0) for r in ("SD1135", "SD1090")]
+
+    def after_participation(rule, name, subject, dtc, dy):
+        row = first(c[name], complete(name, subject, dtc, dy))
+        return [(rule, name, r, "") for r in redate(name, row, dtc, dy, shift(s.rf(subject, "RFPENDTC"), 1))]
+
+    add("SD1202", a3 + "MHSTDTC")(lambda: after_participation("SD1202", "MH", a3, "MHSTDTC", "MHSTDY"))
+    add("SD1203", a4 + "SSDTC")(lambda: after_participation("SD1203", "SS", a4, "SSDTC", "SSDY"))
+    add("SD1204", a1 + "CMENDTC")(lambda: after_participation("SD1204", "CM", a1, "CMENDTC", "CMENDY"))
+
     return inj
 
 
@@ -732,6 +799,8 @@ SDTM_BATCHES = [
      "MC0107", "SD1076"],
     ["SD2004", "SD2005", "SD0091", "MC0105", "SD0083", "SD1321", "SD0087", "SD0088", "SD1366", "SD1373"],
     ["SD0021", "SD0022", "SD0026", "SD0029", "SD0006", "SD2236", "SD1131"],
+    ["SD1083", "SD1087", "SD1091", "SD2270", "SD2271", "SD2272", "SD1084", "SD1088", "SD1092", "SD1085", "SD0012"],
+    ["SD1089", "SD1093", "SD1330", "SD1135", "SD1202", "SD1203", "SD1204"],
 ]
 
 
