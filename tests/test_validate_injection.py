@@ -1123,12 +1123,28 @@ def adam_injections(c: Copy, s: AdamStudy, sdtm=None) -> dict[str, tuple[str, ca
         "AD0361": ("ADAE:ASTDT", lambda: (lambda r: at("AD0361", "ADAE", r, "ASTDT", adae.loc[r, "AENDT"] + 1))(
             ae_row(during & adae["AENDT"].notna() & (adae["AENDT"] + 1 <= adae["TRTEDT"])))),
     })
+
+    @lambda fn: inj.__setitem__("AD0018", ("ADSL:label", fn))
+    def _():
+        f = c.ds("ADSL")
+        f.columns["TRT01P"] = dataclasses.replace(f.columns["TRT01P"], label="Planned Treatment")
+        return [("AD0018", "ADSL", None, "TRT01P")]
+
+    @lambda fn: inj.__setitem__("AD0161", ("ADTTE:AW", fn))
+    def _():
+        # an analysis window on every ADTTE record, labelled as ADaMIG has it; one record without its end
+        n = len(c["ADTTE"])
+        c.add_column("ADTTE", "AWU", ["DAYS"] * n, label="Analysis Window Unit")
+        c.add_column("ADTTE", "AWLO", [1.0] * n, label="Analysis Window Beginning Timepoint")
+        c.add_column("ADTTE", "AWHI", [640.0] * n, label="Analysis Window Ending Timepoint")
+        return at("AD0161", "ADTTE", tte_row(), "AWHI", np.nan)
+
     return inj
 
 
 ADAM_BATCHES = [["AD0196", "AD0054", "AD0053", "AD0005B", "AD0121", "AD0141", "AD0142", "AD0169",
                  "MC0201", "MC0202", "MC0203", "MC0204", "AD0256", "AD0046", "MC0205", "AD0361", "AD0204", "AD0205", "AD0206",
-                 "AD0207", "AD0208", "AD0209", "AD0210", "AD0367"],
+                 "AD0207", "AD0208", "AD0209", "AD0210", "AD0367", "AD0018", "AD0161"],
                 ["AD0047", "AD2001"]]  # a deleted record renumbers the others: alone with a dataset-level fault
 
 

@@ -122,6 +122,9 @@ ADAM_FINDINGS = {
                                                "ADNPIX", "ADVS")},
     # empty dataset labels in the XPT files
     ("SD1325", "ADAE"): ("Warning", 1), ("SD1325", "ADSL"): ("Warning", 1), ("SD1325", "ADTTE"): ("Warning", 1),
+    # labels other than ADaMIG 1.3's, as Notices (the data declare ADaMIG 1.0): ANL01FL "Analysis Record Flag 01"
+    # (1.0's label), ADTTE STARTDT "Time to Event ..." and SRCDOM "Source Domain" (1.3: Time-to-Event, Source Data)
+    ("AD0018", "ADQSCIBC"): ("Notice", 1), ("AD0018", "ADTTE"): ("Notice", 2),
 }
 
 

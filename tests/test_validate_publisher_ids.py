@@ -23,7 +23,9 @@ from cdisc_mirocals.validate.writers.html_ import render as render_html
 from cdisc_mirocals.validate.writers.text import render as render_text
 
 STANDARDS = REFERENCE / "standards"
-P21_RULES_SHEET = REFERENCE / "cdiscpilot_phuse_update" / "p21-reports" / "pinnacle21-report-TDF_SDTM.xlsx"
+REPORTS = REFERENCE / "cdiscpilot_phuse_update" / "p21-reports"
+P21_RULES_SHEET = REPORTS / "pinnacle21-report-TDF_SDTM.xlsx"
+P21_ADAM_RULES_SHEET = REPORTS / "pinnacle21-report-TDF_ADaM.xlsx"
 
 
 def _need(*paths):
@@ -37,7 +39,7 @@ def published() -> dict[str, set[str]]:
     """P21 ID -> every publisher ID P21 publishes for it: its SDTM and ADaM catalogues (CDISC CG and ADaM IDs,
     FDA business rules) and its FDA configuration's Rules sheet (the FDA validator rule IDs, FDACnnn)."""
     sdtm_csv, adam_csv = STANDARDS / "p21_sdtm_rules.csv", STANDARDS / "p21_adam_rules.csv"
-    _need(sdtm_csv, adam_csv, P21_RULES_SHEET)
+    _need(sdtm_csv, adam_csv, P21_RULES_SHEET, P21_ADAM_RULES_SHEET)
     out: dict[str, set[str]] = {}
     with sdtm_csv.open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh, delimiter=";"):
@@ -48,11 +50,13 @@ def published() -> dict[str, set[str]]:
             ids = [p.strip() for p in row["Publisher ID"].split(",") if p.strip() not in ("", "+")]
             # the ADaM catalogue numbers CDISC's ADaM checks bare (5, 33+) and names other publishers' IDs
             out.setdefault(row["Pinnacle 21 ID"], set()).update(f"ADaM {p}" if p[0].isdigit() else p for p in ids)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl: "Workbook contains no default style"
-        sheet = pd.read_excel(P21_RULES_SHEET, "Rules")
-    for rid, pid in zip(sheet["Pinnacle 21 ID"], sheet["Publisher ID"].astype(str)):
-        out.setdefault(rid, set()).update(p.strip() for p in pid.split(","))
+    for path in (P21_RULES_SHEET, P21_ADAM_RULES_SHEET):  # P21 2.2.0's configurations, FDA IDs and all
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl: "Workbook contains no default style"
+            sheet = pd.read_excel(path, "Rules")
+        for rid, pid in zip(sheet["Pinnacle 21 ID"], sheet["Publisher ID"].astype(str)):
+            ids = [p.strip() for p in pid.split(",") if p.strip() not in ("", "+", "nan")]
+            out.setdefault(rid, set()).update(f"ADaM {p}" if p[0].isdigit() else p for p in ids)
     return out
 
 

@@ -25,7 +25,7 @@ from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_sche
 
 DTYPES = {"record": "Int64", "count": "Int64", "seq": float}
 # rules that compare variables with the model's domain tables: their verdict depends on the IG version
-VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047"}
+VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047", "AD0018"}
 
 
 def validate_folder(path: str | Path, standard: str | None = None, define: str | Path | None = None,

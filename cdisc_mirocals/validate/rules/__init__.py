@@ -141,7 +141,7 @@ def stacked(parts, columns: Sequence[str]):
 
 
 _MODULES = ("schema", "presence", "identity", "terminology", "dates", "studydays", "design", "trial_summary", "consistency",
-            "plausibility", "adam", "transport", "define")
+            "plausibility", "adam", "adam_bds", "transport", "define")
 
 
 def load_all() -> dict[str, Rule]:
