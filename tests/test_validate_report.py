@@ -174,7 +174,8 @@ def test_the_xlsx_details_are_the_cells_openpyxl_writes(report):
 
 
 def test_every_format_states_what_checked_the_data(report, tmp_path):
-    """Validator version, severities, standard, CT and define.xml: what a reviewer's guide cites, in each format."""
+    """Validator version, profile, severities, standard, CT and define.xml: what a reviewer's guide cites, in each
+    format."""
     from cdisc_mirocals import __version__
 
     context = report.context()
@@ -190,5 +191,6 @@ def test_every_format_states_what_checked_the_data(report, tmp_path):
     rows = list(csv.reader(write_report(report, tmp_path / "r.csv", "csv").open(newline="")))
     for value in wanted:
         assert value in text_ and value in doc["header"].values() and text(value) in page and value in sheet, value
-    assert rows[0][-5:] == ["Validator", "Severities", "Standard", "Controlled terminology", "Define.xml"]
-    assert all(row[-5:] == wanted for row in rows[1:]) and len(rows) > 1
+    assert rows[0][-6:] == ["Validator", "Profile", "Severities", "Standard", "Controlled terminology", "Define.xml"]
+    assert all(row[-6:] == wanted for row in rows[1:]) and len(rows) > 1
+    assert context["profile"].startswith("FDA")  # the default profile

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cdisc_mirocals import __version__
 from cdisc_mirocals.spec import Spec, Standard, load_spec
+from cdisc_mirocals.validate import profiles
 from cdisc_mirocals.validate import rules as registry
 from cdisc_mirocals.validate.causes import one_per_cause
 from cdisc_mirocals.validate.context import Data, Study, as_text
@@ -30,11 +31,12 @@ VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079",
 
 def validate_folder(path: str | Path, standard: str | None = None, define: str | Path | None = None,
                     specs: Spec | str | Path | None = None, sdtm: str | Path | None = None,
-                    today: dt.date | None = None, read=read_folder) -> Report:
+                    today: dt.date | None = None, read=read_folder, profile: str = "fda") -> Report:
     """Validate every XPT / Dataset-JSON file of `path`. The define.xml beside the data is used unless
     `define` names another; `specs` (a Spec or a specs folder) gives study metadata, which is found by
     itself for this package's own study; an ADaM folder's SDTM is `sdtm` or found beside it. `read`
-    reads a folder (read_folder; a caller validating several folders may hand in one that remembers)."""
+    reads a folder (read_folder; a caller validating several folders may hand in one that remembers).
+    `profile` (fda, pmda, cdisc: validate/profiles.py) chooses the rules and says what the agency does."""
     path = Path(path)
     files = read(path)
     if not files:
@@ -50,7 +52,7 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
     if isinstance(specs, (str, Path)):
         specs = load_spec(specs)
     report = validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
-                            standard_source=how, today=today)
+                            standard_source=how, today=today, profile=profile)
     left = [p.name for p in copies(path)]
     if left:
         report.notes.append(f"{len(left)} Dataset-JSON file(s) beside the XPT files of the same name were not "
@@ -109,12 +111,13 @@ def _own_study(files: dict[str, DatasetFile], family: str) -> Spec | None:
 def validate_files(files: dict[str, DatasetFile], standard: str, define: Define | None = None,
                    specs: Spec | None = None, sdtm_files: dict[str, DatasetFile] | None = None, folder: str = "",
                    standard_source: str = "given", today: dt.date | None = None,
-                   rule_ids: set[str] | None = None, detect_study: bool = True) -> Report:
+                   rule_ids: set[str] | None = None, detect_study: bool = True, profile: str = "fda") -> Report:
     """Validate datasets already read (the fault-injection tests and `convert` pass them in memory).
     detect_study=False checks this package's own study as any other folder, without its specs/."""
     model = load_model(standard)
     family = model.family
-    notes = []
+    chosen = profiles.profile(profile)
+    notes = list(chosen.notes)
     own = specs or (_own_study(files, family) if detect_study else None)
     metadata: Standard | None = None
     source = "none"
@@ -140,14 +143,15 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
     if own is not None:
         visits = own.study.data.get("schedule", {}).get("visits", [])  # an imported define.xml has no schedule
         study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in visits}
-    rules = [r for r in registry.for_family(family) if rule_ids is None or r.id in rule_ids]
+    rules = [r for r in registry.for_family(family) if (rule_ids is None or r.id in rule_ids) and chosen.selects(r)]
     findings = one_per_cause(run(study, rules, notes))
     if older:
         findings = _as_version_notices(findings, f"{model.name} {model.version}; the data declares {declared}")
+    notes += chosen.run_notes(findings)
     return Report(folder=folder, standard=standard, standard_source=standard_source,
                   define=str(define.path) if define else "", metadata=source, ct=", ".join(model.ct_releases),
                   datasets=_dataset_table(study), rules=_rule_table(rules), findings=findings, notes=notes,
-                  version=__version__,
+                  version=__version__, profile=chosen.name,
                   sdtm=str(next(iter(sdtm_files.values())).path.parent) if sdtm_files else "")
 
 
