@@ -78,3 +78,30 @@ def test_an_unknown_profile_is_refused(tmp_path):
         profile("ema")
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--profile", "ema"])
     assert result.exit_code == 2 and "--profile" in result.output
+
+
+def test_a_ct_release_define_xml_names_and_we_lack_is_replaced_by_the_closest_and_said(tmp_path):
+    """CDISC's Define-XML 2.1 SDTM example names SDTM CT 2011-12-09 and 2015-12-18: the data are checked against
+    the release vendored, and the report says which and why."""
+    from conftest import REFERENCE
+
+    from cdisc_mirocals.validate.define_reader import read_define
+
+    example = REFERENCE / "define-xml-2.1-examples" / "defineV21-SDTM.xml"
+    if not example.is_file():
+        pytest.skip("the shared reference folder (../shared/reference) is not here: CDISC's Define-XML 2.1 example "
+                    "is needed")
+    define = read_define(example)
+    assert ("SDTM", "2015-12-18") in define.ct and ("SDTM", "2011-12-09") in define.ct
+    report = validate_files(_study(), "sdtmig-3.4", define=define, today=TODAY)
+    vendored = load_ct_release()
+    assert report.ct == f"{vendored} (define.xml names SDTM CT 2011-12-09, SDTM CT 2015-12-18: the closest vendored)"
+    assert any(n.startswith("define.xml names SDTM CT 2011-12-09, SDTM CT 2015-12-18; this package vendors "
+                            f"{vendored} only, the closest release it has") for n in report.notes)
+    # a define.xml 2.0 (the CDISC pilot's) has no place for a CT release: nothing is said of one
+    assert "define.xml names" not in validate_files(_study(), "sdtmig-3.4", today=TODAY).ct
+
+
+def load_ct_release() -> str:
+    from cdisc_mirocals.validate.model import load_model
+    return ", ".join(load_model("sdtmig-3.4").ct_releases)

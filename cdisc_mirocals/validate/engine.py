@@ -131,7 +131,12 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         notes.append(f"the data declares {model.name} {declared}; it is checked against the {model.name} "
                      f"{model.version} model, so the findings of {', '.join(sorted(VERSION_SENSITIVE))} (variables "
                      f"against the model's domain tables) may be version differences: they are reported as Notices")
-    if model.key != LATEST[family]:
+    named = _named_ct(define, model)
+    if named:
+        notes.append(f"define.xml names {named}; this package vendors {', '.join(model.ct_releases)} only, the "
+                     f"closest release it has, which the data are checked against: CT findings (CT2001, CT2002, "
+                     f"CT2003) may be version differences")
+    elif model.key != LATEST[family]:
         notes.append(f"checked against {model.name} {model.version}, with the controlled terminology this package "
                      f"vendors ({', '.join(model.ct_releases)}): no older CT release is vendored, so CT findings "
                      f"(CT2001, CT2002, CT2003) may be version differences")
@@ -149,7 +154,8 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         findings = _as_version_notices(findings, f"{model.name} {model.version}; the data declares {declared}")
     notes += chosen.run_notes(findings)
     return Report(folder=folder, standard=standard, standard_source=standard_source,
-                  define=str(define.path) if define else "", metadata=source, ct=", ".join(model.ct_releases),
+                  define=str(define.path) if define else "", metadata=source,
+                  ct=", ".join(model.ct_releases) + (f" (define.xml names {named}: the closest vendored)" if named else ""),
                   datasets=_dataset_table(study), rules=_rule_table(rules), findings=findings, notes=notes,
                   version=__version__, profile=chosen.name,
                   sdtm=str(next(iter(sdtm_files.values())).path.parent) if sdtm_files else "")
@@ -162,6 +168,15 @@ def _as_version_notices(findings: pd.DataFrame, note: str) -> pd.DataFrame:
     out.loc[sensitive, "severity"] = "Notice"
     out.loc[sensitive, "detail"] = out.loc[sensitive, "detail"].astype(str) + f" [{note}]"
     return sort_findings(out).reset_index(drop=True)
+
+
+def _named_ct(define: Define | None, model) -> str:
+    """The CT releases define.xml names that the vendored ones are not ("SDTM CT 2015-12-18"), or ""."""
+    if define is None:
+        return ""
+    sets = {"SDTM": "SDTM", "ADAM": "ADaM"}  # the CT this package checks; Define-XML's own CT it does not
+    named = [f"{sets[group.upper()]} CT {version}" for group, version in define.ct if group.upper() in sets]
+    return ", ".join(n for n in named if n not in model.ct_releases)
 
 
 def _declared_version(files, define: Define | None, family: str) -> str:
