@@ -783,6 +783,56 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
     add("SD1203", a4 + "SSDTC")(lambda: after_participation("SD1203", "SS", a4, "SSDTC", "SSDY"))
     add("SD1204", a1 + "CMENDTC")(lambda: after_participation("SD1204", "CM", a1, "CMENDTC", "CMENDY"))
 
+    # ------------------------------------------------------------------------------ values and variables in pairs
+    def blank(rule, name, subject, needed, partner, value=""):
+        frame = c[name]
+        mask = frame[needed].notna() & frame[partner].notna() if frame[needed].dtype.kind == "f" else \
+            frame[needed].ne("") & frame[partner].astype(str).ne("")
+        return own(rule, name, mask & (frame["USUBJID"].eq(subject) if subject else True), needed, value)
+
+    add("SD0027", a1 + "VSORRES")(lambda: blank("SD0027", "VS", a1, "VSORRES", "VSORRESU"))
+    # a standard result missing where its unit is given is also missing where its original result is (SD0036)
+    add("SD0030", a2 + "RESTRESC")(lambda: [(r, *f[1:]) for f in blank("SD0030", "RE", a2, "RESTRESC", "RESTRESU")
+                                            for r in ("SD0030", "SD0036")])
+    add("SD0036", a3 + "SSSTRESC")(lambda: blank("SD0036", "SS", a3, "SSSTRESC", "SSORRES"))
+    add("SD0032", a4 + "CPTPT")(lambda: blank("SD0032", "CP", a4, "CPTPT", "CPTPTNUM"))
+    add("SD0033", a5 + "CPTPTNUM")(lambda: blank("SD0033", "CP", a5, "CPTPTNUM", "CPTPT", np.nan))
+    add("SD0035", a6 + "EXDOSU")(lambda: blank("SD0035", "EX", a6, "EXDOSU", "EXDOSE"))
+    add("SD1098", "DS:DSCAT")(lambda: blank("SD1098", "DS", None, "DSCAT", "DSSCAT"))
+    add("SD0050", a1 + "MHENTPT")(lambda: blank("SD0050", "MH", a1, "MHENTPT", "MHENRTPT"))
+    add("SD1099", "DS:-DSCAT")(lambda: dropped("SD1099", "DS", "DSCAT", expected=True))
+    add("SD1101", "AE:AEENTPT")(lambda: dropped("SD1101", "AE", "AEENTPT"))
+    add("SD1102", "CM:CMENRTPT")(lambda: dropped("SD1102", "CM", "CMENRTPT"))
+    add("SD1129", "DM:AGE")(lambda: dropped("SD1129", "DM", "AGE", expected=True))
+
+    @add("SD0028", a2 + "LBSTNRHI")
+    def _():
+        lb_ = c["LB"]
+        row = first(lb_, lb_["USUBJID"].eq(a2) & lb_["LBSTNRLO"].notna() & lb_["LBSTNRHI"].notna())
+        return [("SD0028", "LB", r, "") for r in c.set("LB", row, "LBSTNRHI", lb_.loc[row, "LBSTNRLO"] - 1)]
+
+    add("SD0014", a3 + "ECDOSE")(lambda: own("SD0014", "EC", c["EC"]["USUBJID"].eq(a3) & c["EC"]["ECDOSE"].gt(0),
+                                             "ECDOSE", -1.0))
+    add("SD1002", a4 + "RFENDTC")(lambda: [("SD1002", "DM", r, "") for r in c.set("DM", s.row(a4), "RFENDTC",
+                                                                                   shift(s.rf(a4), -1))])
+    add("SD1208", a5 + "RFXENDTC")(lambda: [("SD1208", "DM", r, "") for r in c.set("DM", s.row(a5), "RFXENDTC",
+                                                                                   shift(s.rf(a5, "RFXSTDTC"), -1))])
+    add("SD1209", a6 + "RFXENDTC")(lambda: [("SD1209", "DM", r, "") for r in c.set("DM", s.row(a6), "RFXENDTC", "")])
+    add("SD1121", d2 + "AGE")(lambda: [("SD1121", "DM", r, "") for r in c.set("DM", s.row(d2), "AGE", np.nan)])
+
+    @add("SD1001", a1 + "SUBJID")
+    def _():
+        c.set("DM", s.row(a1), "SUBJID", s.dm.loc[s.row(a2), "SUBJID"])
+        return [("SD1001", "DM", s.row(a1) + 1, ""), ("SD1001", "DM", s.row(a2) + 1, "")]
+
+    @add("SD1038", "TS:TSSEQ")
+    def _():
+        ts = c["TS"]
+        repeated = ts["TSPARMCD"].duplicated(keep="first")
+        row = first(ts, repeated)
+        earlier = first(ts, ts["TSPARMCD"].eq(ts.loc[row, "TSPARMCD"]))
+        return [("SD1038", "TS", r, "") for r in c.set("TS", row, "TSSEQ", ts.loc[earlier, "TSSEQ"])]
+
     return inj
 
 
@@ -801,6 +851,9 @@ SDTM_BATCHES = [
     ["SD0021", "SD0022", "SD0026", "SD0029", "SD0006", "SD2236", "SD1131"],
     ["SD1083", "SD1087", "SD1091", "SD2270", "SD2271", "SD2272", "SD1084", "SD1088", "SD1092", "SD1085", "SD0012"],
     ["SD1089", "SD1093", "SD1330", "SD1135", "SD1202", "SD1203", "SD1204"],
+    ["SD0027", "SD0030", "SD0036", "SD0032", "SD0033", "SD0035", "SD1098", "SD0050", "SD0028", "SD0014", "SD1002",
+     "SD1208", "SD1209", "SD1001", "SD1038", "SD1121"],
+    ["SD1099", "SD1101", "SD1102", "SD1129"],
 ]
 
 

@@ -542,3 +542,53 @@ def test_records_after_the_end_of_participation(rule, dtc):
     # an ongoing study's end of participation is not yet known
     ts = sdtm("TS", TSSEQ=[1], TSPARMCD=["ONGOSIND"], TSPARM=["Ongoing Study Indicator"], TSVAL=["Y"])
     assert fired(rule, people, data, ts) == []
+
+
+# ------------------------------------------------------------------------------------- values in pairs
+
+@pytest.mark.parametrize("rule", sorted(__import__("cdisc_mirocals.validate.rules.pairs", fromlist=["x"]).VALUE_WHEN))
+def test_a_value_missing_where_its_partner_is_given(rule):
+    from cdisc_mirocals.validate.rules.pairs import VALUE_WHEN
+
+    _, needed, given = VALUE_WHEN[rule]
+    # record 2 has the partner and lacks the value; 1 has both; 3 has neither
+    cols = {f"LB{needed}": ["x", "", ""], **{f"LB{g}": ["1", "1", ""] for g in given}}
+    assert fired(rule, sdtm("LB", USUBJID=["S1"] * 3, **cols)) == [("LB", 2)]
+    assert fired(rule, sdtm("LB", USUBJID=["S1"], **{f"LB{g}": ["1"] for g in given})) == []  # no such variable
+
+
+@pytest.mark.parametrize("rule", ["SD1099", "SD1101", "SD1102"])
+def test_a_variable_missing_where_its_partner_is(rule):
+    from cdisc_mirocals.validate.rules.pairs import VARIABLE_WHEN
+
+    _, needed, given = VARIABLE_WHEN[rule]
+    assert fired(rule, sdtm("AE", USUBJID=["S1"], **{f"AE{given}": ["X"]})) == [("AE", None)]
+    assert fired(rule, sdtm("AE", USUBJID=["S1"], **{f"AE{given}": ["X"], f"AE{needed}": [""]})) == []
+
+
+def test_sd0028_range_and_sd0014_dose():
+    assert fired("SD0028", sdtm("LB", USUBJID=["S1"] * 3, LBSTNRLO=[1, 5, None], LBSTNRHI=[2, 4, 1])) == [("LB", 2)]
+    assert fired("SD0014", sdtm("EX", USUBJID=["S1"] * 3, EXDOSE=[2, -2, 0])) == [("EX", 2)]
+
+
+def test_reference_dates_in_order_and_complete():
+    people = dm(RFENDTC=["2020-01-09", "2020-03-01", ""], RFXSTDTC=["2020-01-10", "2020-02-01", "2020-03"],
+                RFXENDTC=["2020-01-10", "2020-01-31", ""])
+    assert fired("SD1002", people) == [("DM", 1)]  # S1 ends the day before it starts
+    assert fired("SD1208", people) == [("DM", 2)]
+    assert fired("SD1209", people) == [("DM", 3)]
+
+
+def test_sd1001_subjid_and_sd1038_tsseq_unique():
+    assert fired("SD1001", dm(SUBJID=["1", "1", "3"])) == [("DM", 1), ("DM", 2)]
+    assert fired("SD1001", dm()) == []
+    ts = sdtm("TS", TSSEQ=[1, 2, 1, 1], TSPARMCD=["TRT", "TRT", "AGEMIN", "TRT"], TSVAL=["a", "b", "18", "c"])
+    assert fired("SD1038", ts) == [("TS", 4)]
+
+
+def test_sd1121_age_and_sd1129_age_variables():
+    # S3 is a screen failure: P21 lets it go without an age
+    assert fired("SD1121", dm(AGE=[None, 49, None])) == [("DM", 1)]
+    assert fired("SD1121", dm(AGE=[None, 49, None], AGETXT=["50-60", "", ""])) == []
+    no_age = sdtm("DM", USUBJID=["S1"], SEX=["M"])
+    assert fired("SD1129", no_age) == [("DM", None)] and fired("SD1129", dm()) == []

@@ -140,7 +140,7 @@ def stacked(parts, columns: Sequence[str]):
     return frame, back
 
 
-_MODULES = ("schema", "presence", "identity", "terminology", "dates", "studydays", "design", "trial_summary", "consistency",
+_MODULES = ("schema", "presence", "identity", "terminology", "dates", "studydays", "pairs", "design", "trial_summary", "consistency",
             "plausibility", "adam", "adam_bds", "transport", "define")
 
 
