@@ -309,8 +309,8 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
               help="Agency profile: the rules run and what the report says the agency does (docs/validation.md).")
 @click.pass_context
 def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir, profile):
-    """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against SDTMIG 3.4 / ADaMIG 1.3,
-    CDISC CT, the study metadata and define.xml. Exit 0 when nothing reaches --fail-on, 1 when
+    """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against the SDTMIG or ADaMIG version
+    it declares (or --standard), CDISC CT, the study metadata and define.xml, under an agency --profile. Exit 0 when nothing reaches --fail-on, 1 when
     something does or a dataset or define.xml cannot be read, 2 for a usage error."""
     from cdisc_mirocals.validate.engine import validate_folder
     from cdisc_mirocals.validate.writers import write_report
