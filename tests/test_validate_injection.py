@@ -291,7 +291,11 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD0064", "CM")
     def _():  # CM has no VISITNUM: the unknown subject's visit is not also missing from SV (SD0065)
-        return own("SD0064", "CM", c["CM"]["USUBJID"].eq(a4), "USUBJID", "MIROCALS-99-9999")
+        # the record keeps study days that no RFSTDTC of its (unknown) subject backs: imputed (SD1089, SD1093)
+        found = own("SD0064", "CM", c["CM"]["USUBJID"].eq(a4), "USUBJID", "MIROCALS-99-9999")
+        row = found[0][2] - 1
+        return found + [(r, "CM", row + 1, "") for r, dy in (("SD1089", "CMSTDY"), ("SD1093", "CMENDY"))
+                        if pd.notna(c["CM"].loc[row, dy])]
 
     @add("SD0083", "DMDUP")
     def _():
@@ -385,7 +389,10 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD0003", a1 + "MH")
     def _():
-        return own("SD0003", "MH", mh["USUBJID"].eq(a1) & mh["MHSTDTC"].ne(""), "MHSTDTC", "20-02-2020")
+        # the invalid date keeps its study day, which no complete date backs: imputed (SD1089)
+        found = own("SD0003", "MH", mh["USUBJID"].eq(a1) & mh["MHSTDTC"].ne("") & mh["MHSTDY"].notna(), "MHSTDTC",
+                    "20-02-2020")
+        return found + [("SD1089", "MH", found[0][2], "")]
 
     @add("SD1011", "TE")
     def _():
@@ -433,7 +440,9 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
     @add("SD0013", a6 + "AE")
     def _():
         row = first(ae, dated_ae(a6))
-        return [("SD0013", "AE", r, "") for r in redate("AE", row, "AEENDTC", "AEENDY", shift(ae.loc[row, "AESTDTC"], -1))]
+        # its end day, derived again, is before its start day too (SD0012)
+        return [(rule, "AE", r, "") for r in redate("AE", row, "AEENDTC", "AEENDY", shift(ae.loc[row, "AESTDTC"], -1))
+                for rule in ("SD0013", "SD0012")]
 
     @add("SD0071", a1 + "DM")
     def _():
@@ -569,8 +578,8 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         return [(rule, "MH", r, "") for r in redate("MH", row, "MHSTDTC", "MHSTDY", iso)]
 
     @add("MC0101", a2 + "MH")
-    def _():
-        return mh_redate("MC0101", a2, "2031-01-01")
+    def _():  # a date in the future is after the end of participation too (SD1202)
+        return [(r, *f[1:]) for f in mh_redate("MC0101", a2, "2031-01-01") for r in ("MC0101", "SD1202")]
 
     @add("MC0102", a3 + "MH")
     def _():
@@ -581,14 +590,15 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         return [("MC0103", "DM", r, "") for r in c.set("DM", s.row(a4), "BRTHDTC", shift(s.rf(a4, "RFICDTC"), 1))]
 
     @add("MC0104", d4 + "MH")
-    def _():
-        return mh_redate("MC0104", d4, shift(s.rf(d4, "DTHDTC"), 5))
+    def _():  # after death is after the end of participation too (SD1202)
+        return [(r, *f[1:]) for f in mh_redate("MC0104", d4, shift(s.rf(d4, "DTHDTC"), 5)) for r in ("MC0104", "SD1202")]
 
     @add("MC0105", d3 + "DSR")
     def _():
         row = first(ds_, ds_["USUBJID"].eq(d3) & ds_["DSDECOD"].eq("RANDOMIZED"))
-        redate("DS", row, "DSSTDTC", "DSSTDY", shift(s.rf(d3, "DTHDTC"), 1))
-        return [("MC0105", "DM", s.row(d3) + 1, "")]
+        moved = redate("DS", row, "DSSTDTC", "DSSTDY", shift(s.rf(d3, "DTHDTC"), 1))
+        # the randomisation, moved after death, is after the end of participation too (SD1202)
+        return [("MC0105", "DM", s.row(d3) + 1, "")] + [("SD1202", "DS", r, "") for r in moved]
 
     @add("MC0106", a5 + "SV")
     def _():
@@ -623,7 +633,10 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD1131", a1 + "LBSTRESC")
     def _():
-        return own("SD1131", "LB", lb["USUBJID"].eq(a1) & lb["LBLOBXFL"].eq("Y") & lb["LBSTRESC"].ne(""), "LBSTRESC", "")
+        # a standard result removed where its unit and original result are given breaks SD0030 and SD0036 too
+        found = own("SD1131", "LB", lb["USUBJID"].eq(a1) & lb["LBLOBXFL"].eq("Y") & lb["LBSTRESC"].ne("") &
+                    lb["LBSTRESU"].ne("") & lb["LBORRES"].ne(""), "LBSTRESC", "")
+        return [(r, *f[1:]) for f in found for r in ("SD1131", "SD0030", "SD0036")]
 
     @add("SD2236", a6 + "DMACT")
     def _():
@@ -700,9 +713,27 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         return [("SD1321", "AE", None, "")]
 
     # DM reference dates (the four rules that contradict one another for a subject never treated)
+    def rederive_days(subject):
+        """The subject's study days derived again from DM.RFSTDTC, as the mapping does: none without it."""
+        rf = c["DM"].loc[s.row(subject), "RFSTDTC"]
+        for name in list(c.files):
+            frame = c[name]
+            prefix = name[:2] if len(name) == 2 else ""
+            if not prefix or name == "DM" or "USUBJID" not in frame:
+                continue
+            for dtc, dy in ((f"{prefix}DTC", f"{prefix}DY"), (f"{prefix}STDTC", f"{prefix}STDY"),
+                            (f"{prefix}ENDTC", f"{prefix}ENDY")):
+                if dtc in frame and dy in frame:
+                    mine = frame.index[frame["USUBJID"].eq(subject)]
+                    days = [day(v[:10], rf) if len(v) >= 10 and len(rf) >= 10 else np.nan for v in frame.loc[mine, dtc]]
+                    if len(mine):
+                        c.ds(name).frame.loc[mine, dy] = days
+
     @add("SD0087", a5 + "RF")
     def _():
-        return [("SD0087", "DM", r, "") for r in c.set("DM", s.row(a5), "RFSTDTC", "")]
+        found = [("SD0087", "DM", r, "") for r in c.set("DM", s.row(a5), "RFSTDTC", "")]
+        rederive_days(a5)
+        return found
 
     @add("SD0088", a6 + "RF")
     def _():
@@ -714,7 +745,9 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD1373", s.failed[1] + "RF")
     def _():
-        return [("SD1373", "DM", r, "") for r in c.set("DM", s.row(s.failed[1]), "RFSTDTC", s.rf(s.failed[1], "RFICDTC"))]
+        found = [("SD1373", "DM", r, "") for r in c.set("DM", s.row(s.failed[1]), "RFSTDTC", s.rf(s.failed[1], "RFICDTC"))]
+        rederive_days(s.failed[1])
+        return found
 
     # ------------------------------------------------------------ study days present, in order, within participation
     def dropped(rule, name, variable, expected=False):
@@ -1023,8 +1056,8 @@ def define_injections(c: Copy, s: Study, define) -> dict[str, tuple[str, callabl
         return [("SD1063", "TIX", None, "")]
 
     def sd0054():
-        c.drop_column("AE", "AEENTPT")
-        return [("SD0054", "AE", None, "AEENTPT")]
+        c.drop_column("AE", "AEENTPT")  # AEENRTPT is left without its end time point too (SD1101)
+        return [("SD0054", "AE", None, "AEENTPT"), ("SD1101", "AE", None, "AEENTPT")]
 
     def sd0060():
         c.add_column("CM", "CMDOSFRM", [""] * len(c["CM"]), after=model_position("CM", "CMDOSFRM", list(c["CM"].columns)))
