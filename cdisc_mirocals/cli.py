@@ -21,6 +21,7 @@ import click
 from cdisc_mirocals import __version__
 from cdisc_mirocals.errors import MirocalsError, ProblemsError, UsageError
 from cdisc_mirocals.validate.model import STANDARDS
+from cdisc_mirocals.validate.profiles import PROFILES
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 STUDY = "study"  # analyze with no ADAM_DIR: where the default study is converted, inside --out
@@ -154,9 +155,11 @@ def check_raw(raw_dir, specs_dir, transliterate):
 @click.option("--fail-on", type=click.Choice(["reject", "error", "warning", "never"]), default="error",
               show_default=True, help="Validation findings of this severity or worse stop the publish: OUT stays as it "
                                       "was, the output that failed goes to OUT.rejected, and the exit code is 1.")
+@click.option("--profile", type=click.Choice(list(PROFILES), case_sensitive=False), default="fda", show_default=True,
+              help="The validator's agency profile (see `validate --profile`).")
 @specs_option
 @transliterate_option
-def convert(raw_dir, out, fmt, fail_on, specs_dir, transliterate):
+def convert(raw_dir, out, fmt, fail_on, profile, specs_dir, transliterate):
     """Run the main job on RAW_DIR, or on the simulated default study when RAW_DIR is omitted.
 
     With no RAW_DIR the default study is first simulated into OUT/raw/. The raw forms are read and
@@ -173,8 +176,9 @@ def convert(raw_dir, out, fmt, fail_on, specs_dir, transliterate):
     from cdisc_mirocals import pipeline
     formats = ("xpt", "json") if fmt == "both" else (fmt,)
     try:
+        # keep=False: it prints counts, so no frame need outlive its stage
         result = pipeline.convert(raw_dir, out, _spec(specs_dir), formats=formats, transliterate=transliterate,
-                                  fail_on=fail_on, keep=False)  # it prints counts: no frame need outlive its stage
+                                  fail_on=fail_on, keep=False, profile=profile.lower())
     except pipeline.ValidationFailed as exc:
         if exc.result is not None:  # what was written, and where it went instead of OUT
             _echo_converted(exc.result)
@@ -308,10 +312,12 @@ def analyze(adam_dir, out, params, treatment_var, reference, population, strata_
               help="The SDTM folder behind an ADaM FOLDER [default: ../sdtm or the eCTD tabulations/sdtm].")
 @click.option("--specs", "specs_dir", type=SPECS, default=None,
               help="Study specifications (folder or .xlsx workbook) to check against [default: the package's own, for its own study].")
+@click.option("--profile", type=click.Choice(list(PROFILES), case_sensitive=False), default="fda", show_default=True,
+              help="Agency profile: the rules run and what the report says the agency does (docs/validation.md).")
 @click.pass_context
-def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir):
-    """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against SDTMIG 3.4 / ADaMIG 1.3,
-    CDISC CT, the study metadata and define.xml. Exit 0 when nothing reaches --fail-on, 1 when
+def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_dir, profile):
+    """Validate a folder of SDTM or ADaM datasets (XPT or Dataset-JSON) against the SDTMIG or ADaMIG version
+    it declares (or --standard), CDISC CT, the study metadata and define.xml, under an agency --profile. Exit 0 when nothing reaches --fail-on, 1 when
     something does or a dataset or define.xml cannot be read, 2 for a usage error."""
     from cdisc_mirocals.validate.engine import validate_folder
     from cdisc_mirocals.validate.writers import write_report
@@ -319,7 +325,8 @@ def validate(ctx, folder, define, standard, fmt, output, fail_on, sdtm, specs_di
 
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs --output FILE")
-    report = validate_folder(folder, standard=standard, define=define, specs=specs_dir, sdtm=sdtm)
+    report = validate_folder(folder, standard=standard, define=define, specs=specs_dir, sdtm=sdtm,
+                             profile=profile.lower())
     if output is not None:
         write_report(report, output, fmt)
         click.echo(render(report, limit=40) + f"wrote the {fmt} report to {output}")

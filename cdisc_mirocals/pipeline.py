@@ -167,13 +167,14 @@ def _remove_rejected(out: Path) -> None:
 
 def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, formats: tuple[str, ...] = FORMATS,
             transliterate: bool = False, analysis: bool = True, fail_on: str = "error",
-            keep: bool = True) -> ConvertResult:
+            keep: bool = True, profile: str = "fda") -> ConvertResult:
     """Raw CRFs to validated SDTM and ADaM submission files and (with `analysis`) their analyses in
     OUT/analysis; with no raw folder, the default study is simulated into OUT/raw. The datasets written,
     with their define.xml, are then validated as `cdisc-mirocals validate` does, and the reports go to
     OUT/validation. OUT is published whole at the end, or left as it was: when a finding reaches
     `fail_on` (reject, error, warning; never: publish whatever is found), nothing is analysed, OUT stays
-    as it was, the output that failed goes to OUT.rejected, and ValidationFailed is raised.
+    as it was, the output that failed goes to OUT.rejected, and ValidationFailed is raised. `profile` is the
+    validator's agency profile (fda, pmda, cdisc).
 
     With keep=False the raw forms are let go once mapped, and the SDTM and ADaM frames once written,
     before the validator reads the files back: a large study then never holds two copies of itself.
@@ -209,7 +210,8 @@ def convert(raw_dir: Path | None, out: Path, spec: Spec | None = None, *, format
         if not keep:
             sdtm, adam, frames = replace(sdtm, shaped={}), {}, {}
             _give_back_memory()
-        checked = validate_output(build, {"sdtm": SDTM_DIR, "adam": ADAM_DIR}, spec, fail_on, VALIDATION_DIR)
+        checked = validate_output(build, {"sdtm": SDTM_DIR, "adam": ADAM_DIR}, spec, fail_on, VALIDATION_DIR,
+                                  profile=profile)
         # the guides explain what validation found, so they follow it; define.xml already links them
         guides = write_guides({"SDTM": build / SDTM_DIR, "ADaM": build / ADAM_DIR},
                               {"SDTM": checked.reports["sdtm"], "ADaM": checked.reports["adam"]}, spec,

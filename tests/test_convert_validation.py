@@ -55,7 +55,9 @@ def test_findings_at_the_threshold_keep_out_as_it_was_and_go_to_out_rejected(sma
     assert good.validation.summary()[0].startswith("SDTM: 0 Reject, 0 Error, ")
     before = _digests(out)
     # the study has Warnings (docs/validation.md explains them): with --fail-on warning they stop the publish
-    result = CliRunner().invoke(main, ["convert", str(small_raw), "--out", str(out), "--fail-on", "warning"])
+    # (under the PMDA profile, which the reports state: its rules and severities are the FDA profile's)
+    result = CliRunner().invoke(main, ["convert", str(small_raw), "--out", str(out), "--fail-on", "warning",
+                                       "--profile", "pmda"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert _digests(out) == before  # OUT exactly as the last good run left it
     rejected = pipeline.rejected_dir(out)
@@ -67,8 +69,10 @@ def test_findings_at_the_threshold_keep_out_as_it_was_and_go_to_out_rejected(sma
     assert "validation found findings at or above --fail-on warning" in message and "Warning CT2002 QS" in message
     assert f"{out} is left as it was" in message and str(rejected / "validation" / "sdtm.html") in message
     # the reports say what stopped it: the same counts as the report of the published output, whose data is the same
-    counts = json.loads((rejected / "validation" / "sdtm.json").read_text())["counts"]
+    doc = json.loads((rejected / "validation" / "sdtm.json").read_text())
+    counts = doc["counts"]
     assert counts == good.validation.reports["sdtm"].counts and counts["Warning"] > 0
+    assert doc["header"]["profile"].startswith("PMDA") and good.validation.reports["sdtm"].profile == "fda"
     # a passing run publishes and removes the stale rejected output
     pipeline.convert(small_raw, out, spec, analysis=False, fail_on="never")
     assert not rejected.exists() and (out / "validation" / "sdtm.html").is_file()

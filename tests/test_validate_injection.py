@@ -291,7 +291,11 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD0064", "CM")
     def _():  # CM has no VISITNUM: the unknown subject's visit is not also missing from SV (SD0065)
-        return own("SD0064", "CM", c["CM"]["USUBJID"].eq(a4), "USUBJID", "MIROCALS-99-9999")
+        # the record keeps study days that no RFSTDTC of its (unknown) subject backs: imputed (SD1089, SD1093)
+        found = own("SD0064", "CM", c["CM"]["USUBJID"].eq(a4), "USUBJID", "MIROCALS-99-9999")
+        row = found[0][2] - 1
+        return found + [(r, "CM", row + 1, "") for r, dy in (("SD1089", "CMSTDY"), ("SD1093", "CMENDY"))
+                        if pd.notna(c["CM"].loc[row, dy])]
 
     @add("SD0083", "DMDUP")
     def _():
@@ -385,7 +389,10 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD0003", a1 + "MH")
     def _():
-        return own("SD0003", "MH", mh["USUBJID"].eq(a1) & mh["MHSTDTC"].ne(""), "MHSTDTC", "20-02-2020")
+        # the invalid date keeps its study day, which no complete date backs: imputed (SD1089)
+        found = own("SD0003", "MH", mh["USUBJID"].eq(a1) & mh["MHSTDTC"].ne("") & mh["MHSTDY"].notna(), "MHSTDTC",
+                    "20-02-2020")
+        return found + [("SD1089", "MH", found[0][2], "")]
 
     @add("SD1011", "TE")
     def _():
@@ -433,7 +440,9 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
     @add("SD0013", a6 + "AE")
     def _():
         row = first(ae, dated_ae(a6))
-        return [("SD0013", "AE", r, "") for r in redate("AE", row, "AEENDTC", "AEENDY", shift(ae.loc[row, "AESTDTC"], -1))]
+        # its end day, derived again, is before its start day too (SD0012)
+        return [(rule, "AE", r, "") for r in redate("AE", row, "AEENDTC", "AEENDY", shift(ae.loc[row, "AESTDTC"], -1))
+                for rule in ("SD0013", "SD0012")]
 
     @add("SD0071", a1 + "DM")
     def _():
@@ -569,8 +578,8 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         return [(rule, "MH", r, "") for r in redate("MH", row, "MHSTDTC", "MHSTDY", iso)]
 
     @add("MC0101", a2 + "MH")
-    def _():
-        return mh_redate("MC0101", a2, "2031-01-01")
+    def _():  # a date in the future is after the end of participation too (SD1202)
+        return [(r, *f[1:]) for f in mh_redate("MC0101", a2, "2031-01-01") for r in ("MC0101", "SD1202")]
 
     @add("MC0102", a3 + "MH")
     def _():
@@ -581,14 +590,15 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         return [("MC0103", "DM", r, "") for r in c.set("DM", s.row(a4), "BRTHDTC", shift(s.rf(a4, "RFICDTC"), 1))]
 
     @add("MC0104", d4 + "MH")
-    def _():
-        return mh_redate("MC0104", d4, shift(s.rf(d4, "DTHDTC"), 5))
+    def _():  # after death is after the end of participation too (SD1202)
+        return [(r, *f[1:]) for f in mh_redate("MC0104", d4, shift(s.rf(d4, "DTHDTC"), 5)) for r in ("MC0104", "SD1202")]
 
     @add("MC0105", d3 + "DSR")
     def _():
         row = first(ds_, ds_["USUBJID"].eq(d3) & ds_["DSDECOD"].eq("RANDOMIZED"))
-        redate("DS", row, "DSSTDTC", "DSSTDY", shift(s.rf(d3, "DTHDTC"), 1))
-        return [("MC0105", "DM", s.row(d3) + 1, "")]
+        moved = redate("DS", row, "DSSTDTC", "DSSTDY", shift(s.rf(d3, "DTHDTC"), 1))
+        # the randomisation, moved after death, is after the end of participation too (SD1202)
+        return [("MC0105", "DM", s.row(d3) + 1, "")] + [("SD1202", "DS", r, "") for r in moved]
 
     @add("MC0106", a5 + "SV")
     def _():
@@ -623,7 +633,10 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD1131", a1 + "LBSTRESC")
     def _():
-        return own("SD1131", "LB", lb["USUBJID"].eq(a1) & lb["LBLOBXFL"].eq("Y") & lb["LBSTRESC"].ne(""), "LBSTRESC", "")
+        # a standard result removed where its unit and original result are given breaks SD0030 and SD0036 too
+        found = own("SD1131", "LB", lb["USUBJID"].eq(a1) & lb["LBLOBXFL"].eq("Y") & lb["LBSTRESC"].ne("") &
+                    lb["LBSTRESU"].ne("") & lb["LBORRES"].ne(""), "LBSTRESC", "")
+        return [(r, *f[1:]) for f in found for r in ("SD1131", "SD0030", "SD0036")]
 
     @add("SD2236", a6 + "DMACT")
     def _():
@@ -700,9 +713,27 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
         return [("SD1321", "AE", None, "")]
 
     # DM reference dates (the four rules that contradict one another for a subject never treated)
+    def rederive_days(subject):
+        """The subject's study days derived again from DM.RFSTDTC, as the mapping does: none without it."""
+        rf = c["DM"].loc[s.row(subject), "RFSTDTC"]
+        for name in list(c.files):
+            frame = c[name]
+            prefix = name[:2] if len(name) == 2 else ""
+            if not prefix or name == "DM" or "USUBJID" not in frame:
+                continue
+            for dtc, dy in ((f"{prefix}DTC", f"{prefix}DY"), (f"{prefix}STDTC", f"{prefix}STDY"),
+                            (f"{prefix}ENDTC", f"{prefix}ENDY")):
+                if dtc in frame and dy in frame:
+                    mine = frame.index[frame["USUBJID"].eq(subject)]
+                    days = [day(v[:10], rf) if len(v) >= 10 and len(rf) >= 10 else np.nan for v in frame.loc[mine, dtc]]
+                    if len(mine):
+                        c.ds(name).frame.loc[mine, dy] = days
+
     @add("SD0087", a5 + "RF")
     def _():
-        return [("SD0087", "DM", r, "") for r in c.set("DM", s.row(a5), "RFSTDTC", "")]
+        found = [("SD0087", "DM", r, "") for r in c.set("DM", s.row(a5), "RFSTDTC", "")]
+        rederive_days(a5)
+        return found
 
     @add("SD0088", a6 + "RF")
     def _():
@@ -714,7 +745,126 @@ def sdtm_injections(c: Copy, s: Study) -> dict[str, tuple[str, callable]]:
 
     @add("SD1373", s.failed[1] + "RF")
     def _():
-        return [("SD1373", "DM", r, "") for r in c.set("DM", s.row(s.failed[1]), "RFSTDTC", s.rf(s.failed[1], "RFICDTC"))]
+        found = [("SD1373", "DM", r, "") for r in c.set("DM", s.row(s.failed[1]), "RFSTDTC", s.rf(s.failed[1], "RFICDTC"))]
+        rederive_days(s.failed[1])
+        return found
+
+    # ------------------------------------------------------------ study days present, in order, within participation
+    def dropped(rule, name, variable, expected=False):
+        """Drop a variable; an expected one (SD0057) is missing too, by the nature of the fault."""
+        c.drop_column(name, variable)
+        return [(rule, name, None, variable)] + ([("SD0057", name, None, variable)] if expected else [])
+
+    add("SD1083", "VS:VSDY")(lambda: dropped("SD1083", "VS", "VSDY"))
+    add("SD1087", "SE:SESTDY")(lambda: dropped("SD1087", "SE", "SESTDY"))
+    add("SD1091", "SE:SEENDY")(lambda: dropped("SD1091", "SE", "SEENDY"))
+    add("SD2270", "CP:CPDTC")(lambda: dropped("SD2270", "CP", "CPDTC", expected=True))
+    add("SD2271", "PR:PRSTDTC")(lambda: dropped("SD2271", "PR", "PRSTDTC", expected=True))
+    add("SD2272", "CM:CMENDTC")(lambda: dropped("SD2272", "CM", "CMENDTC"))
+
+    def complete(name, subject, dtc, dy):
+        frame = c[name]
+        return frame["USUBJID"].eq(subject) & frame[dtc].str.len().ge(10) & frame[dy].notna()
+
+    @add("SD1084", a1 + "LBDY")
+    def _():
+        return own("SD1084", "LB", complete("LB", a1, "LBDTC", "LBDY"), "LBDY", np.nan)
+
+    @add("SD1088", a2 + "DSSTDY")
+    def _():
+        return own("SD1088", "DS", complete("DS", a2, "DSSTDTC", "DSSTDY"), "DSSTDY", np.nan)
+
+    @add("SD1092", a3 + "SVENDY")
+    def _():
+        return own("SD1092", "SV", complete("SV", a3, "SVENDTC", "SVENDY"), "SVENDY", np.nan)
+
+    def partial(rule, name, subject, dtc, dy):
+        """A date cut to its month, its study day left: the day was imputed."""
+        row = first(c[name], complete(name, subject, dtc, dy))
+        return [(rule, name, r, "") for r in c.set(name, row, dtc, c[name].loc[row, dtc][:7])]
+
+    add("SD1085", a4 + "QSDTC")(lambda: partial("SD1085", "QS", a4, "QSDTC", "QSDY"))
+    add("SD1089", a5 + "CMSTDTC")(lambda: partial("SD1089", "CM", a5, "CMSTDTC", "CMSTDY"))
+    add("SD1093", a6 + "ECENDTC")(lambda: partial("SD1093", "EC", a6, "ECENDTC", "ECENDY"))
+
+    @add("SD0012", a1 + "AEENDY")
+    def _():
+        # an end day before the start day is also the wrong day for its date (SD1094)
+        row = first(ae, dated_ae(a1))
+        return [(r, "AE", n, "") for n in c.set("AE", row, "AEENDY", ae.loc[row, "AESTDY"] - 1) for r in ("SD0012", "SD1094")]
+
+    @add("SD1330", "LB:LBENDY")
+    def _():
+        lb_ = c["LB"]
+        c.add_column("LB", "LBENDTC", lb_["LBDTC"].copy(), after="LBDTC", label="End Date/Time of Specimen Collection")
+        c.add_column("LB", "LBENDY", lb_["LBDY"].copy(), after="LBDY", label="Study Day of End of Observation")
+        row = first(lb_, complete("LB", d1, "LBDTC", "LBDY") & lb_["LBDY"].gt(2))
+        redate("LB", row, "LBENDTC", "LBENDY", shift(lb_.loc[row, "LBDTC"], -1))
+        return [("SD1330", "LB", row + 1, "")]
+
+    @add("SD1135", a2 + "ECSTDY")
+    def _():
+        # a negative day where the date gives a positive one is also the wrong day (SD1090)
+        row = first(c["EC"], complete("EC", a2, "ECSTDTC", "ECSTDY"))
+        return [(r, "EC", n, "") for n in c.set("EC", row, "ECSTDY", -1.0) for r in ("SD1135", "SD1090")]
+
+    def after_participation(rule, name, subject, dtc, dy):
+        row = first(c[name], complete(name, subject, dtc, dy))
+        return [(rule, name, r, "") for r in redate(name, row, dtc, dy, shift(s.rf(subject, "RFPENDTC"), 1))]
+
+    add("SD1202", a3 + "MHSTDTC")(lambda: after_participation("SD1202", "MH", a3, "MHSTDTC", "MHSTDY"))
+    add("SD1203", a4 + "SSDTC")(lambda: after_participation("SD1203", "SS", a4, "SSDTC", "SSDY"))
+    add("SD1204", a1 + "CMENDTC")(lambda: after_participation("SD1204", "CM", a1, "CMENDTC", "CMENDY"))
+
+    # ------------------------------------------------------------------------------ values and variables in pairs
+    def blank(rule, name, subject, needed, partner, value=""):
+        frame = c[name]
+        mask = frame[needed].notna() & frame[partner].notna() if frame[needed].dtype.kind == "f" else \
+            frame[needed].ne("") & frame[partner].astype(str).ne("")
+        return own(rule, name, mask & (frame["USUBJID"].eq(subject) if subject else True), needed, value)
+
+    add("SD0027", a1 + "VSORRES")(lambda: blank("SD0027", "VS", a1, "VSORRES", "VSORRESU"))
+    # a standard result missing where its unit is given is also missing where its original result is (SD0036)
+    add("SD0030", a2 + "RESTRESC")(lambda: [(r, *f[1:]) for f in blank("SD0030", "RE", a2, "RESTRESC", "RESTRESU")
+                                            for r in ("SD0030", "SD0036")])
+    add("SD0036", a3 + "SSSTRESC")(lambda: blank("SD0036", "SS", a3, "SSSTRESC", "SSORRES"))
+    add("SD0032", a4 + "CPTPT")(lambda: blank("SD0032", "CP", a4, "CPTPT", "CPTPTNUM"))
+    add("SD0033", a5 + "CPTPTNUM")(lambda: blank("SD0033", "CP", a5, "CPTPTNUM", "CPTPT", np.nan))
+    add("SD0035", a6 + "EXDOSU")(lambda: blank("SD0035", "EX", a6, "EXDOSU", "EXDOSE"))
+    add("SD1098", "DS:DSCAT")(lambda: blank("SD1098", "DS", None, "DSCAT", "DSSCAT"))
+    add("SD0050", a1 + "MHENTPT")(lambda: blank("SD0050", "MH", a1, "MHENTPT", "MHENRTPT"))
+    add("SD1099", "DS:-DSCAT")(lambda: dropped("SD1099", "DS", "DSCAT", expected=True))
+    add("SD1101", "AE:AEENTPT")(lambda: dropped("SD1101", "AE", "AEENTPT"))
+    add("SD1102", "CM:CMENRTPT")(lambda: dropped("SD1102", "CM", "CMENRTPT"))
+    add("SD1129", "DM:AGE")(lambda: dropped("SD1129", "DM", "AGE", expected=True))
+
+    @add("SD0028", a2 + "LBSTNRHI")
+    def _():
+        lb_ = c["LB"]
+        row = first(lb_, lb_["USUBJID"].eq(a2) & lb_["LBSTNRLO"].notna() & lb_["LBSTNRHI"].notna())
+        return [("SD0028", "LB", r, "") for r in c.set("LB", row, "LBSTNRHI", lb_.loc[row, "LBSTNRLO"] - 1)]
+
+    add("SD0014", a3 + "ECDOSE")(lambda: own("SD0014", "EC", c["EC"]["USUBJID"].eq(a3) & c["EC"]["ECDOSE"].gt(0),
+                                             "ECDOSE", -1.0))
+    add("SD1002", a4 + "RFENDTC")(lambda: [("SD1002", "DM", r, "") for r in c.set("DM", s.row(a4), "RFENDTC",
+                                                                                   shift(s.rf(a4), -1))])
+    add("SD1208", a5 + "RFXENDTC")(lambda: [("SD1208", "DM", r, "") for r in c.set("DM", s.row(a5), "RFXENDTC",
+                                                                                   shift(s.rf(a5, "RFXSTDTC"), -1))])
+    add("SD1209", a6 + "RFXENDTC")(lambda: [("SD1209", "DM", r, "") for r in c.set("DM", s.row(a6), "RFXENDTC", "")])
+    add("SD1121", d2 + "AGE")(lambda: [("SD1121", "DM", r, "") for r in c.set("DM", s.row(d2), "AGE", np.nan)])
+
+    @add("SD1001", a1 + "SUBJID")
+    def _():
+        c.set("DM", s.row(a1), "SUBJID", s.dm.loc[s.row(a2), "SUBJID"])
+        return [("SD1001", "DM", s.row(a1) + 1, ""), ("SD1001", "DM", s.row(a2) + 1, "")]
+
+    @add("SD1038", "TS:TSSEQ")
+    def _():
+        ts = c["TS"]
+        repeated = ts["TSPARMCD"].duplicated(keep="first")
+        row = first(ts, repeated)
+        earlier = first(ts, ts["TSPARMCD"].eq(ts.loc[row, "TSPARMCD"]))
+        return [("SD1038", "TS", r, "") for r in c.set("TS", row, "TSSEQ", ts.loc[earlier, "TSSEQ"])]
 
     return inj
 
@@ -732,6 +882,11 @@ SDTM_BATCHES = [
      "MC0107", "SD1076"],
     ["SD2004", "SD2005", "SD0091", "MC0105", "SD0083", "SD1321", "SD0087", "SD0088", "SD1366", "SD1373"],
     ["SD0021", "SD0022", "SD0026", "SD0029", "SD0006", "SD2236", "SD1131"],
+    ["SD1083", "SD1087", "SD1091", "SD2270", "SD2271", "SD2272", "SD1084", "SD1088", "SD1092", "SD1085", "SD0012"],
+    ["SD1089", "SD1093", "SD1330", "SD1135", "SD1202", "SD1203", "SD1204"],
+    ["SD0027", "SD0030", "SD0036", "SD0032", "SD0033", "SD0035", "SD1098", "SD0050", "SD0028", "SD0014", "SD1002",
+     "SD1208", "SD1209", "SD1001", "SD1038", "SD1121"],
+    ["SD1099", "SD1101", "SD1102", "SD1129"],
 ]
 
 
@@ -901,8 +1056,8 @@ def define_injections(c: Copy, s: Study, define) -> dict[str, tuple[str, callabl
         return [("SD1063", "TIX", None, "")]
 
     def sd0054():
-        c.drop_column("AE", "AEENTPT")
-        return [("SD0054", "AE", None, "AEENTPT")]
+        c.drop_column("AE", "AEENTPT")  # AEENRTPT is left without its end time point too (SD1101)
+        return [("SD0054", "AE", None, "AEENTPT"), ("SD1101", "AE", None, "AEENTPT")]
 
     def sd0060():
         c.add_column("CM", "CMDOSFRM", [""] * len(c["CM"]), after=model_position("CM", "CMDOSFRM", list(c["CM"].columns)))
@@ -1054,12 +1209,28 @@ def adam_injections(c: Copy, s: AdamStudy, sdtm=None) -> dict[str, tuple[str, ca
         "AD0361": ("ADAE:ASTDT", lambda: (lambda r: at("AD0361", "ADAE", r, "ASTDT", adae.loc[r, "AENDT"] + 1))(
             ae_row(during & adae["AENDT"].notna() & (adae["AENDT"] + 1 <= adae["TRTEDT"])))),
     })
+
+    @lambda fn: inj.__setitem__("AD0018", ("ADSL:label", fn))
+    def _():
+        f = c.ds("ADSL")
+        f.columns["TRT01P"] = dataclasses.replace(f.columns["TRT01P"], label="Planned Treatment")
+        return [("AD0018", "ADSL", None, "TRT01P")]
+
+    @lambda fn: inj.__setitem__("AD0161", ("ADTTE:AW", fn))
+    def _():
+        # an analysis window on every ADTTE record, labelled as ADaMIG has it; one record without its end
+        n = len(c["ADTTE"])
+        c.add_column("ADTTE", "AWU", ["DAYS"] * n, label="Analysis Window Unit")
+        c.add_column("ADTTE", "AWLO", [1.0] * n, label="Analysis Window Beginning Timepoint")
+        c.add_column("ADTTE", "AWHI", [640.0] * n, label="Analysis Window Ending Timepoint")
+        return at("AD0161", "ADTTE", tte_row(), "AWHI", np.nan)
+
     return inj
 
 
 ADAM_BATCHES = [["AD0196", "AD0054", "AD0053", "AD0005B", "AD0121", "AD0141", "AD0142", "AD0169",
                  "MC0201", "MC0202", "MC0203", "MC0204", "AD0256", "AD0046", "MC0205", "AD0361", "AD0204", "AD0205", "AD0206",
-                 "AD0207", "AD0208", "AD0209", "AD0210", "AD0367"],
+                 "AD0207", "AD0208", "AD0209", "AD0210", "AD0367", "AD0018", "AD0161"],
                 ["AD0047", "AD2001"]]  # a deleted record renumbers the others: alone with a dataset-level fault
 
 

@@ -83,6 +83,8 @@ SDTM_FINDINGS = {
     # 12 subjects planned Xan_Hi and treated Xan_Lo; 01-703-1119 without an LB baseline record.
     ("SD0021", "AE"): ("Warning", 472), ("SD0026", "LBHE"): ("Warning", 293), ("SD0026", "LBUR"): ("Warning", 25),
     ("SD0029", "LBHE"): ("Warning", 2091), ("SD0029", "LBUR"): ("Warning", 25), ("SD2236", "DM"): ("Warning", 12),
+    # 01-705-1018 and 01-705-1382: a first study treatment (RFXSTDTC) and no last (RFXENDTC)
+    ("SD1209", "DM"): ("Warning", 2),
     ("SD0006", "DM"): ("Warning", 1),
     # (no SD0071, SD2002, SD0087, SD0088: the 52 screen failures' ARMCD "Scrnfail" is SCRNFAIL in another case, and
     # screen failures are exempt whatever the case, as P21 exempts them)
@@ -122,6 +124,9 @@ ADAM_FINDINGS = {
                                                "ADNPIX", "ADVS")},
     # empty dataset labels in the XPT files
     ("SD1325", "ADAE"): ("Warning", 1), ("SD1325", "ADSL"): ("Warning", 1), ("SD1325", "ADTTE"): ("Warning", 1),
+    # labels other than ADaMIG 1.3's, as Notices (the data declare ADaMIG 1.0): ANL01FL "Analysis Record Flag 01"
+    # (1.0's label), ADTTE STARTDT "Time to Event ..." and SRCDOM "Source Domain" (1.3: Time-to-Event, Source Data)
+    ("AD0018", "ADQSCIBC"): ("Notice", 1), ("AD0018", "ADTTE"): ("Notice", 2),
 }
 
 

@@ -94,7 +94,9 @@ def test_xlsx_details_stop_at_the_rows_excel_opens_and_say_so(report, tmp_path, 
     assert firsts == report.findings["dataset"].iloc[:3].tolist()
     notes = [r[1].value for r in wb["Dataset Summary"].iter_rows() if r[0].value == "note"]
     assert f"the Details sheet holds the first 3 of {len(report.findings):,} findings" in " ".join(notes)
-    assert sum(r[5].value for r in wb["Issue Summary"].iter_rows(min_row=2)) == len(report.findings)
+    header = [c.value for c in next(wb["Issue Summary"].iter_rows(max_row=1))]
+    found = header.index("Found")
+    assert sum(r[found].value for r in wb["Issue Summary"].iter_rows(min_row=2)) == len(report.findings)
 
 
 def test_html_is_escaped_self_contained_and_filterable(report):
@@ -164,7 +166,7 @@ def test_the_xlsx_details_are_the_cells_openpyxl_writes(report):
     for r in (report, awkward):
         wb = openpyxl.Workbook(write_only=True)
         rows = [[plain(v) for v in row] for row in r.findings[list(DETAIL_HEADERS)].itertuples(index=False)]
-        xlsx._sheet(wb, "Details", list(DETAIL_HEADERS.values()), rows, [12, 8, 7, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
+        xlsx._sheet(wb, "Details", list(DETAIL_HEADERS.values()), rows, xlsx.DETAIL_WIDTHS)
         raw = io.BytesIO()
         wb.save(raw)
         expected = zipfile.ZipFile(raw).read("xl/worksheets/sheet1.xml")
@@ -172,7 +174,8 @@ def test_the_xlsx_details_are_the_cells_openpyxl_writes(report):
 
 
 def test_every_format_states_what_checked_the_data(report, tmp_path):
-    """Validator version, severities, standard, CT and define.xml: what a reviewer's guide cites, in each format."""
+    """Validator version, profile, severities, standard, CT and define.xml: what a reviewer's guide cites, in each
+    format."""
     from cdisc_mirocals import __version__
 
     context = report.context()
@@ -188,5 +191,6 @@ def test_every_format_states_what_checked_the_data(report, tmp_path):
     rows = list(csv.reader(write_report(report, tmp_path / "r.csv", "csv").open(newline="")))
     for value in wanted:
         assert value in text_ and value in doc["header"].values() and text(value) in page and value in sheet, value
-    assert rows[0][-5:] == ["Validator", "Severities", "Standard", "Controlled terminology", "Define.xml"]
-    assert all(row[-5:] == wanted for row in rows[1:]) and len(rows) > 1
+    assert rows[0][-6:] == ["Validator", "Profile", "Severities", "Standard", "Controlled terminology", "Define.xml"]
+    assert all(row[-6:] == wanted for row in rows[1:]) and len(rows) > 1
+    assert context["profile"].startswith("FDA")  # the default profile

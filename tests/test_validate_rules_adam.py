@@ -231,3 +231,32 @@ def test_sd1071_file_size():
 def test_mc0305_file_name():
     assert fired("MC0305", ds("ADQSCIBC", STUDYID=["T1"], file="adcibc.xpt")) == [("ADQSCIBC", None)]
     assert fired("MC0305", ds("ADSL", STUDYID=["T1"], file="adsl.xpt")) == []
+
+
+IG_LABELS = {"STUDYID": "Study Identifier", "USUBJID": "Unique Subject Identifier", "AGE": "Age",
+             "TRT01P": "Planned Treatment for Period 01", "SAFFL": "Safety Population Flag",
+             "PARAMCD": "Parameter Code", "PARAM": "Parameter", "AVAL": "Analysis Value", "ANL01FL": "Analysis Flag 01"}
+
+
+def test_ad0018_labels_of_the_standard():
+    """ADaMIG 1.3 labels (written out here from the IG), an indexed variable's placeholders filled in (TRTxxP:
+    "Planned Treatment for Period xx")."""
+    columns = dict(STUDYID=["T1"], USUBJID=["S1"], TRT01P=["Drug"], AGE=[60], SAFFL=["Y"])
+    assert adam("AD0018", ds("ADSL", labels=IG_LABELS, **columns)) == []
+    bad = ds("ADSL", labels={**IG_LABELS, "TRT01P": "Planned Treatment", "AGE": " Age "}, **columns)
+    found = findings("AD0018", bad, standard=ADAM)
+    assert found["variables"].tolist() == ["TRT01P"]  # spaces at the ends of AGE's label aside
+    assert found["detail"].tolist() == ["expected Planned Treatment for Period 01"]
+    # BDS: ANL01FL is "Analysis Flag 01" in ADaMIG 1.1 and later (ADaMIG 1.0 said "Analysis Record Flag")
+    bds = dict(STUDYID=["T1"], USUBJID=["S1"], PARAMCD=["SYSBP"], PARAM=["Systolic BP"], AVAL=[120.0], ANL01FL=["Y"])
+    assert adam("AD0018", ds("ADVS", labels=IG_LABELS, **bds)) == []
+    old = ds("ADVS", labels={**IG_LABELS, "ANL01FL": "Analysis Record Flag 01"}, **bds)
+    assert findings("AD0018", old, standard=ADAM)["variables"].tolist() == ["ANL01FL"]
+
+
+def test_ad0161_window_unit_without_both_bounds():
+    """The pilot's ADADAS, as P21 reports it: AWU DAYS with AWLO null, or AWHI null."""
+    bds = ds("ADQS", STUDYID=["T1"] * 4, USUBJID=["S1"] * 4, PARAMCD=["ACTOT"] * 4, PARAM=["ADAS-Cog"] * 4,
+             AVAL=[10.0] * 4, AWU=["DAYS", "DAYS", "DAYS", ""], AWLO=[None, 141.0, 2.0, None], AWHI=[1.0, None, 84.0, None])
+    assert adam("AD0161", bds) == [("ADQS", 1), ("ADQS", 2)]
+    assert adam("AD0161", ds("ADQS", STUDYID=["T1"], USUBJID=["S1"], AWU=["DAYS"], AWLO=[2.0], AWHI=[84.0])) == []

@@ -483,3 +483,112 @@ def test_mc0108_visit_window(spec):
               SVSTDTC=[on_time, late, "2020-03-01"])
     assert fired("MC0108", dm(), rand, sv, specs=spec) == [("SV", 2)]  # S1 did not complete: its early end is fine
     assert fired("MC0108", dm(), rand, sdtm("SV", USUBJID=["S1"], VISIT=["MONTH 2"], SVSTDTC=[on_time]), specs=spec) == []
+
+
+# ------------------------------------------------------------------------------------- study days present
+
+@pytest.mark.parametrize("missing, unpopulated, imputed, no_date, dtc, dy", [
+    ("SD1083", "SD1084", "SD1085", "SD2270", "LBDTC", "LBDY"),
+    ("SD1087", "SD1088", "SD1089", "SD2271", "AESTDTC", "AESTDY"),
+    ("SD1091", "SD1092", "SD1093", "SD2272", "AEENDTC", "AEENDY")])
+def test_study_days_present_and_populated(missing, unpopulated, imputed, no_date, dtc, dy):
+    name = dtc[:2]
+    dated = {dtc: ["2020-01-11", "2020-01-12"]}
+    # the day variable missing where its date is present (a dataset-level finding), and not where the date is empty
+    assert fired(missing, dm(), sdtm(name, USUBJID=["S1", "S1"], **dated)) == [(name, None)]
+    assert fired(missing, dm(), sdtm(name, USUBJID=["S1", "S1"], **{dtc: ["", ""]})) == []
+    assert fired(no_date, dm(), sdtm(name, USUBJID=["S1"], **{dy: [2]})) == [(name, None)]
+    assert fired(no_date, dm(), sdtm(name, USUBJID=["S1"], **{dtc: ["2020-01-11"], dy: [2]})) == []
+    # S1 starts on 2020-01-10, S3 has no RFSTDTC: a day is owed only where both dates are complete
+    data = sdtm(name, USUBJID=["S1", "S1", "S1", "S3", "S1"],
+                **{dtc: ["2020-01-11", "2020-01-12", "2020-01", "2020-01-25", "2020-01-13"], dy: [2, None, None, None, 4]})
+    assert fired(unpopulated, dm(), data) == [(name, 2)]
+    # a day where either date is partial or missing was imputed
+    data = sdtm(name, USUBJID=["S1", "S1", "S3"], **{dtc: ["2020-01-11", "2020-01", "2020-01-25"], dy: [2, 1, 16]})
+    assert fired(imputed, dm(), data) == [(name, 2), (name, 3)]
+    assert fired(imputed, dm(), sdtm(name, USUBJID=["S1"], **{dtc: ["2020-01-11"], dy: [2]})) == []
+
+
+def test_sd1083_only_where_the_ig_has_the_study_day():
+    """SDTMIG 3.2's SE has no SESTDY: a 3.2 SE without it breaks nothing, a 3.4 SE does."""
+    se = sdtm("SE", USUBJID=["S1"], SESTDTC=["2020-01-10"], SEENDTC=["2020-01-12"], SESTDY=[1], SEENDY=[3])
+    no_day = sdtm("SE", USUBJID=["S1"], SESTDTC=["2020-01-10"], SEENDTC=["2020-01-12"], SEENDY=[3])
+    assert fired("SD1087", dm(), se) == []
+    assert fired("SD1087", dm(), no_day) == [("SE", None)]
+    assert fired("SD1087", dm(), no_day, standard="sdtmig-3.2") == []
+
+
+def test_study_days_in_order():
+    assert fired("SD0012", sdtm("AE", USUBJID=["S1"] * 4, AESTDY=[1, 5, 3, None], AEENDY=[2, 4, 3, 1])) == [("AE", 2)]
+    assert fired("SD1330", sdtm("LB", USUBJID=["S1"] * 3, LBDY=[1, 5, 3], LBENDY=[2, 4, 3])) == [("LB", 2)]
+    # an AE's --DY is the day it was collected, after its end by design: not a Findings observation
+    assert fired("SD1330", sdtm("AE", USUBJID=["S1"], AEDY=[15], AEENDY=[10])) == []
+
+
+def test_sd1135_negative_exposure_day():
+    assert fired("SD1135", sdtm("EX", USUBJID=["S1"] * 3, EXSTDY=[1, -2, 3], EXENDY=[1, 1, 3])) == [("EX", 2)]
+    assert fired("SD1135", sdtm("EC", USUBJID=["S1"], ECSTDY=[1], ECENDY=[-1])) == [("EC", 1)]
+    assert fired("SD1135", sdtm("CM", USUBJID=["S1"], CMSTDY=[-20], CMENDY=[-1])) == []  # prior medication
+
+
+@pytest.mark.parametrize("rule, dtc", [("SD1202", "ECSTDTC"), ("SD1203", "LBDTC"), ("SD1204", "ECENDTC")])
+def test_records_after_the_end_of_participation(rule, dtc):
+    """S1 ends participation on 2020-06-01: the 2nd is after it; 2020-06 and the day itself are not (the precision
+    both dates have); S2 has no RFPENDTC."""
+    people = dm(RFPENDTC=["2020-06-01T10:00", "", "2020-02-01"])
+    data = sdtm(dtc[:2], USUBJID=["S1", "S1", "S1", "S1", "S2"],
+                **{dtc: ["2020-05-30", "2020-06-02", "2020-06", "2020-06-01T23:00", "2021-01-01"]})
+    assert fired(rule, people, data) == [(dtc[:2], 2)]
+    # an ongoing study's end of participation is not yet known
+    ts = sdtm("TS", TSSEQ=[1], TSPARMCD=["ONGOSIND"], TSPARM=["Ongoing Study Indicator"], TSVAL=["Y"])
+    assert fired(rule, people, data, ts) == []
+
+
+# ------------------------------------------------------------------------------------- values in pairs
+
+@pytest.mark.parametrize("rule", sorted(__import__("cdisc_mirocals.validate.rules.pairs", fromlist=["x"]).VALUE_WHEN))
+def test_a_value_missing_where_its_partner_is_given(rule):
+    from cdisc_mirocals.validate.rules.pairs import VALUE_WHEN
+
+    _, needed, given = VALUE_WHEN[rule]
+    # record 2 has the partner and lacks the value; 1 has both; 3 has neither
+    cols = {f"LB{needed}": ["x", "", ""], **{f"LB{g}": ["1", "1", ""] for g in given}}
+    assert fired(rule, sdtm("LB", USUBJID=["S1"] * 3, **cols)) == [("LB", 2)]
+    assert fired(rule, sdtm("LB", USUBJID=["S1"], **{f"LB{g}": ["1"] for g in given})) == []  # no such variable
+
+
+@pytest.mark.parametrize("rule", ["SD1099", "SD1101", "SD1102"])
+def test_a_variable_missing_where_its_partner_is(rule):
+    from cdisc_mirocals.validate.rules.pairs import VARIABLE_WHEN
+
+    _, needed, given = VARIABLE_WHEN[rule]
+    assert fired(rule, sdtm("AE", USUBJID=["S1"], **{f"AE{given}": ["X"]})) == [("AE", None)]
+    assert fired(rule, sdtm("AE", USUBJID=["S1"], **{f"AE{given}": ["X"], f"AE{needed}": [""]})) == []
+
+
+def test_sd0028_range_and_sd0014_dose():
+    assert fired("SD0028", sdtm("LB", USUBJID=["S1"] * 3, LBSTNRLO=[1, 5, None], LBSTNRHI=[2, 4, 1])) == [("LB", 2)]
+    assert fired("SD0014", sdtm("EX", USUBJID=["S1"] * 3, EXDOSE=[2, -2, 0])) == [("EX", 2)]
+
+
+def test_reference_dates_in_order_and_complete():
+    people = dm(RFENDTC=["2020-01-09", "2020-03-01", ""], RFXSTDTC=["2020-01-10", "2020-02-01", "2020-03"],
+                RFXENDTC=["2020-01-10", "2020-01-31", ""])
+    assert fired("SD1002", people) == [("DM", 1)]  # S1 ends the day before it starts
+    assert fired("SD1208", people) == [("DM", 2)]
+    assert fired("SD1209", people) == [("DM", 3)]
+
+
+def test_sd1001_subjid_and_sd1038_tsseq_unique():
+    assert fired("SD1001", dm(SUBJID=["1", "1", "3"])) == [("DM", 1), ("DM", 2)]
+    assert fired("SD1001", dm()) == []
+    ts = sdtm("TS", TSSEQ=[1, 2, 1, 1], TSPARMCD=["TRT", "TRT", "AGEMIN", "TRT"], TSVAL=["a", "b", "18", "c"])
+    assert fired("SD1038", ts) == [("TS", 4)]
+
+
+def test_sd1121_age_and_sd1129_age_variables():
+    # S3 is a screen failure: P21 lets it go without an age
+    assert fired("SD1121", dm(AGE=[None, 49, None])) == [("DM", 1)]
+    assert fired("SD1121", dm(AGE=[None, 49, None], AGETXT=["50-60", "", ""])) == []
+    no_age = sdtm("DM", USUBJID=["S1"], SEX=["M"])
+    assert fired("SD1129", no_age) == [("DM", None)] and fired("SD1129", dm()) == []

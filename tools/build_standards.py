@@ -14,7 +14,9 @@ Reads the public CDISC metadata beside the checkout (../shared/reference/standar
                     2021-12-17, each term as [NCI code, submission value];
 - p21-rules.json    the Pinnacle 21 rule catalogue (IDs, publisher IDs, message, description,
                     category), so findings carry P21's wording, with the FDA Validator Rules IDs
-                    (FDACnnn) that P21 2.2.0's FDA configuration gives its SDTM rules.
+                    (FDACnnn) that P21 2.2.0's FDA configuration gives its SDTM rules, and the rules of
+                    P21 2.2.0's SDTM and ADaM configurations that the current catalogue no longer lists
+                    (marked "catalogue": the configuration they come from).
 
 The package reads only these files at run time. The same inputs give byte-identical outputs
 (sorted keys, gzip without a timestamp), so `--check` can prove the committed files are current.
@@ -44,6 +46,7 @@ ADAM_CT_RELEASE = "2021-12-17"
 OLDER_SDTMIG = ("3.2", "3.3")
 OLDER_ADAMIG = ("1.1", "1.2")
 P21_SDTM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_SDTM.xlsx")
+P21_ADAM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_ADaM.xlsx")
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
 
@@ -153,7 +156,29 @@ def fda_validator_ids(report: Path) -> dict[str, str]:
     return {rid: pub for rid, pub in rows if rid and pub and str(pub).startswith("FDAC")}
 
 
-def p21_catalogue(folder: Path, fda: dict[str, str] | None = None) -> dict:
+def configuration_rules(report: Path, standard: str) -> dict[str, dict]:
+    """The rules of a Pinnacle 21 Community 2.2.0 configuration (the Rules sheet of its report), as catalogue
+    entries: P21 ran them on the CDISC pilot, and some (AD0161, SD0063) are not in its current catalogue."""
+    from openpyxl import load_workbook
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Workbook contains no default style"
+        sheet = load_workbook(report)["Rules"]
+        rows = list(sheet.iter_rows(min_row=2, max_col=6, values_only=True))
+    out = {}
+    for rid, publisher, message, description, category, _severity in rows:
+        if not rid:
+            continue
+        ids = [p.strip() for p in str(publisher or "").split(",") if p.strip() not in ("", "+")]
+        out[rid] = {"message": " ".join(str(message).split()), "description": " ".join(str(description or "").split()),
+                    "category": category or "", "severity": "", "standards": [standard],
+                    "publisher": [f"ADaM {p}" if p[:1].isdigit() else p for p in ids],
+                    "catalogue": "Pinnacle 21 Community 2.2.0 configuration"}
+    return out
+
+
+def p21_catalogue(folder: Path, fda: dict[str, str] | None = None, configurations: tuple[dict, ...] = ()) -> dict:
     rules = {}
     for standard, path, delimiter in (("SDTM", folder / "p21_sdtm_rules.csv", ";"),
                                       ("ADaM", folder / "p21_adam_rules.csv", ",")):
@@ -176,6 +201,9 @@ def p21_catalogue(folder: Path, fda: dict[str, str] | None = None) -> dict:
     for rid, pid in (fda or {}).items():
         if rid in rules and pid not in rules[rid]["publisher"]:
             rules[rid]["publisher"].append(pid)
+    for configuration in configurations:  # rules P21 2.2.0 ran that its current catalogue no longer lists
+        for rid, entry in configuration.items():
+            rules.setdefault(rid, entry)
     return rules
 
 
@@ -204,7 +232,9 @@ def build(reference: Path) -> dict[str, bytes]:
             **{f"sdtmig-{v}.json.gz": packed(m) for v, m in older.items()},
             **{f"adamig-{v}.json.gz": packed(m) for v, m in older_adam.items()},
             "ct.json.gz": gzip.compress(json.dumps(ct, sort_keys=True, separators=(",", ":")).encode(), mtime=0),
-            "p21-rules.json": dump(p21_catalogue(standards, fda_validator_ids(reference / P21_SDTM_REPORT)))}
+            "p21-rules.json": dump(p21_catalogue(standards, fda_validator_ids(reference / P21_SDTM_REPORT), (
+                configuration_rules(reference / P21_SDTM_REPORT, "SDTM"),
+                configuration_rules(reference / P21_ADAM_REPORT, "ADaM"))))}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ class Define:
     standard_version: str
     metadata: Standard  # datasets, variables, codelists and value-level metadata
     files: dict[str, str]  # dataset name -> archive location (def:leaf xlink:href)
+    ct: tuple[tuple[str, str], ...] = ()  # the CT releases it names (Define-XML 2.1): (publishing set, version)
 
     @property
     def family(self) -> str:
@@ -149,7 +150,14 @@ class _Reader:
                                      ig.get(self.q("def:CommentOID"), ""), tuple(sorted(variables, key=lambda v: v.order)))
         std_name, std_version = self.standard()
         metadata = Standard(std_name, datasets, codelists, tuple(valuelevel), {}, {})
-        return Define(self.path, self.version, std_name, std_version, metadata, files)
+        return Define(self.path, self.version, std_name, std_version, metadata, files, self.ct())
+
+    def ct(self) -> tuple[tuple[str, str], ...]:
+        """The CDISC CT releases a Define-XML 2.1 document names (def:Standard Type="CT"); 2.0 has no place for them."""
+        if self.version == "2.0":
+            return ()
+        return tuple(sorted({(std.get("PublishingSet", ""), std.get("Version", ""))
+                             for std in self.mdv.iter(self.q("def:Standard")) if std.get("Type") == "CT"}))
 
     def class21(self, ig) -> str:
         cls = ig.find(self.q("def:Class"))

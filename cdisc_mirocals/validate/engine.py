@@ -14,6 +14,7 @@ import pandas as pd
 
 from cdisc_mirocals import __version__
 from cdisc_mirocals.spec import Spec, Standard, load_spec
+from cdisc_mirocals.validate import profiles
 from cdisc_mirocals.validate import rules as registry
 from cdisc_mirocals.validate.causes import one_per_cause
 from cdisc_mirocals.validate.context import Data, Study, as_text
@@ -25,16 +26,17 @@ from cdisc_mirocals.validate.schemas import dataset_schema, failures, model_sche
 
 DTYPES = {"record": "Int64", "count": "Int64", "seq": float}
 # rules that compare variables with the model's domain tables: their verdict depends on the IG version
-VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047"}
+VERSION_SENSITIVE = {"SD0055", "SD0056", "SD0057", "SD0058", "SD1076", "SD1079", "AD0047", "AD0018"}
 
 
 def validate_folder(path: str | Path, standard: str | None = None, define: str | Path | None = None,
                     specs: Spec | str | Path | None = None, sdtm: str | Path | None = None,
-                    today: dt.date | None = None, read=read_folder) -> Report:
+                    today: dt.date | None = None, read=read_folder, profile: str = "fda") -> Report:
     """Validate every XPT / Dataset-JSON file of `path`. The define.xml beside the data is used unless
     `define` names another; `specs` (a Spec or a specs folder) gives study metadata, which is found by
     itself for this package's own study; an ADaM folder's SDTM is `sdtm` or found beside it. `read`
-    reads a folder (read_folder; a caller validating several folders may hand in one that remembers)."""
+    reads a folder (read_folder; a caller validating several folders may hand in one that remembers).
+    `profile` (fda, pmda, cdisc: validate/profiles.py) chooses the rules and says what the agency does."""
     path = Path(path)
     files = read(path)
     if not files:
@@ -50,7 +52,7 @@ def validate_folder(path: str | Path, standard: str | None = None, define: str |
     if isinstance(specs, (str, Path)):
         specs = load_spec(specs)
     report = validate_files(files, key, define=define_doc, specs=specs, sdtm_files=sdtm_files, folder=str(path),
-                            standard_source=how, today=today)
+                            standard_source=how, today=today, profile=profile)
     left = [p.name for p in copies(path)]
     if left:
         report.notes.append(f"{len(left)} Dataset-JSON file(s) beside the XPT files of the same name were not "
@@ -109,12 +111,13 @@ def _own_study(files: dict[str, DatasetFile], family: str) -> Spec | None:
 def validate_files(files: dict[str, DatasetFile], standard: str, define: Define | None = None,
                    specs: Spec | None = None, sdtm_files: dict[str, DatasetFile] | None = None, folder: str = "",
                    standard_source: str = "given", today: dt.date | None = None,
-                   rule_ids: set[str] | None = None, detect_study: bool = True) -> Report:
+                   rule_ids: set[str] | None = None, detect_study: bool = True, profile: str = "fda") -> Report:
     """Validate datasets already read (the fault-injection tests and `convert` pass them in memory).
     detect_study=False checks this package's own study as any other folder, without its specs/."""
     model = load_model(standard)
     family = model.family
-    notes = []
+    chosen = profiles.profile(profile)
+    notes = list(chosen.notes)
     own = specs or (_own_study(files, family) if detect_study else None)
     metadata: Standard | None = None
     source = "none"
@@ -128,7 +131,12 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
         notes.append(f"the data declares {model.name} {declared}; it is checked against the {model.name} "
                      f"{model.version} model, so the findings of {', '.join(sorted(VERSION_SENSITIVE))} (variables "
                      f"against the model's domain tables) may be version differences: they are reported as Notices")
-    if model.key != LATEST[family]:
+    named = _named_ct(define, model)
+    if named:
+        notes.append(f"define.xml names {named}; this package vendors {', '.join(model.ct_releases)} only, the "
+                     f"closest release it has, which the data are checked against: CT findings (CT2001, CT2002, "
+                     f"CT2003) may be version differences")
+    elif model.key != LATEST[family]:
         notes.append(f"checked against {model.name} {model.version}, with the controlled terminology this package "
                      f"vendors ({', '.join(model.ct_releases)}): no older CT release is vendored, so CT findings "
                      f"(CT2001, CT2002, CT2003) may be version differences")
@@ -140,14 +148,16 @@ def validate_files(files: dict[str, DatasetFile], standard: str, define: Define 
     if own is not None:
         visits = own.study.data.get("schedule", {}).get("visits", [])  # an imported define.xml has no schedule
         study.windows = {v["visit"]: (int(v["day"]), int(v["window"])) for v in visits}
-    rules = [r for r in registry.for_family(family) if rule_ids is None or r.id in rule_ids]
+    rules = [r for r in registry.for_family(family) if (rule_ids is None or r.id in rule_ids) and chosen.selects(r)]
     findings = one_per_cause(run(study, rules, notes))
     if older:
         findings = _as_version_notices(findings, f"{model.name} {model.version}; the data declares {declared}")
+    notes += chosen.run_notes(findings)
     return Report(folder=folder, standard=standard, standard_source=standard_source,
-                  define=str(define.path) if define else "", metadata=source, ct=", ".join(model.ct_releases),
+                  define=str(define.path) if define else "", metadata=source,
+                  ct=", ".join(model.ct_releases) + (f" (define.xml names {named}: the closest vendored)" if named else ""),
                   datasets=_dataset_table(study), rules=_rule_table(rules), findings=findings, notes=notes,
-                  version=__version__,
+                  version=__version__, profile=chosen.name,
                   sdtm=str(next(iter(sdtm_files.values())).path.parent) if sdtm_files else "")
 
 
@@ -158,6 +168,15 @@ def _as_version_notices(findings: pd.DataFrame, note: str) -> pd.DataFrame:
     out.loc[sensitive, "severity"] = "Notice"
     out.loc[sensitive, "detail"] = out.loc[sensitive, "detail"].astype(str) + f" [{note}]"
     return sort_findings(out).reset_index(drop=True)
+
+
+def _named_ct(define: Define | None, model) -> str:
+    """The CT releases define.xml names that the vendored ones are not ("SDTM CT 2015-12-18"), or ""."""
+    if define is None:
+        return ""
+    sets = {"SDTM": "SDTM", "ADAM": "ADaM"}  # the CT this package checks; Define-XML's own CT it does not
+    named = [f"{sets[group.upper()]} CT {version}" for group, version in define.ct if group.upper() in sets]
+    return ", ".join(n for n in named if n not in model.ct_releases)
 
 
 def _declared_version(files, define: Define | None, family: str) -> str:
@@ -222,7 +241,8 @@ def _physical_widths(data: Data) -> dict[str, int] | None:
 def _to_findings(study: Study, rule, hit) -> pd.DataFrame:
     data = study.get(hit.dataset)
     base = dict(rule=rule.id, severity=rule.severity, dataset=hit.dataset, message=rule.message,
-                category=rule.category, publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
+                category=rule.category, p21=rule.p21_id, fda=", ".join(rule.fda), cdisc=", ".join(rule.cdisc),
+                publisher=", ".join(rule.publisher), variables=", ".join(hit.variables))
     if hit.rows is None or data is None:
         values = hit.values if isinstance(hit.values, str) else ""
         one = {**base, "record": pd.array([pd.NA], dtype="Int64"), "count": pd.array([1], dtype="Int64"),
@@ -262,6 +282,7 @@ def _dataset_table(study: Study) -> pd.DataFrame:
 
 
 def _rule_table(rules) -> pd.DataFrame:
-    return pd.DataFrame([{"rule": r.id, "p21": "Yes" if r.p21 else "No", "publisher": ", ".join(r.publisher),
+    return pd.DataFrame([{"rule": r.id, "p21": "Yes" if r.p21 else "No", "fda": ", ".join(r.fda),
+                          "cdisc": ", ".join(r.cdisc), "publisher": ", ".join(r.publisher),
                           "severity": r.severity, "family": r.family, "category": r.category, "message": r.message,
                           "description": r.description} for r in rules], columns=RULE_COLUMNS)

@@ -54,9 +54,9 @@ def _relative(report: Report, root: Path) -> Report:
 
 
 def validate_output(root: Path, folders: dict[str, Path], spec: Spec, fail_on: str = "error",
-                    report_dir: Path = Path("validation")) -> OutputValidation:
+                    report_dir: Path = Path("validation"), profile: str = "fda") -> OutputValidation:
     """Validate root/folder for each {name: folder} ("sdtm" first: an "adam" folder is checked against it)
-    and write root/report_dir/<name>.html, .json and .xlsx."""
+    under an agency profile and write root/report_dir/<name>.html, .json and .xlsx."""
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     root = Path(root)
@@ -64,7 +64,7 @@ def validate_output(root: Path, folders: dict[str, Path], spec: Spec, fail_on: s
     read = functools.cache(lambda folder: read_folder(folder))  # the SDTM folder once, for the ADaM's checks too
     for name, folder in folders.items():
         sdtm = root / folders["sdtm"] if name != "sdtm" and "sdtm" in folders else None
-        report = _relative(validate_folder(root / folder, specs=spec, sdtm=sdtm, read=read), root)
+        report = _relative(validate_folder(root / folder, specs=spec, sdtm=sdtm, read=read, profile=profile), root)
         written = write_reports(report, root / report_dir, REPORT_FORMATS, stem=name)
         files += [p.relative_to(root) for p in written]
         reports[name] = report

@@ -14,13 +14,13 @@ SEVERITIES = ("Reject", "Error", "Warning", "Notice")
 FAIL_ON = ("reject", "error", "warning", "never")
 # count: the records a finding stands for, 1 but for a cause reported once (validate/causes.py), whose
 # records the detail lists
+# p21, fda, cdisc: every ID the finding answers to, so that it can be matched with any engine's report (P21's ID,
+# the FDA's business and validator rules, CDISC's conformance rules); publisher: both, as P21's Publisher ID
 FINDING_COLUMNS = ["rule", "severity", "dataset", "record", "count", "usubjid", "seq", "variables", "values",
-                   "message", "detail", "category", "publisher"]
+                   "message", "detail", "category", "p21", "fda", "cdisc", "publisher"]
 DATASET_COLUMNS = ["dataset", "label", "class", "records", "variables", "file", "format", "model"]
-# where the severities come from, stated in every report so that a reviewer's guide can cite it
-SEVERITY_SOURCE = ("Pinnacle 21's FDA configuration (Reject, Error, Warning, Notice as P21 Community reports them); "
-                   "the MCnnnn rules, which P21 lacks, this package's own")
-RULE_COLUMNS = ["rule", "p21", "publisher", "severity", "family", "category", "message", "description"]
+ISSUE_KEYS = ["dataset", "rule", "p21", "fda", "cdisc", "publisher", "message", "severity"]
+RULE_COLUMNS = ["rule", "p21", "fda", "cdisc", "publisher", "severity", "family", "category", "message", "description"]
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     version: str = ""
     sdtm: str = ""  # the SDTM folder an ADaM folder was checked against
+    profile: str = "fda"  # the agency profile (validate/profiles.py)
 
     def count(self, severity: str) -> int:
         return int((self.findings["severity"] == severity).sum())
@@ -59,8 +60,8 @@ class Report:
         reported once is one finding of many records), worst severity first."""
         f = self.findings
         if f.empty:
-            return pd.DataFrame(columns=["dataset", "rule", "publisher", "message", "severity", "found", "records"])
-        g = (f.groupby(["dataset", "rule", "publisher", "message", "severity"], sort=False)["count"]
+            return pd.DataFrame(columns=[*ISSUE_KEYS, "found", "records"])
+        g = (f.groupby(ISSUE_KEYS, sort=False)["count"]
              .agg(found="size", records="sum").reset_index())
         g["records"] = g["records"].astype(int)
         return _by_severity(g, ["severity", "rule", "dataset"])
@@ -78,13 +79,19 @@ class Report:
                 "define.xml": self.define or "none", "study metadata": self.metadata,
                 **({"SDTM checked against": self.sdtm} if self.sdtm else {}),
                 "controlled terminology": self.ct, "validator": f"cdisc-mirocals {self.version}".strip(),
-                "severities": SEVERITY_SOURCE}
+                "profile": self._profile.title, "severities": self._profile.severities}
+
+    @property
+    def _profile(self):
+        from cdisc_mirocals.validate.profiles import profile
+        return profile(self.profile)
 
     def context(self) -> dict[str, str]:
-        """What a sponsor cites of the run (validator version, severities, standard, CT, define.xml): the header
+        """What a sponsor cites of the run (validator, profile, severities, standard, CT, define.xml): the header
         less the folders, which the CSV report repeats on every row."""
         h = self.header()
-        return {k: h[k] for k in ("validator", "severities", "standard", "controlled terminology", "define.xml")}
+        return {k: h[k] for k in ("validator", "profile", "severities", "standard", "controlled terminology",
+                                  "define.xml")}
 
 
 def _by_severity(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

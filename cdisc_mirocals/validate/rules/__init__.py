@@ -53,6 +53,33 @@ class Rule:
     def run(self, study) -> Iterable[Hit]:
         return self.check(study) if self.check else ()
 
+    @property
+    def p21_id(self) -> str:
+        """The Pinnacle 21 ID a finding answers to ("" for an MCnnnn rule, which P21 lacks)."""
+        return self.id if self.p21 else ""
+
+    @property
+    def fda(self) -> tuple[str, ...]:
+        """The FDA's IDs of the rule: business rules (FDABnnn), validator rules (FDACnnn), Technical
+        Conformance Guide sections (TCG n.n.n), eCTD specifications."""
+        return tuple(p for p in self.publisher if publisher_kind(p) == "FDA")
+
+    @property
+    def cdisc(self) -> tuple[str, ...]:
+        """CDISC's IDs: SDTMIG conformance rules (CGnnnn), ADaM validation checks (ADaM n)."""
+        return tuple(p for p in self.publisher if publisher_kind(p) == "CDISC")
+
+
+PUBLISHERS = {"FDA": ("FDAB", "FDAC", "TCG", "eCTD"), "CDISC": ("CG", "ADaM")}
+
+
+def publisher_kind(publisher_id: str) -> str:
+    """FDA or CDISC: who publishes a rule ID of P21's Publisher ID column."""
+    for kind, prefixes in PUBLISHERS.items():
+        if publisher_id.startswith(prefixes):
+            return kind
+    raise ValueError(f"publisher ID {publisher_id!r} is neither the FDA's nor CDISC's")
+
 
 REGISTRY: dict[str, Rule] = {}
 
@@ -74,9 +101,11 @@ def declare(id: str, severity: str, family: str, standards: Sequence[str] = ("SD
     if entry is None and not id.startswith("MC"):
         raise ValueError(f"rule {id} is not in Pinnacle 21's catalogue; give it an MC ID")
     entry = entry or {}
+    for publisher_id in [*entry.get("publisher", ()), *publisher]:
+        publisher_kind(publisher_id)  # an ID of neither the FDA nor CDISC is a mistake of the rule's declaration
     REGISTRY[id] = Rule(id, severity, family, tuple(standards), message or entry.get("message", ""),
                         description or entry.get("description", ""), category or entry.get("category", ""),
-                        tuple(publisher or entry.get("publisher", ())), bool(entry), check)
+                        tuple(dict.fromkeys([*entry.get("publisher", ()), *publisher])), bool(entry), check)
     return REGISTRY[id]
 
 
@@ -111,8 +140,8 @@ def stacked(parts, columns: Sequence[str]):
     return frame, back
 
 
-_MODULES = ("schema", "presence", "identity", "terminology", "dates", "design", "trial_summary", "consistency",
-            "plausibility", "adam", "transport", "define")
+_MODULES = ("schema", "presence", "identity", "terminology", "dates", "studydays", "pairs", "design", "trial_summary", "consistency",
+            "plausibility", "adam", "adam_bds", "transport", "define")
 
 
 def load_all() -> dict[str, Rule]:

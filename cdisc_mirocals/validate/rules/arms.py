@@ -1,6 +1,6 @@
 """The arm codes that mean 'not in an arm', read case-insensitively: CDISC CT terms are matched whatever
 their case (the CDISC pilot has ARMCD 'Scrnfail'), so a screen failure is one for every rule that
-exempts it (SD0006, SD0071, SD0087, SD0088, SD2002, SD2236, AD2001, MC0107)."""
+exempts it (SD0006, SD0071, SD0087, SD0088, SD1121, SD2002, SD2236, AD2001, MC0107)."""
 
 from __future__ import annotations
 

@@ -87,8 +87,9 @@ def render(report: Report) -> str:
         f'<p class="counts">{counts}</p>',
         "<h2>Issue summary</h2>",
         "<p>Click a line to see its findings.</p>",
-        _table(["Severity", "Rule", "Dataset", "Found", "Records", "Message", "Publisher ID"],
-               [[r.severity, r.rule, r.dataset, r.found, r.records, r.message, r.publisher] for r in issues.itertuples()],
+        _table(["Severity", "Rule", "Dataset", "Found", "Records", "Message", "P21 ID", "FDA ID", "CDISC ID"],
+               [[r.severity, r.rule, r.dataset, r.found, r.records, r.message, r.p21, r.fda, r.cdisc]
+                for r in issues.itertuples()],
                list(issues["severity"]), "issues", [{"rule": r.rule, "dataset": r.dataset} for r in issues.itertuples()]),
         "<h2>Datasets</h2>",
         _table(["Dataset", "Label", "Class", "Records", "File", *SEVERITIES],

@@ -10,7 +10,8 @@ import pandas as pd
 from cdisc_mirocals.validate.report import FINDING_COLUMNS, Report
 
 DETAIL_HEADERS = {"dataset": "Dataset", "record": "Record", "count": "Count", "usubjid": "USUBJID", "seq": "Seq",
-                  "variables": "Variables", "values": "Values", "rule": "Rule ID", "publisher": "Publisher ID",
+                  "variables": "Variables", "values": "Values", "rule": "Rule ID", "p21": "P21 ID",
+                  "fda": "FDA ID", "cdisc": "CDISC ID",
                   "message": "Message", "detail": "Detail", "category": "Category", "severity": "Severity"}
 
 

@@ -16,6 +16,7 @@ from cdisc_mirocals.textsafe import csv_cell
 from cdisc_mirocals.xlsxstable import FIXED, stable_zip
 from cdisc_mirocals.validate.writers.rows import DETAIL_HEADERS, plain, plain_column
 
+DETAIL_WIDTHS = [12, 8, 7, 18, 6, 24, 30, 10, 10, 20, 24, 50, 40, 16, 10]
 SHEET_ROWS = 1_048_576  # Excel opens no sheet with more rows (header included); a large study has millions of findings
 
 
@@ -58,16 +59,17 @@ def workbook_bytes(report: Report) -> bytes:
     _sheet(wb, "Dataset Summary", ["Dataset", "Label", "Class", "Records", *SEVERITIES],
            rows + [[]] + context, [14, 40, 30, 10, 9, 9, 9, 9])
     issues = report.issue_summary()
-    _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "Publisher ID", "Message", "Severity", "Found", "Records"],
-           ([r.dataset, r.rule, r.publisher, r.message, r.severity, plain(r.found), plain(r.records)]
-            for r in issues.itertuples()), [14, 14, 24, 70, 10, 8, 8])
+    _sheet(wb, "Issue Summary", ["Dataset", "Rule ID", "P21 ID", "FDA ID", "CDISC ID", "Message", "Severity", "Found",
+                                 "Records"],
+           ([r.dataset, r.rule, r.p21, r.fda, r.cdisc, r.message, r.severity, plain(r.found), plain(r.records)]
+            for r in issues.itertuples()), [14, 10, 10, 20, 24, 70, 10, 8, 8])
     # the findings go into the sheet's XML after openpyxl has written its header (_detail_rows)
     details = f"xl/worksheets/sheet{len(wb.worksheets) + 1}.xml"
-    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], [12, 8, 7, 18, 6, 24, 30, 14, 18, 50, 40, 16, 10])
-    _sheet(wb, "Rules", ["Rule ID", "Mirrors P21", "Publisher ID", "Severity", "Family", "Category",
+    _sheet(wb, "Details", list(DETAIL_HEADERS.values()), [], DETAIL_WIDTHS)
+    _sheet(wb, "Rules", ["Rule ID", "Mirrors P21", "FDA ID", "CDISC ID", "Severity", "Family", "Category",
                          "Message", "Description"],
-           ([r.rule, r.p21, r.publisher, r.severity, r.family, r.category, r.message, r.description]
-            for r in report.rules.itertuples()), [14, 8, 24, 10, 14, 16, 60, 90])
+           ([r.rule, r.p21, r.fda, r.cdisc, r.severity, r.family, r.category, r.message, r.description]
+            for r in report.rules.itertuples()), [14, 8, 20, 24, 10, 14, 16, 60, 90])
     raw = io.BytesIO()
     wb.save(raw)
     return stable_zip(raw.getvalue(), {details: _detail_rows(report, shown)})
