@@ -71,9 +71,10 @@ TABLES = {"treg": treg_table, "shift": shift_table, "grades": grades_table, "vit
 
 
 def table_for(key: str, result: Result) -> pd.DataFrame | None:
-    """The table of a secondary Result by its key ('TREG/TLR', 'LAB/shift', ...), None when skipped."""
+    """The table of a secondary Result by its key ('TREG/TLR', 'LAB/shift', ...), None when skipped or when
+    the key is not one of these analyses."""
     if not result.done:
         return None
     kind = {"TREG": "treg", "LAB/shift": "shift", "LAB/grades": "grades", "VS/by_visit": "vitals"}
-    name = kind.get(key.split("/")[0]) or kind[key]
-    return TABLES[name](result)
+    name = kind.get(key.split("/")[0]) or kind.get(key)
+    return TABLES[name](result) if name else None

@@ -6,8 +6,8 @@ those of tables.md and report.html; the figures are the PNG files of the same ru
 Nothing is written per display: a display shows whatever its results are. A survival result brings its
 parameter's comparison rows; the log-rank test (or the Kaplan-Meier estimates) brings the Kaplan-Meier
 table, the numbers at risk and the Kaplan-Meier figure; a Cox model brings the forest plot; a safety,
-Table 1 or disposition result brings its table (and the dot plot or CONSORT diagram it is drawn in); any
-other result its summary rows. `write_displays` returns the pages of each display, as laid out, for
+Table 1 or disposition result brings its table (and the dot plot or CONSORT diagram it is drawn in); a
+secondary result of the BDS datasets its table of bdstables.py; any other result its summary rows. `write_displays` returns the pages of each display, as laid out, for
 define.xml's def:PDFPageRef."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cdisc_mirocals.analysis import fmt, tables
+from cdisc_mirocals.analysis import bdstables, fmt, tables
 from cdisc_mirocals.analysis.report import SAFETY_TABLES
 from cdisc_mirocals.analysis.result import TEXT_COLUMNS, Result
 from cdisc_mirocals.analysis.survival import COX, ParamResults
@@ -115,7 +115,7 @@ def _parts(report, own) -> list[_Part]:
     for p in report.results:
         for name, res in p.results.items():
             by_key[res.key] = (p, name, res)
-    others = {r.key: r for r in [*report.safety.values(), report.table1, report.disposition]}
+    others = {r.key: r for r in report.all_results() if r.key not in by_key}
     parts: list[_Part] = []
     for r in own:
         if r.key in by_key:
@@ -152,6 +152,8 @@ def _show(doc: PdfDocument, part: _Part, figures) -> None:
     elif res.key.startswith("DISPOSITION/"):
         _frame(doc, tables.disposition_table(res))
         _figure(doc, figures, "consort", "CONSORT flow diagram")
+    elif (table := bdstables.table_for(res.key, res)) is not None:
+        _frame(doc, table)
     else:
         _frame(doc, _summary(res), index=False)
     _methods(doc, [res])
