@@ -1,7 +1,8 @@
 """Every file of OUT/analysis, from one AnalysisReport: JSON (one serializer), numeric CSV, HTML and
 Markdown tables, figures, and report.html.
 
-    results.json, results.csv, tables.md, tables.html, km_<paramcd>.png/.svg, forest.png/.svg
+    results.json (the survival analyses, then the exposure summary), results.csv, exposure.csv, tables.md,
+    tables.html, km_<paramcd>.png/.svg, forest.png/.svg
     safety.json, safety_<table>.csv, safety.html, ae_dotplot.png/.svg
     baseline.json, table1.csv, disposition.csv, consort.png/.svg
     report.html
@@ -22,6 +23,13 @@ def _figures(paths: list[Path]) -> dict[str, Path]:
     return {p.stem: p for p in paths if p.suffix == ".png"}
 
 
+def _exposure_markdown(exposure) -> str:
+    if exposure is None:
+        return ""
+    body = tables.exposure_table(exposure).to_markdown() if exposure.done else f"Not done: {exposure.skipped}"
+    return "\n".join([f"# {exposure.title} ({exposure.population})\n", body, *[f"- Note: {n}" for n in exposure.notes]]) + "\n"
+
+
 def _markdown(results) -> str:
     parts = ["# Survival analyses\n"]
     for r in results:
@@ -40,12 +48,16 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     out.mkdir(parents=True, exist_ok=True)
     files = []
     survival = [x for r in rep.results for x in r.results.values()]
+    exposure = [rep.exposure] if rep.exposure is not None else []
     files.append(write_json(out / "results.json", {"provenance": rep.provenance,
                                                    "parameters": [r.describe() for r in rep.results],
-                                                   "results": survival}))
+                                                   "results": survival + exposure}))
     files.append(write_csv(out / "results.csv", survival))
+    if exposure:
+        files.append(write_csv(out / "exposure.csv", exposure))
     notice = rep.provenance.get("data_notice")  # simulated data: every page and figure says so
-    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)))
+    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)
+                            + _exposure_markdown(rep.exposure)))
     figs = []
     with notice_on_figures(notice):
         for r in rep.results:
@@ -65,5 +77,5 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     files.append(write_csv(out / "table1.csv", [rep.table1]))
     files.append(write_csv(out / "disposition.csv", [rep.disposition]))
     files.append(write_text(out / "report.html", report(title, rep.provenance, rep.results, rep.safety, rep.table1,
-                                                       rep.disposition, figures)))
+                                                       rep.disposition, figures, rep.exposure)))
     return files + figs
