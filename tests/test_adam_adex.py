@@ -110,3 +110,10 @@ def test_adex_by_hand_skipped_cycle_partial_cycle_and_rounding(spec):
         "NCYCLE": 1.0, "TNINJ": 1.0, "TNINJPL": 80.0, "TDOSE": 0.0, "TRTDURD": 1.0, "RDI": 1.3}
     b_cycles = adex[(adex["USUBJID"] == "B") & (adex["PARAMCD"] == "NINJ")]
     assert len(b_cycles) == 16 and b_cycles["AVAL"].sum() == 1
+
+
+def test_adex_refuses_an_injection_outside_every_cycle(spec):
+    adsl = _adsl([{"USUBJID": "A", "TRT01A": "Placebo", "TRTSDT": "2018-01-01", "TRTEDT": "2018-01-02"}])
+    ex = _ex([("A", "CYCLE01", "2018-01-01", 0.0), ("A", "UNPLANNED", "2018-01-02", 0.0)])
+    with pytest.raises(ValueError, match=r"ADEX: 1 EX record\(s\) with no cycle number.*'UNPLANNED'"):
+        derive_adex(adsl, {"EX": ex}, spec)

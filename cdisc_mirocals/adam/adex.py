@@ -42,6 +42,12 @@ def _cycles(ex: pd.DataFrame, treated: pd.DataFrame) -> pd.DataFrame:
     ex = ex[ex["USUBJID"].isin(treated["USUBJID"])]
     ex = ex.assign(AVISITN=cycle_number(ex["EXGRPID"]), _DATE=to_date(ex["EXSTDTC"]),
                    _END=to_date(ex["EXENDTC"].where(ex["EXENDTC"] != "", ex["EXSTDTC"])))
+    unnumbered = ex[ex["AVISITN"].isna() | ~(ex["AVISITN"] >= 1)]
+    if len(unnumbered):  # an injection outside every cycle would vanish from the totals
+        first = unnumbered.iloc[0]
+        raise ValueError(f"ADEX: {len(unnumbered)} EX record(s) with no cycle number >= 1 in EXGRPID (expected "
+                         f"CYCLEnn), e.g. USUBJID {first['USUBJID']} EXSEQ {first.get('EXSEQ')} EXGRPID "
+                         f"{first['EXGRPID']!r}")
     given = ex.groupby([*KEYS, "AVISITN"], as_index=False, sort=False).agg(
         NINJ=("USUBJID", "size"), DOSE=("EXDOSE", "sum"), ASTDT=("_DATE", "min"), AENDT=("_END", "max"),
         EXGRPID=("EXGRPID", "first"))
