@@ -31,14 +31,18 @@ OVERALL = ("NCYCLE", "TNINJ", "TNINJPL", "TDOSE", "TRTDURD", "RDI")
 
 
 def cycle_number(grpid: pd.Series) -> pd.Series:
-    """The cycle of an EX record: the number that ends EXGRPID ('CYCLE07' -> 7), MT.EXGRPID."""
-    return pd.to_numeric(grpid.astype("string").str.extract(r"(\d+)$")[0], errors="coerce")
+    """The cycle of an EX record: the number that ends EXGRPID ('CYCLE07' -> 7), MT.EXGRPID. A study has a
+    few dozen distinct EXGRPID and millions of records: each distinct value is read once."""
+    codes, uniques = pd.factorize(grpid.to_numpy(dtype=object))
+    numbers = pd.to_numeric(pd.Series(uniques, dtype="string").str.extract(r"(\d+)$")[0], errors="coerce")
+    return pd.Series(np.append(numbers.to_numpy(dtype=float), np.nan)[codes], index=grpid.index)
 
 
 def _cycles(ex: pd.DataFrame, treated: pd.DataFrame) -> pd.DataFrame:
     """Per subject and cycle, from cycle 1 to the last one started: injections given, dose, first and last
     injection date, and the EXGRPID linking the row to its EX records. A cycle with no injection is kept,
     with 0 injections, 0 dose and no dates: it counts in the planned injections as in ADSL.NINJPL."""
+    ex = ex[[*KEYS, "EXSEQ", "EXGRPID", "EXSTDTC", "EXENDTC", "EXDOSE"]]  # only these: EX has millions of rows
     ex = ex[ex["USUBJID"].isin(treated["USUBJID"])]
     ex = ex.assign(AVISITN=cycle_number(ex["EXGRPID"]), _DATE=to_date(ex["EXSTDTC"]),
                    _END=to_date(ex["EXENDTC"].where(ex["EXENDTC"] != "", ex["EXSTDTC"])))
@@ -69,8 +73,8 @@ def _per_cycle_records(cycles: pd.DataFrame, spec: Spec) -> pd.DataFrame:
 
 def _overall_records(cycles: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     per_cycle = spec.study["treatment"]["injections_per_cycle"]
-    grouped = cycles.groupby(KEYS, as_index=False, sort=False)
-    totals = grouped.agg(NCYCLE=("NINJ", lambda n: int((n > 0).sum())), TNINJ=("NINJ", "sum"),
+    grouped = cycles.assign(_STARTED=(cycles["NINJ"] > 0).astype(float)).groupby(KEYS, as_index=False, sort=False)
+    totals = grouped.agg(NCYCLE=("_STARTED", "sum"), TNINJ=("NINJ", "sum"),
                          _LAST=("AVISITN", "max"), TDOSE=("DOSE", "sum"), ASTDT=("ASTDT", "min"),
                          AENDT=("AENDT", "max"))
     totals["TNINJPL"] = totals["_LAST"] * per_cycle
