@@ -78,9 +78,10 @@ def _adsl(rows):
 
 
 def _ex(rows):
-    return pd.DataFrame([{"STUDYID": "S", "EXDOSU": "10^6 IU", "EXENDTC": r[2], **dict(zip(("USUBJID", "EXGRPID",
-                                                                                           "EXSTDTC", "EXDOSE"), r))}
-                         for r in rows])
+    ex = pd.DataFrame([{"STUDYID": "S", "EXDOSU": "10^6 IU", "EXENDTC": r[2], **dict(zip(("USUBJID", "EXGRPID",
+                                                                                         "EXSTDTC", "EXDOSE"), r))}
+                       for r in rows])
+    return ex.assign(EXSEQ=ex.groupby("USUBJID").cumcount() + 1.0)
 
 
 def test_adex_by_hand_skipped_cycle_partial_cycle_and_rounding(spec):
