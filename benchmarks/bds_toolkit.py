@@ -99,7 +99,7 @@ def main() -> None:
     print(f"{args.subjects} subjects, {len(d):,} records, median of {args.repeats} (CPU seconds, ratio to baseline)")
     for name, values in times.items():
         m = statistics.median(values)
-        print(f"  {name:<28} {m:7.2f} s  {m / base:6.1f}x")
+        print(f"  {name:<28} {m:8.3f} s  {m / base:6.1f}x")
 
 
 if __name__ == "__main__":

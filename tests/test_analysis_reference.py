@@ -252,8 +252,10 @@ def test_results_json_has_one_shape_for_every_result(pilot_results):
                             "skipped", "display_oid", "result_oid")
     keys = [r["key"] for r in document["results"]]
     # MIROCALS's strata, covariates, pNFH subgroups and biomarker are not the pilot's: no such result at all
-    assert keys == [f"TTDE/{name}" for name in ("km", "logrank", "cox_unadjusted", "rmst")]
-    assert set(ANALYSES) > {k.split("/")[1] for k in keys}
+    # the exposure summary follows the survival results; the pilot has no ADEX, so it says so
+    assert keys == [f"TTDE/{name}" for name in ("km", "logrank", "cox_unadjusted", "rmst")] + ["EXPOSURE/summary"]
+    assert "no adex.xpt" in document["results"][-1]["skipped"]
+    assert set(ANALYSES) > {k.split("/")[1] for k in keys[:-1]}
     notes = document["parameters"][0]["notes"]
     assert notes == ["not applicable to these data, which have no STRATAR, STRAT2R, STRAT1R, ALSFRSBL, PNFHBL, PNFHGR1: "
                      "Log-rank test stratified by STRATAR; Cox: stratified by STRATAR; Cox: adjusted for STRAT2R, "

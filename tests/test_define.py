@@ -860,6 +860,18 @@ def test_arm_programming_code_is_the_submitted_program_that_prints_the_result(sp
         assert "cdisc_mirocals" not in code and "cdisc_mirocals" not in program.read_text()
 
 
+def test_arm_exposure_summary_reads_adex_overall_parameters_of_the_safety_population(spec, trees):
+    result = next(r for r in spec.adam.analysis_results if r.key == "EXPOSURE/summary")
+    safety = spec.study["analysis"]["safety"]
+    adex, adsl = result.datasets
+    assert (adex.dataset, adsl.dataset, result.parameter) == ("ADEX", "ADSL", "ADEX.PARAMCD")
+    where = {c.variable: (c.comparator, c.values) for c in adex.where}
+    assert where == {"PARAMCD": ("IN", tuple(safety["exposure_params"])), safety["population"]: ("EQ", ("Y",))}
+    assert f"exposure_params={tuple(safety['exposure_params'])!r}".replace("'", '"') in result.code
+    element = trees["ADaM"].find(f".//arm:ResultDisplay[@OID='RD.EXPOSURE']/arm:AnalysisResult[@OID='{result.id}']", NS)
+    assert element is not None and element.get("ParameterOID") == "IT.ADEX.PARAMCD"
+
+
 def test_arm_documents_resolve_from_the_adam_define_folder(spec, submitted_adam):
     folder, _ = submitted_adam
     for doc in spec.adam.documents.values():

@@ -67,7 +67,8 @@ def test_the_workbook_has_p21s_sheets_and_columns(book):
     study = dict((r[0], r[1]) for r in sheets["Study"][1:])
     assert study["StudyName"] == "MIROCALS" and study["parameters.pnfh_threshold"] == "3700.0"
     assert [(r[0], r[-1]) for r in sheets["Dictionaries"][1:]] == [
-        ("MEDDRA", "SDTM"), ("MEDDRACD", "SDTM"), ("WHODRUG", "SDTM"), ("MEDDRA", "ADaM"), ("MEDDRACD", "ADaM")]
+        ("MEDDRA", "SDTM"), ("MEDDRACD", "SDTM"), ("WHODRUG", "SDTM"), ("MEDDRA", "ADaM"), ("MEDDRACD", "ADaM"),
+        ("WHODRUG", "ADaM")]
     assert sheets["Dictionaries"][1][4] == "26.0"  # study.toml's [standards] meddra
 
 

@@ -1,4 +1,4 @@
-"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE, ADAE, ADLB and ADVS, assembled from the derivation toolkit in
+"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE, ADAE, ADLB, ADVS, ADEX, ADCM and ADMH, assembled from the derivation toolkit in
 `adam.derive`, with metadata from specs/adam."""
 
 from __future__ import annotations
@@ -6,6 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_mirocals.adam.adae import derive_adae
+from cdisc_mirocals.adam.adcm import derive_adcm
+from cdisc_mirocals.adam.adex import derive_adex
+from cdisc_mirocals.adam.admh import derive_admh
 from cdisc_mirocals.adam.adlb import derive_adlb
 from cdisc_mirocals.adam.adsl import derive_adsl
 from cdisc_mirocals.adam.adtte import derive_adtte
@@ -20,6 +23,8 @@ def shape_adam(sdtm: dict[str, pd.DataFrame], spec: Spec, log: ShapeLog | None =
     frames = {"ADSL": adsl, "ADTTE": derive_adtte(adsl, sdtm, spec), "ADAE": derive_adae(adsl, sdtm, spec)}
     frames["ADLB"] = derive_adlb(adsl, sdtm, spec)
     frames["ADVS"] = derive_advs(adsl, sdtm, spec)
+    frames |= {"ADEX": derive_adex(adsl, sdtm, spec), "ADCM": derive_adcm(adsl, sdtm, spec),
+               "ADMH": derive_admh(adsl, sdtm, spec)}
     return {name: shape(frame, spec.adam[name], log) for name, frame in frames.items()}
 
 

@@ -1,7 +1,8 @@
 """Clinical study outputs read from ADaM (and SDTM) XPT files on disk: `analyze()`.
 
 Survival (survival.py: KM, log-rank, Cox with the cox.zph test, RMST), the safety summary (safety.py),
-Table 1 (baseline.py), disposition (disposition.py) and the CONSORT diagram (consort.py). One
+Table 1 (baseline.py), disposition (disposition.py), the CONSORT diagram (consort.py) and the
+exposure summary from ADEX (exposure.py). One
 estimator per module; every analysis is a Result (result.py) under a stable key, serialized by one
 function; tables.py, figures.py, render.py and report.py only render them.
 """
@@ -31,10 +32,11 @@ class AnalysisReport:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     secondary: dict[str, Result] = field(default_factory=dict)  # ADLB and ADVS analyses, by key
+    exposure: Result | None = None  # EXPOSURE/summary, from ADEX (exposure.py)
 
     def all_results(self) -> list[Result]:
         return [*(x for r in self.results for x in r.results.values()), *self.safety.values(), self.table1,
-                self.disposition, *self.secondary.values()]
+                self.disposition, *([self.exposure] if self.exposure else []), *self.secondary.values()]
 
     def __str__(self) -> str:
         parts = [str(r) for r in self.results]
@@ -50,6 +52,9 @@ class AnalysisReport:
         for r in (self.table1, self.disposition):
             others.append(f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects"))
         parts.append("Study population\n" + "\n".join(others))
+        if self.exposure is not None:
+            e = self.exposure
+            parts.append(f"Exposure\n  {e.title} [{e.key}]: " + (f"{e.n} subjects" if e.done else f"skipped: {e.skipped}"))
         if self.secondary:
             parts.append("Secondary endpoints\n" + "\n".join(
                 f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects")
@@ -92,6 +97,7 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     # imported here: matplotlib and the writers are needed only once there is something to write
     from cdisc_mirocals.analysis.baseline import table1
     from cdisc_mirocals.analysis.disposition import disposition
+    from cdisc_mirocals.analysis.exposure import exposure_summary
     from cdisc_mirocals.analysis.output import write_outputs
     from cdisc_mirocals.analysis.provenance import provenance
     from cdisc_mirocals.analysis.safety import safety
@@ -101,6 +107,7 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     adtte = read_dataset(adam_dir, "ADTTE")
     adsl = read_dataset(adam_dir, "ADSL", required=False)
     adae = read_dataset(adam_dir, "ADAE", required=False)
+    adex = read_dataset(adam_dir, "ADEX", required=False)
     sdtm, notes = _sdtm(adam_dir, sdtm_dir)
     results = [analyse(load_param(adtte, adsl, p, options), at_risk_times) for p in params]
     if adsl is None:
@@ -115,10 +122,11 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
         t1, disp = table1(adsl, options), disposition(adsl, sdtm, options)
     adlb, advs = read_dataset(adam_dir, "ADLB", required=False), read_dataset(adam_dir, "ADVS", required=False)
     secondary = secondary_analyses(adlb, advs, options)
-    for r in [*safe.values(), t1, disp, *secondary.values()]:
+    exposure = exposure_summary(adex, adsl, options)
+    for r in [*safe.values(), t1, disp, exposure, *secondary.values()]:
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
-    inputs = [d for d in (adtte, adsl, adae, adlb, advs) if d is not None] + list(sdtm.values())
-    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes, secondary)
+    inputs = [d for d in (adtte, adsl, adae, adex, adlb, advs) if d is not None] + list(sdtm.values())
+    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes, secondary, exposure)
     if title is None:
         study = adtte.frame["STUDYID"].iloc[0] if "STUDYID" in adtte.frame.columns and len(adtte.frame) else ""
         title = f"{study} clinical study outputs".strip()

@@ -1,8 +1,9 @@
 """Every file of OUT/analysis, from one AnalysisReport: JSON (one serializer), numeric CSV, HTML and
 Markdown tables, figures, and report.html.
 
-    results.json, results.csv, tables.md, tables.html, km_<paramcd>.png/.svg, forest.png/.svg
-    secondary.csv (the regulatory T-cell, laboratory and vital-sign analyses, also in results.json)
+    results.json (the survival analyses, then the exposure summary; its `secondary` list: the regulatory
+    T-cell, laboratory and vital-sign analyses), results.csv, exposure.csv, secondary.csv, tables.md,
+    tables.html, km_<paramcd>.png/.svg, forest.png/.svg
     safety.json, safety_<table>.csv, safety.html, ae_dotplot.png/.svg
     baseline.json, table1.csv, disposition.csv, consort.png/.svg
     report.html
@@ -21,6 +22,13 @@ from cdisc_mirocals.analysis.report import report, safety_section, secondary_mar
 
 def _figures(paths: list[Path]) -> dict[str, Path]:
     return {p.stem: p for p in paths if p.suffix == ".png"}
+
+
+def _exposure_markdown(exposure) -> str:
+    if exposure is None:
+        return ""
+    body = tables.exposure_table(exposure).to_markdown() if exposure.done else f"Not done: {exposure.skipped}"
+    return "\n".join([f"# {exposure.title} ({exposure.population})\n", body, *[f"- Note: {n}" for n in exposure.notes]]) + "\n"
 
 
 def _markdown(results) -> str:
@@ -42,14 +50,17 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     files = []
     survival = [x for r in rep.results for x in r.results.values()]
     secondary = list(rep.secondary.values())
+    exposure = [rep.exposure] if rep.exposure is not None else []
     files.append(write_json(out / "results.json", {"provenance": rep.provenance,
                                                    "parameters": [r.describe() for r in rep.results],
-                                                   "results": survival, "secondary": secondary}))
+                                                   "results": survival + exposure, "secondary": secondary}))
     files.append(write_csv(out / "results.csv", survival))
+    if exposure:
+        files.append(write_csv(out / "exposure.csv", exposure))
     files.append(write_csv(out / "secondary.csv", secondary))
     notice = rep.provenance.get("data_notice")  # simulated data: every page and figure says so
     files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)
-                            + secondary_markdown(secondary)))
+                            + _exposure_markdown(rep.exposure) + secondary_markdown(secondary)))
     figs = []
     with notice_on_figures(notice):
         for r in rep.results:
@@ -69,5 +80,5 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     files.append(write_csv(out / "table1.csv", [rep.table1]))
     files.append(write_csv(out / "disposition.csv", [rep.disposition]))
     files.append(write_text(out / "report.html", report(title, rep.provenance, rep.results, rep.safety, rep.table1,
-                                                       rep.disposition, figures, rep.secondary)))
+                                                       rep.disposition, figures, rep.secondary, rep.exposure)))
     return files + figs

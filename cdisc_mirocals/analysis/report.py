@@ -81,21 +81,29 @@ def secondary_markdown(secondary: list[Result]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def exposure_section(exposure: Result | None) -> str:
+    if exposure is None:
+        return ""
+    return '<h2 id="exposure">Exposure</h2>\n' + result_block(
+        exposure, tables.exposure_table(exposure) if exposure.done else None)
+
+
 def report(title: str, provenance: dict, results: list[ParamResults], safety: dict[str, Result], table1: Result,
-           disposition: Result, figures: dict[str, Path], secondary: dict[str, Result] | None = None) -> str:
+           disposition: Result, figures: dict[str, Path], secondary: dict[str, Result] | None = None,
+           exposure: Result | None = None) -> str:
     inputs = "".join(f"<li>{html_text(i['standard'])} {html_text(i['dataset'])} ({html_text(i['file'])}), sha256 "
                      f"<code>{html_text(i['sha256'])}</code></li>" for i in provenance["inputs"])
     head = (f'<p class="note">cdisc-mirocals {html_text(provenance["version"])}; '
             f'{html_text(provenance["timestamp"])}</p>'
             f'<details><summary class="note">Inputs</summary><ul class="note">{inputs}</ul></details>')
     nav = ('<nav><ul><li><a href="#population">Study population</a></li><li><a href="#efficacy">Efficacy</a></li>'
-           '<li><a href="#safety">Safety</a></li>' +
+           '<li><a href="#safety">Safety</a></li>' + ('<li><a href="#exposure">Exposure</a></li>' if exposure else "") +
            ('<li><a href="#secondary">Secondary endpoints and laboratory safety</a></li>' if secondary else '') +
            '</ul></nav>')
     body = "\n".join([head, nav, '<h2 id="population">Study population</h2>',
                       baseline_section(table1, disposition, figures), '<h2 id="efficacy">Efficacy</h2>',
                       survival_section(results, figures), '<h2 id="safety">Safety</h2>',
-                      safety_section(safety, figures)]
+                      safety_section(safety, figures), exposure_section(exposure)]
                      + (['<h2 id="secondary">Secondary endpoints and laboratory safety</h2>',
                          secondary_section(secondary)] if secondary else []))
     return page(title, body, provenance.get("data_notice"))
