@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_mirocals.adam.adae import derive_adae
+from cdisc_mirocals.adam.adqs import derive_adqs
+from cdisc_mirocals.adam.adre import derive_adre
 from cdisc_mirocals.adam.adsl import derive_adsl
 from cdisc_mirocals.adam.adtte import derive_adtte
 from cdisc_mirocals.metadata import Shaped, ShapeLog, shape
@@ -16,6 +18,8 @@ def shape_adam(sdtm: dict[str, pd.DataFrame], spec: Spec, log: ShapeLog | None =
     """ADaM datasets, shaped to specs/adam, from conformed SDTM datasets."""
     adsl = derive_adsl(sdtm, spec)
     frames = {"ADSL": adsl, "ADTTE": derive_adtte(adsl, sdtm, spec), "ADAE": derive_adae(adsl, sdtm, spec)}
+    frames["ADQS"] = derive_adqs(adsl, sdtm, spec)
+    frames["ADRE"] = derive_adre(adsl, sdtm, spec)
     return {name: shape(frame, spec.adam[name], log) for name, frame in frames.items()}
 
 

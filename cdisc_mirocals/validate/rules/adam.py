@@ -219,7 +219,10 @@ def _source_records(study, d):
             continue
         seq = src.seq
         values = src.frame[srcvar]
-        as_date = sas_date(values) if src.file.columns[srcvar].type == "Num" else iso_date(values)
+        if not srcvar.endswith(("DTC", "DT")):  # a result (QSSTRESN): the record holds a value, not ADT
+            as_date = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        else:
+            as_date = sas_date(values) if src.file.columns[srcvar].type == "Num" else iso_date(values)
         sub = f.loc[idx]
         if seq and seq in src.frame and "SRCSEQ" in f:
             keys = pd.DataFrame({"USUBJID": src.frame["USUBJID"], "SRCSEQ": src.frame[seq], "_date": as_date})
@@ -246,7 +249,8 @@ def source_record_exists(study):
 
 @rule("MC0204", "Error", "adam", ADAM, message="ADT is not the date held by the source record",
       description="When SRCDOM/SRCVAR/SRCSEQ name the record a time-to-event date came from, that record's SRCVAR "
-                  "must hold ADT (compared where the source date is complete).", category="Cross-reference")
+                  "must hold ADT (compared where the source date is complete; a SRCVAR that is no date variable, "
+                  "such as a BDS result --STRESN, is not compared).", category="Cross-reference")
 def source_record_date(study):
     for d in study.datasets.values():
         if d.has("SRCDOM", "SRCVAR", "ADT"):
