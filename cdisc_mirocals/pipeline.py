@@ -240,7 +240,7 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
                     safety_population=s.get("population", "SAFFL"), safety_treatment_var=s.get("treatment_var", "TRT01A"),
                     site_reaction_pattern=s.get("site_reaction_pattern", Options.site_reaction_pattern),
                     dot_plot_threshold=float(s.get("dot_plot_threshold", Options.dot_plot_threshold)),
-                    exposure_vars=tuple(s.get("exposure", ())))
+                    exposure_vars=tuple(s.get("exposure", ())), longitudinal=a.get("longitudinal", {}))
     given = {k: v for k, v in overrides.items() if v is not None}
     defaults.update(given)
     if "population" in given and "baseline_population" not in given:

@@ -28,12 +28,13 @@ class AnalysisReport:
     safety: dict[str, Result]
     table1: Result
     disposition: Result
+    secondary: dict[str, Result] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def all_results(self) -> list[Result]:
         return [*(x for r in self.results for x in r.results.values()), *self.safety.values(), self.table1,
-                self.disposition]
+                self.disposition, *self.secondary.values()]
 
     def __str__(self) -> str:
         parts = [str(r) for r in self.results]
@@ -49,6 +50,9 @@ class AnalysisReport:
         for r in (self.table1, self.disposition):
             others.append(f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects"))
         parts.append("Study population\n" + "\n".join(others))
+        if self.secondary:
+            parts.append("Secondary efficacy\n" + "\n".join(f"  {line}" for r in self.secondary.values()
+                                                           for line in str(r).splitlines()))
         return "\n\n".join(parts)
 
     def messages(self) -> list[str]:
@@ -74,6 +78,7 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     from cdisc_mirocals.analysis.output import write_outputs
     from cdisc_mirocals.analysis.provenance import provenance
     from cdisc_mirocals.analysis.safety import safety
+    from cdisc_mirocals.analysis.secondary import secondary
 
     if not options.decodes:
         options = dataclasses.replace(options, decodes=define_decodes(adam_dir))
@@ -94,8 +99,11 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
         t1, disp = table1(adsl, options), disposition(adsl, sdtm, options)
     for r in [*safe.values(), t1, disp]:
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
-    inputs = [d for d in (adtte, adsl, adae) if d is not None] + list(sdtm.values())
-    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes)
+    bds = {n: read_dataset(adam_dir, n, required=False) for n in
+           dict.fromkeys(p["dataset"] for p in options.longitudinal.get("parameters", ()))}
+    second = secondary(bds, adtte, options)
+    inputs = [d for d in (adtte, adsl, adae, *bds.values()) if d is not None] + list(sdtm.values())
+    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, second, [], notes)
     if title is None:
         study = adtte.frame["STUDYID"].iloc[0] if "STUDYID" in adtte.frame.columns and len(adtte.frame) else ""
         title = f"{study} clinical study outputs".strip()

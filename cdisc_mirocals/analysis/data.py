@@ -63,6 +63,8 @@ class Options:
     baseline_population: str = "ITTFL"
     baseline_treatment_var: str = "TRT01P"
     exposure_vars: tuple[str, ...] = ()
+    # the secondary efficacy analyses (secondary.py): specs/study.toml [analysis.longitudinal]
+    longitudinal: Mapping = field(default_factory=dict)
     # Analysis Results Metadata: analysis key (e.g. 'OS640/cox_unadjusted') -> (display OID, result OID)
     arm: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # the options the user gave explicitly: a variable or arm they name must exist

@@ -48,6 +48,21 @@ def _covariances(params: np.ndarray, zs: list[np.ndarray]) -> tuple[np.ndarray, 
     return g, s2, [z @ g @ z.T + s2 * np.eye(len(z)) for z in zs]
 
 
+def _start(zs: list[np.ndarray], ys: list[np.ndarray]) -> np.ndarray:
+    """Starting values from each subject's own least-squares line: the spread of their intercepts and
+    slopes for G (diagonal), their residual variance for s2."""
+    lines, resid = [], []
+    for z, y in zip(zs, ys):
+        if len(y) >= 3 and np.ptp(z[:, 1]) > 0:
+            coef, res, *_ = np.linalg.lstsq(z, y, rcond=None)
+            lines.append(coef)
+            resid.append(float(res[0]) / (len(y) - 2) if len(res) else 0.0)
+    lines = np.array(lines) if lines else np.ones((2, 2))
+    var = np.maximum(np.var(lines, axis=0), 1e-6)
+    s2 = max(float(np.mean(resid)) if resid else 1.0, 1e-6)
+    return np.array([np.log(np.sqrt(var[0])), 0.0, np.log(np.sqrt(var[1])), np.log(s2)])
+
+
 def fit_slopes(frame: pd.DataFrame, *, response: str = "AVAL", time: str = "months",
                treatment: str = "treated") -> SlopeFit:
     """Fit the model to `frame` (USUBJID, the response, the time in months and the 0/1 treatment)."""
@@ -57,11 +72,14 @@ def fit_slopes(frame: pd.DataFrame, *, response: str = "AVAL", time: str = "mont
     groups = group_rows(data["USUBJID"].to_numpy(), X, data[response].to_numpy(float))
     xs, ys = [x for x, _ in groups], [y for _, y in groups]
     zs = [x[:, :2] for x in xs]
-    start = np.array([np.log(np.std(ys[0]) + 1.0), 0.0, np.log(0.1), np.log(np.var(data[response]) / 4 + 1e-6)])
+    start = _start(zs, ys)
 
     def objective(params):
         g, s2, covs = _covariances(params, zs)
-        fit = gls_reml(xs, ys, covs)
+        try:
+            fit = gls_reml(xs, ys, covs)
+        except np.linalg.LinAlgError:  # a step too far for the line search: not a candidate
+            return np.inf, np.zeros_like(params)
         scores = fit.scores()
         m = sum(z.T @ s @ z for z, s in zip(zs, scores))  # d(-2 l_R) = tr(M dG) + tr(S) ds2
         low = np.linalg.cholesky(g)

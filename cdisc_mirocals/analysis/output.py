@@ -16,6 +16,7 @@ from cdisc_mirocals.analysis.consort import consort_figure
 from cdisc_mirocals.analysis.figures import ae_dot_plot, forest_figure, km_figure, notice_on_figures
 from cdisc_mirocals.analysis.render import page, write_csv, write_json, write_text
 from cdisc_mirocals.analysis.report import report, safety_section, survival_section
+from cdisc_mirocals.analysis.secondary_tables import secondary_markdown
 
 
 def _figures(paths: list[Path]) -> dict[str, Path]:
@@ -42,10 +43,14 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     survival = [x for r in rep.results for x in r.results.values()]
     files.append(write_json(out / "results.json", {"provenance": rep.provenance,
                                                    "parameters": [r.describe() for r in rep.results],
-                                                   "results": survival}))
+                                                   "results": survival,
+                                                   "secondary": list(rep.secondary.values())}))
     files.append(write_csv(out / "results.csv", survival))
     notice = rep.provenance.get("data_notice")  # simulated data: every page and figure says so
-    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)))
+    files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)
+                                             + (secondary_markdown(rep.secondary) if rep.secondary else "")))
+    if rep.secondary:
+        files.append(write_csv(out / "secondary.csv", list(rep.secondary.values())))
     figs = []
     with notice_on_figures(notice):
         for r in rep.results:
@@ -65,5 +70,5 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     files.append(write_csv(out / "table1.csv", [rep.table1]))
     files.append(write_csv(out / "disposition.csv", [rep.disposition]))
     files.append(write_text(out / "report.html", report(title, rep.provenance, rep.results, rep.safety, rep.table1,
-                                                       rep.disposition, figures)))
+                                                       rep.disposition, figures, rep.secondary)))
     return files + figs

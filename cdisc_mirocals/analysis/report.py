@@ -8,6 +8,7 @@ from pathlib import Path
 from cdisc_mirocals.analysis import tables
 from cdisc_mirocals.analysis.render import html_table, image, page, result_block, slug
 from cdisc_mirocals.analysis.result import Result
+from cdisc_mirocals.analysis.secondary_tables import secondary_section
 from cdisc_mirocals.analysis.survival import ParamResults
 from cdisc_mirocals.textsafe import html_text
 
@@ -64,7 +65,7 @@ def baseline_section(table1: Result, disposition: Result, figures: dict[str, Pat
 
 
 def report(title: str, provenance: dict, results: list[ParamResults], safety: dict[str, Result], table1: Result,
-           disposition: Result, figures: dict[str, Path]) -> str:
+           disposition: Result, figures: dict[str, Path], secondary: dict[str, Result] | None = None) -> str:
     inputs = "".join(f"<li>{html_text(i['standard'])} {html_text(i['dataset'])} ({html_text(i['file'])}), sha256 "
                      f"<code>{html_text(i['sha256'])}</code></li>" for i in provenance["inputs"])
     head = (f'<p class="note">cdisc-mirocals {html_text(provenance["version"])}; '
@@ -74,6 +75,9 @@ def report(title: str, provenance: dict, results: list[ParamResults], safety: di
            '<li><a href="#safety">Safety</a></li></ul></nav>')
     body = "\n".join([head, nav, '<h2 id="population">Study population</h2>',
                       baseline_section(table1, disposition, figures), '<h2 id="efficacy">Efficacy</h2>',
-                      survival_section(results, figures), '<h2 id="safety">Safety</h2>',
+                      survival_section(results, figures),
+                      *(['<h3 id="secondary">Secondary efficacy analyses</h3>', secondary_section(secondary)]
+                        if secondary else []),
+                      '<h2 id="safety">Safety</h2>',
                       safety_section(safety, figures)])
     return page(title, body, provenance.get("data_notice"))
