@@ -41,7 +41,7 @@ def cafs_table(r: Result) -> pd.DataFrame:
             for x in r.rows("mean_score").to_dict("records")]
     w = r.row("wilcoxon")
     rows.append({"Arm": f"Wilcoxon rank-sum test, {w['group']} {w['term']}", "N": "",
-                 "Mean CAFS score": f"W = {w['statistic']:g}, p {fmt.pvalue(w['p'])}"})
+                 "Mean CAFS score": f"W = {w['statistic']:g}, {fmt.pvalue(w['p'], 'p ')}"})
     return pd.DataFrame(rows).set_index("Arm")
 
 
