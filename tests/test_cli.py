@@ -38,7 +38,7 @@ def test_convert_without_raw_dir_runs_the_main_job_on_the_default_study(tmp_path
     # Every specified dataset has records (SUPPAE: the treatment-emergent flag of every AE).
     assert sdtm == sorted(f"{d.lower()}.xpt" for d in spec.sdtm.datasets)
     adam = sorted(p.name for p in (out / "m5/datasets/mirocals/analysis/adam/datasets").glob("*.xpt"))
-    assert adam == ["adae.xpt", "adsl.xpt", "adtte.xpt"]
+    assert adam == ["adae.xpt", "adqs.xpt", "adre.xpt", "adsl.xpt", "adtte.xpt"]  # ADQS, ADRE: issue 19
     assert (out / "reconciliation.csv").exists()
     # the validator ran on what was written, before publishing: no Reject or Error, reports in OUT/validation
     assert "validation: SDTM: 0 Reject, 0 Error, " in result.output and "validation: ADaM: 0 Reject, 0 Error, " in result.output

@@ -9,7 +9,8 @@ Pairwise rule, within the analysis window (docs/analyses.md):
   - one died at t: the other wins if known alive on day t or later (their follow-up reaches t);
     otherwise survival cannot tell them apart;
   - otherwise (neither died, or survival cannot tell): the larger change from baseline in the
-    function score wins (equal: tie); a tie when either change is missing.
+    function score wins (equal to 1e-9, as prorated totals are fractions: tie); a tie when either
+    change is missing.
 The test is R's wilcox.test(score ~ arm, exact = FALSE, correct = TRUE): normal approximation with the
 tie correction and a continuity correction; W is the Mann-Whitney statistic of the reference arm.
 """
@@ -34,7 +35,8 @@ def cafs_scores(time: np.ndarray, died: np.ndarray, change: np.ndarray) -> np.nd
     both, i_lost, j_lost = di & dj, di & ~dj & (tj >= ti), ~di & dj & (ti >= tj)
     survival = np.select([both, i_lost, j_lost], [np.sign(ti - tj), -1.0, 1.0], 0.0)
     decided = both | i_lost | j_lost
-    function = np.where(np.isnan(ci) | np.isnan(cj), 0.0, np.sign(ci - cj))
+    # a prorated ALSFRS-R total is a fraction: changes equal but for rounding error (1e-9) are a tie
+    function = np.where(np.isnan(ci) | np.isnan(cj), 0.0, np.sign(np.round(ci - cj, 9)))
     outcome = np.where(decided, survival, function)
     np.fill_diagonal(outcome, 0.0)
     return outcome.sum(axis=1)

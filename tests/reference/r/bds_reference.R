@@ -36,6 +36,13 @@ os <- data.frame(PARAMCD = "OS640", USUBJID = tte$USUBJID, TRT01P = tte$TRT01P,
 input <- rbind(bds, os)
 input <- input[order(input$PARAMCD, input$USUBJID, input$AVISITN), ]
 write.csv(input, file.path(here, "bds_input.csv"), row.names = FALSE, na = "")
+# every number below is computed from the file as written (15 significant digits), as the Python test reads it:
+# two prorated ALSFRS-R changes equal in memory must stay equal, or CAFS's ties would differ
+input <- read.csv(file.path(here, "bds_input.csv"), na.strings = "")
+input$ABLFL[is.na(input$ABLFL)] <- ""
+bds <- input[input$PARAMCD != "OS640", ]
+tte <- input[input$PARAMCD == "OS640", ]
+tte$CNSR <- 1 - tte$CHG
 
 rows <- list()
 put <- function(paramcd, analysis, quantity, value, term = "") {
@@ -67,7 +74,7 @@ for (code in c("ALSFRST", "SVCPP")) {
   m <- m[order(m$USUBJID, m$v), ]
   fit <- gls(CHG ~ BASE + AVISIT * treated, data = m, correlation = corSymm(form = ~ v | USUBJID),
              weights = varIdent(form = ~ 1 | AVISIT), method = "REML",
-             control = glsControl(tolerance = 1e-12, msTol = 1e-14, msMaxIter = 2000, maxIter = 2000))
+             control = glsControl(opt = "optim", tolerance = 1e-12, msTol = 1e-14, msMaxIter = 2000, maxIter = 2000))
   put(code, "mmrm", "deviance", -2 * as.numeric(logLik(fit)))
   beta <- coef(fit); cb <- vcov(fit)
   for (i in seq_along(beta)) put(code, "mmrm", "coef", beta[i], names(beta)[i])
@@ -134,7 +141,7 @@ for (i in seq_len(n)) for (j in seq_len(n)) if (i != j) {
   if (di && dj) out <- sign(ti - tj)
   else if (di && !dj && tj >= ti) out <- -1
   else if (!di && dj && ti >= tj) out <- 1
-  if (is.na(out)) out <- if (is.na(s$chg[i]) || is.na(s$chg[j])) 0 else sign(s$chg[i] - s$chg[j])
+  if (is.na(out)) out <- if (is.na(s$chg[i]) || is.na(s$chg[j])) 0 else sign(round(s$chg[i] - s$chg[j], 9))
   score[i] <- score[i] + out
 }
 w <- wilcox.test(score ~ s$arm, exact = FALSE, correct = TRUE)
