@@ -8,9 +8,10 @@ Tolerances (relative), each the smallest that the optimisers allow, measured whe
 - The random intercept and slope model (lme with nlminb, tolerances 1e-12): 1e-6 for the fixed effects,
   their SEs, CI and p; 1e-4 for the variance components (G, residual variance), which the flat likelihood
   determines less sharply than either optimiser's stopping rule (measured: 3e-6).
-- The MMRM (gls, whose optimiser stops at a relative change of about 1e-7 in the likelihood): 1e-4 for the
-  coefficients, least-squares means, standard errors and Satterthwaite df; our fit reaches a lower
-  deviance than gls's (by about 1e-7), so the difference is gls's stopping point, not ours.
+- The MMRM (gls, whose optimiser stops short of the optimum: our fit reaches a deviance at least as low,
+  so the difference is gls's stopping point, not ours): 1e-4 relative for the standard errors,
+  Satterthwaite df and p; estimates (coefficients, least-squares means, differences) within 1e-4 of
+  their standard error, since a relative tolerance means nothing for a coefficient near 0 (BASE's).
 """
 
 import json
@@ -43,6 +44,11 @@ def r():
 
 def _near(ours, theirs, rtol):
     return ours == pytest.approx(theirs, rel=rtol, abs=0)
+
+
+def _near_se(ours, theirs, se):
+    """An optimiser-limited estimate: within GLS standard errors of R's."""
+    return abs(ours - theirs) <= GLS * se
 
 
 @pytest.fixture(scope="module")
@@ -89,21 +95,22 @@ def test_mmrm_agrees_with_gls_and_satterthwaite(mmrms, data, r, code):
     assert _near(r[code, "mmrm", "deviance_own", ""], r[code, "mmrm", "deviance", ""], LOGLIK)
     assert _near(fit.reml_deviance, r[code, "mmrm", "deviance", ""], LOGLIK)
     assert fit.reml_deviance <= r[code, "mmrm", "deviance", ""] + 1e-6  # our optimum is at least as good
-    for term, beta in zip(fit.terms, fit.beta):
-        assert _near(beta, r[code, "mmrm", "coef", term], GLS), term
+    for term, beta, var in zip(fit.terms, fit.beta, np.diag(fit.cov_beta)):
+        assert _near_se(beta, r[code, "mmrm", "coef", term], np.sqrt(var)), term
     d = data[(data["PARAMCD"] == code) & (data["ABLFL"] != "Y")]
     base_mean = d.drop_duplicates("USUBJID")["BASE"].mean()
     from cdisc_mirocals.analysis.secondary import _weights
     for visit in VISITS:
         for trt in (0, 1):
             c = fit.contrast(_weights(fit.terms, visit, VISITS, base_mean, float(trt)))
-            assert _near(c["estimate"], r[code, "mmrm", f"lsmean_{trt}", visit], GLS)
+            assert _near_se(c["estimate"], r[code, "mmrm", f"lsmean_{trt}", visit], c["se"])
             assert _near(c["se"], r[code, "mmrm", f"lsmean_se_{trt}", visit], GLS)
         w = _weights(fit.terms, visit, VISITS, base_mean, 1.0) - _weights(fit.terms, visit, VISITS, base_mean, 0.0)
         c = fit.contrast(w)
-        for ours, quantity in (("estimate", "diff"), ("se", "diff_se"), ("df", "diff_df"), ("p", "diff_p"),
-                               ("ci_lower", "diff_lcl")):
+        for ours, quantity in (("se", "diff_se"), ("df", "diff_df"), ("p", "diff_p")):
             assert _near(c[ours], r[code, "mmrm", quantity, visit], GLS), (visit, quantity)
+        for ours, quantity in (("estimate", "diff"), ("ci_lower", "diff_lcl")):
+            assert _near_se(c[ours], r[code, "mmrm", quantity, visit], c["se"]), (visit, quantity)
 
 
 def test_cafs_agrees_with_wilcox_test(data, r):
@@ -132,7 +139,7 @@ def test_the_default_studys_results_are_these(default_outputs, r):
         assert _near(diff["estimate"], r[code, "slope", "coef", "months:treated"], LME)
         rows = pd.DataFrame(second[f"{code}/mmrm"]["summary"])
         m18 = rows[(rows["name"] == "difference") & (rows["term"] == "MONTH 18")].iloc[0]
-        assert _near(m18["estimate"], r[code, "mmrm", "diff", "MONTH 18"], GLS)
+        assert _near_se(m18["estimate"], r[code, "mmrm", "diff", "MONTH 18"], m18["se"])
         assert _near(m18["df"], r[code, "mmrm", "diff_df", "MONTH 18"], GLS)
     rows = pd.DataFrame(second["CAFS/wilcoxon"]["summary"])
     w = rows[rows["name"] == "wilcoxon"].iloc[0]

@@ -101,7 +101,8 @@ for (code in c("ALSFRST", "SVCPP")) {
   }
   theta <- sigma[lower.tri(sigma, TRUE)]
   put(code, "mmrm", "deviance_own", deviance(theta))
-  A <- 2 * solve(optimHess(theta, deviance))
+  # steps relative to each element (optimHess's default of 1e-3 absolute is too coarse for the covariances)
+  A <- 2 * solve(optimHess(theta, deviance, control = list(ndeps = 1e-4 * pmax(abs(theta), 1e-3 * mean(diag(sigma))))))
   base_mean <- mean(m$BASE[!duplicated(m$USUBJID)])
   lsweights <- function(visit, trt) {
     w <- setNames(numeric(ncol(X)), colnames(X)); w["(Intercept)"] <- 1; w["BASE"] <- base_mean; w["treated"] <- trt
