@@ -64,7 +64,8 @@ def test_provenance_has_version_input_hashes_options_and_the_source_date_epoch(m
     prov = _json(mapped / "results.json")["provenance"]
     assert prov["version"] == __version__ and prov["timestamp"] == "2024-06-11T00:00:00Z"
     hashes = {i["file"]: i["sha256"] for i in prov["inputs"]}
-    assert set(hashes) == {"adtte.xpt", "adsl.xpt", "adae.xpt"}
+    # ADQS and ADRE: the secondary efficacy analyses read them too
+    assert set(hashes) == {"adtte.xpt", "adsl.xpt", "adae.xpt", "adqs.xpt", "adre.xpt"}
     for name, digest in hashes.items():
         assert hashlib.sha256((small_dir / name).read_bytes()).hexdigest() == digest
     assert prov["options"]["ties"] == "efron" and prov["options"]["population"] == "ITTFL"

@@ -553,7 +553,7 @@ def test_datasets_must_be_those_of_the_spec(spec, adam):
     root = etree.fromstring(without)
     assert root.find(".//odm:ItemGroupDef[@OID='IG.ADAE']", NS) is None
     assert root.find(".//odm:CodeList[@OID='CL.AREL']", NS) is None  # ADAE's alone
-    assert root.find(".//odm:CodeList[@OID='CL.NY']", NS) is not None and len(root.findall(".//arm:AnalysisResult", NS)) == 9
+    assert root.find(".//odm:CodeList[@OID='CL.NY']", NS) is not None and len(root.findall(".//arm:AnalysisResult", NS)) == 14  # 9 survival, 5 secondary
     with pytest.raises(DefineError, match=r"datasets \['XX'\] are not in the ADaM specification"):
         build_define(spec, "ADaM", dict(adam, XX=adam["ADSL"]))
     reordered = dict(adam, ADSL=adam["ADSL"][list(reversed(adam["ADSL"].columns))])
@@ -794,7 +794,9 @@ KEYS = {"OS640/logrank": ("logrank", "unstratified"), "OS640/logrank_stratified"
 
 
 def test_arm_describes_the_prespecified_analyses(spec, trees):
-    results = {r.key: r for r in spec.adam.analysis_results}
+    everything = {r.key: r for r in spec.adam.analysis_results}
+    # the survival analyses; the secondary ones (ADQS, ADRE, CAFS) are test_arm_describes_the_secondary_analyses'
+    results = {k: r for k, r in everything.items() if k.startswith("OS640/")}
     assert set(results) == set(KEYS)
     a = spec.study["analysis"]
     for r in results.values():
@@ -830,7 +832,27 @@ def test_arm_describes_the_prespecified_analyses(spec, trees):
 @pytest.fixture(scope="session")
 def submitted_adam(converted):
     """The ADaM XPT files in the eCTD layout, and the analyses convert ran on them."""
-    return converted.adam_dir, {r.data.paramcd: r for r in converted.analysis.results}
+    return converted.adam_dir, {**{r.data.paramcd: r for r in converted.analysis.results},
+                                "secondary": converted.analysis.secondary}
+
+
+SECONDARY = {"ALSFRST/slope": ("ADQS", "ALSFRST"), "ALSFRST/mmrm": ("ADQS", "ALSFRST"),
+             "SVCPP/slope": ("ADRE", "SVCPP"), "SVCPP/mmrm": ("ADRE", "SVCPP"), "CAFS/wilcoxon": ("ADTTE", "OS640")}
+
+
+def test_arm_describes_the_secondary_analyses(spec, trees):
+    results = {r.key: r for r in spec.adam.analysis_results if not r.key.startswith("OS640/")}
+    assert set(results) == set(SECONDARY)
+    root = trees["ADaM"]
+    for key, (dataset, paramcd) in SECONDARY.items():
+        r = results[key]
+        assert r.purpose == "SECONDARY OUTCOME MEASURE" and r.datasets[0].dataset == dataset
+        where = {(c.variable, c.comparator, c.values) for c in r.datasets[0].where}
+        assert {("PARAMCD", "EQ", (paramcd,)), ("ITTFL", "EQ", ("Y",))} <= where, key
+        element = root.find(f".//arm:ResultDisplay[@OID='{r.display}']/arm:AnalysisResult[@OID='{r.id}']", NS)
+        assert element is not None and element.get("ParameterOID") == f"IT.{dataset}.PARAMCD"
+    # CAFS reads survival from ADTTE and the ALSFRS-R change from ADQS
+    assert [d.dataset for d in results["CAFS/wilcoxon"].datasets] == ["ADTTE", "ADQS"]
 
 
 def test_arm_programming_code_reproduces_the_reported_results(spec, submitted_adam, monkeypatch):
@@ -840,7 +862,9 @@ def test_arm_programming_code_reproduces_the_reported_results(spec, submitted_ad
     for r in spec.adam.analysis_results:
         namespace = {}
         exec(compile(r.code, r.id, "exec"), namespace)  # noqa: S102 - the spec's own code, as a reviewer runs it
-        ran, reported = namespace["result"], results["OS640"][r.key.split("/", 1)[1]]
+        reported = results["secondary"][r.key] if r.key in results["secondary"] else \
+            results["OS640"][r.key.split("/", 1)[1]]
+        ran = namespace["result"]
         assert ran.done and reported.done and ran.key == reported.key == r.key
         assert (ran.n, ran.events) == (reported.n, reported.events), r.key
         mine, theirs = ran.summary, reported.summary

@@ -43,6 +43,9 @@ def derive_bds_visits(dataset: pd.DataFrame, adsl: pd.DataFrame, spec: Spec, *, 
                                   mode="last", filter=lambda d: d["AVAL"].notna() & (d["ADT"] <= d["_RANDDT"]))
     out = derive_var_base(out, by_vars=["USUBJID", "PARAMCD"])
     out = derive_var_chg(out, filter=lambda d: d["ADT"] > d["_RANDDT"])
+    digits = spec.adam[name].variable("CHG").significant_digits
+    if digits:  # AVAL - BASE of values with that many decimals, without the binary noise of the subtraction
+        out["CHG"] = out["CHG"].round(int(digits))
     out = derive_var_anl_flag(out, by_vars=["USUBJID", "PARAMCD", "AVISITN"], order=["AWTDIFF", desc("ADT")],
                               filter=lambda d: (d["AVISIT"] != "") & d["AVAL"].notna() & (d["ABLFL"] != "Y")
                               & (d["ADT"] > d["_RANDDT"]))
