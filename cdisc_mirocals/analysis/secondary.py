@@ -140,19 +140,27 @@ def secondary(datasets: dict[str, Dataset | None], adtte: Dataset, options: Opti
     """Every secondary analysis, by key; one whose dataset is absent is skipped, saying so."""
     out: dict[str, Result] = {}
     cfg = options.longitudinal
+    needed = {"PARAMCD", "PARAM", "AVAL", "BASE", "CHG", "ABLFL", "ANL01FL", "ADT", "RANDDT", "AVISIT", "AVISITN",
+              "USUBJID", options.population, options.treatment_var}
     for item in cfg.get("parameters", ()):
         ds, code = datasets.get(item["dataset"]), item["paramcd"]
+        lacking = sorted(needed - set(ds.frame.columns)) if ds is not None else []
         for make, name in ((slope_result, "slope"), (mmrm_result, "mmrm")):
             key = f"{code}/{name}"
-            if ds is None or not (ds.frame["PARAMCD"] == code).any():
-                out[key] = Result.skip(key, key, "", f"no {item['dataset'].lower()} records of {code}")
+            if ds is None or lacking or not (ds.frame["PARAMCD"] == code).any():
+                why = f"{item['dataset'].lower()} lacks {', '.join(lacking)}" if lacking else \
+                    f"no {item['dataset'].lower()} records of {code}"
+                out[key] = Result.skip(key, key, "", why)
             else:
                 out[key] = make(ds, code, options)
     if "cafs" in cfg:
         ds = datasets.get(next((p["dataset"] for p in cfg.get("parameters", ()) if p["paramcd"] == cfg["cafs"]["function"]),
                                ""))
-        out["CAFS/wilcoxon"] = cafs_result(ds, adtte, options) if ds is not None else \
-            Result.skip("CAFS/wilcoxon", "CAFS", "", "no dataset of the ALSFRS-R total")
+        function = cfg["cafs"]["function"]
+        if ds is None or out.get(f"{function}/slope") is None or not out[f"{function}/slope"].done:
+            out["CAFS/wilcoxon"] = Result.skip("CAFS/wilcoxon", "CAFS", "", f"no analysable {function} records")
+        else:
+            out["CAFS/wilcoxon"] = cafs_result(ds, adtte, options)
     for r in out.values():
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
     return out
