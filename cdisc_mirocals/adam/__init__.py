@@ -1,4 +1,4 @@
-"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE and ADAE, assembled from the derivation toolkit in
+"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE, ADAE, ADQS and ADRE, assembled from the derivation toolkit in
 `adam.derive`, with metadata from specs/adam."""
 
 from __future__ import annotations

@@ -102,6 +102,9 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     bds = {n: read_dataset(adam_dir, n, required=False) for n in
            dict.fromkeys(p["dataset"] for p in options.longitudinal.get("parameters", ()))}
     second = secondary(bds, adtte, options)
+    absent = [f"{n.lower()}.xpt" for n, d in bds.items() if d is None]
+    if absent:
+        notes.append(f"no {', '.join(absent)} in the ADaM folder: the secondary efficacy analyses of it are not done")
     inputs = [d for d in (adtte, adsl, adae, *bds.values()) if d is not None] + list(sdtm.values())
     report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, second, [], notes)
     if title is None:

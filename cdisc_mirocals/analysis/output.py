@@ -44,7 +44,8 @@ def write_outputs(rep, out: Path, options, at_risk_times, title: str) -> list[Pa
     files.append(write_json(out / "results.json", {"provenance": rep.provenance,
                                                    "parameters": [r.describe() for r in rep.results],
                                                    "results": survival,
-                                                   "secondary": list(rep.secondary.values())}))
+                                                   **({"secondary": list(rep.secondary.values())}
+                                                      if rep.secondary else {})}))
     files.append(write_csv(out / "results.csv", survival))
     notice = rep.provenance.get("data_notice")  # simulated data: every page and figure says so
     files.append(write_text(out / "tables.md", (f"**{notice}**\n\n" if notice else "") + _markdown(rep.results)

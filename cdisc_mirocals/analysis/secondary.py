@@ -137,17 +137,21 @@ def cafs_result(function: Dataset, adtte: Dataset, options: Options) -> Result:
 
 
 def secondary(datasets: dict[str, Dataset | None], adtte: Dataset, options: Options) -> dict[str, Result]:
-    """Every secondary analysis, by key; one whose dataset is absent is skipped, saying so."""
+    """Every secondary analysis, by key. Without the dataset (another study's ADaM) there is no such result
+    at all, as for this study's survival analyses another ADTTE cannot support; a dataset that lacks a
+    variable or the parameter gives a skipped result saying why."""
     out: dict[str, Result] = {}
     cfg = options.longitudinal
     needed = {"PARAMCD", "PARAM", "AVAL", "BASE", "CHG", "ABLFL", "ANL01FL", "ADT", "RANDDT", "AVISIT", "AVISITN",
               "USUBJID", options.population, options.treatment_var}
     for item in cfg.get("parameters", ()):
         ds, code = datasets.get(item["dataset"]), item["paramcd"]
-        lacking = sorted(needed - set(ds.frame.columns)) if ds is not None else []
+        if ds is None:
+            continue
+        lacking = sorted(needed - set(ds.frame.columns))
         for make, name in ((slope_result, "slope"), (mmrm_result, "mmrm")):
             key = f"{code}/{name}"
-            if ds is None or lacking or not (ds.frame["PARAMCD"] == code).any():
+            if lacking or not (ds.frame["PARAMCD"] == code).any():
                 why = f"{item['dataset'].lower()} lacks {', '.join(lacking)}" if lacking else \
                     f"no {item['dataset'].lower()} records of {code}"
                 out[key] = Result.skip(key, key, "", why)
@@ -157,10 +161,10 @@ def secondary(datasets: dict[str, Dataset | None], adtte: Dataset, options: Opti
         ds = datasets.get(next((p["dataset"] for p in cfg.get("parameters", ()) if p["paramcd"] == cfg["cafs"]["function"]),
                                ""))
         function = cfg["cafs"]["function"]
-        if ds is None or out.get(f"{function}/slope") is None or not out[f"{function}/slope"].done:
-            out["CAFS/wilcoxon"] = Result.skip("CAFS/wilcoxon", "CAFS", "", f"no analysable {function} records")
-        else:
+        if ds is not None and f"{function}/slope" in out and out[f"{function}/slope"].done:
             out["CAFS/wilcoxon"] = cafs_result(ds, adtte, options)
+        elif ds is not None:
+            out["CAFS/wilcoxon"] = Result.skip("CAFS/wilcoxon", "CAFS", "", f"no analysable {function} records")
     for r in out.values():
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
     return out
