@@ -257,7 +257,7 @@ def analysis_options(spec: Spec, **overrides) -> tuple[list[str], Options]:
                     site_reaction_pattern=s.get("site_reaction_pattern", Options.site_reaction_pattern),
                     dot_plot_threshold=float(s.get("dot_plot_threshold", Options.dot_plot_threshold)),
                     exposure_vars=tuple(s.get("exposure", ())), exposure_params=tuple(s.get("exposure_params", ())),
-                    **_secondary_options(a.get("secondary", {})))
+                    longitudinal=a.get("longitudinal", {}), **_secondary_options(a.get("secondary", {})))
     given = {k: v for k, v in overrides.items() if v is not None}
     defaults.update(given)
     if "population" in given and "baseline_population" not in given:

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 from lxml import etree
 
-from cdisc_mirocals.analysis import bdstables, tables
+from cdisc_mirocals.analysis import tables
+from cdisc_mirocals.analysis.report import secondary_table
 from cdisc_mirocals.analysis.displays import render_displays
 from cdisc_mirocals.spec.model import AnalysisDisplay
 from cdisc_mirocals.submission.define.safe_xml import NS
@@ -105,7 +106,7 @@ def test_each_result_display_cites_the_pages_that_show_it(adam_define, page_text
         # every result the run made is shown, whichever part of the analyses made it
         assert "not among the results of this run" not in text, display.get("OID")
         for res in converted.analysis.secondary.values():
-            if res.key in keys and (table := bdstables.table_for(res.key, res)) is not None:
+            if res.key in keys and (table := secondary_table(res)) is not None:
                 for cell in table.iloc[:3].to_numpy().ravel():
                     assert _words(str(cell)) in _words(text), (display.get("OID"), res.key, cell)
     assert max(seen) == len(page_text)  # the last display runs to the last page

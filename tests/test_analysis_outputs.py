@@ -64,8 +64,9 @@ def test_provenance_has_version_input_hashes_options_and_the_source_date_epoch(m
     prov = _json(mapped / "results.json")["provenance"]
     assert prov["version"] == __version__ and prov["timestamp"] == "2024-06-11T00:00:00Z"
     hashes = {i["file"]: i["sha256"] for i in prov["inputs"]}
-    # every dataset read: the survival, safety, exposure and (ADLB, ADVS) secondary analyses
-    assert set(hashes) == {"adtte.xpt", "adsl.xpt", "adae.xpt", "adex.xpt", "adlb.xpt", "advs.xpt"}
+    # every dataset read: the survival, safety, exposure, secondary efficacy (ADQS, ADRE) and ADLB/ADVS analyses
+    assert set(hashes) == {"adtte.xpt", "adsl.xpt", "adae.xpt", "adex.xpt", "adqs.xpt", "adre.xpt", "adlb.xpt",
+                           "advs.xpt"}
     for name, digest in hashes.items():
         assert hashlib.sha256((small_dir / name).read_bytes()).hexdigest() == digest
     assert prov["options"]["ties"] == "efron" and prov["options"]["population"] == "ITTFL"

@@ -799,7 +799,9 @@ KEYS = {"OS640/logrank": ("logrank", "unstratified"), "OS640/logrank_stratified"
 
 
 def test_arm_describes_the_prespecified_analyses(spec, trees):
-    results = {r.key: r for r in spec.adam.analysis_results if r.key.startswith("OS640/")}
+    everything = {r.key: r for r in spec.adam.analysis_results}
+    # the survival analyses; the secondary ones (ADQS, ADRE, CAFS) are test_arm_describes_the_secondary_analyses'
+    results = {k: r for k, r in everything.items() if k.startswith("OS640/")}
     assert set(results) == set(KEYS)
     a = spec.study["analysis"]
     for r in results.values():
@@ -836,6 +838,25 @@ def test_arm_describes_the_prespecified_analyses(spec, trees):
 def submitted_adam(converted):
     """The ADaM XPT files in the eCTD layout, and the analyses convert ran on them, by key."""
     return converted.adam_dir, {r.key: r for r in converted.analysis.all_results()}
+
+
+SECONDARY = {"ALSFRST/slope": ("ADQS", "ALSFRST"), "ALSFRST/mmrm": ("ADQS", "ALSFRST"),
+             "SVCPP/slope": ("ADRE", "SVCPP"), "SVCPP/mmrm": ("ADRE", "SVCPP"), "CAFS/wilcoxon": ("ADTTE", "OS640")}
+
+
+def test_arm_describes_the_secondary_analyses(spec, trees):
+    results = {r.key: r for r in spec.adam.analysis_results if r.key in SECONDARY}
+    assert set(results) == set(SECONDARY)
+    root = trees["ADaM"]
+    for key, (dataset, paramcd) in SECONDARY.items():
+        r = results[key]
+        assert r.purpose == "SECONDARY OUTCOME MEASURE" and r.datasets[0].dataset == dataset
+        where = {(c.variable, c.comparator, c.values) for c in r.datasets[0].where}
+        assert {("PARAMCD", "EQ", (paramcd,)), ("ITTFL", "EQ", ("Y",))} <= where, key
+        element = root.find(f".//arm:ResultDisplay[@OID='{r.display}']/arm:AnalysisResult[@OID='{r.id}']", NS)
+        assert element is not None and element.get("ParameterOID") == f"IT.{dataset}.PARAMCD"
+    # CAFS reads survival from ADTTE and the ALSFRS-R change from ADQS
+    assert [d.dataset for d in results["CAFS/wilcoxon"].datasets] == ["ADTTE", "ADQS"]
 
 
 def test_arm_programming_code_is_the_submitted_program_that_prints_the_result(spec, submitted_adam):

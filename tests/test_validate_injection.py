@@ -1143,8 +1143,9 @@ def adam_injections(c: Copy, s: AdamStudy, sdtm=None) -> dict[str, tuple[str, ca
         return at(rule, "ADSL", s.row(subj[i]), variable, value)
 
     def drop_subject(subject):
-        """A randomised subject of DM left out of the ADaM: out of ADSL, and so out of ADTTE and ADAE (else AD0256)."""
-        for name in ("ADSL", "ADTTE", "ADAE"):
+        """A randomised subject of DM left out of the ADaM: out of ADSL, and so out of every other ADaM dataset
+        (else AD0256)."""
+        for name in [n for n in c.files if "USUBJID" in c[n].columns]:
             c.delete(name, rows_where(c[name], c[name]["USUBJID"].eq(subject)))
         return [("AD2001", "ADSL", None, "USUBJID")]
 

@@ -1,5 +1,5 @@
-"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE, ADAE, ADLB, ADVS, ADEX, ADCM and ADMH, assembled from the derivation toolkit in
-`adam.derive`, with metadata from specs/adam."""
+"""SDTM to ADaMIG 1.3 datasets: ADSL, ADTTE, ADAE, ADQS, ADRE, ADLB, ADVS, ADEX, ADCM and ADMH, assembled
+from the derivation toolkit in `adam.derive`, with metadata from specs/adam."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from cdisc_mirocals.adam.adcm import derive_adcm
 from cdisc_mirocals.adam.adex import derive_adex
 from cdisc_mirocals.adam.admh import derive_admh
 from cdisc_mirocals.adam.adlb import derive_adlb
+from cdisc_mirocals.adam.adqs import derive_adqs
+from cdisc_mirocals.adam.adre import derive_adre
 from cdisc_mirocals.adam.adsl import derive_adsl
 from cdisc_mirocals.adam.adtte import derive_adtte
 from cdisc_mirocals.adam.advs import derive_advs
@@ -25,6 +27,8 @@ def shape_adam(sdtm: dict[str, pd.DataFrame], spec: Spec, log: ShapeLog | None =
     frames["ADVS"] = derive_advs(adsl, sdtm, spec)
     frames |= {"ADEX": derive_adex(adsl, sdtm, spec), "ADCM": derive_adcm(adsl, sdtm, spec),
                "ADMH": derive_admh(adsl, sdtm, spec)}
+    frames["ADQS"] = derive_adqs(adsl, sdtm, spec)
+    frames["ADRE"] = derive_adre(adsl, sdtm, spec)
     return {name: shape(frame, spec.adam[name], log) for name, frame in frames.items()}
 
 

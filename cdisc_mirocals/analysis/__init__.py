@@ -29,6 +29,7 @@ class AnalysisReport:
     safety: dict[str, Result]
     table1: Result
     disposition: Result
+    secondary: dict[str, Result] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     secondary: dict[str, Result] = field(default_factory=dict)  # ADLB and ADVS analyses, by key
@@ -101,6 +102,7 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     from cdisc_mirocals.analysis.output import write_outputs
     from cdisc_mirocals.analysis.provenance import provenance
     from cdisc_mirocals.analysis.safety import safety
+    from cdisc_mirocals.analysis.secondary import secondary as efficacy_analyses
 
     if not options.decodes:
         options = dataclasses.replace(options, decodes=define_decodes(adam_dir))
@@ -125,8 +127,17 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     exposure = exposure_summary(adex, adsl, options)
     for r in [*safe.values(), t1, disp, exposure, *secondary.values()]:
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
-    inputs = [d for d in (adtte, adsl, adae, adex, adlb, advs) if d is not None] + list(sdtm.values())
-    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes, secondary, exposure)
+    bds = {n: read_dataset(adam_dir, n, required=False) for n in
+           dict.fromkeys(p["dataset"] for p in options.longitudinal.get("parameters", ()))}
+    efficacy = efficacy_analyses(bds, adtte, options)
+    absent = [f"{n.lower()}.xpt" for n, d in bds.items() if d is None]
+    if absent:
+        notes.append(f"no {', '.join(absent)} in the ADaM folder: the secondary efficacy analyses of it are not done")
+    for r in efficacy.values():
+        r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
+    inputs = [d for d in (adtte, adsl, adae, adex, *bds.values(), adlb, advs) if d is not None] + list(sdtm.values())
+    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes,
+                            {**efficacy, **secondary}, exposure)
     if title is None:
         study = adtte.frame["STUDYID"].iloc[0] if "STUDYID" in adtte.frame.columns and len(adtte.frame) else ""
         title = f"{study} clinical study outputs".strip()

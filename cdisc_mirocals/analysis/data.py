@@ -64,6 +64,8 @@ class Options:
     baseline_treatment_var: str = "TRT01P"
     exposure_vars: tuple[str, ...] = ()
     exposure_params: tuple[str, ...] = ()  # the overall ADEX parameters of the exposure summary (exposure.py)
+    # the secondary efficacy analyses (secondary.py): specs/study.toml [analysis.longitudinal]
+    longitudinal: Mapping = field(default_factory=dict)
     # Analysis Results Metadata: analysis key (e.g. 'OS640/cox_unadjusted') -> (display OID, result OID)
     arm: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # the secondary analyses of ADLB and ADVS (treg.py, labgrade.py, vitals.py)

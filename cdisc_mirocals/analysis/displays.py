@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cdisc_mirocals.analysis import bdstables, fmt, tables
-from cdisc_mirocals.analysis.report import SAFETY_TABLES
+from cdisc_mirocals.analysis import fmt, tables
+from cdisc_mirocals.analysis.report import SAFETY_TABLES, secondary_table
 from cdisc_mirocals.analysis.result import TEXT_COLUMNS, Result
 from cdisc_mirocals.analysis.survival import COX, ParamResults
 from cdisc_mirocals.errors import MirocalsError
@@ -152,7 +152,7 @@ def _show(doc: PdfDocument, part: _Part, figures) -> None:
     elif res.key.startswith("DISPOSITION/"):
         _frame(doc, tables.disposition_table(res))
         _figure(doc, figures, "consort", "CONSORT flow diagram")
-    elif (table := bdstables.table_for(res.key, res)) is not None:
+    elif (table := secondary_table(res)) is not None:
         _frame(doc, table)
     else:
         _frame(doc, _summary(res), index=False)

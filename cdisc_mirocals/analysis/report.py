@@ -9,6 +9,7 @@ from cdisc_mirocals.analysis import tables
 from cdisc_mirocals.analysis.bdstables import table_for
 from cdisc_mirocals.analysis.render import html_table, image, page, result_block, slug
 from cdisc_mirocals.analysis.result import Result
+from cdisc_mirocals.analysis import secondary_tables
 from cdisc_mirocals.analysis.survival import ParamResults
 from cdisc_mirocals.textsafe import html_text
 
@@ -64,8 +65,15 @@ def baseline_section(table1: Result, disposition: Result, figures: dict[str, Pat
     return "\n".join(out)
 
 
+def secondary_table(res: Result):
+    """The table of a secondary Result: the efficacy models of ADQS and ADRE (secondary_tables.py), or the
+    analyses of ADLB and ADVS (bdstables.py); None when it was not done or neither tables it."""
+    table = secondary_tables.table(res)
+    return table if table is not None else table_for(res.key, res)
+
+
 def secondary_section(secondary: dict[str, Result]) -> str:
-    return "\n".join(result_block(res, table_for(key, res)) for key, res in secondary.items())
+    return "\n".join(result_block(res, secondary_table(res)) for res in secondary.values())
 
 
 def secondary_markdown(secondary: list[Result]) -> str:
@@ -75,7 +83,7 @@ def secondary_markdown(secondary: list[Result]) -> str:
     parts = ["# Secondary endpoints and laboratory safety\n"]
     for res in secondary:
         parts.append(f"## {res.title} [{res.key}]\n")
-        table = table_for(res.key, res)
+        table = secondary_table(res)
         parts.append(f"Not done: {res.skipped}\n" if table is None else table.to_markdown() + "\n")
         parts += [f"- {res.method}"] + [f"- Note: {n}" for n in res.notes]
     return "\n".join(parts) + "\n"

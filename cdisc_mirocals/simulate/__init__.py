@@ -44,7 +44,7 @@ def simulate_study(n_subjects: int | None = None, seed: int | None = None, spec:
         "VISIT": lambda: assessments.visit_form(v()),
         "INJ": lambda: events.injection_log(inj(), study),
         "CM": lambda: events.medications(s, seed, study),
-        "ALSFRS": lambda: assessments.alsfrs(s, v(), seed),
+        "ALSFRS": lambda: assessments.alsfrs(s, v(), seed, cal),
         "SVC": lambda: assessments.svc(s, v(), seed, cal, spec.raw["SVC"]),
         "VS": lambda: assessments.vs(s, v(), seed, spec.raw["VS"]),
         "LAB": lambda: assessments.lab(s, v(), seed),

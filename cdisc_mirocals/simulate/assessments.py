@@ -107,12 +107,23 @@ def _scheduled(v: pd.DataFrame) -> pd.DataFrame:
     return v[v["visit"] != UNSCHEDULED]
 
 
-def alsfrs(s: pd.DataFrame, v: pd.DataFrame, seed: int) -> pd.DataFrame:
+def alsfrs_lost(subj: pd.DataFrame, dates: np.ndarray, cal: Calibration) -> np.ndarray:
+    """ALSFRS-R points lost by each date: at the subject's rate from onset to randomisation (the pre-trial
+    progression rate, which sets the baseline score), then faster by alsfrs_trial_slope_median /
+    alsfrs_slope_median, so that placebo patients lose about a point a month in the trial, as in ALS
+    trials, with baselines as before. No random draw: every other simulated value is unchanged."""
+    rate = subj["alsfrs_slope"].to_numpy()
+    rand = np.where(subj["randomised"].to_numpy(), subj["rand"].to_numpy(), dates)  # a screen failure: no trial
+    before = (np.minimum(dates, rand) - subj["onset"].to_numpy()) / MONTH
+    after = np.maximum(dates - rand, 0) / MONTH
+    return rate * before + rate * cal.alsfrs_trial_slope_median / cal.alsfrs_slope_median * after
+
+
+def alsfrs(s: pd.DataFrame, v: pd.DataFrame, seed: int, cal: Calibration) -> pd.DataFrame:
     rng = stream(seed, "alsfrs")
     a = _scheduled(v)
     subj = s.loc[a["row"]]
-    months = (a["date"].to_numpy() - subj["onset"].to_numpy()) / MONTH
-    lost = subj["alsfrs_slope"].to_numpy() * months
+    lost = alsfrs_lost(subj, a["date"].to_numpy(), cal)
     share = np.array([ITEM_SHARE[o] for o in subj["onset_site"]]).reshape(len(a), 12)
     # A subject-level multiplier per item: patients differ in which functions go first.
     item_speed = np.exp(stream(seed, "alsfrs-items").normal(0, 0.3, (len(s), 12)))[a["row"].to_numpy()]

@@ -249,7 +249,8 @@ def source_record_exists(study):
 
 @rule("MC0204", "Error", "adam", ADAM, message="ADT is not the date held by the source record",
       description="When SRCDOM/SRCVAR/SRCSEQ name the record a time-to-event date came from, that record's SRCVAR "
-                  "must hold ADT (compared where the source date is complete).", category="Cross-reference")
+                  "must hold ADT (compared where the source date is complete; a SRCVAR that is no date variable, "
+                  "such as a BDS result --STRESN, is not compared).", category="Cross-reference")
 def source_record_date(study):
     for d in study.datasets.values():
         if d.has("SRCDOM", "SRCVAR", "ADT"):
