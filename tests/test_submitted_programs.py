@@ -1,7 +1,10 @@
 """The submitted analysis programs (m5 .../analysis/adam/programs/*.txt): run in a fresh virtual
 environment that has only the public packages they name, at the versions installed here, and without
 cdisc_mirocals, each reproduces every number it prints from results.json / safety.json to a relative
-difference of 1e-8."""
+difference of 1e-8, and prints every row of every result it computes.
+
+Generic over the registry of programs (cdisc_mirocals.submission.programs.REGISTRY): a new program is
+tested here by being registered."""
 
 from __future__ import annotations
 
@@ -16,19 +19,20 @@ import pytest
 
 from cdisc_mirocals.pipeline import analysis_options
 from cdisc_mirocals.analysis.safety import SEVERITY_ORDER
-from cdisc_mirocals.submission.programs import (PROGRAMS_DIR, SAFETY_PACKAGES, SAFETY_TABLES, SURVIVAL_PACKAGES,
-                                                programs)
+from cdisc_mirocals.submission.programs import PROGRAMS_DIR, REGISTRY, SAFETY_TABLES, programs
 from faults.once import once
 
-ID_FIELDS = ("key", "name", "group", "term", "time", "measure", "soc", "pt", "severity")
+# what identifies a summary row within its result (the columns of text and time that the analyses write)
+ID_FIELDS = ("key", "name", "group", "term", "time", "measure", "soc", "pt", "severity", "category", "baseline",
+             "post")
 NUMBERS = ("estimate", "ci_lower", "ci_upper", "se", "statistic", "df", "p", "n", "events", "denominator", "pct",
            "mean", "sd", "median", "q1", "q3", "min", "max")
 
 
 @pytest.fixture(scope="session")
-def public_python(tmp_path_factory):
+def public_python(tmp_path_factory, spec):
     """The python of a fresh virtual environment with only the programs' packages, built once a session."""
-    packages = sorted(set(SURVIVAL_PACKAGES) | set(SAFETY_PACKAGES))
+    packages = sorted({p for program in programs(spec) for p in program.packages})
     pins = [f"{p}=={version(p)}" for p in packages]
 
     def build(folder: Path) -> dict:
@@ -66,11 +70,18 @@ def _identity(row: dict) -> tuple:
     return tuple(row.get(f) for f in ID_FIELDS)
 
 
-def _reference(path: Path) -> dict[tuple, dict]:
+def _reference(analysis: Path) -> dict[tuple, dict]:
+    """Every summary row of every result the analyses wrote (results.json: survival and secondary;
+    safety.json), by identity."""
     rows = {}
-    for result in json.loads(path.read_text())["results"]:
-        for row in result["summary"]:
-            rows[_identity({**row, "key": result["key"]})] = row
+    for path in (analysis / "results.json", analysis / "safety.json"):
+        for section in json.loads(path.read_text()).values():
+            results = section if isinstance(section, list) else ()
+            for result in (r for r in results if isinstance(r, dict) and "summary" in r):
+                for row in result["summary"]:
+                    ident = _identity({**row, "key": result["key"]})
+                    assert ident not in rows, f"{path.name}: two rows {ident}"
+                    rows[ident] = row
     return rows
 
 
@@ -139,28 +150,51 @@ def test_the_programs_parameters_are_the_analysis_plan(program_dir, spec):
     assert config == {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
                       "reference": o.reference, "site_reaction_pattern": o.site_reaction_pattern,
                       "severity_order": list(SEVERITY_ORDER), "exposure": list(o.exposure_vars), "alpha": o.alpha}
+    text = (program_dir / "secondary.txt").read_text("utf-8")
+    config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
+    assert config == {"reference": o.reference, "alpha": o.alpha,
+                      "treg": {"parameters": list(o.treg_params), "population": o.population,
+                               "treatment_var": o.treatment_var, "covariates": list(o.treg_covariates),
+                               "factors": list(o.treg_factors)},
+                      "safety": {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
+                                 "lab_grade": o.lab_grade, "vitals_parameters": list(o.vitals_params)}}
+    assert config["treg"]["parameters"] and config["safety"]["vitals_parameters"]  # the study's plan has them
 
 
-def test_the_survival_program_reproduces_results_json(public_python, program_dir, converted):
-    # no argument: the program finds the datasets beside its folder, as in the submission
-    printed = _run(public_python, program_dir / "survival.txt")["results"]
-    reference = _reference(converted.out / "analysis" / "results.json")
-    # results.json ends with the exposure summary, which the survival program does not print
-    reference = {ident: row for ident, row in reference.items() if not ident[ID_FIELDS.index("key")].startswith("EXPOSURE/")}
+@pytest.mark.parametrize("file", sorted(REGISTRY))
+def test_each_program_reproduces_every_row_of_its_results(file, public_python, program_dir, converted, spec):
+    """Run as in the submission, with no argument (the program finds the datasets beside its folder), each
+    program prints every row of every result it computes (survival: KM, log-rank, each Cox model with its
+    likelihood-ratio and proportional-hazards tests, RMST; safety: the TEAE overview, SOC and PT, severity,
+    serious TEAEs, exposure; secondary: the regulatory T-cell ANCOVAs, laboratory shifts and grades, vital
+    signs by visit), each of its numbers equal to the analyses' to 1e-8."""
+    program = {p.file: p for p in programs(spec)}.get(file)
+    if program is None:
+        pytest.skip(f"the study's analysis plan has no analyses of {file}")
+    printed = _run(public_python, program_dir / file)["results"]
+    reference = {i: row for i, row in _reference(converted.out / "analysis").items() if program.computes(i[0])}
     compared, bad = _differences(printed, reference)
     assert not bad, "\n".join(bad[:30])
-    # every row of every survival analysis is printed: KM, log-rank, each Cox model with its likelihood-ratio
-    # and proportional-hazards tests, RMST
-    assert {_identity(r) for r in printed} == set(reference)
-    assert compared > 900
+    assert len({_identity(r) for r in printed}) == len(printed), "a row printed twice"
+    assert {_identity(r) for r in printed} == set(reference) and compared > len(printed)
+    # every analysis result of define.xml that names this program has its rows printed
+    keys = {r["key"] for r in printed}
+    assert {r.key for r in spec.adam.analysis_results if program.computes(r.key)} <= keys
+    assert all(any(k.startswith(prefix) for k in keys) for prefix in program.prefixes), (program.prefixes, keys)
 
 
-def test_the_safety_program_reproduces_safety_json(public_python, program_dir, converted):
-    """The TEAE overview, TEAEs by SOC and PT (all and serious), maximum severity and exposure."""
+def test_the_secondary_program_reads_the_folder_it_is_given(public_python, program_dir, converted, tmp_path):
+    """Away from the submission's folders, given the datasets folder, it prints what it prints in place; and
+    without ADLB or ADVS it says so and prints the analyses of the other."""
+    import shutil
+
     adam = converted.out / "m5/datasets/mirocals/analysis/adam/datasets"
-    printed = _run(public_python, program_dir / "safety.txt", str(adam))["results"]  # the folder as argument
-    reference = _reference(converted.out / "analysis" / "safety.json")
-    compared, bad = _differences(printed, reference)
-    assert not bad, "\n".join(bad[:30])
-    assert {_identity(r) for r in printed} == set(reference) and len(printed) == len(reference)
-    assert {r["key"] for r in printed} == {f"SAFETY/{t}" for t in SAFETY_TABLES} and compared > 1500
+    moved = tmp_path / "secondary.txt"
+    shutil.copy(program_dir / "secondary.txt", moved)
+    assert _run(public_python, moved, str(adam))["results"] == _run(public_python, program_dir / "secondary.txt")["results"]
+    only_vs = tmp_path / "datasets"
+    only_vs.mkdir()
+    shutil.copy(adam / "advs.xpt", only_vs / "advs.xpt")
+    done = _run(public_python, moved, str(only_vs))
+    assert {r["key"] for r in done["results"]} == {"VS/by_visit"}
+    assert len(done["notes"]) == 1 and "no adlb.xpt" in done["notes"][0]
