@@ -152,3 +152,30 @@ def test_advs_bmi_is_computed_from_weight_and_screening_height_and_matches_sdtm(
     vs = sdtm["VS"][sdtm["VS"]["VSTESTCD"] == "BMI"].assign(ADT=lambda f: to_date(f["VSDTC"]))
     both = bmi.assign(ADT=_sas(bmi["ADT"])).merge(vs, on=["USUBJID", "ADT"])
     assert len(both) > 0.9 * len(bmi) and (both["AVAL"] - both["VSSTRESN"]).abs().max() <= 0.055 + 1e-9
+
+
+def test_two_weights_on_one_day_give_two_bmis_flagged_as_their_weights_are(sdtm, advs, spec):
+    """A screening and a baseline weight on the same date (seen at 22,000 subjects): the two computed BMIs
+    have no SRCSEQ, so ANL01FL orders them by the --SEQ of the weight each is computed from."""
+    from cdisc_mirocals.adam.adsl import derive_adsl
+    from cdisc_mirocals.adam.advs import derive_advs
+
+    vs = sdtm["VS"]
+    chosen = advs[(advs["PARAMCD"] == "WEIGHT") & (advs["ANL01FL"] == "Y") & (advs["AVISIT"] == "MONTH 6")].iloc[0]
+    first = vs[(vs["USUBJID"] == chosen["USUBJID"]) & (vs["VSSEQ"] == chosen["SRCSEQ"])].iloc[0]
+    twin = first.copy()
+    twin["VSSEQ"] = vs.loc[vs["USUBJID"] == first["USUBJID"], "VSSEQ"].max() + 1
+    twin["VSSTRESN"] = first["VSSTRESN"] + 1.0
+    twin["VSORRES"], twin["VSSTRESC"] = str(twin["VSSTRESN"]), str(twin["VSSTRESN"])
+    doubled = dict(sdtm, VS=pd.concat([vs, twin.to_frame().T.astype(vs.dtypes.to_dict())], ignore_index=True))
+    again = derive_advs(derive_adsl(doubled, spec), doubled, spec)
+    subject = again[again["USUBJID"] == first["USUBJID"]]
+    mine = subject[subject["ADT"] == subject.loc[subject["SRCSEQ"] == first["VSSEQ"], "ADT"].iloc[0]]
+    weights, bmis = mine[mine["PARAMCD"] == "WEIGHT"], mine[mine["PARAMCD"] == "BMI"]
+    assert len(weights) == 2 and len(bmis) == 2 and bmis["SRCSEQ"].isna().all()
+    flagged_weight = weights.loc[weights["ANL01FL"] == "Y", "AVAL"]
+    flagged_bmi = bmis.loc[bmis["ANL01FL"] == "Y", "AVAL"]
+    assert len(flagged_weight) == 1 and len(flagged_bmi) == 1
+    height = subject.loc[subject["PARAMCD"] == "HEIGHT", "AVAL"].iloc[0]
+    assert flagged_bmi.iloc[0] == pytest.approx(flagged_weight.iloc[0] / (height / 100) ** 2, abs=0.006)
+    assert "_WEIGHTSEQ" not in again.columns

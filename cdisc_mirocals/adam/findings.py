@@ -135,15 +135,17 @@ def derive_baseline(records: pd.DataFrame, spec: Spec, dataset: str, *,
     return records
 
 
-def derive_flags(records: pd.DataFrame, spec: Spec, *, by_vars: list[str]) -> pd.DataFrame:
+def derive_flags(records: pd.DataFrame, spec: Spec, *, by_vars: list[str],
+                 tie_break: list[str] = ()) -> pd.DataFrame:
     """ONTRTFL (first injection to one cycle after the last; records on the day of the first injection
     are drawn before it, as the protocol has it) and ANL01FL (per subject, parameter and analysis
-    visit: the record nearest the visit's target day, and of two as near the later)."""
+    visit: the record nearest the visit's target day, and of two as near the later; of two on one day,
+    the first by SDTM --SEQ, then by `tie_break`)."""
     records = derive_var_ontrtfl(records, start_date="ADT", ref_start_date="TRTSDT", ref_end_date="TRTEDT",
                                  ref_end_window=emergence_window(spec.study),
                                  filter_pre_timepoint=lambda d: pd.Series(True, index=d.index))
     return derive_var_anl_flag(records, by_vars=["USUBJID", "PARAMCD", "AVISIT", *by_vars],
-                               order=["AWTDIFF", desc("ADT"), "SRCSEQ"], check_type="error")
+                               order=["AWTDIFF", desc("ADT"), "SRCSEQ", *tie_break], check_type="error")
 
 
 def derive_extremes(records: pd.DataFrame, spec: Spec, *, params: list[str]) -> pd.DataFrame:
