@@ -29,10 +29,10 @@ class AnalysisReport:
     safety: dict[str, Result]
     table1: Result
     disposition: Result
-    secondary: dict[str, Result] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    secondary: dict[str, Result] = field(default_factory=dict)  # ADLB and ADVS analyses, by key
+    # the secondary analyses by key: ALSFRS-R and SVC decline and CAFS (secondary.py), and those of ADLB and ADVS
+    secondary: dict[str, Result] = field(default_factory=dict)
     exposure: Result | None = None  # EXPOSURE/summary, from ADEX (exposure.py)
 
     def all_results(self) -> list[Result]:
@@ -136,8 +136,8 @@ def analyze(adam_dir: Path, out: Path, params: list[str], options: Options, at_r
     for r in efficacy.values():
         r.display_oid, r.result_oid = options.arm.get(r.key, (None, None))
     inputs = [d for d in (adtte, adsl, adae, adex, *bds.values(), adlb, advs) if d is not None] + list(sdtm.values())
-    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, [], notes,
-                            {**efficacy, **secondary}, exposure)
+    report = AnalysisReport(provenance(inputs, options), results, safe, t1, disp, notes=notes,
+                            secondary={**efficacy, **secondary}, exposure=exposure)
     if title is None:
         study = adtte.frame["STUDYID"].iloc[0] if "STUDYID" in adtte.frame.columns and len(adtte.frame) else ""
         title = f"{study} clinical study outputs".strip()

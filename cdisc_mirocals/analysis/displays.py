@@ -152,6 +152,8 @@ def _show(doc: PdfDocument, part: _Part, figures) -> None:
     elif res.key.startswith("DISPOSITION/"):
         _frame(doc, tables.disposition_table(res))
         _figure(doc, figures, "consort", "CONSORT flow diagram")
+    elif res.key.startswith("EXPOSURE/"):
+        _frame(doc, tables.exposure_table(res))
     elif (table := secondary_table(res)) is not None:
         _frame(doc, table)
     else:
