@@ -160,7 +160,7 @@ def test_the_programs_parameters_are_the_analysis_plan(program_dir, spec):
                                  "lab_grade": o.lab_grade, "vitals_parameters": list(o.vitals_params)}}
     assert config["treg"]["parameters"] and config["safety"]["vitals_parameters"]  # the study's plan has them
     text = (program_dir / "exposure.txt").read_text("utf-8")
-    config = json.loads(text.split("r, 1)[1].split(", 1)[0])
+    config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
     assert config == {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
                       "reference": o.reference, "exposure_params": list(o.exposure_params)}
     assert config["exposure_params"]  # the study's plan has them
