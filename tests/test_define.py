@@ -888,7 +888,13 @@ def test_arm_exposure_summary_reads_adex_overall_parameters_of_the_safety_popula
     assert (adex.dataset, adsl.dataset, result.parameter) == ("ADEX", "ADSL", "ADEX.PARAMCD")
     where = {c.variable: (c.comparator, c.values) for c in adex.where}
     assert where == {"PARAMCD": ("IN", tuple(safety["exposure_params"])), safety["population"]: ("EQ", ("Y",))}
-    assert f"exposure_params={tuple(safety['exposure_params'])!r}".replace("'", '"') in result.code
+    # its submitted program computes it with the plan's parameters
+    from cdisc_mirocals.submission.programs import program_config
+
+    assert result.code.split()[:2] == ["python", "exposure.txt"]
+    assert program_config(spec, "exposure.txt") == {
+        "population": safety["population"], "treatment_var": safety["treatment_var"],
+        "reference": spec.study["analysis"]["reference"], "exposure_params": list(safety["exposure_params"])}
     element = trees["ADaM"].find(f".//arm:ResultDisplay[@OID='RD.EXPOSURE']/arm:AnalysisResult[@OID='{result.id}']", NS)
     assert element is not None and element.get("ParameterOID") == "IT.ADEX.PARAMCD"
 

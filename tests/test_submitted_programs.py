@@ -159,6 +159,11 @@ def test_the_programs_parameters_are_the_analysis_plan(program_dir, spec):
                       "safety": {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
                                  "lab_grade": o.lab_grade, "vitals_parameters": list(o.vitals_params)}}
     assert config["treg"]["parameters"] and config["safety"]["vitals_parameters"]  # the study's plan has them
+    text = (program_dir / "exposure.txt").read_text("utf-8")
+    config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
+    assert config == {"population": o.safety_population, "treatment_var": o.safety_treatment_var,
+                      "reference": o.reference, "exposure_params": list(o.exposure_params)}
+    assert config["exposure_params"]  # the study's plan has them
 
 
 @pytest.mark.parametrize("file", sorted(REGISTRY))
@@ -198,3 +203,23 @@ def test_the_secondary_program_reads_the_folder_it_is_given(public_python, progr
     done = _run(public_python, moved, str(only_vs))
     assert {r["key"] for r in done["results"]} == {"VS/by_visit"}
     assert len(done["notes"]) == 1 and "no adlb.xpt" in done["notes"][0]
+
+
+def test_the_exposure_program_reads_the_folder_it_is_given(public_python, program_dir, converted, tmp_path):
+    """Away from the submission's folders, given the datasets folder, it prints what it prints in place, one
+    row per overall ADEX parameter of the plan and arm; without adex.xpt it stops and says which file it lacks."""
+    import shutil
+
+    adam = converted.out / "m5/datasets/mirocals/analysis/adam/datasets"
+    moved = tmp_path / "exposure.txt"
+    shutil.copy(program_dir / "exposure.txt", moved)
+    done = _run(public_python, moved, str(adam))
+    assert done == _run(public_python, program_dir / "exposure.txt")
+    assert [r["name"] for r in done["results"][::len(done["n_by_arm"])]] == done["config"]["exposure_params"]
+    assert not done["notes"] and all(0 < r["n"] <= done["n_by_arm"][r["group"]] for r in done["results"])
+    only_adsl = tmp_path / "datasets"
+    only_adsl.mkdir()
+    shutil.copy(adam / "adsl.xpt", only_adsl / "adsl.xpt")
+    failed = subprocess.run([public_python, "-I", str(moved), str(only_adsl)], capture_output=True, text=True,
+                            timeout=600)
+    assert failed.returncode != 0 and "no adex.xpt in" in failed.stderr and "Traceback" not in failed.stderr

@@ -97,6 +97,30 @@ REGISTRY = {"survival.txt": (_survival, survival_config), "safety.txt": (_safety
             "secondary.txt": (_secondary, secondary_config)}
 
 
+# The exposure summary of ADEX (EXPOSURE/summary): a program of its own, as it has its own dataset and
+# display, rather than a part of safety.txt, whose exposure table is of ADSL variables.
+EXPOSURE_PACKAGES = ("pandas", "pyreadstat", "numpy")
+
+
+def _exposure(a: dict) -> Program | None:
+    """For a study whose plan names overall ADEX parameters ([analysis.safety] exposure_params)."""
+    if not a.get("safety", {}).get("exposure_params"):
+        return None
+    return Program("exposure.txt", ("EXPOSURE/summary",), EXPOSURE_PACKAGES)
+
+
+def exposure_config(spec) -> dict:
+    """As the package's exposure summary reads the plan (pipeline.analysis_options)."""
+    from cdisc_mirocals.pipeline import analysis_options
+
+    _, o = analysis_options(spec)
+    return {"population": o.safety_population, "treatment_var": o.safety_treatment_var, "reference": o.reference,
+            "exposure_params": list(o.exposure_params)}
+
+
+REGISTRY["exposure.txt"] = (_exposure, exposure_config)
+
+
 def programs(spec) -> tuple[Program, ...]:
     """The programs of a study whose specs give an analysis plan; none otherwise."""
     a = spec.study.data.get("analysis")
