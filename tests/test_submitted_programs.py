@@ -223,3 +223,34 @@ def test_the_exposure_program_reads_the_folder_it_is_given(public_python, progra
     failed = subprocess.run([public_python, "-I", str(moved), str(only_adsl)], capture_output=True, text=True,
                             timeout=600)
     assert failed.returncode != 0 and "no adex.xpt in" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_the_efficacy_programs_parameters_are_the_longitudinal_plan(program_dir, spec):
+    """efficacy.txt computes with [analysis.longitudinal] as the package's analyses read it."""
+    _, o = analysis_options(spec)
+    text = (program_dir / "efficacy.txt").read_text("utf-8")
+    config = json.loads(text.split("r'''", 1)[1].split("'''", 1)[0])
+    assert config == {"reference": o.reference, "alpha": o.alpha, "population": o.population,
+                      "treatment_var": o.treatment_var, "longitudinal": dict(o.longitudinal)}
+    assert {p["paramcd"] for p in config["longitudinal"]["parameters"]} == {"ALSFRST", "SVCPP"}
+    assert "cafs" in config["longitudinal"]  # the study's plan has CAFS
+
+
+def test_the_efficacy_program_reads_the_folder_it_is_given(public_python, program_dir, converted, tmp_path):
+    """Given a datasets folder without adtte.xpt or adre.xpt, it prints the ALSFRS-R slope and MMRM as in
+    place and says, for each analysis it cannot do, which file is missing."""
+    import shutil
+
+    adam = converted.out / "m5/datasets/mirocals/analysis/adam/datasets"
+    moved = tmp_path / "efficacy.txt"
+    shutil.copy(program_dir / "efficacy.txt", moved)
+    only_qs = tmp_path / "datasets"
+    only_qs.mkdir()
+    shutil.copy(adam / "adqs.xpt", only_qs / "adqs.xpt")
+    done = _run(public_python, moved, str(only_qs))
+    assert {r["key"] for r in done["results"]} == {"ALSFRST/slope", "ALSFRST/mmrm"}
+    in_place = _run(public_python, program_dir / "efficacy.txt")["results"]
+    assert done["results"] == [r for r in in_place if r["key"].startswith("ALSFRST/")]
+    assert len(done["notes"]) == 2
+    assert any("no adre.xpt" in n and "SVCPP" in n for n in done["notes"])
+    assert any("no adtte.xpt" in n and "CAFS" in n for n in done["notes"])

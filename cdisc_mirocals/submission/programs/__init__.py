@@ -153,3 +153,28 @@ def write_programs(folder: Path, spec) -> list[Path]:
             fh.write(program_text(spec, program.file))
         written.append(folder / program.file)
     return written
+
+
+# ---- the secondary efficacy analyses of ADQS, ADRE and ADTTE (efficacy.txt) ------------------------------
+EFFICACY_PACKAGES = ("pandas", "pyreadstat", "numpy", "scipy")
+
+
+def _efficacy(a: dict) -> Program | None:
+    """The rate of decline and MMRM of each [analysis.longitudinal] parameter, and CAFS."""
+    cfg = a.get("longitudinal")
+    if not cfg or not cfg.get("parameters"):
+        return None
+    keys = tuple(f"{p['paramcd']}/{m}" for p in cfg["parameters"] for m in ("slope", "mmrm"))
+    return Program("efficacy.txt", (*keys, *(("CAFS/wilcoxon",) if "cafs" in cfg else ())), EFFICACY_PACKAGES)
+
+
+def efficacy_config(spec) -> dict:
+    """As the package's analyses read [analysis.longitudinal] (pipeline.analysis_options)."""
+    from cdisc_mirocals.pipeline import analysis_options
+
+    _, o = analysis_options(spec)
+    return {"reference": o.reference, "alpha": o.alpha, "population": o.population,
+            "treatment_var": o.treatment_var, "longitudinal": dict(o.longitudinal)}
+
+
+REGISTRY["efficacy.txt"] = (_efficacy, efficacy_config)
