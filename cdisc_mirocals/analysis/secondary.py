@@ -76,8 +76,24 @@ def mmrm_result(dataset: Dataset, paramcd: str, options: Options) -> Result:
     visits = data.sort_values("AVISITN").drop_duplicates("AVISIT")["AVISIT"].tolist()
     if last not in visits:
         return Result.skip(key, title, method, f"no {last} records")
-    fit = fit_mmrm(data, visits=visits)
-    base_mean = float(data.drop_duplicates("USUBJID")["BASE"].mean())
+    try:
+        fit = fit_mmrm(data, visits=visits)
+        base_mean = float(data.drop_duplicates("USUBJID")["BASE"].mean())
+        rows = _mmrm_rows(fit, data, visits, arms, base_mean, options)
+    except np.linalg.LinAlgError:
+        return Result.skip(key, title, method, "the unstructured covariance between visits is not positive definite "
+                           "at or near the REML optimum (too few subjects at some visits to estimate it), so "
+                           "its standard errors and degrees of freedom cannot be computed")
+    notes = [] if fit.converged else ["the REML optimiser did not report convergence"]
+    return Result(key, title, method, summary_frame(rows), population_label(dataset.labels, options.population),
+                  fit.n_subjects, None, {"paramcd": paramcd, "visits": visits, "n_records": fit.n_obs,
+                                         "reml_deviance": fit.reml_deviance, "base_mean": base_mean,
+                                         "covariance": fit.sigma.tolist()}, notes)
+
+
+def _mmrm_rows(fit, data: pd.DataFrame, visits: list[str], arms: list[str], base_mean: float,
+               options: Options) -> list[dict]:
+    """The LS mean change per arm and the difference at each visit."""
     rows = []
     for visit in visits:
         for arm, treated in ((arms[0], 0.0), (arms[1], 1.0)):
@@ -88,11 +104,7 @@ def mmrm_result(dataset: Dataset, paramcd: str, options: Options) -> Result:
                          **{k: c[k] for k in ("estimate", "se", "df", "ci_lower", "ci_upper")}})
         w = _weights(fit.terms, visit, visits, base_mean, 1.0) - _weights(fit.terms, visit, visits, base_mean, 0.0)
         rows.append({"name": "difference", "group": arms[1], "term": visit, **fit.contrast(w, options.alpha)})
-    notes = [] if fit.converged else ["the REML optimiser did not report convergence"]
-    return Result(key, title, method, summary_frame(rows), population_label(dataset.labels, options.population),
-                  fit.n_subjects, None, {"paramcd": paramcd, "visits": visits, "n_records": fit.n_obs,
-                                         "reml_deviance": fit.reml_deviance, "base_mean": base_mean,
-                                         "covariance": fit.sigma.tolist()}, notes)
+    return rows
 
 
 def _weights(terms: list[str], visit: str, visits: list[str], base_mean: float, treated: float) -> np.ndarray:
