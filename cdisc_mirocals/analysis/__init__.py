@@ -51,14 +51,14 @@ class AnalysisReport:
         parts.append("Safety\n" + "\n".join(f"  {line}" for s in safety for line in s.splitlines()))
         others = []
         for r in (self.table1, self.disposition):
-            others.append(f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects"))
+            others.append(f"  {r.title} [{r.key}]: " + (f"not done: {r.skipped}" if not r.done else f"{r.n} subjects"))
         parts.append("Study population\n" + "\n".join(others))
         if self.exposure is not None:
             e = self.exposure
-            parts.append(f"Exposure\n  {e.title} [{e.key}]: " + (f"{e.n} subjects" if e.done else f"skipped: {e.skipped}"))
+            parts.append(f"Exposure\n  {e.title} [{e.key}]: " + (f"{e.n} subjects" if e.done else f"not done: {e.skipped}"))
         if self.secondary:
             parts.append("Secondary endpoints\n" + "\n".join(
-                f"  {r.title} [{r.key}]: " + (f"skipped: {r.skipped}" if not r.done else f"{r.n} subjects")
+                f"  {r.title} [{r.key}]: " + (f"not done: {r.skipped}" if not r.done else f"{r.n} subjects")
                 for r in self.secondary.values()))
         return "\n\n".join(parts)
 
