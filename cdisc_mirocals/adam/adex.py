@@ -35,7 +35,7 @@ def cycle_number(grpid: pd.Series) -> pd.Series:
     few dozen distinct EXGRPID and millions of records: each distinct value is read once."""
     codes, uniques = pd.factorize(grpid.to_numpy(dtype=object))
     numbers = pd.to_numeric(pd.Series(uniques, dtype="string").str.extract(r"(\d+)$")[0], errors="coerce")
-    return pd.Series(np.append(numbers.to_numpy(dtype=float), np.nan)[codes], index=grpid.index)
+    return pd.Series(np.append(numbers.to_numpy(dtype=float, na_value=np.nan), np.nan)[codes], index=grpid.index)
 
 
 def _cycles(ex: pd.DataFrame, treated: pd.DataFrame) -> pd.DataFrame:
