@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.adam.bds import derive_bds_visits, derive_vars_param
+from cdisc_mirocals.adam.bds import derive_bds_visits
+from cdisc_mirocals.adam.params import param_codes
 from cdisc_mirocals.adam.derive import derive_param_computed
 from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.spec import Spec
@@ -59,7 +60,7 @@ def derive_adqs(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -
                            .sum(axis=1, min_count=len(m)), "DTYPE": ""})
     # A computed parameter whose rule gives no value has no record; an item not scored keeps its record.
     computed = computed[computed["AVAL"].notna() | computed["PARAMCD"].isin(items)]
-    computed = derive_vars_param(computed, spec, name=NAME)
+    computed = param_codes(computed, spec, NAME)
     computed["PARCAT1"] = scale["category"]
     computed["PARAMTYP"] = computed["PARAMCD"].isin(items).map({True: "", False: "DERIVED"})
     return derive_bds_visits(computed, adsl, spec, name=NAME)

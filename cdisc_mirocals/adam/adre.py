@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_mirocals.adam.bds import derive_bds_visits, derive_vars_param
+from cdisc_mirocals.adam.bds import derive_bds_visits
+from cdisc_mirocals.adam.params import param_codes
 from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.spec import Spec
 
@@ -21,4 +22,4 @@ def derive_adre(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -
         "VISITNUM": rows["VISITNUM"], "VISIT": rows["VISIT"], "_ORDER": rows["VISITNUM"].astype(float),
         "SRCDOM": "RE", "SRCVAR": "RESTRESN", "SRCSEQ": rows["RESEQ"].astype(float)})
     adre = adre[adre["ADT"].notna()]  # a test without a complete date has no analysis day
-    return derive_bds_visits(derive_vars_param(adre, spec, name=NAME), adsl, spec, name=NAME)
+    return derive_bds_visits(param_codes(adre, spec, NAME), adsl, spec, name=NAME)

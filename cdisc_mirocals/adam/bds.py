@@ -9,22 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_mirocals.adam.adsl import predecessors
-from cdisc_mirocals.adam.codes import derive_var_code
 from cdisc_mirocals.adam.derive import (derive_var_anl_flag, derive_var_base, derive_var_chg, derive_var_extreme_flag,
                                         derive_vars_dy, derive_vars_merged, derive_vars_visit_window, desc)
 from cdisc_mirocals.spec import Spec, windows_for
 
 KEYS = ["STUDYID", "USUBJID"]
-
-
-def derive_vars_param(dataset: pd.DataFrame, spec: Spec, *, name: str) -> pd.DataFrame:
-    """PARAM and PARAMN from PARAMCD, by the dataset's codelists PARAMCD.<name> and PARAMN.<name>."""
-    decodes = {t.term: t.decode for t in spec.adam.codelists[f"PARAMCD.{name}"].terms}
-    unknown = sorted(set(dataset["PARAMCD"]) - set(decodes))
-    if unknown:
-        raise ValueError(f"{name}: PARAMCD {', '.join(unknown)} not in codelist PARAMCD.{name} of the ADaM specs")
-    out = dataset.assign(PARAM=dataset["PARAMCD"].map(decodes))
-    return derive_var_code(out, spec.adam, source_var="PARAM", new_var="PARAMN", codelist=f"PARAMN.{name}")
 
 
 def derive_bds_visits(dataset: pd.DataFrame, adsl: pd.DataFrame, spec: Spec, *, name: str) -> pd.DataFrame:
