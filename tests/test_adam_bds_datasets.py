@@ -1,6 +1,8 @@
 """ADQS (ALSFRS-R) and ADRE (SVC): the scale's rule for missing items worked by hand, and the default
 study's datasets checked against SDTM and ADSL, which were derived independently of them."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,6 +65,20 @@ def test_subscores_add_up_to_the_total_and_each_is_three_items(adqs):
     assert (complete["ALSFRSRE"] == complete[["ALSFRS10", "ALSFRS11", "ALSFRS12"]].sum(axis=1)).all()
     prorated = adqs[adqs["DTYPE"] == "AVERAGE"]
     assert len(prorated) > 0 and set(prorated["PARAMCD"]) == {"ALSFRST"}
+
+
+def test_a_prorated_total_is_the_mean_of_eleven_items_times_twelve_rounded_to_two_decimals(adqs):
+    wide = adqs.pivot_table(index=["USUBJID", "ADT", "VISITNUM"], columns="PARAMCD", values="AVAL")
+    items = wide[[f"ALSFRS{i:02d}" for i in range(1, 13)]]
+    prorated = wide[items.isna().sum(axis=1) == 1]
+    assert len(prorated) > 50
+    # Worked in decimal arithmetic, independently of the package's rounding: sum x 12 / 11, halves up.
+    expected = [float((Decimal(int(s)) * 12 / 11).quantize(Decimal("0.01"), ROUND_HALF_UP))
+                for s in items.loc[prorated.index].sum(axis=1)]
+    assert prorated["ALSFRST"].tolist() == expected
+    assert any(round(x) != x for x in expected)  # some totals really are fractional
+    chg = adqs.loc[(adqs["PARAMCD"] == "ALSFRST") & adqs["CHG"].notna(), "CHG"]
+    assert (chg.round(2) == chg).all()  # AVAL - BASE without binary noise
 
 
 def test_baselines_agree_with_adsl(adqs, adre, adam):

@@ -134,6 +134,7 @@ def test_the_default_studys_results_are_these(default_outputs, r):
     _, out = default_outputs
     second = {x["key"]: x for x in json.loads((out / "analysis" / "results.json").read_text())["secondary"]}
     for code in ("ALSFRST", "SVCPP"):
+        assert second[f"{code}/slope"]["notes"] == [] and second[f"{code}/mmrm"]["notes"] == []  # converged
         rows = pd.DataFrame(second[f"{code}/slope"]["summary"])
         diff = rows[rows["name"] == "slope_difference"].iloc[0]
         assert _near(diff["estimate"], r[code, "slope", "coef", "months:treated"], LME)

@@ -9,6 +9,7 @@ import pandas as pd
 from cdisc_mirocals.adam.bds import derive_bds_visits
 from cdisc_mirocals.adam.params import param_codes
 from cdisc_mirocals.adam.derive import derive_param_computed
+from cdisc_mirocals.adam.findings import rounded
 from cdisc_mirocals.dates import to_date
 from cdisc_mirocals.spec import Spec
 
@@ -45,8 +46,8 @@ def derive_adqs(adsl: pd.DataFrame, sdtm: dict[str, pd.DataFrame], spec: Spec) -
     adqs = adqs[adqs["ADT"].notna()]  # a visit without a complete date has no analysis day
     cols = [f"AVAL.{i}" for i in items]
 
-    def total(w: pd.DataFrame) -> pd.Series:
-        return prorated_total(w[cols], max_missing)[0]
+    def total(w: pd.DataFrame) -> pd.Series:  # a prorated total is rounded as its Significant Digits say
+        return rounded(prorated_total(w[cols], max_missing)[0], spec, NAME, "AVAL", where=scale["total"])
 
     def total_dtype(w: pd.DataFrame) -> pd.Series:
         return prorated_total(w[cols], max_missing)[1]

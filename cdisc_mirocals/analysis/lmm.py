@@ -6,8 +6,8 @@ nlme::lme(AVAL ~ months * treated, random = ~ months | USUBJID, method = "REML")
 
 b1 is the reference arm's slope per month, b1 + b3 the other arm's, and b3 the difference in slope.
 V_i = Z_i G Z_i' + s2 I with Z_i = [1, months]; G = L L' (log-diagonal Cholesky) and log s2 are
-optimised by BFGS on the REML deviance (reml.py). statsmodels' MixedLM was tried first: on this
-model its default optimisers stop short of the optimum (docs/analyses.md). The CI is Wald's (normal
+optimised by BFGS on the REML deviance and finished by Newton steps (reml.py). statsmodels' MixedLM
+was tried first: on this model its default optimisers stop short of the optimum (docs/secondary-analyses.md). The CI is Wald's (normal
 quantile); R's lme prints t-based intervals on its containment df, which the docs compare.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from cdisc_mirocals.analysis.reml import gls_reml, group_rows
+from cdisc_mirocals.analysis.reml import gls_reml, group_rows, newton_polish
 
 
 @dataclass
@@ -89,8 +89,9 @@ def fit_slopes(frame: pd.DataFrame, *, response: str = "AVAL", time: str = "mont
         return fit.deviance, grad
 
     res = optimize.minimize(objective, start, jac=True, method="BFGS", options={"gtol": 1e-8, "maxiter": 5000})
-    g, s2, covs = _covariances(res.x, zs)
+    x, converged = newton_polish(objective, res.x)
+    g, s2, covs = _covariances(x, zs)
     fit = gls_reml(xs, ys, covs)
     names = ["Intercept", "months", "treated", "months:treated"]
     return SlopeFit(pd.Series(fit.beta, index=names), pd.DataFrame(fit.cov, index=names, columns=names), g, s2,
-                    -fit.deviance / 2, len(groups), len(data), bool(res.success or np.abs(res.jac).max() < 1e-4))
+                    -fit.deviance / 2, len(groups), len(data), converged)

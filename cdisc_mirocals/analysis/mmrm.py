@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from cdisc_mirocals.analysis.reml import GLS, gls_reml, group_rows
+from cdisc_mirocals.analysis.reml import GLS, gls_reml, group_rows, newton_polish
 
 
 @dataclass
@@ -157,9 +157,10 @@ def fit_mmrm(frame: pd.DataFrame, *, response: str = "CHG", visits: list[str], t
         return problem.deviance(sigma), grad_low[np.tril_indices(t)]
 
     res = optimize.minimize(objective, init, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000})
-    low = _from_chol(res.x, t)
+    x, converged = newton_polish(objective, res.x)
+    low = _from_chol(x, t)
     sigma = low @ low.T
     gls = problem._gls(sigma)
     fit = MMRMFit(gls.beta, gls.cov, sigma, terms, list(visits), gls.deviance,
-                  int(data["USUBJID"].nunique()), len(data), bool(res.success or np.abs(res.jac).max() < 1e-4), problem)
+                  int(data["USUBJID"].nunique()), len(data), converged, problem)
     return fit
