@@ -8,6 +8,7 @@ import pytest
 
 from cdisc_mirocals.analysis.data import Dataset, Options
 from cdisc_mirocals.analysis.proportions import relative_risk, risk_difference, wilson
+from cdisc_mirocals.analysis.report import SAFETY_TABLES
 from cdisc_mirocals.analysis.safety import safety
 
 # Newcombe RG. Interval estimation for the difference between independent proportions: comparison of
@@ -133,6 +134,8 @@ def test_serious_teaes_and_exposure(summary):
     assert _subjects(serious, "any") == {P: (0, 3, 0), A: (2, 3, 2)}
     socs = serious.summary[serious.summary["name"] == "soc"]["soc"].drop_duplicates().tolist()
     assert socs == [CAR, NER]  # one subject each: alphabetical
+    table = SAFETY_TABLES["serious"](serious)
+    assert table.index[0] == "Any serious TEAE" and table.iloc[0, 1].startswith("2 (66.7)")  # not "Any TEAE"
     exposure = summary["exposure"].summary.set_index("group")
     assert exposure.loc[P, "n"] == 3 and exposure.loc[P, "mean"] == pytest.approx(10)  # (19 + 10 + 1) / 3
     assert exposure.loc[A, "median"] == 19 and exposure.loc[A, "min"] == 5  # S7 is not in the safety population

@@ -868,7 +868,7 @@ def test_arm_programming_code_is_the_submitted_program_that_prints_the_result(sp
     folder, _ = submitted_adam
     root = etree.parse(str(folder / "define.xml")).getroot()
     leaves = {leaf.get("ID"): leaf.get("{http://www.w3.org/1999/xlink}href") for leaf in root.iter(f"{{{NS['def']}}}leaf")}
-    by_file = {p.file: p for p in programs(spec)}
+    by_file, cited = {p.file: p for p in programs(spec)}, set()
     for r in spec.adam.analysis_results:
         element = root.find(f".//arm:AnalysisResult[@OID='{r.id}']/arm:ProgrammingCode", NS)
         href = leaves[element.find("def:DocumentRef", NS).get("leafID")]
@@ -879,6 +879,8 @@ def test_arm_programming_code_is_the_submitted_program_that_prints_the_result(sp
         code = element.find("arm:Code", NS).text
         assert code.split()[:2] == ["python", program.name] and r.key in code
         assert "cdisc_mirocals" not in code and "cdisc_mirocals" not in program.read_text()
+        cited.add(program.name)
+    assert cited == set(by_file)  # every program submitted is the code of some result (safety.txt: RD.AE)
 
 
 def test_arm_exposure_summary_reads_adex_overall_parameters_of_the_safety_population(spec, trees):

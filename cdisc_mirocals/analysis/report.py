@@ -14,7 +14,7 @@ from cdisc_mirocals.analysis.survival import ParamResults
 from cdisc_mirocals.textsafe import html_text
 
 SAFETY_TABLES = {"overview": tables.overview_table, "soc_pt": tables.soc_pt_table, "severity": tables.severity_table,
-                 "serious": tables.soc_pt_table, "exposure": tables.exposure_table}
+                 "serious": tables.serious_table, "exposure": tables.exposure_table}
 
 
 def survival_section(results: list[ParamResults], figures: dict[str, Path]) -> str:

@@ -134,9 +134,10 @@ def _subjects_cell(r) -> str:
     return ""
 
 
-def _events_table(result: Result, first_col: str) -> pd.DataFrame:
+def _events_table(result: Result, first_col: str, any_label: str | None = None) -> pd.DataFrame:
     t = result.summary[result.summary["measure"] != "relative_risk"].copy()
-    t["row"] = [(lbl if isinstance(lbl, str) else "Any TEAE" if nm == "any" else soc if nm == "soc" else f"    {pt}")
+    t["row"] = [(any_label if any_label and nm == "any" else lbl if isinstance(lbl, str) else "Any TEAE" if nm == "any"
+                 else soc if nm == "soc" else f"    {pt}")
                 for nm, lbl, soc, pt in zip(t["name"], t["label"], t["soc"], t["pt"])]
     t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("") + "|" + t["label"].fillna("")
     wide = _by_arm(Result(result.key, result.title, result.method, t, parameters=result.parameters), _subjects_cell,
@@ -154,6 +155,11 @@ def overview_table(result: Result) -> pd.DataFrame:
 
 def soc_pt_table(result: Result) -> pd.DataFrame:
     return _events_table(result, "System organ class / preferred term, n (%) [events]")
+
+
+def serious_table(result: Result) -> pd.DataFrame:
+    """As soc_pt_table, of serious TEAEs only: its first row counts the subjects with any serious TEAE."""
+    return _events_table(result, "System organ class / preferred term, n (%) [events]", "Any serious TEAE")
 
 
 def severity_table(result: Result) -> pd.DataFrame:
