@@ -125,7 +125,7 @@ def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None
     ticks = [t for t in (ticks or time_ticks(horizon)) if t <= horizon] or [0.0]
     counts = at_risk(frame, arms, ticks)
     fig, (ax, table) = plt.subplots(2, 1, figsize=(7.2, 5.4), sharex=True,
-                                    gridspec_kw={"height_ratios": [4, 0.35 + 0.3 * len(arms)], "hspace": 0.08})
+                                    gridspec_kw={"height_ratios": [4, 0.6 + 0.3 * len(arms)], "hspace": 0.08})
     for i, curve in enumerate(result.curves):
         colour = COLOURS[i % len(COLOURS)]
         c = curve.curve
@@ -154,7 +154,7 @@ def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None
         lines.append(f"HR {fmt.num(hr['estimate'])} ({level} CI {fmt.num(hr['ci_lower'])} to {fmt.num(hr['ci_upper'])})")
     if lines:
         ax.text(0.02, 0.04, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=9)
-    table.set_ylim(len(arms) - 0.5, -0.5)
+    table.set_ylim(len(arms) - 0.5, -1.2)  # the top 0.7 of a row holds the 'Number at risk' heading
     for row, arm in enumerate(arms):
         for t in ticks:
             table.text(t, row, str(counts.loc[arm, t]), ha="center", va="center", fontsize=8.5,
@@ -164,8 +164,9 @@ def km_figure(result: ParamResults, stem: Path, ticks: list[float] | None = None
         label.set_color(colour)
     table.set_xticks(ticks, labels=[f"{t:g}" for t in ticks])
     table.set_xlabel("Days since randomisation" if o.treatment_var.startswith("TRT01P") else "Days")
+    # Hung from the top of the table, not stood on it, so that it clears the 0.0 label of the axis above.
     table.text(-0.03, 1.0, "Number at risk", transform=table.transAxes, fontsize=8.5, fontweight="bold",
-               va="bottom", ha="right")
+               va="top", ha="right")
     for side in ("top", "right", "left"):
         table.spines[side].set_visible(False)
     table.tick_params(axis="y", length=0, pad=16)
