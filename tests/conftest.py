@@ -13,7 +13,8 @@ from cdisc_mirocals.spec import load_spec
 from faults.once import once
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-SOURCE_DATE_EPOCH = "1700000000"  # 2023-11-14T22:13:20Z, the build time of the session's converted study
+SOURCE_DATE_EPOCH = "1767270896"  # 2026-01-01T12:34:56Z, the build time of the
+# session's converted study, later than every dictionary and CT version the study cites
 # Every test runs as a reproducible build does, its subprocesses and xdist workers included: the submission
 # files then carry this time rather than the run's (tests of a run without it delete it with monkeypatch).
 os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH

@@ -526,14 +526,14 @@ def test_malformed_xml_is_a_clear_error():
 
 
 def test_same_inputs_give_the_same_bytes(monkeypatch, spec, adam):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767270896")
     first = build_define(spec, "ADaM", adam)
     second = build_define(spec, "ADaM", {k: v.copy() for k, v in adam.items()})
     assert first == second
-    assert b'CreationDateTime="2023-11-14T22:13:20"' in first and b'AsOfDateTime="2023-11-14T22:13:20"' in first
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000060")
+    assert b'CreationDateTime="2026-01-01T12:34:56"' in first and b'AsOfDateTime="2026-01-01T12:34:56"' in first
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767270956")
     later = build_define(spec, "ADaM", adam)
-    assert later != first and later.replace(b"22:14:20", b"22:13:20") == first
+    assert later != first and later.replace(b"12:35:56", b"12:34:56") == first
 
 
 def test_bad_source_date_epoch_is_a_clear_error(monkeypatch, spec, adam):

@@ -113,7 +113,7 @@ def test_dataset_json_names_the_define_items_and_keys(converted, spec):
     adsl = {c["name"]: c for c in read_dataset_json(converted.adam_dir / "adsl.json")[1]["columns"]}
     assert adsl["RANDDT"]["dataType"] == "date" and adsl["RANDDT"]["targetDataType"] == "integer"
     assert adsl["RANDDT"]["displayFormat"] == "DATE9."
-    assert doc["datasetJSONCreationDateTime"] == "2023-11-14T22:13:20Z"  # SOURCE_DATE_EPOCH of the session
+    assert doc["datasetJSONCreationDateTime"] == "2026-01-01T12:34:56Z"  # SOURCE_DATE_EPOCH of the session
 
 
 def test_dataset_json_oids_are_those_of_the_define(converted):

@@ -47,8 +47,8 @@ def test_a_run_without_source_date_epoch_carries_its_own_time(default_raw_dir, t
 
 
 def test_source_date_epoch_pins_the_time_and_a_run_pins_its_own(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert build_time() == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767270896")
+    assert build_time() == datetime(2026, 1, 1, 12, 34, 56, tzinfo=timezone.utc)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     with run_clock() as pinned:
         assert abs(pinned - datetime.now(timezone.utc)) < timedelta(seconds=5)
