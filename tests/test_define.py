@@ -391,6 +391,20 @@ def test_derived_values_are_rounded_as_their_spec_says(spec, frames):
     assert adsl["DURSYMP"].dropna().tolist() == expected
 
 
+@pytest.mark.parametrize("name", ["SDTM", "ADaM"])
+def test_value_level_descriptions_name_what_their_where_clause_selects(name, trees):
+    """Not the variable's label repeated on every row: the label and the decoded terms of the where clause."""
+    items = _by_oid(trees[name], ".//odm:ItemDef")
+    values = {oid: i.findtext("odm:Description/odm:TranslatedText", namespaces=NS) for oid, i in items.items()
+              if i.get("SASFieldName") is None}
+    assert len(values) > 100 and len(set(values.values())) == len(values)
+    if name == "SDTM":
+        assert values["IT.LB.LBSTRESN.HGB.BLOOD"] == "Numeric Result/Finding in Standard Units: Hemoglobin, Blood"
+        assert values["IT.VS.VSSTRESN.SYSBP"] == "Numeric Result/Finding in Standard Units: Systolic Blood Pressure"
+    else:
+        assert values["IT.ADQS.AVAL.ALSFRST"].startswith("Analysis Value: ALSFRS-R Total Score")
+
+
 def test_value_level_lengths_differ_by_where_clause(trees):
     items = _by_oid(trees["SDTM"], ".//odm:ItemDef")
     assert int(items["IT.SUPPDM.QVAL"].get("Length")) == len("UNITED KINGDOM")  # STRCNTRY, the longest
@@ -679,6 +693,13 @@ def _canon(element, blank=(), ignore=()):
             tuple(_canon(c, blank, ignore) for c in element if isinstance(c.tag, str)))
 
 
+def _without_description(element):
+    copy = etree.fromstring(etree.tostring(element))
+    for description in copy.findall("odm:Description", NS):
+        copy.remove(description)
+    return _canon(copy, ignore=("Length",))
+
+
 def _hand_made_adam():
     """A small ADaM specification written after the CDISC ADaM example (ADQSADAS and Table 14-3.01)."""
     from cdisc_mirocals.spec import (AnalysisDataset, AnalysisDisplay, AnalysisResult, Codelist, Condition, Dataset,
@@ -777,8 +798,12 @@ def test_a_hand_made_spec_gives_the_cdisc_adam_example_structures():
         expected = _canon(one(example, f".//def:WhereClauseDef[@OID='{theirs}']"), blank=("OID",))
         assert expected in [_canon(w, blank=("OID",)) for w in ours.iterfind(".//def:WhereClauseDef", NS)]
     # a value-level ItemDef, and a Predecessor origin on a date numeric with its display format
-    assert _canon(one(ours, ".//odm:ItemDef[@OID='IT.ADQSADAS.AVAL.ACTOT']"), ignore=("Length",)) == \
-        _canon(one(example, ".//odm:ItemDef[@OID='IT.ADQSADAS.AVAL.ACTOT']"), ignore=("Length",))
+    # (its Description names what the where clause selects, as the CDISC SDTM example's value-level items
+    # do, where this ADaM example repeats the variable's label: the rest of the ItemDef is the example's)
+    ours_vl, theirs_vl = (one(r, ".//odm:ItemDef[@OID='IT.ADQSADAS.AVAL.ACTOT']") for r in (ours, example))
+    assert ours_vl.findtext("odm:Description/odm:TranslatedText", namespaces=NS) == "Analysis Value: ACTOT"
+    assert theirs_vl.findtext("odm:Description/odm:TranslatedText", namespaces=NS) == "Analysis Value"
+    assert _without_description(ours_vl) == _without_description(theirs_vl)
     assert _canon(one(ours, ".//odm:ItemDef[@OID='IT.ADQSADAS.TRTSDT']"), blank=("OID",), ignore=("Length",)) == \
         _canon(one(example, ".//odm:ItemDef[@OID='IT.ADAE.TRTSDT']"), blank=("OID",), ignore=("Length",))
     # codelists: a CDISC one with NCI codes as Alias, a sponsor one flagged non-standard

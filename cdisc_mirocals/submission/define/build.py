@@ -59,7 +59,7 @@ def build_define(spec: Spec, standard: str, datasets: dict[str, pd.DataFrame], *
         _item_group(mdv, std, ds.name, datasets[ds.name], standard, extension)
     crf = _crf(std, values, crf_pages)
     for ds in std.datasets.values():
-        variable_item_defs(mdv, ds, datasets[ds.name], [v for v in values if v.row.dataset == ds.name], crf)
+        variable_item_defs(mdv, ds, datasets[ds.name], [v for v in values if v.row.dataset == ds.name], std, crf)
     adam_ct = set(versions.get("adam_ct_codelists", []))
     for cl in std.codelists.values():
         codelist_def(mdv, cl, ct["ADAM"] if standard == "ADaM" and cl.nci_code in adam_ct else ct["SDTM"], versions)

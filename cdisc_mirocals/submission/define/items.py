@@ -104,16 +104,38 @@ def item_def(parent: etree._Element, oid: str, name: str, meta: ItemMetadata, le
     return item
 
 
+def _term_text(std: Standard, dataset: Dataset, variable: str, value: str) -> str:
+    """A where-clause value as a reviewer reads it: its decode when its codelist gives one (HGB: Hemoglobin)."""
+    codelist = std.codelists.get(dataset.variable(variable).codelist or "")
+    decode = next((t.decode for t in codelist.terms if t.term == value), "") if codelist else ""
+    return decode or value
+
+
+def value_label(std: Standard, dataset: Dataset, row: ValueLevel) -> str:
+    """The Description of a value-level ItemDef: the variable's label and what its where clause selects,
+    e.g. 'Numeric Result/Finding in Standard Units: Hemoglobin, Blood', not the label alone on every row."""
+    parts = []
+    for cond in row.where:
+        terms = " or ".join(_term_text(std, dataset, cond.variable, v) for v in cond.values)
+        if cond.comparator in ("EQ", "IN"):
+            parts.append(terms)
+        elif cond.comparator in ("NE", "NOTIN"):
+            parts.append(f"{cond.variable} not {terms}")
+        else:  # a range: the variable must be named
+            parts.append(f"{cond.variable} {cond.comparator} {terms}")
+    return f"{dataset.variable(row.variable).label}: {', '.join(parts)}" if parts else dataset.variable(row.variable).label
+
+
 def variable_item_defs(parent: etree._Element, dataset: Dataset, frame: pd.DataFrame,
-                       values: list[ValueItem], crf: CrfPages | None = None) -> None:
+                       values: list[ValueItem], std: Standard, crf: CrfPages | None = None) -> None:
     with_vl = {v.row.variable for v in values}
     for var in dataset.variables:
         item_def(parent, oids.item(dataset.name, var.name), var.name, var, item_length(var, frame[var.name]),
                  var.label, significant_digits(var, frame[var.name]),
                  oids.value_list(dataset.name, var.name) if var.name in with_vl else None, crf=crf)
     for v in values:
-        item_def(parent, v.oid, v.row.variable, v.row, v.length, dataset.variable(v.row.variable).label,
-                 v.digits, column=False, crf=crf)
+        item_def(parent, v.oid, v.row.variable, v.row, v.length, value_label(std, dataset, v.row), v.digits,
+                 column=False, crf=crf)
 
 
 def value_list_defs(parent: etree._Element, values: list[ValueItem]) -> None:
