@@ -16,7 +16,7 @@ from lxml import etree
 from cdisc_mirocals.errors import SpecError
 from cdisc_mirocals.spec import load_spec
 from cdisc_mirocals.submission.acrf import ACRF_FILE, build_acrf, crf_pages
-from cdisc_mirocals.submission.acrf.annotations import field_annotations
+from cdisc_mirocals.submission.acrf.annotations import book_annotations
 from cdisc_mirocals.submission.define import DefineError, build_define
 
 pypdf = pytest.importorskip("pypdf")
@@ -168,19 +168,20 @@ def test_findings_supplemental_and_not_submitted_annotations(acrf, spec):
     for f in not_submitted:
         page = next(t for t in text if spec.raw[f.form].description in t and f.label in t)
         assert "NOT SUBMITTED" in page, f.name
-    # each field shows its label, its format and its allowed values
+    # each field shows its label, its format, its allowed values and its annotations
+    annotated = book_annotations(spec.raw, spec.sdtm)
     for form in spec.raw.values():
         pages = " ".join(t for t in text if spec.raw[form.name].description in t)
         for f in form.fields:
             assert f.label in pages and f"[{f.name}]" in pages, f.name
             assert all(value in pages for value in f.allowed), f.name
-            assert all(a.text in pages for a in field_annotations(f, spec.sdtm)), f.name
+            assert all(a.text in pages for a in annotated[(form.name, f.name)]), f.name
 
 
 def test_a_domain_box_heads_every_page_of_a_form(acrf, spec):
     """Every page of a form, continuation pages included, carries the boxes of the domains the form feeds; the
     DM box only where the form feeds DM, not for the subject identifier every form repeats."""
-    from cdisc_mirocals.submission.acrf.annotations import book_annotations, domain_label, form_domains
+    from cdisc_mirocals.submission.acrf.annotations import domain_label, form_domains
 
     _, text = acrf
     annotated = book_annotations(spec.raw, spec.sdtm)
@@ -201,8 +202,6 @@ def test_no_variable_is_annotated_twice_on_a_form_without_what_tells_the_records
     feeds (MHSTDTC for the date of first symptom and for the date of diagnosis): each carries its condition.
     The one exception is the end-of-treatment status and its reason, which code the same record (a
     discontinuation is coded by its reason)."""
-    from cdisc_mirocals.submission.acrf.annotations import book_annotations
-
     _, text = acrf
     annotated = book_annotations(spec.raw, spec.sdtm)
     repeated = {}

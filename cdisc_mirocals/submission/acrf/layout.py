@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cdisc_mirocals.pdfdoc import ANNOTATION_RGB, MARGIN, MONO, SANS, PdfDocument
 from cdisc_mirocals.spec import RawField, RawForm, Standard
 from cdisc_mirocals.submission.acrf.annotations import (NOT_SUBMITTED, Annotation, domain_label, form_domains,
-                                                        SUBJECT_ID, is_identifier_repeat)
+                                                        SUBJECT_ID, USUBJID_NOTE, is_identifier_repeat)
 
 # the MSG's domain box fills, in the order the domains appear on a form: blue, yellow, green, orange, purple
 FILLS = ((191, 255, 255), (255, 255, 150), (150, 255, 150), (255, 190, 155), (220, 200, 255))
@@ -162,9 +162,9 @@ def _widget_height(doc: PdfDocument, f: RawField) -> float:
 
 
 def _identifier_note(f: RawField, annotations: list[Annotation]) -> str:
-    if f.target != SUBJECT_ID:
-        return ""
-    return IDENTIFIER_NOTE if is_identifier_repeat(f, annotations) else FIRST_IDENTIFIER_NOTE
+    if any(a.note == USUBJID_NOTE for a in annotations):
+        return FIRST_IDENTIFIER_NOTE
+    return IDENTIFIER_NOTE if f.target == SUBJECT_ID else ""
 
 
 def _lines(doc: PdfDocument, text: str) -> int:
