@@ -9,13 +9,14 @@ import shutil
 from datetime import datetime, timezone
 from io import BytesIO
 
+import pandas as pd
 import pytest
 from lxml import etree
 
 from cdisc_mirocals.errors import SpecError
 from cdisc_mirocals.spec import load_spec
 from cdisc_mirocals.submission.acrf import ACRF_FILE, build_acrf, crf_pages
-from cdisc_mirocals.submission.acrf.annotations import field_annotations
+from cdisc_mirocals.submission.acrf.annotations import book_annotations
 from cdisc_mirocals.submission.define import DefineError, build_define
 
 pypdf = pytest.importorskip("pypdf")
@@ -94,6 +95,14 @@ def test_bookmarks_by_form_and_by_domain(acrf, spec):
     assert ("DM (Demographics)", forms[0][1]) in domains
     for title, page in domains:  # each domain bookmark lands on a page with that domain's box
         assert title in text[page], title
+    # the DM bookmark lists the forms that feed DM beyond the subject identifier every form carries
+    dm_at = [t for _, t, _ in outline].index("DM (Demographics)")
+    dm_forms = [t for depth, t, _ in outline[dm_at + 1:] if depth == 2]
+    dm_forms = dm_forms[:next((i for i, (d, _, _) in enumerate(outline[dm_at + 1:]) if d < 2), len(dm_forms))]
+    feeding = [form.description for form in spec.raw.values()
+               if any(t.startswith("DM.") and t != "DM.SUBJID" for f in form.fields for t in f.targets + f.preset)]
+    assert dm_forms == feeding and len(feeding) < len(spec.raw)
+    assert [d.description for d in spec.raw.values()][:1] == feeding[:1]  # the first form: SUBJID and USUBJID
 
 
 def test_every_collected_origin_cites_the_pages_where_its_annotation_stands(acrf, define):
@@ -138,8 +147,12 @@ def test_pages_come_from_the_layout(spec):
     weight = pages["IT.VS.VSORRES.WEIGHT"]
     assert len(weight.split()) == 1 and "VSORRES when VSTESTCD = WEIGHT" in text[int(weight) - 1]
     assert "ONSETSIT in SUPPMH" in text[int(pages["IT.SUPPMH.QVAL.ONSETSIT"]) - 1]
-    # every form on a page of its own: SUBJID, on every form, cites one page per form at least
-    assert len(set(pages["IT.DM.SUBJID"].split())) >= len(spec.raw) - 2
+    # the subject identifier is annotated once, on the first form, though every form collects it
+    first = next(iter(spec.raw.values()))
+    assert all(any(f.target == "DM.SUBJID" for f in form.fields) for form in spec.raw.values())
+    assert pages["IT.DM.SUBJID"] == pages["IT.DM.USUBJID"] == str(text.index(next(
+        t for t in text if f"CRF form {first.name} " in t)) + 1)
+    assert "USUBJID = STUDYID || '-' || SUBJID" in text[int(pages["IT.DM.SUBJID"]) - 1]
 
 
 def test_findings_supplemental_and_not_submitted_annotations(acrf, spec):
@@ -155,19 +168,59 @@ def test_findings_supplemental_and_not_submitted_annotations(acrf, spec):
     for f in not_submitted:
         page = next(t for t in text if spec.raw[f.form].description in t and f.label in t)
         assert "NOT SUBMITTED" in page, f.name
-    # each field shows its label, its format and its allowed values
+    # each field shows its label, its format, its allowed values and its annotations
+    annotated = book_annotations(spec.raw, spec.sdtm)
     for form in spec.raw.values():
         pages = " ".join(t for t in text if spec.raw[form.name].description in t)
         for f in form.fields:
             assert f.label in pages and f"[{f.name}]" in pages, f.name
             assert all(value in pages for value in f.allowed), f.name
-            assert all(a.text in pages for a in field_annotations(f, spec.sdtm)), f.name
+            assert all(a.text in pages for a in annotated[(form.name, f.name)]), f.name
 
 
 def test_a_domain_box_heads_every_page_of_a_form(acrf, spec):
+    """Every page of a form, continuation pages included, carries the boxes of the domains the form feeds; the
+    DM box only where the form feeds DM, not for the subject identifier every form repeats."""
+    from cdisc_mirocals.submission.acrf.annotations import domain_label, form_domains
+
     _, text = acrf
-    for page in text[1:]:
-        assert "DM (Demographics)" in page  # every form identifies its subject
+    annotated = book_annotations(spec.raw, spec.sdtm)
+    for form in spec.raw.values():
+        pages = [t for t in text if f"CRF form {form.name} " in t]
+        domains = form_domains(form, annotated)
+        assert pages and domains, form.name
+        for page in pages:
+            assert all(domain_label(d, spec.sdtm) in page for d in domains), form.name
+            if "DM" not in domains:
+                assert "DM (Demographics)" not in page, form.name
+        if "DM" not in domains:
+            assert "Subject identifier: annotated on the first form only" in pages[0], form.name
+
+
+def test_no_variable_is_annotated_twice_on_a_form_without_what_tells_the_records_apart(acrf, spec):
+    """Two fields of a form annotated with the same words would leave a reviewer guessing which records each
+    feeds (MHSTDTC for the date of first symptom and for the date of diagnosis): each carries its condition.
+    The one exception is the end-of-treatment status and its reason, which code the same record (a
+    discontinuation is coded by its reason)."""
+    _, text = acrf
+    annotated = book_annotations(spec.raw, spec.sdtm)
+    repeated = {}
+    for form in spec.raw.values():
+        seen = {}
+        for f in form.fields:
+            for a in annotated[(form.name, f.name)]:
+                if a.value is None:  # a preset may stand beside each field it applies to
+                    seen.setdefault(a.text, []).append(f.name)
+        repeated.update({(form.name, t): names for t, names in seen.items() if len(names) > 1})
+    assert repeated == {("EOS", "DSDECOD when DSSCAT = STUDY TREATMENT"): ["EOTSTAT", "EOTREAS"],
+                        ("EOS", "DSTERM when DSSCAT = STUDY TREATMENT"): ["EOTSTAT", "EOTREAS"]}
+    everything = " ".join(text)
+    for annotation in ("MHSTDTC when MHEVDTYP = SYMPTOM ONSET", "MHSTDTC when MHEVDTYP = DIAGNOSIS",
+                       "MHTERM = AMYOTROPHIC LATERAL SCLEROSIS", "DSSTDTC when DSDECOD = INFORMED CONSENT OBTAINED",
+                       "DSSTDTC when DSDECOD = RANDOMIZED", "SESTDTC when ETCD = SCRN", "SESTDTC when ETCD = RUNIN",
+                       "SSDTC when SSTESTCD = SURVSTAT", "DSSTDTC when DSSCAT = SURVIVAL FOLLOW-UP", "DTHFL = Y",
+                       "DSSTDTC when DSSCAT = STUDY PARTICIPATION", "DSDECOD when DSSCAT = STUDY PARTICIPATION"):
+        assert annotation in everything, annotation
 
 
 def test_the_notice_stands_on_every_page_of_simulated_data_only(acrf, spec):
@@ -197,10 +250,12 @@ def test_pages_without_an_acrf_document_are_refused(spec, converted):
 @pytest.mark.parametrize("column, value, expected", [
     ("Test Code", "NOSUCH", "a --TESTCD term of the findings dataset"),
     ("Other Targets", "VS.NOSUCH", "an SDTM variable (DS.VAR) or SUPP-- QNAM"),
+    ("When", "DS.DSSCAT = STUDY TREATMENT", "VAR a variable of a dataset that VS.WEIGHT feeds"),
+    ("When", "VS.VSTESTCD = HEIGHT", "none beside the Test Code"),
+    ("Preset", "VS.VSORRESU = parsecs", "a term of codelist VSRESU"),
+    ("Preset", "VS.VSORRESU", "DS.VAR = VALUE"),
 ])
 def test_a_wrong_test_code_or_other_target_is_refused(tmp_path, spec, column, value, expected):
-    import pandas as pd
-
     specs = tmp_path / "specs"
     shutil.copytree(spec.root, specs)
     path = specs / "raw" / "fields.csv"
@@ -219,8 +274,6 @@ def test_each_test_code_is_the_test_the_mapping_gives_the_field(converted, spec,
     """An annotation `VSORRES when VSTESTCD = WEIGHT` says where a reviewer finds the weights: the records of
     that test hold exactly the values of that field (the mappers take the test codes from their own code,
     fields.csv's Test Code from the spec: this holds the two together)."""
-    import pandas as pd
-
     checked = 0
     for form in spec.raw.values():
         for f in form.fields:
@@ -241,3 +294,56 @@ def test_each_test_code_is_the_test_the_mapping_gives_the_field(converted, spec,
                 assert len(collected) == raw.dropna().astype(str).str.strip().ne("").sum(), (form.name, f.name)
             checked += 1
     assert checked >= 25
+
+
+def _normal(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.upper()
+
+
+def test_each_condition_and_preset_is_what_the_mapping_writes(converted, spec, raw_study):
+    """`DSSTDTC when DSSCAT = STUDY TREATMENT` tells a reviewer which records hold the field: the records meeting
+    the condition hold the field's values (or the field's values are held there) in the main, and more so than
+    for any other value of the condition variable
+    (the mapping writes its categories in its own code, fields.csv's When in the spec: this holds them together).
+    A preset (`MHCAT = PRIMARY DIAGNOSIS`) is the value of every record the field feeds."""
+    from cdisc_mirocals.spec.raw import parse_assignment
+
+    studyid = spec.study.studyid
+    checked = 0
+    for form in spec.raw.values():
+        raw = raw_study[form.name]
+        for f in form.fields:
+            given = raw[raw[f.name].astype("string").str.strip().fillna("") != ""]
+            subjects = set(studyid + "-" + given["SUBJID"].str.strip())
+            pairs = set(zip(studyid + "-" + given["SUBJID"].str.strip(), _normal(given[f.name])))
+            when = {ds: (var, value) for ds, var, value in map(parse_assignment, f.when)}
+            for target in f.targets:
+                dataset, _, name = target.partition(".")
+                if dataset not in when or name == when[dataset][0]:
+                    continue
+                var, value = when[dataset]
+                sdtm = converted.sdtm.datasets[dataset]
+
+                def share(records):
+                    """The larger of: the records holding a value of the field; the field's values held there."""
+                    held = set(zip(records["USUBJID"], _normal(records[name])))
+                    return max(len(held & pairs) / max(len(held), 1), len(held & pairs) / len(pairs))
+                mine = share(sdtm[sdtm[var] == value])
+                others = [share(sdtm[sdtm[var] == v]) for v in sdtm[var].dropna().unique() if v != value]
+                assert mine >= 0.5 and all(mine > o for o in others), (form.name, f.name, target, mine, others)
+                checked += 1
+            for dataset, var, value in map(parse_assignment, f.preset):
+                sdtm = converted.sdtm.datasets[dataset]
+                records = sdtm[sdtm["USUBJID"].isin(subjects)]
+                if dataset in when:
+                    records = records[records[when[dataset][0]] == when[dataset][1]]
+                assert len(records) and (records[var] == value).all(), (form.name, f.name, var, value)
+                checked += 1
+    assert checked >= 20
+
+
+def test_the_coding_notes_speak_to_a_reviewer(acrf):
+    _, text = acrf
+    ae = " ".join(t for t in text if "CRF form AE " in t)
+    assert "From the MedDRA coding" in ae and "AESOC equals AEBODSYS" in ae
+    assert not any("Coding export" in t or "also AE." in t for t in text)

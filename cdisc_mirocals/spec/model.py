@@ -232,6 +232,9 @@ class RawField:
     target: str = ""  # the SDTM variable holding the collected value: DS.VAR, or SUPPxx.QNAM
     test_code: str = ""  # a findings result: the --TESTCD it is tabulated under (the aCRF's "when --TESTCD = ...")
     other_targets: tuple[str, ...] = ()  # further SDTM variables (or SUPP-- QNAMs) the collected value feeds
+    # "DS.VAR = VALUE" entries: what tells this field's records of DS apart from those of the form's other fields
+    when: tuple[str, ...] = ()
+    preset: tuple[str, ...] = ()  # "DS.VAR = VALUE" entries: a value every record the field feeds is given
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -65,7 +65,7 @@ LAYOUTS = [
     Layout("Raw Forms", "raw/forms.csv", ("Form", "File", "Description", "Key Variables", "Parent", "Required")),
     Layout("Raw Fields", "raw/fields.csv", ("Form", "Order", "Field", "Label", "Type", "Length", "Required",
                                             "Allowed Values", "Min", "Max", "Target", "Test Code",
-                                            "Other Targets", "Comment")),
+                                            "Other Targets", "When", "Preset", "Comment")),
     Layout("Visit Windows", "adam/visit_windows.csv", ("Dataset", "AVISITN", "AVISIT", "AWLO", "AWHI", "AWTARGET",
                                                        "AWU")),
     Layout("CTCAE Grades", "adam/ctcae_v5.csv", ("Term", "Direction", "Unit", "Order", "Grade", "Criterion", "CTCAE")),

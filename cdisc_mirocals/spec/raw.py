@@ -23,7 +23,8 @@ def load_raw(source, problems: list[Problem]) -> dict[str, RawForm]:
             comment=row.get("Comment", ""),
             length=s.get(line, row, "Length", int, expected="a whole number of bytes"),
             target=row.get("Target", ""), test_code=row.get("Test Code", ""),
-            other_targets=tuple(t.strip() for t in row.get("Other Targets", "").split("|") if t.strip())))
+            other_targets=_entries(row.get("Other Targets", "")), when=_entries(row.get("When", "")),
+            preset=_entries(row.get("Preset", ""))))
     forms = {}
     s = Sheet(source.table("raw/forms.csv"), ["Form", "File", "Description", "Key Variables", "Parent", "Required"],
               problems)
@@ -45,6 +46,17 @@ def load_raw(source, problems: list[Problem]) -> dict[str, RawForm]:
     return forms
 
 
+def _entries(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split("|") if t.strip())
+
+
+def parse_assignment(text: str) -> tuple[str, str, str]:
+    """"DS.VAR = VALUE" (a When or Preset entry) as (DS, VAR, VALUE); empty parts where the text is not one."""
+    left, equals, value = text.partition("=")
+    dataset, _, variable = left.strip().partition(".")
+    return (dataset, variable, value.strip()) if equals else ("", "", "")
+
+
 def check_targets(raw: dict[str, RawForm], sdtm: Standard, table) -> list[Problem]:
     """Each raw field's Target and Other Targets name SDTM variables or QNAMs of SUPP-- datasets; a Test Code
     is a term of the --TESTCD codelist of a findings dataset the field feeds."""
@@ -63,10 +75,35 @@ def check_targets(raw: dict[str, RawForm], sdtm: Standard, table) -> list[Proble
                 if not known:
                     problems.append(table.problem(line, column, target,
                                                   f"an SDTM variable (DS.VAR) or SUPP-- QNAM, for {form.name}.{f.name}"))
+            problems += _check_assignments(f, sdtm, table, line)
             if f.test_code and not _is_test_code(f, sdtm):
                 problems.append(table.problem(line, "Test Code", f.test_code,
                                               f"a --TESTCD term of the findings dataset that {form.name}.{f.name} "
                                               f"feeds ({f.target or 'no Target'})"))
+    return problems
+
+
+def _check_assignments(f: RawField, sdtm: Standard, table, line) -> list[Problem]:
+    """When and Preset entries name a variable of a dataset the field feeds and, where the variable has a
+    codelist, one of its terms; one When per dataset, and none beside a Test Code on its dataset."""
+    problems, fed = [], {t.partition(".")[0] for t in f.targets}
+    for column, entries in (("When", f.when), ("Preset", f.preset)):
+        seen = set()
+        for entry in entries:
+            dataset, variable, value = parse_assignment(entry)
+            ds = sdtm.datasets.get(dataset)
+            where = f"for {f.form}.{f.name}"
+            if ds is None or dataset not in fed or variable not in ds.names or not value:
+                problems.append(table.problem(line, column, entry, f"DS.VAR = VALUE, VAR a variable of a dataset "
+                                              f"that {f.form}.{f.name} feeds ({', '.join(sorted(fed)) or 'none'})"))
+                continue
+            codelist = ds.variable(variable).codelist
+            if codelist and value not in sdtm.codelists[codelist].values:
+                problems.append(table.problem(line, column, entry, f"a term of codelist {codelist} for {variable}, {where}"))
+            if column == "When" and (dataset in seen or (f.test_code and dataset == f.target.partition(".")[0])):
+                problems.append(table.problem(line, column, entry, f"one condition per dataset, none beside the "
+                                              f"Test Code of the Target's dataset, {where}"))
+            seen.add(dataset)
     return problems
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cdisc_mirocals.pdfdoc import PdfDocument
 from cdisc_mirocals.spec import Spec
+from cdisc_mirocals.submission.acrf.annotations import book_annotations
 from cdisc_mirocals.submission.acrf.layout import Placed, draw_form
 from cdisc_mirocals.submission.acrf.pages import crf_pages
 from cdisc_mirocals.submission.acrf.cover import FORMS, cover, domain_bookmarks
@@ -45,9 +46,10 @@ def build_acrf(spec: Spec, *, notice: str | None = None, created: datetime | Non
     studyid = spec.study.studyid
     doc = PdfDocument(f"{studyid} Annotated Case Report Form", subject=spec.study["study"]["title"],
                       author=spec.study["study"]["sponsor"], notice=notice, created=created)
-    cover(doc, spec)
+    annotated = book_annotations(spec.raw, spec.sdtm)
+    cover(doc, spec, annotated)
     placed: list[Placed] = []
     for i, form in enumerate(spec.raw.values()):
-        placed += draw_form(doc, form, spec.sdtm, parent=None if i else FORMS)
+        placed += draw_form(doc, form, spec.sdtm, annotated, parent=None if i else FORMS)
     domain_bookmarks(doc, spec, placed)
     return Acrf(doc.render(), tuple(placed))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from cdisc_mirocals.pdfdoc import PdfDocument
 from cdisc_mirocals.spec import Spec
-from cdisc_mirocals.submission.acrf.annotations import NOT_SUBMITTED, domain_label, form_domains
+from cdisc_mirocals.submission.acrf.annotations import NOT_SUBMITTED, Annotation, domain_label, form_domains
 from cdisc_mirocals.submission.acrf.layout import Placed
 
 FORMS, DOMAINS = "Forms", "Domains"
 
 
-def cover(doc: PdfDocument, spec: Spec) -> None:
+def cover(doc: PdfDocument, spec: Spec, annotated: dict[tuple[str, str], list[Annotation]]) -> None:
     about = spec.study["study"]
     doc.heading("Annotated Case Report Form", 0)
     doc.paragraph(f"Study {spec.study.studyid}: {about['title']}", bold=True)
@@ -23,15 +23,20 @@ def cover(doc: PdfDocument, spec: Spec) -> None:
         "domain.",
         "A variable name (SEX) is the SDTM variable that holds the collected value.",
         "'VSORRES when VSTESTCD = WEIGHT': a findings result, held in the result variable of the records of "
-        "that test.",
+        "that test. In the same way, 'DSSTDTC when DSSCAT = STUDY TREATMENT' names the records a field feeds "
+        "where several fields of a form feed the same variable.",
+        "'MHCAT = PRIMARY DIAGNOSIS': a value every record the field feeds is given, printed on the CRF or "
+        "implied by its question rather than entered.",
         "'ONSETSIT in SUPPMH': a supplemental qualifier, held in QVAL of the SUPP-- dataset under that QNAM.",
         f"'{NOT_SUBMITTED}': the field is collected but not tabulated.",
+        "Subject identifiers (SUBJID, and USUBJID derived from it) are annotated on the first form only: every "
+        "other form carries the same identifier and is not annotated for it again.",
         "A field marked * is required. The name in brackets after a field's format is its item name in the data "
         "capture system.",
         "The bookmarks list the forms, and the domains with the forms that feed each.",
     ])
     doc.heading("Forms and the domains they feed", 1)
-    rows = [[form.description, ", ".join(form_domains(form, spec.sdtm)) or NOT_SUBMITTED]
+    rows = [[form.description, ", ".join(form_domains(form, annotated)) or NOT_SUBMITTED]
             for form in spec.raw.values()]
     doc.table(["Form", "Domains"], rows, widths=(120, 54))
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from cdisc_mirocals.pdfdoc import ANNOTATION_RGB, MARGIN, MONO, SANS, PdfDocument
 from cdisc_mirocals.spec import RawField, RawForm, Standard
-from cdisc_mirocals.submission.acrf.annotations import (NOT_SUBMITTED, Annotation, domain_label, field_annotations,
-                                                        form_domains)
+from cdisc_mirocals.submission.acrf.annotations import (NOT_SUBMITTED, Annotation, domain_label, form_domains,
+                                                        SUBJECT_ID, USUBJID_NOTE, is_identifier_repeat)
 
 # the MSG's domain box fills, in the order the domains appear on a form: blue, yellow, green, orange, purple
 FILLS = ((191, 255, 255), (255, 255, 150), (150, 255, 150), (255, 190, 155), (220, 200, 255))
@@ -23,6 +23,9 @@ ANNOTATION_W = 210.0 - MARGIN - ANNOTATION_X
 BOX = 4.2           # an entry box (one character or digit), and a tick box's side plus its gap
 LINE = 3.6          # a line of 7.5 pt text
 BOTTOM = 297.0 - 20.0
+# the subject identifier is annotated on the first form only, as the conventions allow, and says so
+FIRST_IDENTIFIER_NOTE = "Subject identifiers are annotated on this form only, not again on the other forms."
+IDENTIFIER_NOTE = "Subject identifier: annotated on the first form only (SUBJID)."
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,11 @@ class Placed:
     page: int
 
 
-def draw_form(doc: PdfDocument, form: RawForm, sdtm: Standard, *, parent: str | None = None) -> list[Placed]:
+def draw_form(doc: PdfDocument, form: RawForm, sdtm: Standard, annotated: dict[tuple[str, str], list[Annotation]], *,
+              parent: str | None = None) -> list[Placed]:
     """The form's pages, from a new page, bookmarked under `parent` when that top bookmark is to start here;
-    returns every annotation with its page."""
-    domains = form_domains(form, sdtm)
+    `annotated` holds each field's annotations (`book_annotations`). Returns every annotation with its page."""
+    domains = form_domains(form, annotated)
     fills = {d: FILLS[i % len(FILLS)] for i, d in enumerate(domains)}
     doc.new_page()
     if parent:
@@ -47,7 +51,7 @@ def draw_form(doc: PdfDocument, form: RawForm, sdtm: Standard, *, parent: str | 
     _form_top(doc, form, domains, fills, sdtm)
     placed = []
     for f in form.fields:
-        annotations = field_annotations(f, sdtm)
+        annotations = annotated[(form.name, f.name)]
         height = _field_height(doc, f, annotations)
         if doc.pdf.get_y() + height > BOTTOM:
             doc.new_page()
@@ -157,17 +161,26 @@ def _widget_height(doc: PdfDocument, f: RawField) -> float:
     return 5.0
 
 
-def _annotation_height(doc: PdfDocument, annotations: list[Annotation]) -> float:
-    pdf = doc.pdf
-    pdf.set_font(SANS, "", 7.5)
-    texts = [a.text for a in annotations] or [NOT_SUBMITTED]
-    return sum(len(pdf.multi_cell(ANNOTATION_W - 2, LINE, t, dry_run=True, output="LINES")) * LINE + 2.6
-               for t in texts)
+def _identifier_note(f: RawField, annotations: list[Annotation]) -> str:
+    if any(a.note == USUBJID_NOTE for a in annotations):
+        return FIRST_IDENTIFIER_NOTE
+    return IDENTIFIER_NOTE if f.target == SUBJECT_ID else ""
+
+
+def _lines(doc: PdfDocument, text: str) -> int:
+    return len(doc.pdf.multi_cell(ANNOTATION_W - 2, LINE, text, dry_run=True, output="LINES"))
+
+
+def _annotation_height(doc: PdfDocument, f: RawField, annotations: list[Annotation]) -> float:
+    doc.pdf.set_font(SANS, "", 7.5)
+    boxes = [a.text for a in annotations] or ([] if is_identifier_repeat(f, annotations) else [NOT_SUBMITTED])
+    note = _identifier_note(f, annotations)
+    return sum(_lines(doc, t) * LINE + 2.6 for t in boxes) + (_lines(doc, note) * LINE + 1.0 if note else 0.0)
 
 
 def _field_height(doc: PdfDocument, f: RawField, annotations: list[Annotation]) -> float:
     return max(_text_height(doc, LABEL_W, _label_lines(doc, f)), _widget_height(doc, f),
-               _annotation_height(doc, annotations)) + 4.0
+               _annotation_height(doc, f, annotations)) + 4.0
 
 
 def _draw_field(doc: PdfDocument, form: RawForm, f: RawField, annotations: list[Annotation], fills: dict,
@@ -182,7 +195,16 @@ def _draw_field(doc: PdfDocument, form: RawForm, f: RawField, annotations: list[
         pdf.multi_cell(LABEL_W, size * 0.45, text, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0, 0, 0)
     _draw_widget(doc, f, top)
-    placed = _draw_annotations(doc, form, f, annotations, fills, top)
+    placed, y = [], top
+    if not is_identifier_repeat(f, annotations):
+        placed, y = _draw_annotations(doc, form, f, annotations, fills, top)
+    note = _identifier_note(f, annotations)
+    if note:
+        pdf.set_font(SANS, "", 7.5)
+        pdf.set_text_color(*GREY)
+        pdf.set_xy(ANNOTATION_X + 1, y + 0.4)
+        pdf.multi_cell(ANNOTATION_W - 2, LINE, note, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
     pdf.set_draw_color(215, 215, 215)
     pdf.line(MARGIN, top + height - 1.5, 210 - MARGIN, top + height - 1.5)
     pdf.set_xy(MARGIN, top + height)
@@ -224,7 +246,8 @@ def _draw_widget(doc: PdfDocument, f: RawField, top: float) -> None:
 
 
 def _draw_annotations(doc: PdfDocument, form: RawForm, f: RawField, annotations: list[Annotation], fills: dict,
-                      top: float) -> list[Placed]:
+                      top: float) -> tuple[list[Placed], float]:
+    """The annotation boxes, one under the other from `top`; returns them placed, and the y below the last."""
     pdf = doc.pdf
     pdf.set_font(SANS, "", 7.5)
     pdf.set_text_color(*ANNOTATION_RGB)
@@ -244,4 +267,4 @@ def _draw_annotations(doc: PdfDocument, form: RawForm, f: RawField, annotations:
         y += lines * LINE + 2.6
     pdf.set_text_color(0, 0, 0)
     pdf.set_draw_color(0, 0, 0)
-    return placed
+    return placed, y

@@ -1,14 +1,13 @@
 """The pages define.xml cites for each item, from where the aCRF's annotations were drawn.
 
 A variable cites every page where it is annotated. A value-level item cites the pages of its own annotations:
-those of its test (`LBORRES when LBTESTCD = NFHP`) or of its QNAM (`ONSETSIT in SUPPMH`); a result collected
+those of its test (`LBORRES when LBTESTCD = NFHP`, or any condition on a variable of its where clause) or of its QNAM (`ONSETSIT in SUPPMH`); a result collected
 on a form that lists its test as a field of its own (the laboratory form's LBTESTCD and LBORRES) cites the
 pages where the result variable stands without a test."""
 
 from __future__ import annotations
 
 from cdisc_mirocals.spec import Standard
-from cdisc_mirocals.spec.raw import test_code_variable
 from cdisc_mirocals.submission.acrf.layout import Placed
 from cdisc_mirocals.submission.define import oids
 
@@ -26,8 +25,11 @@ def crf_pages(placed: tuple[Placed, ...] | list[Placed], sdtm: Standard) -> dict
         if row.variable == "QVAL" and "QNAM" in conditions:
             pages = {page for a, page in mine if a.variable in conditions["QNAM"]}
         else:
-            tests = conditions.get(test_code_variable(sdtm, row.dataset) or "", set())
-            pages = {page for a, page in mine if a.test in tests} or {page for a, page in mine if not a.test}
+            # an annotation conditioned on a variable of the where clause (its test) cites when its value is one
+            # of the clause's; where none matches, the annotations not conditioned on it stand for every value
+            keyed = [(a, page) for a, page in mine if a.when and a.when[0] in conditions]
+            pages = {page for a, page in keyed if a.when[1] in conditions[a.when[0]]} \
+                or {page for a, page in mine if not (a.when and a.when[0] in conditions)}
         if pages:
             out[oids.value_item(row.dataset, row.variable, row.where)] = _pages(pages)
     return out
