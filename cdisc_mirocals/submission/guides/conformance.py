@@ -57,7 +57,7 @@ def conformance_inputs(report: Report) -> list[tuple[str, str]]:
     severities = h["severities"].replace("Pinnacle 21's FDA configuration", "As Pinnacle 21's FDA configuration "
                                          "assigns them").replace(
         "the MCnnnn rules, which P21 lacks, this package's own",
-        "rules numbered MCnnnn are further checks, which the Pinnacle 21 catalogue lacks (each described below)")
+        "rules numbered MCnnnn are further checks, which the Pinnacle 21 catalogue lacks")
     return [("Validator", validator), ("Severities", severities),
             ("Standard checked against", f"{_standard(report.standard)}; chosen by: {h['standard chosen by']}"),
             ("Controlled terminology", h["controlled terminology"]), ("Define-XML used", define),

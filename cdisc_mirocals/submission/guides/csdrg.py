@@ -41,6 +41,7 @@ def build_csdrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notic
                   "not tabulated.")
     assumptions = spec.study["study"].get("assumptions", [])
     if assumptions:
+        sections.keep_together(doc, 2 * len(assumptions), lead=3)  # two lines to a bullet, as a table's rows
         doc.heading(f"1.4 Assumptions of the {'Simulated Study' if notice else 'Study Data'}", 1)
         doc.paragraph(("The simulated case report forms do not carry every fact that the protocol and the "
                        "laboratory manuals of a real study would. " if notice else "")
