@@ -188,7 +188,7 @@ def test_codelist_items_do_not_repeat_that_the_codelist_is_sponsor_defined(defin
             for item in [*cl.iterfind("odm:CodeListItem", NS), *cl.iterfind("odm:EnumeratedItem", NS)]:
                 description = item.find("odm:Description", NS)
                 if description is not None:
-                    text = "".join(description.itertext())
+                    text = "".join(description.itertext()).strip()
                     assert not text.startswith("Sponsor-defined"), (name, cl.get("OID"), item.get("CodedValue"))
 
 
