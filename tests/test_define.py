@@ -252,6 +252,32 @@ def test_adam_ct_codelists_of_study_toml_are_adam_ct(spec):
     assert listed <= {cl.nci_code for cl in spec.adam.codelists.values()}
 
 
+
+def test_no_sponsor_codelist_of_adam_is_a_codelist_of_adam_ct(trees):
+    """A codelist that ADaM CT publishes (PARAMTYP, C81225, term DERIVED) is declared as CDISC's, with its NCI
+    codes and the CT package, not as a sponsor codelist: no def:IsNonStandard codelist of the ADaM define.xml
+    bears the name of a codelist of the ADaM CT reference."""
+    path = REFERENCE / "controlled-terminology" / "ADaM Terminology.odm.xml"
+    if not path.exists():
+        pytest.skip("the CDISC ADaM CT reference is not beside the project")
+    nci = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID"
+    ct = {cl.get("Name"): (cl.get(nci), {i.get("CodedValue"): i.get(nci) for i in cl.iterfind("odm:EnumeratedItem", NS)})
+          for cl in etree.parse(str(path)).iterfind(".//odm:CodeList", NS)}
+    assert "Parameter Type" in ct
+    for cl in trees["ADaM"].iterfind(".//odm:CodeList", NS):
+        name = cl.get("Name")
+        if cl.get(f"{DEF}IsNonStandard") == "Yes":
+            assert name not in ct, (cl.get("OID"), name, ct.get(name, ("",))[0])
+        elif name in ct:
+            code, terms = ct[name]
+            assert cl.find("odm:Alias", NS).get("Name") == code, cl.get("OID")
+            assert cl.get(f"{DEF}StandardOID") == "STD.CT.ADAM", cl.get("OID")
+            for item in [*cl.iterfind("odm:EnumeratedItem", NS), *cl.iterfind("odm:CodeListItem", NS)]:
+                if item.get("CodedValue") in terms:
+                    assert item.find("odm:Alias", NS).get("Name") == terms[item.get("CodedValue")], cl.get("OID")
+    paramtyp = trees["ADaM"].find(".//odm:CodeList[@OID='CL.PARAMTYP']", NS)
+    assert paramtyp.find("odm:Alias", NS).get("Name") == "C81225"
+
 # --------------------------------------------------------------------------- nothing dangles
 
 REFERENCES = [  # (xpath of the referring attribute's element, attribute, kind referred to)

@@ -107,3 +107,100 @@ def test_deaths_without_a_fatal_ae_are_explained_and_are_follow_up_deaths(conver
     item = defines["SDTM"].find(".//odm:ItemDef[@OID='IT.DM.DTHFL']", NS)
     comment = defines["SDTM"].find(f".//def:CommentDef[@OID='{item.get('{%s}CommentOID' % NS['def'])}']", NS)
     assert "SURVIVAL FOLLOW-UP" in "".join(comment.itertext())
+
+
+# A note to the sponsor's own staff, or the trail of how the text was made, is no rule for a reviewer: a to-do
+# ("replace with the verbatim text", "to be confirmed"), validator talk (rule IDs of CDISC, Pinnacle 21 or
+# this validator), the conversion's own records (the reconciliation, "valuelevel"), the sources a code was
+# looked up in, and the R packages a rule was modelled on.
+UNFINISHED = re.compile(
+    r"\breplaced?\b|\bto be confirmed\b|\bto confirm\b|\bbefore submission\b|\bnot confirmed\b"
+    r"|\breconciliation\b|\bvaluelevel\b|\bdata error\b|\bsearched for\b"
+    r"|\bPinnacle\b|\bP21\b|\b(?:CG|SD|MC)\d{4}\b|\badmiral\b|\bderive_var"
+    r"|MyChem|Monarch|DrugBank|Disease Ontology|cross-referenced", re.IGNORECASE)
+
+
+def test_the_scan_finds_unfinished_and_developer_narrative():
+    for text in ["Criterion text summarises the protocol; replace with the verbatim protocol text before submission",
+                 "must be replaced by the verbatim protocol text", "to be confirmed with the IMP dossier",
+                 "an assumption to confirm with the central laboratory manual", "as CDISC rule CG0534 asks",
+                 "(Pinnacle 21 SD0042)", "listed as excluded in the reconciliation", "units of valuelevel LBSTRESU",
+                 "as cross-referenced by MyChem.info", "admiral derive_var_ontrtfl with span_period",
+                 "reported as a data error", "the CT file was searched for 'ALSFRS'"]:
+        assert UNFINISHED.search(text), text
+    for text in ["ADSL.LSTALVDT (see its method)", "SDTMIG 3.4 DM (assumption 9)", "TSPARMCD of C66738",
+                 "CD3+CD4+CD25+FOXP3+", "Replacement therapy"]:
+        assert not UNFINISHED.search(text), text
+
+
+def test_define_text_has_no_unfinished_note_nor_developer_narrative(defines):
+    found = [(name, oid, UNFINISHED.findall(text)) for name, root in defines.items()
+             for oid, text in reviewer_texts(root) if UNFINISHED.search(text)]
+    assert not found, "\n".join(map(str, found))
+
+
+def _raw_only_names(spec):
+    """Raw CRF forms and fields whose names no SDTM or ADaM variable, dataset or codelist term shares: a
+    reviewer has the annotated CRF, which labels them in words, not the raw data. (CSF, ALSFRS and CYCLE are
+    words of the study's language as well.)"""
+    raw = {f for form in spec.raw.values() for f in [form.name, *(field.name for field in form.fields)]}
+    known = {"CSF", "ALSFRS", "CYCLE"}
+    for std in (spec.sdtm, spec.adam):
+        known |= set(std.datasets) | {v.name for ds in std.datasets.values() for v in ds.variables}
+        known |= {t.term for cl in std.codelists.values() for t in cl.terms} | set(std.codelists)
+    return raw - known
+
+
+def test_define_text_cites_the_crf_as_the_acrf_labels_it_not_raw_names(defines, spec):
+    names = _raw_only_names(spec)
+    assert {"CONSDAT", "INJDONE", "ENROL", "EOSDAT"} <= names  # so that the scan below can fail
+    pattern = re.compile(r"\b(?:%s)\b" % "|".join(sorted(names)))
+    found = [(name, oid, sorted(set(pattern.findall(text)))) for name, root in defines.items()
+             for oid, text in reviewer_texts(root) if pattern.search(text)]
+    assert not found, "\n".join(map(str, found))
+
+
+def test_no_comment_or_method_is_longer_than_a_reviewer_reads(defines):
+    for name, root in defines.items():
+        for el in [*root.iterfind(".//def:CommentDef", NS), *root.iterfind(".//odm:MethodDef", NS)]:
+            text = "".join(el.find("odm:Description", NS).itertext())
+            assert len(text) <= 1200, (name, el.get("OID"), len(text))
+
+
+def test_a_method_refers_to_another_variables_rule_instead_of_repeating_it(defines):
+    """ADSL.LSTALVDT is defined once, by its own method; the time-to-event methods censor at it by name, in
+    one sentence (the OS640 method once had its definition spliced into the middle of its censoring rule)."""
+    methods = {m.get("OID"): "".join(m.find("odm:Description", NS).itertext())
+               for m in defines["ADaM"].iterfind(".//odm:MethodDef", NS)}
+    definition = methods["MT.ADSL.LSTALVDT"]
+    sources = definition[definition.index("(1)"):definition.index("(2)")]
+    assert [oid for oid, text in methods.items() if sources in text] == ["MT.ADSL.LSTALVDT"]
+    for parameter in ("OS640", "OS", "DTHTRV"):
+        assert "ADT = ADSL.LSTALVDT" in methods[f"MT.ADTTE.{parameter}"] or \
+            "ADT = LSTALVDT" in methods[f"MT.ADTTE.{parameter}"], parameter
+    assert "if LSTALVDT is on or before RANDDT + 639, ADT = LSTALVDT" in methods["MT.ADTTE.OS640"]
+
+
+def test_codelist_items_do_not_repeat_that_the_codelist_is_sponsor_defined(defines):
+    """def:IsNonStandard says a codelist is the sponsor's; an item's Description says only what is its own."""
+    for name, root in defines.items():
+        for cl in root.iterfind(".//odm:CodeList", NS):
+            for item in [*cl.iterfind("odm:CodeListItem", NS), *cl.iterfind("odm:EnumeratedItem", NS)]:
+                description = item.find("odm:Description", NS)
+                if description is not None:
+                    text = "".join(description.itertext()).strip()
+                    assert not text.startswith("Sponsor-defined"), (name, cl.get("OID"), item.get("CodedValue"))
+
+
+def test_a_codelist_that_lists_its_terms_is_not_called_external(defines):
+    """CL.COUNTRY and CL.NULLFLAVOR enumerate their terms: their comments (and COUNTRY's) say so, and only a
+    codelist with an ExternalCodeList is called external terminology."""
+    for name, root in defines.items():
+        comments = {c.get("OID"): "".join(c.itertext()) for c in root.iterfind(".//def:CommentDef", NS)}
+        for cl in root.iterfind(".//odm:CodeList", NS):
+            comment = comments.get(cl.get("{%s}CommentOID" % NS["def"]), "")
+            if cl.find("odm:ExternalCodeList", NS) is None:
+                assert "external terminology" not in comment.lower(), (name, cl.get("OID"), comment)
+    country = defines["SDTM"].find(".//odm:ItemDef[@OID='IT.DM.COUNTRY']", NS)
+    comment = defines["SDTM"].find(f".//def:CommentDef[@OID='{country.get('{%s}CommentOID' % NS['def'])}']", NS)
+    assert "external" not in "".join(comment.itertext()).lower()

@@ -47,9 +47,9 @@ def write_guides(folders: dict[str, Path], reports: dict[str, Report], spec: Spe
         rows[standard] = conformance_rows(report, spec.explanations)
         if standard == "SDTM":
             doc = build_csdrg(spec, report, rows[standard], notice=notice, date=date,
-                              documents=_documents(spec, standard))
+                              documents=_documents(spec, standard), ts=_dataset(folder, "ts"))
         else:
-            doc = build_adrg(spec, report, rows[standard], notice=notice, date=date, adsl=_adsl(folder))
+            doc = build_adrg(spec, report, rows[standard], notice=notice, date=date, adsl=_dataset(folder, "adsl"))
         files.append(doc.write(Path(folder) / GUIDES[standard]))
     return Guides(files, rows)
 
@@ -60,10 +60,11 @@ def _documents(spec: Spec, standard: str) -> dict[str, str]:
     return {d.href: d.title for d in std.documents.values() if d.href != GUIDES[standard]}
 
 
-def _adsl(folder: Path):
+def _dataset(folder: Path, name: str):
+    """The dataset `name` as submitted in `folder` (XPT or Dataset-JSON), None when it is not there."""
     from cdisc_mirocals.validate.readers import read_dataset
 
-    for name in ("adsl.xpt", "adsl.json"):
-        if (Path(folder) / name).is_file():
-            return read_dataset(Path(folder) / name).frame
+    for file in (f"{name}.xpt", f"{name}.json"):
+        if (Path(folder) / file).is_file():
+            return read_dataset(Path(folder) / file).frame
     return None

@@ -86,10 +86,24 @@ def _is_population(variable) -> bool:
 
 
 def _variables(doc: PdfDocument, variables, std) -> None:
-    rows = [[v.name, v.label, std.methods[v.method].description if v.method in std.methods else
-             (f"From {v.predecessor}" if v.predecessor else "")] for v in variables]
+    """One row per derivation: variables derived by one method (TRT01P and TRT01PN, say) share a row."""
+    merged: dict[str, list] = {}
+    for v in variables:
+        derivation = (std.methods[v.method].description if v.method in std.methods else
+                      (f"From {v.predecessor}" if v.predecessor else ""))
+        merged.setdefault(derivation or v.name, [[], [], derivation])
+        merged[derivation or v.name][0].append(v.name)
+        merged[derivation or v.name][1].append(v.label)
+    rows = [[", ".join(names), _labels(labels), derivation] for names, labels, derivation in merged.values()]
     if rows:
         doc.table(["Variable", "Label", "Derivation"], rows, widths=(22, 42, 110), size=7.5)
+
+
+def _labels(labels: list[str]) -> str:
+    """The labels of variables that share a derivation: the first, when the others only add '(N)' to it."""
+    first = labels[0]
+    others = [label for label in labels[1:] if label.removesuffix(" (N)").removesuffix("(N)").strip() != first]
+    return "; ".join([first, *others])
 
 
 def _populations(doc: PdfDocument, spec: Spec, subject, adsl: pd.DataFrame | None) -> None:
@@ -156,12 +170,28 @@ def _programs(doc: PdfDocument, spec: Spec) -> None:
                   "and prints the numbers of its analyses.")
     doc.heading("7.2 Analysis Output Programs", 1)
     results, displays = spec.adam.analysis_results, spec.adam.displays
-    rows = []
+    rows, analyses = [], []
     for p in listed:
-        shown = dict.fromkeys(displays[r.display].name for r in results if p.computes(r.key) and r.display in displays)
-        rows.append([p.file, p.context, "; ".join(shown) or "none",
-                     ", ".join(prefix.rstrip("/") for prefix in p.prefixes)])
-    doc.paragraph("Each program, the analysis result displays of define.xml whose numbers it computes, and the "
-                  "results it prints (parameters, or summaries):", after=0.5)
-    doc.table(["Program", "Language and packages", "Result displays", "Results printed"], rows,
-              widths=(22, 48, 52, 52), size=7.5)
+        computed = [r for r in results if p.computes(r.key) and r.display in displays]
+        shown = dict.fromkeys(displays[r.display].name for r in computed)
+        rows.append([p.file, p.context, "; ".join(shown) or "none"])
+        analyses += [[p.file, displays[r.display].name, r.description] for r in computed]
+        others = _parameters_also_analysed(p, computed, spec)
+        if others:
+            analyses.append([p.file, "The same analyses of other parameters", others])
+    doc.paragraph("Each program, and the analysis result displays of define.xml whose numbers it computes:",
+                  after=0.5)
+    doc.table(["Program", "Language and packages", "Result displays"], rows, widths=(22, 60, 92), size=7.5)
+    if analyses:
+        doc.heading("7.3 Analyses Computed by Each Program", 1)
+        doc.paragraph("The analysis results of define.xml each program prints, by display:", after=0.5)
+        doc.table(["Program", "Result display", "Analysis result"], analyses, widths=(22, 45, 107), size=7.5)
+
+
+def _parameters_also_analysed(program, computed, spec: Spec) -> str:
+    """The time-to-event parameters a program analyses beyond those of define.xml's displays, by their PARAM."""
+    shown = {r.key.split("/")[0] for r in computed}
+    decodes = {t.term: t.decode for cl in spec.adam.codelists.values() if cl.id.startswith("PARAMCD")
+               for t in cl.terms}
+    extra = [prefix.rstrip("/") for prefix in program.prefixes if prefix.endswith("/")]
+    return "; ".join(decodes.get(code, code) for code in extra if code not in shown)

@@ -5,6 +5,7 @@ in the guide and by `convert`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -47,14 +48,36 @@ def conformance_rows(report: Report, explanations: tuple[Explanation, ...]) -> l
 
 
 def conformance_inputs(report: Report) -> list[tuple[str, str]]:
-    """What checked the data, as the report states it, for a reviewer to reproduce the run."""
+    """What checked the data, as the report states it, for a reviewer to reproduce the run. The checks are
+    this package's implementation of Pinnacle 21's rule catalogue, not Pinnacle 21: the guide says so."""
     h = report.header()
     define = PurePosixPath(report.define).name if report.define else "none"
-    severities = h["severities"].replace("this package's own", "the validator's own")  # said to a reviewer
-    return [("Validator", h["validator"]), ("Severities", severities),
+    validator = (f"{h['validator']}, which implements the rules of the Pinnacle 21 catalogue for FDA submissions "
+                 f"itself, under their Pinnacle 21 rule IDs. Pinnacle 21 itself was not run.")
+    severities = h["severities"].replace("Pinnacle 21's FDA configuration", "As Pinnacle 21's FDA configuration "
+                                         "assigns them").replace(
+        "the MCnnnn rules, which P21 lacks, this package's own",
+        "rules numbered MCnnnn are further checks, which the Pinnacle 21 catalogue lacks")
+    return [("Validator", validator), ("Severities", severities),
             ("Standard checked against", f"{_standard(report.standard)}; chosen by: {h['standard chosen by']}"),
             ("Controlled terminology", h["controlled terminology"]), ("Define-XML used", define),
             *([("Notes of the run", note) for note in report.notes if "not validated" not in note])]
+
+
+# a parenthesis of a rule's description that speaks to developers (a file of the study's specification)
+_FOR_DEVELOPERS = re.compile(r"\s*\([^()]*(?:specs/|\.toml|\.csv|\.py)[^()]*\)")
+
+
+def sponsor_rules(rows: list[ConformanceRow]) -> list[tuple[str, str]]:
+    """The sponsor's own rules (MCnnnn) that left a finding, each with what it checks, in words."""
+    from cdisc_mirocals.validate.rules import load_all
+
+    registry, out = load_all(), []
+    for rule in dict.fromkeys(r.rule for r in rows if r.rule.startswith("MC")):
+        declared = registry.get(rule)
+        text = declared.description or declared.message if declared else ""
+        out.append((rule, _FOR_DEVELOPERS.sub("", text) or next(r.message for r in rows if r.rule == rule)))
+    return out
 
 
 def _standard(key: str) -> str:

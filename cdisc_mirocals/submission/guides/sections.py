@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from cdisc_mirocals.pdfdoc import NOTICE_RGB, PdfDocument
 from cdisc_mirocals.spec import Spec, Standard
-from cdisc_mirocals.submission.guides.conformance import ConformanceRow, conformance_inputs
+from cdisc_mirocals.submission.guides.conformance import ConformanceRow, conformance_inputs, sponsor_rules
 from cdisc_mirocals.validate.report import Report
 
 # study.toml [standards] keys, as the inventory names them; each guide lists those of its standard
@@ -71,6 +71,7 @@ def protocol(doc: PdfDocument, spec: Spec, level: int, number: str) -> None:
             doc.bullets([value] if isinstance(value, str) else list(value))
     visits = spec.study.data.get("schedule", {}).get("visits", [])
     if visits:
+        keep_together(doc, len(visits) + 1, lead=1)
         doc.paragraph("Planned visits (study day 1 is the day of randomisation):", after=0.5)
         doc.table(["Visit", "Planned study day", "Window (days)"],
                   [[v["visit"], str(v["day"]), f"+/- {v['window']}" if v.get("window") else "none"] for v in visits],
@@ -81,6 +82,20 @@ def protocol(doc: PdfDocument, spec: Spec, level: int, number: str) -> None:
 DESIGN = (("Study type", "STYPE"), ("Intervention type", "INTTYPE"), ("Intervention model", "INTMODEL"),
           ("Blinding", "TBLIND"), ("Control", "TCNTRL"), ("Randomised", "RANDOM"),
           ("Stratification factors", "STRATFCT"), ("Add-on to", "CURTRT"), ("Planned subjects", "PLANSUB"))
+
+
+# the height of a one-line table row, in mm, at a table's type size: pdfdoc's line height and cell padding
+_ROW = {8.0: 8.0 * 0.5 + 1.6, 7.5: 7.5 * 0.5 + 1.6}
+SHORT_TABLE = 20  # rows: a table this short starts on a new page rather than leave a row or two at a page's foot
+
+
+def keep_together(doc: PdfDocument, rows: int, *, size: float = 8.0, lead: int = 0) -> None:
+    """Start a new page when a short table of one-line `rows` (its header included), after `lead` lines of text,
+    would not fit on this one."""
+    if rows <= SHORT_TABLE:
+        height = rows * _ROW.get(size, size * 0.5 + 1.6) + lead * 6 + 2
+        if doc.pdf.will_page_break(height):
+            doc.new_page()
 
 
 def _ts(ts: dict, key: str) -> str:
@@ -102,9 +117,10 @@ def dataset_table(doc: PdfDocument, std: Standard, report: Report) -> None:
 
 
 def dataset_sections(doc: PdfDocument, std: Standard, report: Report, spec: Spec, level: int, number: str,
-                     classes: Callable[[str], bool] = lambda cls: True) -> None:
-    """One subsection per dataset submitted whose class `classes` takes: its comment, and the notes the sponsor
-    gave for its data."""
+                     classes: Callable[[str], bool] = lambda cls: True,
+                     extra: dict[str, Callable[[PdfDocument], None]] | None = None) -> None:
+    """One subsection per dataset submitted whose class `classes` takes: its comment, the notes the sponsor
+    gave for its data, and what `extra` adds for the dataset (a table of its records, say)."""
     submitted = set(report.datasets["dataset"]) if len(report.datasets) else set()
     chosen = (d for d in std.datasets.values() if d.name in submitted and classes(d.class_.upper()))
     for n, ds in enumerate(chosen, start=1):
@@ -116,6 +132,8 @@ def dataset_sections(doc: PdfDocument, std: Standard, report: Report, spec: Spec
         notes = [e for e in spec.explanations if not e.rule and e.dataset == ds.name]
         for e in notes:
             doc.paragraph(f"Note for the reviewer{f' ({e.variable})' if e.variable else ''}: {e.text}")
+        if extra and ds.name in extra:
+            extra[ds.name](doc)
 
 
 def conformance(doc: PdfDocument, report: Report, rows: list[ConformanceRow], level: int, number: str) -> None:
@@ -123,6 +141,10 @@ def conformance(doc: PdfDocument, report: Report, rows: list[ConformanceRow], le
     doc.paragraph("The submitted datasets and their define.xml were validated when they were written. The "
                   "validator states what it checked against:")
     doc.table(None, [list(r) for r in conformance_inputs(report)], widths=(45, 129), size=8)
+    own = sponsor_rules(rows)
+    if own:
+        doc.paragraph("What each further check (a rule numbered MCnnnn) that left a finding checks:", after=0.5)
+        doc.bullets([f"{rule}: {text}" for rule, text in own])
     doc.heading(f"{number}.2 Issues Summary", level)
     if not rows:
         doc.paragraph("The validation report has no finding: no Reject, Error, Warning or Notice remains.")
