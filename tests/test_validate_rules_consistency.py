@@ -90,3 +90,15 @@ def test_screen_failures_are_exempt_whatever_the_case():
                         ACTARMCD=["A", "Drug2"], ACTARM=["Drug", "Drug 2"], RFSTDTC=["2020-01-01", ""],
                         RFENDTC=["2020-02-01", ""])
     assert fired("SD0071", treated_late, ta) == [("DM", 2)] and fired("SD0087", treated_late) == [("DM", 2)]
+
+
+def test_no_rule_text_names_a_file_of_the_repository():
+    """The message and description of every rule reach the validation reports and the reviewer's guides."""
+    import re
+
+    from cdisc_mirocals.validate.rules import load_all
+
+    developer = re.compile(r"specs/|\.toml\b|\.csv\b|\.py\b|cdisc_mirocals")
+    texts = {rid: f"{r.message} {r.description}" for rid, r in load_all().items()}
+    assert len(texts) > 200
+    assert [rid for rid, text in texts.items() if developer.search(text)] == []

@@ -5,7 +5,6 @@ in the guide and by `convert`."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -64,10 +63,6 @@ def conformance_inputs(report: Report) -> list[tuple[str, str]]:
             *([("Notes of the run", note) for note in report.notes if "not validated" not in note])]
 
 
-# a parenthesis of a rule's description that speaks to developers (a file of the study's specification)
-_FOR_DEVELOPERS = re.compile(r"\s*\([^()]*(?:specs/|\.toml|\.csv|\.py)[^()]*\)")
-
-
 def sponsor_rules(rows: list[ConformanceRow]) -> list[tuple[str, str]]:
     """The sponsor's own rules (MCnnnn) that left a finding, each with what it checks, in words."""
     from cdisc_mirocals.validate.rules import load_all
@@ -76,7 +71,7 @@ def sponsor_rules(rows: list[ConformanceRow]) -> list[tuple[str, str]]:
     for rule in dict.fromkeys(r.rule for r in rows if r.rule.startswith("MC")):
         declared = registry.get(rule)
         text = declared.description or declared.message if declared else ""
-        out.append((rule, _FOR_DEVELOPERS.sub("", text) or next(r.message for r in rows if r.rule == rule)))
+        out.append((rule, text or next(r.message for r in rows if r.rule == rule)))
     return out
 
 

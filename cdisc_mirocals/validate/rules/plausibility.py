@@ -190,7 +190,7 @@ def age_in_protocol_range(study):
 
 @rule("MC0108", "Warning", "plausibility", message="Visit is outside its protocol window",
       description="A planned visit should take place within its window: the planned day after randomisation "
-                  "plus or minus the window given in the study specification (specs/study.toml). The last planned "
+                  "plus or minus the visit's protocol window, as the study specification gives it. The last planned "
                   "visit (end of study) is exempt for a subject who did not complete the study: it happens at "
                   "discontinuation.",
       category="Limit")

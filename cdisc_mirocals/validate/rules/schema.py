@@ -18,8 +18,8 @@ declare("SD1229", "Warning", "terminology", BOTH)
 declare("SD1231", "Error", "define", BOTH)
 declare("SD1152", "Error", "identity", BOTH)
 declare("MC0301", "Error", "define", BOTH, message="Null value in variable marked as Mandatory in define.xml",
-        description="A variable that the study metadata (define.xml, or specs/ for this study) marks Mandatory "
+        description="A variable that the study metadata (define.xml, or the study specification) marks Mandatory "
                     "must have a value on every record.", category="Presence")
 declare("MC0302", "Error", "define", BOTH, message="Value is longer than the variable's defined length",
-        description="Character values must fit the Length given in the study metadata (define.xml, or specs/ "
-                    "for this study), in UTF-8 bytes, and never exceed 200 bytes.", category="Limit")
+        description="Character values must fit the Length given in the study metadata (define.xml, or the study "
+                    "specification), in UTF-8 bytes, and never exceed 200 bytes.", category="Limit")
