@@ -20,6 +20,7 @@ from cdisc_mirocals.submission.define import (DefineError, build_define, parse_d
 from cdisc_mirocals.submission.define.safe_xml import NS
 
 from conftest import REFERENCE
+from ct_reference import adam_ct, adam_ct_path
 
 EXAMPLES = REFERENCE / "define-xml-2.1-examples"
 PILOT = REFERENCE / "cdiscpilot01_tdf"
@@ -241,28 +242,24 @@ def test_sponsor_extensions_and_external_dictionaries(spec, trees):
 
 
 def test_adam_ct_codelists_of_study_toml_are_adam_ct(spec):
-    """adam_ct_codelists names codelists that the ADaM CT package publishes, and that specs/adam uses."""
-    path = REFERENCE / "controlled-terminology" / "ADaM Terminology.odm.xml"
-    if not path.exists():
-        pytest.skip("the CDISC ADaM CT reference is not beside the project")
-    nci = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID"
-    published = {cl.get(nci) for cl in etree.parse(str(path)).iterfind(".//odm:CodeList", NS)}
+    """adam_ct_codelists names codelists that the ADaM CT release the study cites publishes, and that specs/adam
+    uses."""
+    release = spec.study["standards"]["adam_ct"]
+    if not adam_ct_path(release).exists():
+        pytest.skip(f"the CDISC ADaM CT {release} reference is not beside the project")
     listed = set(spec.study["standards"]["adam_ct_codelists"])
-    assert listed <= published
+    assert listed <= set(adam_ct(release))
     assert listed <= {cl.nci_code for cl in spec.adam.codelists.values()}
 
 
-
-def test_no_sponsor_codelist_of_adam_is_a_codelist_of_adam_ct(trees):
+def test_no_sponsor_codelist_of_adam_is_a_codelist_of_adam_ct(spec, trees):
     """A codelist that ADaM CT publishes (PARAMTYP, C81225, term DERIVED) is declared as CDISC's, with its NCI
     codes and the CT package, not as a sponsor codelist: no def:IsNonStandard codelist of the ADaM define.xml
     bears the name of a codelist of the ADaM CT reference."""
-    path = REFERENCE / "controlled-terminology" / "ADaM Terminology.odm.xml"
-    if not path.exists():
-        pytest.skip("the CDISC ADaM CT reference is not beside the project")
-    nci = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID"
-    ct = {cl.get("Name"): (cl.get(nci), {i.get("CodedValue"): i.get(nci) for i in cl.iterfind("odm:EnumeratedItem", NS)})
-          for cl in etree.parse(str(path)).iterfind(".//odm:CodeList", NS)}
+    release = spec.study["standards"]["adam_ct"]
+    if not adam_ct_path(release).exists():
+        pytest.skip(f"the CDISC ADaM CT {release} reference is not beside the project")
+    ct = {name: (code, terms) for code, (name, terms) in adam_ct(release).items()}
     assert "Parameter Type" in ct
     for cl in trees["ADaM"].iterfind(".//odm:CodeList", NS):
         name = cl.get("Name")

@@ -6,15 +6,14 @@ import tarfile
 
 import pandas as pd
 import pytest
-from lxml import etree
 
 from cdisc_mirocals.errors import SpecError
 from cdisc_mirocals.spec import load_spec
 
 from conftest import REFERENCE
+from ct_reference import adam_ct, adam_ct_path
 
 CT_TARBALL = REFERENCE / "controlled-terminology" / "SDTM Terminology.tar.xz"
-ADAM_CT = REFERENCE / "controlled-terminology" / "ADaM Terminology.odm.xml"
 
 
 def test_study_parameters(spec):
@@ -113,16 +112,9 @@ def _sdtm_ct() -> pd.DataFrame:
         return pd.read_csv(tar.extractfile("SDTM Terminology.txt"), sep="\t", dtype=str, keep_default_na=False)
 
 
-def _adam_ct() -> dict[tuple[str, str], str]:
-    """(codelist code, term code) -> submission value, from the ADaM CT-XML."""
-    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "nciodm": "http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC"}
-    tree = etree.parse(str(ADAM_CT))
-    out = {}
-    for cl in tree.iterfind(".//odm:CodeList", ns):
-        cl_code = cl.get("{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID")
-        for item in cl.iterfind("odm:EnumeratedItem", ns):
-            out[(cl_code, item.get("{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}ExtCodeID"))] = item.get("CodedValue")
-    return out
+def _adam_ct(release: str) -> dict[tuple[str, str], str]:
+    """(codelist code, term code) -> submission value, from the ADaM CT release the study cites."""
+    return {(cl, code): value for cl, (_, terms) in adam_ct(release).items() for value, code in terms.items()}
 
 
 def test_cdisc_codes_in_specs_are_the_published_ones(spec):
@@ -131,7 +123,8 @@ def test_cdisc_codes_in_specs_are_the_published_ones(spec):
                   if r["Codelist Code"]}
     extensible = {r["Code"]: r["Codelist Extensible (Yes/No)"] == "Yes" for _, r in ct.iterrows()
                   if not r["Codelist Code"]}
-    adam_terms = _adam_ct() if ADAM_CT.exists() else {}
+    release = spec.study["standards"]["adam_ct"]
+    adam_terms = _adam_ct(release) if adam_ct_path(release).exists() else {}
     checked = 0
     for std in (spec.sdtm, spec.adam):
         for cl in std.codelists.values():

@@ -11,7 +11,7 @@ Reads the public CDISC metadata beside the checkout (../shared/reference/standar
 - adamig-1.1.json.gz, adamig-1.2.json.gz   the same for ADaMIG 1.1 and 1.2;
 - adamig-1.3.json   the ADaMIG 1.3 ADSL and BDS variables (names keep their xx/y/zz/w placeholders);
 - ct.json.gz        the CDISC codelists those variables name: SDTM CT 2025-03-28 and ADaM CT
-                    2021-12-17, each term as [NCI code, submission value];
+                    2025-03-28 (all its codelists), each term as [NCI code, submission value];
 - p21-rules.json    the Pinnacle 21 rule catalogue (IDs, publisher IDs, message, description,
                     category), so findings carry P21's wording, with the FDA Validator Rules IDs
                     (FDACnnn) that P21 2.2.0's FDA configuration gives its SDTM rules, and the rules of
@@ -36,19 +36,16 @@ import sys
 import tarfile
 from pathlib import Path
 
-from lxml import etree
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference"
 OUT = REPO / "cdisc_mirocals" / "validate" / "standards"
 SDTM_CT_RELEASE = "2025-03-28"
-ADAM_CT_RELEASE = "2021-12-17"
+ADAM_CT_RELEASE = "2025-03-28"
 OLDER_SDTMIG = ("3.2", "3.3")
 OLDER_ADAMIG = ("1.1", "1.2")
 P21_SDTM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_SDTM.xlsx")
 P21_ADAM_REPORT = Path("cdiscpilot_phuse_update", "p21-reports", "pinnacle21-report-TDF_ADaM.xlsx")
-ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
-NCI = "{http://ncicb.nci.nih.gov/xml/odm/EVS/CDISC}"
 
 
 def _rows(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
@@ -133,13 +130,17 @@ def sdtm_ct(archive: Path, wanted: set[str]) -> dict:
 
 
 def adam_ct(path: Path) -> dict:
-    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-    codelists = {}
-    for cl in root.iter(f"{ODM}CodeList"):
-        codelists[cl.get(f"{NCI}ExtCodeID")] = {
-            "name": cl.get("Name"), "submission": cl.findtext(f"{NCI}CDISCSubmissionValue"),
-            "extensible": cl.get(f"{NCI}CodeListExtensible") == "Yes",
-            "terms": [[item.get(f"{NCI}ExtCodeID"), item.get("CodedValue")] for item in cl.iter(f"{ODM}EnumeratedItem")]}
+    """Every codelist of the ADaM CT release (the NCI EVS CSV: the SDTM file's columns, comma-separated)."""
+    codelists: dict[str, dict] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if not row["Codelist Code"]:
+                codelists.setdefault(row["Code"], {"terms": []}).update(
+                    name=row["Codelist Name"], submission=row["CDISC Submission Value"],
+                    extensible=row["Codelist Extensible (Yes/No)"] == "Yes")
+            else:
+                codelists.setdefault(row["Codelist Code"], {"terms": []})["terms"].append(
+                    [row["Code"], row["CDISC Submission Value"]])
     return codelists
 
 
@@ -220,7 +221,7 @@ def build(reference: Path) -> dict[str, bytes]:
                for c in v["codelists"]}
     ct_dir = reference / "controlled-terminology"
     ct = {"sdtm": {"release": SDTM_CT_RELEASE, "codelists": sdtm_ct(ct_dir / "SDTM Terminology.tar.xz", wanted)},
-          "adam": {"release": ADAM_CT_RELEASE, "codelists": adam_ct(ct_dir / "ADaM Terminology.odm.xml")}}
+          "adam": {"release": ADAM_CT_RELEASE, "codelists": adam_ct(ct_dir / f"ADaM_CT_{ADAM_CT_RELEASE}.csv")}}
 
     def dump(obj) -> bytes:
         return (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
