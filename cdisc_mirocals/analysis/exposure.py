@@ -3,9 +3,10 @@
 For each overall ADEX parameter of the analysis plan (study.toml [analysis.safety] exposure_params:
 cycles started, injections received, total dose, treatment duration, relative dose intensity), the
 subjects of the safety population (ADSL SAFFL = 'Y') by actual treatment (TRT01A): n, mean, SD (n - 1),
-median, quartiles (linear interpolation, Hyndman-Fan type 7) and range. The overall records are those without an analysis visit
-(AVISIT null); the label of each row is the parameter's PARAM, which carries its unit. A treated subject
-without an ADEX record for a parameter counts in the arm's N and not in that parameter's n.
+median, quartiles (linear interpolation, Hyndman-Fan type 7) and range. The overall records are those
+without an analysis visit (AVISIT null); the label of each row is the parameter's PARAM, which carries
+its unit. A treated subject without an ADEX record for a parameter counts in the arm's N and not in that
+parameter's n. `whole_numbers` names the parameters whose values are all whole numbers (counts, days).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from cdisc_mirocals.analysis.summaries import CONTINUOUS_COLUMNS, continuous_row
 
 KEY = "EXPOSURE/summary"
 TITLE = "Exposure to study treatment: cycles, injections, dose, duration and dose intensity (ADEX)"
-METHOD = "n, mean (SD), median (Q1, Q3), range by arm of the overall ADEX parameters (quartiles by linear interpolation, Hyndman-Fan type 7)"
+METHOD = ("n, mean (SD), median (Q1, Q3), range by arm of the overall ADEX parameters (quartiles by linear "
+          "interpolation, Hyndman-Fan type 7)")
 NEEDED = ("USUBJID", "PARAMCD", "PARAM", "AVAL")
 
 

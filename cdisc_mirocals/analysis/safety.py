@@ -220,5 +220,6 @@ def _exposure(frame, adsl: Dataset, arms, o: Options, title, pop_label, params) 
                            f"{', '.join(o.exposure_vars) or '(none configured)'}", population=pop_label)
     rows = [r for v in present for r in continuous_rows(frame, v, adsl.labels.get(v, v), arms)]
     params = {**params, "whole_numbers": [v for v in present if whole_numbers(frame[v])]}
-    return Result("SAFETY/exposure", title, "n, mean (SD), median (Q1, Q3), range by arm (quartiles by linear interpolation, Hyndman-Fan type 7)",
+    return Result("SAFETY/exposure", title, "n, mean (SD), median (Q1, Q3), range by arm (quartiles by linear "
+                  "interpolation, Hyndman-Fan type 7)",
                   summary_frame(rows, CONTINUOUS_COLUMNS), pop_label, len(frame), None, params, notes)
