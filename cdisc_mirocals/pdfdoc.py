@@ -24,6 +24,8 @@ SANS, MONO = "DejaVuSans", "DejaVuSansMono"
 # A4 portrait, 18 mm margins: wide enough for a CRF field with its annotation beside it.
 MARGIN = 18.0
 BODY_SIZE = 9.5
+CONTINUED_SIZE = 8.5  # a table's title over its continuation on the next page
+PADDING = 0.8  # of a table cell, mm
 _HEADING_SIZES = (15.0, 12.0, 10.5)
 NOTICE_RGB = (176, 0, 32)
 ANNOTATION_RGB = (0, 70, 160)
@@ -58,6 +60,7 @@ def _fpdf():
         running_title = ""
         notice: str | None = None
         body_top = 0.0  # where the text of a page starts, below the running header
+        continued: str | None = None  # the title of a table being laid out, repeated on the pages it runs on to
 
         def header(self):
             self.set_font(SANS, "", 7.5)
@@ -69,6 +72,11 @@ def _fpdf():
                 self.cell(0, 5, self.notice, new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(0, 0, 0)
             self.ln(3)
+            if self.continued:
+                self.set_font(SANS, "B", CONTINUED_SIZE)
+                self.multi_cell(0, CONTINUED_SIZE * 0.48, f"{self.continued} (continued)", new_x="LMARGIN",
+                                new_y="NEXT")
+                self.ln(1.5)
             self.body_top = self.get_y()
 
         def footer(self):
@@ -166,11 +174,15 @@ class PdfDocument:
 
     def table(self, header: Sequence[str] | None, rows: Sequence[Sequence[object]], *,
               widths: Sequence[float] | None = None, size: float = 8.0,
-              align: Sequence[str] | None = None, fit: bool = False) -> None:
+              align: Sequence[str] | None = None, fit: bool = False, title: str | None = None,
+              keep: Sequence[int] | None = None) -> None:
         """A ruled table; long tables break across pages and repeat their header. With header None, a table
         of labelled values, with no header row. `widths` are relative; with `fit`, each column is as wide as
         its text needs (never narrower than its longest word) and the table no wider than that, up to the
-        text width."""
+        text width. `title`, when given, heads each page the table continues on, with "(continued)", so that
+        a reader of that page knows which table it is. `keep` gives the lengths of runs of rows (a parameter
+        and its statistics) that are kept on one page: a run that would not fit starts the next page, unless
+        it is longer than a page."""
         self._ensure_page()
         lines = ([] if header is None else [list(header)]) + [list(r) for r in rows]
         cells = [["" if c is None else str(c) for c in row] for row in lines]
@@ -182,19 +194,64 @@ class PdfDocument:
         if widths:
             kwargs["col_widths"] = tuple(widths)
         kwargs["text_align"] = tuple(align) if align else "LEFT"  # justified cells stretch short lines apart
-        if header is None:
-            kwargs["first_row_as_headings"] = False
+        self.pdf.continued = title
+        try:
+            if header is None or not keep:
+                self._table(cells, header is not None, size, kwargs)
+            else:
+                self._kept_together(cells, keep, size, kwargs)
+        finally:
+            self.pdf.continued = None
+        self.pdf.ln(2)
+
+    def _table(self, cells: list[list[str]], heading: bool, size: float, kwargs: dict) -> None:
+        if heading:
+            kwargs = {**kwargs, "first_row_as_headings": True, "repeat_headings": 1}
         else:
-            kwargs.update(first_row_as_headings=True, repeat_headings=1)
-        with self.pdf.table(line_height=size * 0.5, padding=0.8, **kwargs) as table:
+            kwargs = {**kwargs, "first_row_as_headings": False}
+        with self.pdf.table(line_height=size * 0.5, padding=PADDING, **kwargs) as table:
             for row_cells in cells:
                 row = table.row()
                 for cell in row_cells:
                     row.cell(cell)
-        self.pdf.ln(2)
+
+    def _kept_together(self, cells: list[list[str]], keep: Sequence[int], size: float, kwargs: dict) -> None:
+        """The table as stacked tables of one run of rows each, the header row on the first and on each that
+        starts a page; a run is measured first and moved whole to the next page when it would be split."""
+        head, body = cells[0], cells[1:]
+        runs, at = [], 0
+        for length in keep:
+            runs.append(body[at:at + length])
+            at += length
+        if at < len(body):
+            runs.append(body[at:])
+        columns = self._column_widths(len(head), kwargs)
+        head_height = self._row_height(head, columns, size, bold=True)
+        on_page = None  # the page whose table rows carry the header row
+        for run in (r for r in runs if r):
+            height = sum(self._row_height(row, columns, size) for row in run)
+            top = self.pdf.get_y() <= self.pdf.body_top + 0.01
+            if not top and self.pdf.will_page_break(height + (head_height if on_page != self.pdf.page else 0)):
+                self.pdf.add_page()
+            heading = on_page != self.pdf.page
+            self._table(([head] if heading else []) + run, heading, size, kwargs)
+            on_page = self.pdf.page
+
+    def _column_widths(self, count: int, kwargs: dict) -> list[float]:
+        """Each column's width in mm, as fpdf2 lays the table out."""
+        width = kwargs.get("width") or self.pdf.epw
+        relative = kwargs.get("col_widths") or (1,) * count
+        return [width * w / sum(relative) for w in relative]
+
+    def _row_height(self, row: Sequence[str], columns: Sequence[float], size: float, bold: bool = False) -> float:
+        self.pdf.set_font(SANS, "B" if bold else "", size)
+        heights = [self.pdf.multi_cell(w=w, h=size * 0.5, text=text, max_line_height=size * 0.5, padding=PADDING,
+                                       dry_run=True, output="HEIGHT") for text, w in zip(row, columns)]
+        self.pdf.set_font(SANS, "", size)
+        return max([size * 0.5, *heights])
 
     def _fitted_widths(self, cells: list[list[str]], size: float) -> tuple[list[float], float]:
-        pad = 2 * 0.8 + 1.2  # both paddings, and a little air
+        pad = 2 * PADDING + 1.2  # both paddings, and a little air
         natural, least = [], []
         for i in range(len(cells[0])):
             column = [row[i] for row in cells]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cdisc_mirocals.analysis.bdstables import grades_table, vitals_table
 from cdisc_mirocals.analysis.data import Dataset, Options
 from cdisc_mirocals.analysis.labgrade import lab_grades
 from cdisc_mirocals.analysis.labshift import lab_shift
@@ -25,8 +26,8 @@ SAFETY = Options(reference="P", safety_population="SAFFL", safety_treatment_var=
                  vitals_params=("SYSBP",))
 
 
-def _dataset(name: str, frame: pd.DataFrame) -> Dataset:
-    return Dataset(name, frame, {}, Path(f"{name.lower()}.xpt"), "")
+def _dataset(name: str, frame: pd.DataFrame, labels: dict | None = None) -> Dataset:
+    return Dataset(name, frame, labels or {}, Path(f"{name.lower()}.xpt"), "")
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +140,30 @@ def test_worst_grade_counts_a_case_worked_by_hand():
     assert s.loc[("at_least", "Hemoglobin increased", "A", ">= 3"), "n"] == 0
 
 
+def test_the_grades_table_reads_grade_1_to_4_then_at_least_3_with_its_denominator_first():
+    data = HAND.copy()
+    data.loc[data["USUBJID"] == "4", "SAFFL"] = "N"
+    # every P subject graded for both terms: the arm's heading carries its denominator
+    table = grades_table(lab_grades(_dataset("ADLB", data), SAFETY))
+    assert list(table.columns) == [f"{arm} (N = {n}): grade {g}" for arm, n in (("P", 2), ("A", 1))
+                                   for g in ("1", "2", "3", "4", ">= 3")]
+    assert table.loc["Anemia (Hemoglobin (g/L))", "P (N = 2): grade 3"] == "1 (50.0)"
+    # subject 2 not graded for the increase: P's denominators differ by term, so an N column leads P's columns
+    data.loc[(data["USUBJID"] == "2"), "ATOXDSCH"] = ""
+    table = grades_table(lab_grades(_dataset("ADLB", data), SAFETY))
+    assert list(table.columns)[:6] == ["P: N", "P: grade 1", "P: grade 2", "P: grade 3", "P: grade 4", "P: grade >= 3"]
+    assert table["P: N"].tolist() == ["2", "1"]
+    assert list(table.columns)[6] == "A (N = 1): grade 1"
+
+
+def test_the_tables_name_the_population_by_its_label():
+    labels = {"SAFFL": "Safety Population Flag", "ITTFL": "Intent-To-Treat Population Flag"}
+    data = HAND.copy()
+    assert lab_grades(_dataset("ADLB", data, labels), SAFETY).population == "Safety population"
+    assert lab_shift(_dataset("ADLB", data, labels), SAFETY).population == "Safety population"
+    assert lab_grades(_dataset("ADLB", data), SAFETY).population == "SAFFL"  # no label: the name, not a made-up word
+
+
 def test_vitals_by_visit_on_a_case_worked_by_hand():
     frame = pd.DataFrame({"USUBJID": list("abcd"), "PARAMCD": "SYSBP", "PARAM": "SBP (mmHg)", "SAFFL": "Y",
                           "TRT01A": ["P", "P", "A", "A"], "ANL01FL": ["Y", "Y", "Y", ""],
@@ -149,6 +174,16 @@ def test_vitals_by_visit_on_a_case_worked_by_hand():
     assert (p["n"], p["mean"], p["sd"]) == (2, 125.0, pytest.approx(np.sqrt(50)))
     a = res.summary[(res.summary["group"] == "A") & (res.summary["category"] == "CHG")].iloc[0]
     assert (a["n"], a["mean"]) == (1, 6.0)  # the record without ANL01FL is not analysed
+    # the table shows what the method names: n, mean (SD), median (Q1, Q3), min and max, of value and change
+    assert all(w in res.method for w in ("n, mean (SD), median (Q1, Q3), min and max", "linear interpolation"))
+    table = vitals_table(res)
+    assert table.index.tolist() == ["SBP (mmHg)", "MONTH 2", ""]  # the parameter, then the visit on its first arm
+    placebo = table.iloc[1]
+    assert placebo["Arm"] == "P" and placebo["Value: n"] == "2" and placebo["Value: Mean (SD)"] == "125.0 (7.1)"
+    # type 7 quartiles of 120 and 130: 122.5 and 127.5
+    assert placebo["Value: Median (Q1, Q3)"] == "125.0 (122.5, 127.5)" and placebo["Value: Min, max"] == "120.0, 130.0"
+    assert placebo["Change: Median (Q1, Q3)"] == "1.0 (-0.5, 2.5)" and placebo["Change: Min, max"] == "-2.0, 4.0"
+    assert table.iloc[2]["Arm"] == "A" and table.iloc[2]["Change: Mean (SD)"] == "6.0 (NE)"
 
 
 def test_the_study_outputs_hold_the_secondary_analyses_with_their_arm(default_outputs, spec):

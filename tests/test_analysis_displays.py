@@ -183,3 +183,81 @@ def test_without_the_analyses_the_displays_cite_no_document(converted, spec):
     assert root.find(".//arm:ResultDisplay/def:DocumentRef", NS) is None
     assert root.find(".//def:leaf[@ID='LF.DISPLAYS']", NS) is None
     assert root.find(".//def:leaf[@ID='LF.PGM.SURVIVAL']", NS) is not None  # the programs are always written
+
+
+def _display_pages(adam_define) -> dict[str, list[int]]:
+    return {d.get("OID"): [int(p) for p in d.find("def:DocumentRef/def:PDFPageRef", NS).get("PageRefs").split()]
+            for d in adam_define.findall(".//arm:ResultDisplay", NS)}
+
+
+def test_a_page_a_table_continues_on_names_the_table(converted, adam_define, page_text, spec):
+    """Every page of a display after its first starts a result, holds a figure, or names the table it
+    continues with '(continued)'; that name is one of the display's own results or tables."""
+    titles = {r.key: r.title for r in converted.analysis.all_results()}
+    survival = {x.key: p.data.paramcd for p in converted.analysis.results for x in p.results.values()}
+    continued = 0
+    for oid, pages in _display_pages(adam_define).items():
+        keys = [r.key for r in spec.adam.analysis_results if r.display == oid]
+        own = {titles[k] for k in keys if k in titles} | {f"{survival[k]}: " for k in keys if k in survival}
+        for page in pages[1:]:
+            text = page_text[page - 1]
+            if "(continued)" in text:
+                continued += 1
+                assert any(title in text.split(" (continued)")[0] for title in own), (oid, page)
+            else:
+                assert "Figure:" in text or any(title in text for title in own), (oid, page)
+    assert continued >= 5  # the Treg, SOC/PT, lab, vital-sign and exposure tables run over pages
+    treg = next(p for p, t in enumerate(page_text, 1) if "Change from baseline in Regulatory T Cells (10^6/L): "
+                "ANCOVA by visit (continued)" in t)
+    assert "MONTH 18" in page_text[treg - 1]
+
+
+def test_population_labels_numbers_and_methods_read_as_a_reviewer_reads_them(page_text, adam_define):
+    text = " ".join(page_text)
+    assert not re.findall(r"\b[A-Z0-9]{2,8}FL[;:] n =", text)  # 'ITTFL; n = 216' before
+    assert "Safety population: n = 219" in text and "Intent-to-treat population: n = 216" in text
+    assert not re.findall(r"-0\.0+(?![0-9])", text)  # a value that rounds to zero has no sign
+    documentation = " ".join(d.text or "" for d in adam_define.iter("{%s}Documentation" % NS["arm"]))
+    for said in (text, documentation):
+        for r_words in ("cox.zph", "R type 7", "R quantile", "survival 3.x", "survdiff"):
+            assert r_words not in said, r_words
+    assert "Hyndman-Fan type 7" in text and "Grambsch-Therneau score test" in text
+    assert "Log-rank test Aldesleukin 2 MIU vs Placebo chi-square" in text and "all arms" not in text
+
+
+def test_each_display_shows_the_forest_plot_of_its_own_cox_models(converted, adam_define, reader, spec):
+    import hashlib
+
+    from cdisc_mirocals.analysis.figures import _forest_rows
+    from cdisc_mirocals.analysis.survival import COX
+
+    shown = {}
+    for oid, pages in _display_pages(adam_define).items():
+        keys = {r.key for r in spec.adam.analysis_results if r.display == oid}
+        cox = [(p, n) for p in converted.analysis.results for n, x in p.results.items() if x.key in keys and n in COX]
+        captions = sum(reader.pages[p - 1].extract_text().count("Hazard ratios of the Cox models") for p in pages)
+        assert captions == (1 if cox else 0), oid
+        if cox:
+            images = [hashlib.sha256(i.data).hexdigest() for p in pages for i in reader.pages[p - 1].images]
+            shown[oid] = set(images)
+            param = cox[0][0]
+            own = dataclasses.replace(param, results={n: param.results[n] for _, n in cox})
+            labels = [r.get("label") for r in _forest_rows([own])[0] if "label" in r]
+            assert len(labels) == sum(len(param.results[n].rows("hr")) + len(param.results[n].rows("interaction"))
+                                      for _, n in cox if param.results[n].done), oid
+    assert len(shown) >= 3
+    # no forest plot is printed under two displays: each display has an image no other display has
+    figures = list(shown.values())
+    for a, images in enumerate(figures):
+        elsewhere = set().union(*(f for b, f in enumerate(figures) if b != a))
+        assert images - elsewhere, list(shown)[a]
+
+
+def test_an_exposure_parameter_stays_on_one_page_with_its_statistics(converted, page_text):
+    table = tables.exposure_table(converted.analysis.exposure)
+    labels = [i for i in table.index if not i.startswith(" ")]
+    for label in labels:
+        page = next(t for t in page_text if label in t)
+        assert "Min, max" in page.split(label, 1)[1], label
+    cycles = table.iloc[table.index.get_loc("Number of Treatment Cycles Started") + 4].tolist()
+    assert all(re.fullmatch(r"\d+, \d+", c) for c in cycles)  # counts: "1, 19", not "1.0, 19.0"

@@ -10,6 +10,7 @@ import pytest
 
 from cdisc_mirocals.analysis.data import Dataset, Options
 from cdisc_mirocals.analysis.exposure import KEY, exposure_summary
+from cdisc_mirocals.analysis.tables import exposure_table
 
 OPTIONS = Options(reference="Placebo", safety_population="SAFFL", safety_treatment_var="TRT01A",
                   exposure_params=("TDOSE", "RDI", "NCYCLE"))
@@ -54,6 +55,21 @@ def test_exposure_summary_by_hand():
     assert (dose["n"], dose["mean"], dose["median"]) == (2, 114, 114)
     assert dose["sd"] == pytest.approx(152 / math.sqrt(2), rel=1e-12)
     assert rdi.loc["Placebo", "label"] == "param RDI"
+
+
+def test_counts_print_their_minimum_and_maximum_as_whole_numbers():
+    """A parameter whose every value is a whole number prints min and max without decimals; one that is not
+    keeps one decimal; the derived statistics (mean, median, quartiles) keep one decimal either way."""
+    adsl, adex = _hand_case()
+    adex.frame.loc[(adex.frame["USUBJID"] == "P2") & (adex.frame["PARAMCD"] == "RDI"), "AVAL"] = 80.5
+    result = exposure_summary(adex, adsl, OPTIONS)
+    assert result.parameters["whole_numbers"] == ["TDOSE"]
+    table = exposure_table(result)
+    dose = table.index.get_loc("param TDOSE")
+    assert table.iloc[dose + 4].tolist() == ["0, 0", "38, 190"]  # Min, max
+    assert table.iloc[dose + 3].tolist() == ["0.0 (0.0, 0.0)", "114.0 (76.0, 152.0)"]  # Median (Q1, Q3)
+    rdi = table.index.get_loc("param RDI")
+    assert table.iloc[rdi + 4].tolist() == ["80.5, 100.0", "50.0, 50.0"]
 
 
 def test_exposure_summary_skips_with_its_reason():

@@ -16,7 +16,7 @@ from cdisc_mirocals import pipeline
 from cdisc_mirocals.submission.package import write_frames
 from cdisc_mirocals.analysis import analyze
 from cdisc_mirocals.analysis.figures import endpoint, time_ticks, y_label
-from cdisc_mirocals.analysis.fmt import pvalue
+from cdisc_mirocals.analysis.fmt import estimate_ci, num, pvalue
 from cdisc_mirocals.cli import main
 
 SCRIPT = "<script>alert(1)</script>"
@@ -253,6 +253,20 @@ def test_the_command_line_imports_nothing_heavy():
                                     (0.378, "0.378"), (None, "")])
 def test_p_values_print_as_journals_print_them(p, text):
     assert pvalue(p) == text
+
+
+@pytest.mark.parametrize("x,digits,text", [(-0.04, 1, "0.0"), (-0.0, 1, "0.0"), (-0.0049, 2, "0.00"), (-0.4, 0, "0"),
+                                           (-0.05001, 1, "-0.1"), (-1.0, 1, "-1.0"), (0.04, 1, "0.0"),
+                                           (float("nan"), 1, "NE")])
+def test_a_number_that_rounds_to_zero_prints_without_a_sign(x, digits, text):
+    assert num(x, digits) == text
+
+
+def test_no_table_of_the_study_prints_a_signed_zero(default_outputs):
+    _, out = default_outputs
+    assert estimate_ci(-0.001, -0.02, 0.3, 1) == "0.0 (0.0, 0.3)"
+    markdown = (out / "analysis" / "tables.md").read_text()
+    assert not re.findall(r"-0\.0+(?![0-9])", markdown)
 
 
 @pytest.mark.parametrize("horizon", [30, 189, 640, 1680, 3650, 100000])

@@ -116,3 +116,49 @@ def test_figures_keep_their_shape_fit_the_page_and_start_a_page_when_they_do_not
     assert p1 == 1 and w1 == pytest.approx(text_width, abs=0.1) and h1 == pytest.approx(w1 / 2, abs=0.1)
     assert p2 == 2 and h2 == pytest.approx(4 * w2, abs=0.1) and h2 < 210 / 25.4 * 72 - 2 * 18
     assert len(_reader(data).pages) == 3  # the SVG (half as tall as wide) does not fit under the tall one
+
+
+def test_a_titled_table_says_which_table_it_is_on_every_page_it_continues_on():
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Regulatory T cells", 0)
+    doc.table(["Visit", "n"], [[f"VISIT {i:02d}", str(i)] for i in range(60)], title="Treg count by visit")
+    doc.table(["Term", "n"], [[f"TERM {i:02d}", str(i)] for i in range(60)])  # no title: nothing added
+    text = [page.extract_text() for page in _reader(doc.render()).pages]
+    with_visits = [n for n, t in enumerate(text) if "VISIT" in t]
+    assert len(with_visits) >= 2 and "(continued)" not in text[with_visits[0]]
+    for n in with_visits[1:]:
+        assert "Treg count by visit (continued)" in text[n]
+        assert text[n].index("(continued)") < text[n].index("Visit")  # above the repeated header row
+    for t in text:
+        if "TERM" in t and "VISIT" not in t:
+            assert "continued" not in t
+    # the guides and the aCRF pass no title: their pages are as before
+    assert not any("continued" in page.extract_text() for page in _reader(_document()).pages)
+
+
+def test_runs_of_rows_are_kept_on_one_page_when_they_fit():
+    """A parameter and its four statistics stay together: a run that would be split starts the next page, with
+    the header row again; each run is still one table with the others (one header row per page)."""
+    rows, runs = [], []
+    for p in range(20):
+        block = [[f"PARAM {p:02d}", "", ""]] + [[f"    stat {p:02d}.{k}", str(k), str(k)] for k in range(4)]
+        rows += block
+        runs.append(len(block))
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Exposure", 0)
+    doc.table(["Variable", "Placebo", "Active"], rows, title="Exposure", keep=runs)
+    pages = [page.extract_text() for page in _reader(doc.render()).pages]
+    assert len(pages) >= 2
+    for p in range(20):
+        where = {n for n, t in enumerate(pages) for k in range(4) if f"stat {p:02d}.{k}" in t}
+        where |= {n for n, t in enumerate(pages) if f"PARAM {p:02d}" in t}
+        assert len(where) == 1, (p, where)
+    for t in pages:
+        assert t.count("Variable") == 1
+    # without `keep` the same rows split a run across pages (else this test would prove nothing)
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Exposure", 0)
+    doc.table(["Variable", "Placebo", "Active"], rows)
+    pages = [page.extract_text() for page in _reader(doc.render()).pages]
+    split = [p for p in range(20) if len({n for n, t in enumerate(pages) if f" {p:02d}" in t}) > 1]
+    assert split

@@ -59,7 +59,7 @@ def decoded(values: pd.Series, decodes: dict[str, str]) -> pd.Series:
 
 def table1(adsl: Dataset, options: Options) -> Result:
     o = options
-    method = "n (%) for categories; mean (SD), median (Q1, Q3) and range for numbers (quartiles: R type 7)"
+    method = "n (%) for categories; mean (SD), median (Q1, Q3) and range for numbers (quartiles by linear interpolation, Hyndman-Fan type 7)"
     flag, treatment = o.baseline_population, o.baseline_treatment_var
     label = population_label(adsl.labels, flag)
     frame, arms = population(adsl, flag, treatment, options)

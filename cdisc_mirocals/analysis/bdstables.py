@@ -44,27 +44,54 @@ def shift_table(result: Result) -> pd.DataFrame:
 
 
 def grades_table(result: Result) -> pd.DataFrame:
-    """Rows the CTCAE term (and parameter); columns per arm: worst grade 1 to 4 and at least the threshold."""
+    """Rows the CTCAE term (and parameter); columns per arm: worst grade 1, 2, 3, 4 and at least the
+    threshold, n (%). The percentages are of the arm's subjects with a graded value of the term: when that
+    number is the same for every term, the arm's heading says it ("Placebo (N = 101)"); when it is not, an N
+    column leads the arm's columns, so that no row's percentages rest on a number the table does not show."""
     s = result.summary[(result.summary["name"] == "at_least") | (result.summary["category"] != "0")]
+    arms = list(dict.fromkeys([*result.parameters.get("arms", []), *s["group"]]))
+    categories = list(dict.fromkeys(s.loc[s["name"] == "worst", "category"]))
+    categories += list(dict.fromkeys(s.loc[s["name"] == "at_least", "category"]))
+    denominators = {a: set(s.loc[s["group"] == a, "denominator"]) for a in arms}
     rows = {}
     for _, r in s.iterrows():
         row = rows.setdefault((r["term"], r["label"]), {"CTCAE term (parameter)": f"{r['term']} ({r['label']})"})
-        column = f"{r['group']}: grade {r['category']}"
-        row[column] = fmt.n_pct(r["n"], r["denominator"])
-        row[f"{r['group']}: N"] = f"{int(r['denominator'])}"
-    return pd.DataFrame(list(rows.values())).set_index("CTCAE term (parameter)")
+        row[(r["group"], r["category"])] = fmt.n_pct(r["n"], r["denominator"])
+        row[(r["group"], "N")] = f"{int(r['denominator'])}"
+    table = pd.DataFrame(list(rows.values())).set_index("CTCAE term (parameter)")
+    columns, names = [], []
+    for arm in arms:
+        one = len(denominators[arm]) == 1
+        head = f"{arm} (N = {int(next(iter(denominators[arm])))})" if one else arm
+        for category in ([] if one else ["N"]) + categories:
+            columns.append((arm, category))
+            names.append(f"{head}: {'N' if category == 'N' else 'grade ' + category}")
+    table = table.reindex(columns=columns)
+    table.columns = names
+    return table
 
 
 def vitals_table(result: Result) -> pd.DataFrame:
-    """Rows parameter and visit; per arm: n, mean (SD) of AVAL, n and mean (SD) of CHG."""
-    rows = {}
+    """A row naming each parameter, then one row per visit and arm (the visit on the first arm's); columns
+    the value and the change from baseline, each n, mean (SD), median (Q1, Q3), and min, max: what the
+    method says."""
+    stats = (("n", lambda r: f"{int(r['n'])}"),
+             ("Mean (SD)", lambda r: f"{fmt.num(r['mean'], 1)} ({fmt.num(r['sd'], 1)})"),
+             ("Median (Q1, Q3)", lambda r: f"{fmt.num(r['median'], 1)} {fmt.ci(r['q1'], r['q3'], 1)}"),
+             ("Min, max", lambda r: f"{fmt.num(r['min'], 1)}, {fmt.num(r['max'], 1)}"))
+    whats = {"AVAL": "Value", "CHG": "Change"}
+    rows, index = {}, []
     for _, r in result.summary.iterrows():
-        row = rows.setdefault((r["label"], r["time"]), {"Parameter, visit": f"{r['label']}, {r['term']}"})
-        what = "value" if r["category"] == "AVAL" else "change"
-        row[f"{r['group']}: n ({what})"] = f"{int(r['n'])}"
-        row[f"{r['group']}: mean (SD) {what}"] = "" if not r["n"] else \
-            f"{fmt.num(r['mean'], 1)} ({fmt.num(r['sd'], 1)})"
-    return pd.DataFrame(list(rows.values())).set_index("Parameter, visit")
+        key = (r["label"], r["time"], r["group"])
+        if key not in rows:
+            if not any(k[0] == key[0] for k in rows):
+                rows[(r["label"],)] = {}
+                index.append(r["label"])
+            index.append("" if any(k[:2] == key[:2] for k in rows) else r["term"])
+            rows[key] = {"Arm": r["group"]}
+        for title, cell in stats:
+            rows[key][f"{whats[r['category']]}: {title}"] = cell(r) if r["n"] else ("0" if title == "n" else "")
+    return pd.DataFrame(list(rows.values()), index=pd.Index(index, name="Parameter, visit")).fillna("")
 
 
 TABLES = {"treg": treg_table, "shift": shift_table, "grades": grades_table, "vitals": vitals_table}

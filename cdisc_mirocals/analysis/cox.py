@@ -24,6 +24,8 @@ from cdisc_mirocals.analysis.riskset import TIES, blocks
 
 LOG_TERM = re.compile(r"^log\((\w+)\)$")
 MAX_ITER = 60
+# how a method names the time scale of the proportional-hazards test (coxzph.py), for a reader
+TRANSFORM_NAMES = {"km": "Kaplan-Meier", "rank": "rank", "identity": "identity", "log": "log"}
 DIVERGED = 20.0  # |log HR| beyond this is a monotone likelihood, not an estimate
 
 
@@ -194,8 +196,8 @@ def cox(frame: pd.DataFrame, arms: list[str], *, key: str, title: str, terms=(),
         r.setdefault("n", n)
         r.setdefault("events", events)
     method = (f"Cox proportional hazards, {ties.capitalize()} ties{', stratified by ' + strata if strata else ''}; "
-              f"Wald {100 * (1 - alpha):g}% CI; likelihood-ratio test; PH test: score test of "
-              f"beta(t) = beta + theta g(t), g = {transform} (R survival 3.x cox.zph)")
+              f"Wald {100 * (1 - alpha):g}% CI; likelihood-ratio test; PH test: Grambsch-Therneau score test of "
+              f"beta(t) = beta + theta g(t), g the {TRANSFORM_NAMES.get(transform, transform)} time transform")
     parameters = {"ties": ties, "strata": strata, "terms": list(terms), "columns": columns,
                   "subgroup": interaction[0] if interaction else None, "confidence_level": 1 - alpha,
                   "ph_transform": transform, "loglik": fit.loglik, "loglik_null": fit.loglik_null,

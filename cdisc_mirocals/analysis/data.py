@@ -181,8 +181,9 @@ class AnalysisData:
 
 def population_label(labels: dict[str, str], flag: str) -> str:
     """The reader's name of a population flag, from its label: 'Intent-To-Treat Population Flag' ->
-    'Intent-to-treat population'."""
-    text = re.sub(r"\s*Flag$", "", labels.get(flag, flag)).strip()
+    'Intent-to-treat population'. A flag without a label stays its name (no made-up words from it)."""
+    label = labels.get(flag)
+    text = re.sub(r"\s*Flag$", "", label).strip() if label and label != flag else ""
     return text[:1].upper() + text[1:].lower() if text else flag
 
 

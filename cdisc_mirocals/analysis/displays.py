@@ -5,13 +5,15 @@ those of tables.md and report.html; the figures are the PNG files of the same ru
 
 Nothing is written per display: a display shows whatever its results are. A survival result brings its
 parameter's comparison rows; the log-rank test (or the Kaplan-Meier estimates) brings the Kaplan-Meier
-table, the numbers at risk and the Kaplan-Meier figure; a Cox model brings the forest plot; a safety,
+table, the numbers at risk and the Kaplan-Meier figure; Cox models bring a forest plot of those models (so a
+display shows its own hazard ratios, not every display those of all); a safety,
 Table 1 or disposition result brings its table (and the dot plot or CONSORT diagram it is drawn in); a
 secondary result of the BDS datasets its table of bdstables.py; any other result its summary rows. `write_displays` returns the pages of each display, as laid out, for
 define.xml's def:PDFPageRef."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from cdisc_mirocals.analysis import fmt, tables
+from cdisc_mirocals.analysis.figures import forest_png, notice_on_figures
 from cdisc_mirocals.analysis.report import SAFETY_TABLES, secondary_table
 from cdisc_mirocals.analysis.result import TEXT_COLUMNS, Result
 from cdisc_mirocals.analysis.survival import COX, ParamResults
@@ -27,6 +30,15 @@ from cdisc_mirocals.pdfdoc import PdfDocument
 
 KM_KEYS = ("km", "logrank")  # the results the Kaplan-Meier table and figure depict
 TABLE_SIZE = 7.5
+
+
+@dataclass
+class _Figures:
+    """The PNG figures of the run by stem, and the forest plots drawn for the displays (by parameter and
+    models, drawn once for both layout passes), with the simulated-data notice they carry."""
+    files: dict[str, Path]
+    forests: dict[tuple, bytes | None]
+    notice: str | None
 
 
 @dataclass
@@ -63,17 +75,17 @@ def write_displays(report, displays: Mapping, results: Sequence, path: Path, *, 
 def render_displays(report, displays: Mapping, results: Sequence, *, title: str, notice: str | None = None):
     """The document and {display ID: (first page, last page)}. Laid out twice: the contents on the first
     page list the pages of the second pass, which are those of the first (the contents take the same room)."""
-    pages = None
+    pages, forests = None, {}  # the forest plots, drawn once for both passes
     for _ in range(2):
-        pdf, laid = _layout(report, displays, results, title, notice, pages)
+        pdf, laid = _layout(report, displays, results, title, notice, pages, forests)
         if laid == pages:
             break
         pages = laid
     return pdf, laid
 
 
-def _layout(report, displays, results, title, notice, pages):
-    figures = {p.stem: p for p in report.files if p.suffix == ".png"}
+def _layout(report, displays, results, title, notice, pages, forests):
+    figures = _Figures({p.stem: p for p in report.files if p.suffix == ".png"}, forests, notice)
     doc = PdfDocument(title, subject="Tables and figures of the analysis results described in define.xml",
                       author="cdisc-mirocals", notice=notice, landscape=True)
     _contents(doc, report, displays, pages)
@@ -142,22 +154,23 @@ def _show(doc: PdfDocument, part: _Part, figures) -> None:
         return
     _population(doc, res)
     name = res.key.partition("/")[2]
+    title = res.title
     if res.key.startswith("SAFETY/") and name in SAFETY_TABLES:
-        _frame(doc, SAFETY_TABLES[name](res))
+        _frame(doc, SAFETY_TABLES[name](res), title=title)
         if name == "soc_pt":
             _figure(doc, figures, "ae_dotplot", "Most frequent treatment-emergent adverse events: incidence by arm "
                                                 "and relative risk")
     elif res.key.startswith("BASELINE/"):
-        _frame(doc, tables.table1_table(res))
+        _frame(doc, tables.table1_table(res), title=title)
     elif res.key.startswith("DISPOSITION/"):
-        _frame(doc, tables.disposition_table(res))
+        _frame(doc, tables.disposition_table(res), title=title)
         _figure(doc, figures, "consort", "CONSORT flow diagram")
     elif res.key.startswith("EXPOSURE/"):
-        _frame(doc, tables.exposure_table(res))
+        _frame(doc, tables.exposure_table(res), title=title)
     elif (table := secondary_table(res)) is not None:
-        _frame(doc, table)
+        _frame(doc, table, title=title)
     else:
-        _frame(doc, _summary(res), index=False)
+        _frame(doc, _summary(res), index=False, title=title)
     _methods(doc, [res])
 
 
@@ -168,27 +181,35 @@ def _survival(doc: PdfDocument, p: ParamResults, names: list[str], figures) -> N
     keys = {p.results[n].key for n in names}
     if any(n in KM_KEYS for n in names) and p["km"].done:
         doc.paragraph("Kaplan-Meier estimates", bold=True, size=8.5)
-        _frame(doc, tables.survival_table(p))
+        _frame(doc, tables.survival_table(p), title=f"{d.paramcd}: Kaplan-Meier estimates")
         doc.paragraph("Number of subjects at risk", bold=True, size=8.5)
-        _frame(doc, tables.at_risk_table(p))
+        _frame(doc, tables.at_risk_table(p), title=f"{d.paramcd}: number of subjects at risk")
     comparisons = tables.comparison_table(p)
     comparisons = comparisons[comparisons["Key"].isin(keys)].drop(columns="Key")
     if len(comparisons):
         doc.paragraph("Comparisons", bold=True, size=8.5)
-        _frame(doc, comparisons.loc[:, (comparisons != "").any()], index=False)
+        _frame(doc, comparisons.loc[:, (comparisons != "").any()], index=False, title=f"{d.paramcd}: comparisons")
     _methods(doc, [p.results[n] for n in names])
     for note in d.notes:
         doc.paragraph(f"Note: {note}", size=8)
     if any(n in KM_KEYS for n in names):
         _figure(doc, figures, f"km_{d.paramcd.lower()}", f"Kaplan-Meier estimates, {d.param}")
-    if any(n in COX for n in names):
-        _figure(doc, figures, "forest", "Hazard ratios of the Cox models")
+    cox = [n for n in names if n in COX and p.results[n].done]
+    if cox:
+        key = (d.paramcd, tuple(cox))
+        if key not in figures.forests:
+            with notice_on_figures(figures.notice):
+                own = dataclasses.replace(p, results={n: p.results[n] for n in cox})
+                figures.forests[key] = forest_png([own])
+        if figures.forests[key] is not None:
+            doc.image(figures.forests[key])
+            doc.paragraph(f"Figure: Hazard ratios of the Cox models of this display, {d.param}", size=8)
 
 
 def _population(doc: PdfDocument, res: Result) -> None:
     counts = ", ".join(f"{k} = {v}" for k, v in (("n", res.n), ("events", res.events)) if v is not None)
     if res.population or counts:
-        doc.paragraph("; ".join(x for x in (res.population, counts) if x), size=8.5)
+        doc.paragraph(": ".join(x for x in (res.population, counts) if x), size=8.5)
 
 
 def _methods(doc: PdfDocument, results: list[Result]) -> None:
@@ -199,9 +220,9 @@ def _methods(doc: PdfDocument, results: list[Result]) -> None:
         doc.bullets(list(dict.fromkeys(texts)), size=8)
 
 
-def _figure(doc: PdfDocument, figures: dict[str, Path], stem: str, caption: str) -> None:
-    if stem in figures:
-        doc.image(figures[stem])
+def _figure(doc: PdfDocument, figures: _Figures, stem: str, caption: str) -> None:
+    if stem in figures.files:
+        doc.image(figures.files[stem])
         doc.paragraph(f"Figure: {caption}", size=8)
 
 
@@ -212,10 +233,13 @@ def _summary(res: Result) -> pd.DataFrame:
 
 
 def _number(x) -> str:
-    return "" if fmt.missing(x) else f"{x:.4g}"
+    return "" if fmt.missing(x) else f"{x + 0.0:.4g}"  # + 0.0: -0.0 prints as 0
 
 
-def _frame(doc: PdfDocument, frame: pd.DataFrame, index: bool = True) -> None:
+def _frame(doc: PdfDocument, frame: pd.DataFrame, index: bool = True, title: str | None = None) -> None:
+    """The frame as a table; `title` heads the pages it continues on. A row whose first cell is blank or
+    indented (a statistic under its parameter, a preferred term under its SOC, the next arm at the same visit)
+    stays on the page of the row it belongs to, where the page allows."""
     if frame.empty:
         return
     if index:
@@ -223,7 +247,25 @@ def _frame(doc: PdfDocument, frame: pd.DataFrame, index: bool = True) -> None:
     header = [str(c) for c in frame.columns]
     rows = [["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
     align = ["CENTER" if i and all(_numeric(r[i]) for r in rows) else "LEFT" for i in range(len(header))]
-    doc.table(header, rows, size=TABLE_SIZE, align=align, fit=True)
+    doc.table(header, rows, size=TABLE_SIZE, align=align, fit=True, title=title, keep=_runs(rows))
+
+
+def _runs(rows: list[list[str]]) -> list[int] | None:
+    """The lengths of the runs of rows that belong together: a row with a blank or indented first cell
+    belongs to the row above, and a label row (nothing but its first cell: a parameter's name) to the row
+    below. None when every row stands alone."""
+    runs: list[int] = []
+    heading = False  # the run so far is label rows only
+    for row in rows:
+        label = bool(row[0].strip()) and not any(c.strip() for c in row[1:])
+        belongs = bool(runs) and (heading or not row[0].strip() or row[0][:1].isspace())
+        if belongs:
+            runs[-1] += 1
+            heading = heading and label
+        else:
+            runs.append(1)
+            heading = label
+    return runs if any(n > 1 for n in runs) else None
 
 
 def _numeric(cell: str) -> bool:

@@ -3,9 +3,10 @@
 For each overall ADEX parameter of the analysis plan (study.toml [analysis.safety] exposure_params:
 cycles started, injections received, total dose, treatment duration, relative dose intensity), the
 subjects of the safety population (ADSL SAFFL = 'Y') by actual treatment (TRT01A): n, mean, SD (n - 1),
-median, quartiles (R type 7) and range. The overall records are those without an analysis visit
-(AVISIT null); the label of each row is the parameter's PARAM, which carries its unit. A treated subject
-without an ADEX record for a parameter counts in the arm's N and not in that parameter's n.
+median, quartiles (linear interpolation, Hyndman-Fan type 7) and range. The overall records are those
+without an analysis visit (AVISIT null); the label of each row is the parameter's PARAM, which carries
+its unit. A treated subject without an ADEX record for a parameter counts in the arm's N and not in that
+parameter's n. `whole_numbers` names the parameters whose values are all whole numbers (counts, days).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import pandas as pd
 from cdisc_mirocals.analysis.baseline import population
 from cdisc_mirocals.analysis.data import Dataset, Options, population_label
 from cdisc_mirocals.analysis.result import Result, summary_frame
-from cdisc_mirocals.analysis.summaries import CONTINUOUS_COLUMNS, continuous_rows
+from cdisc_mirocals.analysis.summaries import CONTINUOUS_COLUMNS, continuous_rows, whole_numbers
 
 KEY = "EXPOSURE/summary"
 TITLE = "Exposure to study treatment: cycles, injections, dose, duration and dose intensity (ADEX)"
-METHOD = "n, mean (SD), median (Q1, Q3), range by arm of the overall ADEX parameters (quartiles: R type 7)"
+METHOD = ("n, mean (SD), median (Q1, Q3), range by arm of the overall ADEX parameters (quartiles by linear "
+          "interpolation, Hyndman-Fan type 7)")
 NEEDED = ("USUBJID", "PARAMCD", "PARAM", "AVAL")
 
 
@@ -53,12 +55,15 @@ def exposure_summary(adex: Dataset | None, adsl: Dataset | None, options: Option
              ] if len(present) < len(o.exposure_params) else []
     if overall.duplicated(["USUBJID", "PARAMCD"]).any():
         return skip("ADEX has several overall records (AVISIT null) for a subject and parameter")
-    rows = []
+    rows, whole = [], []
     for paramcd in present:
         records = overall[overall["PARAMCD"] == paramcd]
         values = frame[["USUBJID", "arm"]].merge(records[["USUBJID", "AVAL"]], on="USUBJID", how="left")
+        if whole_numbers(values["AVAL"]):
+            whole.append(paramcd)
         rows += continuous_rows(values.rename(columns={"AVAL": paramcd}), paramcd, str(records["PARAM"].iloc[0]), arms)
     counts = {a: int((frame["arm"] == a).sum()) for a in arms}
     return Result(KEY, TITLE, METHOD, summary_frame(rows, CONTINUOUS_COLUMNS), label, len(frame), None,
-                  {"arms": arms, "n_by_arm": counts, "treatment_var": o.safety_treatment_var, "parameters": present},
+                  {"arms": arms, "n_by_arm": counts, "treatment_var": o.safety_treatment_var, "parameters": present,
+                   "whole_numbers": whole},
                   notes)

@@ -51,11 +51,26 @@ def notice_on_figures(notice: str | None):
         _NOTICE.reset(token)
 
 
-def save(fig, stem: Path) -> list[Path]:
+def _mark_notice(fig) -> None:
     notice = _NOTICE.get()
     if notice:  # above everything, in red, so that a figure cut out of the report still says it
         fig.text(0.5, 1.0, notice, ha="center", va="bottom", color="#b00020", fontsize=10, fontweight="bold",
                  transform=fig.transFigure)
+
+
+def png_bytes(fig) -> bytes:
+    """The figure as the PNG `save` would write, in memory (a figure drawn for one document only)."""
+    import io
+
+    _mark_notice(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=200, bbox_inches="tight", metadata=METADATA["png"])
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def save(fig, stem: Path) -> list[Path]:
+    _mark_notice(fig)
     paths = []
     for fmt_ in ("png", "svg"):
         path = stem.with_suffix(f".{fmt_}")
@@ -209,9 +224,21 @@ def _forest_rows(results: list[ParamResults]) -> tuple[list[dict], list[str]]:
 def forest_figure(results: list[ParamResults], stem: Path) -> list[Path]:
     """One row per Cox model and comparison, grouped by PARAMCD: N, events, the HR with its CI on a log
     axis, the HR (95% CI) and p as text, and which side favours which arm."""
+    fig = _forest(results)
+    return [] if fig is None else save(fig, stem)
+
+
+def forest_png(results: list[ParamResults]) -> bytes | None:
+    """The forest plot of these results only (a display's own Cox models) as PNG bytes; None without a
+    hazard ratio to draw."""
+    fig = _forest(results)
+    return None if fig is None else png_bytes(fig)
+
+
+def _forest(results: list[ParamResults]):
     rows, notes = _forest_rows(results)
     if not any("hr" in r for r in rows):
-        return []
+        return None
     arms = results[0].data.arms
     row_h, top, bottom = 0.24, 0.45, 0.95 + 0.16 * len(notes)
     height = top + row_h * len(rows) + bottom
@@ -262,7 +289,7 @@ def forest_figure(results: list[ParamResults], stem: Path) -> list[Path]:
                   fontsize=8, color="#333333")
     for k, note in enumerate(notes):
         fig.text(0.1 / width, (0.12 + 0.16 * (len(notes) - 1 - k)) / height, note, fontsize=7.5, color="#333333")
-    return save(fig, stem)
+    return fig
 
 
 def ae_dot_plot(soc_pt: Result, threshold: float, stem: Path) -> list[Path]:

@@ -10,8 +10,12 @@ def missing(x) -> bool:
 
 
 def num(x, digits: int = 2, na: str = "NE") -> str:
-    """Fixed decimals; NE (not estimable) for a missing value."""
-    return na if missing(x) else f"{x:.{digits}f}"
+    """Fixed decimals; NE (not estimable) for a missing value. A value that rounds to zero is "0.0", never
+    "-0.0": a sign on a printed zero says a direction the number does not have."""
+    if missing(x):
+        return na
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def pvalue(p, prefix: str = "") -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.analysis.data import Dataset, Options
+from cdisc_mirocals.analysis.data import Dataset, Options, population_label
 from cdisc_mirocals.analysis.labshift import safety_frame
 from cdisc_mirocals.analysis.result import Result, summary_frame
 
@@ -65,5 +65,5 @@ def lab_grades(adlb: Dataset | None, options: Options) -> Result:
         return Result.skip("LAB/grades", TITLE, method, f"ADLB has no {', '.join(missing)}")
     frame, arms = safety_frame(adlb.frame, options)
     return Result("LAB/grades", TITLE, method, summary_frame(grade_rows(frame, arms, options.lab_grade), COLUMNS),
-                  options.safety_population, int(frame["USUBJID"].nunique()), None,
+                  population_label(adlb.labels, options.safety_population), int(frame["USUBJID"].nunique()), None,
                   {"arms": arms, "treatment_var": options.safety_treatment_var, "threshold": options.lab_grade})

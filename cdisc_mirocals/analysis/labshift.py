@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_mirocals.analysis.data import Dataset, Options
+from cdisc_mirocals.analysis.data import Dataset, Options, population_label
 from cdisc_mirocals.analysis.result import Result, summary_frame
 
 COLUMNS = ("name", "term", "label", "group", "baseline", "post", "n", "denominator", "pct")
@@ -68,5 +68,5 @@ def lab_shift(adlb: Dataset | None, options: Options) -> Result:
         return Result.skip("LAB/shift", TITLE, method, f"ADLB has no {', '.join(missing)}")
     frame, arms = safety_frame(adlb.frame, options)
     return Result("LAB/shift", TITLE, method, summary_frame(shift_rows(frame, arms), COLUMNS),
-                  options.safety_population, int(frame["USUBJID"].nunique()), None,
+                  population_label(adlb.labels, options.safety_population), int(frame["USUBJID"].nunique()), None,
                   {"arms": arms, "treatment_var": options.safety_treatment_var, "indicators": list(INDICATORS)})

@@ -27,7 +27,7 @@ from cdisc_mirocals.analysis.baseline import population
 from cdisc_mirocals.analysis.data import Dataset, Options, population_label
 from cdisc_mirocals.analysis.proportions import relative_risk, risk_difference
 from cdisc_mirocals.analysis.result import Result, summary_frame
-from cdisc_mirocals.analysis.summaries import CONTINUOUS_COLUMNS, continuous_rows
+from cdisc_mirocals.analysis.summaries import CONTINUOUS_COLUMNS, continuous_rows, whole_numbers
 
 COLUMNS = ("name", "label", "soc", "pt", "severity", "group", "measure", "n", "denominator", "pct", "events", "estimate",
            "ci_lower", "ci_upper")
@@ -219,5 +219,7 @@ def _exposure(frame, adsl: Dataset, arms, o: Options, title, pop_label, params) 
         return Result.skip("SAFETY/exposure", title, "", "ADSL has none of the exposure variables "
                            f"{', '.join(o.exposure_vars) or '(none configured)'}", population=pop_label)
     rows = [r for v in present for r in continuous_rows(frame, v, adsl.labels.get(v, v), arms)]
-    return Result("SAFETY/exposure", title, "n, mean (SD), median (Q1, Q3), range by arm (quartiles: R type 7)",
+    params = {**params, "whole_numbers": [v for v in present if whole_numbers(frame[v])]}
+    return Result("SAFETY/exposure", title, "n, mean (SD), median (Q1, Q3), range by arm (quartiles by linear "
+                  "interpolation, Hyndman-Fan type 7)",
                   summary_frame(rows, CONTINUOUS_COLUMNS), pop_label, len(frame), None, params, notes)

@@ -24,6 +24,13 @@ def continuous(values: pd.Series) -> dict:
             "median": float(median), "q1": float(q1), "q3": float(q3), "min": float(x.min()), "max": float(x.max())}
 
 
+def whole_numbers(values: pd.Series) -> bool:
+    """Whether every value present is a whole number (a count, a number of days): its minimum and maximum
+    then print without decimals."""
+    x = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    return bool(len(x)) and bool(np.all(x == np.round(x)))
+
+
 def by_group(frame: pd.DataFrame, groups: list[str], overall: str | None = None) -> list[tuple[str, pd.DataFrame]]:
     """(group, its rows) per arm in `groups` order, then all rows as `overall` when given."""
     parts = [(g, frame[frame["arm"] == g]) for g in groups]

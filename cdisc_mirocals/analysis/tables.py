@@ -54,7 +54,9 @@ def comparison_table(r: ParamResults) -> pd.DataFrame:
             continue
         if name.startswith("logrank"):
             lr = res.row("logrank")
-            rows.append({**base, "Comparison": "all arms", "Estimate (95% CI)": f"chi-square {lr['statistic']:.2f} "
+            arms = r.data.arms  # two arms: the one compared with the reference; more: a test of them all
+            compared = f"{arms[1]} vs {arms[0]}" if len(arms) == 2 else f"all arms ({', '.join(arms)})"
+            rows.append({**base, "Comparison": compared, "Estimate (95% CI)": f"chi-square {lr['statistic']:.2f} "
                          f"({int(lr['df'])} df)", "p": fmt.pvalue(lr["p"]), "N (events)": f"{res.n} ({res.events})"})
         elif name in COX:
             ph = res.get("ph_global", "p")
@@ -178,14 +180,19 @@ def severity_table(result: Result) -> pd.DataFrame:
 
 
 def exposure_table(result: Result) -> pd.DataFrame:
+    """n, mean (SD), median (Q1, Q3), min and max by arm. A parameter whose values are all whole numbers
+    (cycles, injections, days) prints its min and max as they were counted; the statistics derived from
+    them (a mean, a median between two values, an interpolated quartile) keep one decimal."""
     rows = []
+    whole = set(result.parameters.get("whole_numbers", ()))
     for (name, label), part in result.summary.groupby(["name", "label"], sort=False):
         s = part.set_index("group")
         rows.append({"Variable": label, **{g: "" for g in s.index}})
+        digits = 0 if name in whole else 1
         for title, cell in (("n", lambda x: f"{int(x['n'])}"),
                             ("Mean (SD)", lambda x: f"{fmt.num(x['mean'], 1)} ({fmt.num(x['sd'], 1)})"),
                             ("Median (Q1, Q3)", lambda x: f"{fmt.num(x['median'], 1)} {fmt.ci(x['q1'], x['q3'], 1)}"),
-                            ("Min, max", lambda x: f"{fmt.num(x['min'], 1)}, {fmt.num(x['max'], 1)}")):
+                            ("Min, max", lambda x: f"{fmt.num(x['min'], digits)}, {fmt.num(x['max'], digits)}")):
             rows.append({"Variable": f"    {title}", **{g: cell(s.loc[g]) if s.loc[g, "n"] > 0 else "" for g in s.index}})
     table = pd.DataFrame(rows).set_index("Variable")
     n = result.parameters["n_by_arm"]

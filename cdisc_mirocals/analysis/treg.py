@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_mirocals.analysis.ancova import fit_ancova, lsmeans
-from cdisc_mirocals.analysis.data import Dataset, Options
+from cdisc_mirocals.analysis.data import Dataset, Options, population_label
 from cdisc_mirocals.analysis.result import Result, summary_frame
 
 TITLE = "Change from baseline in {param}: ANCOVA by visit"
@@ -65,7 +65,7 @@ def treg_ancova(adlb: Dataset | None, options: Options) -> dict[str, Result]:
             for r in lsmeans(fit, arms, options.alpha):
                 rows.append({**r, "term": term, "time": visitn, "n": counts.get(r["group"], fit.n)
                              if r["name"] == "lsmean" else fit.n})
-        results[key] = Result(key, title, method, summary_frame(rows), options.population,
+        results[key] = Result(key, title, method, summary_frame(rows), population_label(adlb.labels, options.population),
                               int(frame["USUBJID"].nunique()), None,
                               {"paramcd": paramcd, "arms": arms, "treatment_var": options.treatment_var,
                                "covariates": covariates, "factors": factors, "confidence_level": 1 - options.alpha},

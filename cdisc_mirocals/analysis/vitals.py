@@ -7,7 +7,7 @@ in the safety population by actual treatment.
 
 from __future__ import annotations
 
-from cdisc_mirocals.analysis.data import Dataset, Options
+from cdisc_mirocals.analysis.data import Dataset, Options, population_label
 from cdisc_mirocals.analysis.labshift import safety_frame
 from cdisc_mirocals.analysis.result import Result, summary_frame
 from cdisc_mirocals.analysis.summaries import continuous
@@ -18,7 +18,7 @@ TITLE = "Vital signs by visit"
 
 
 def vitals_by_visit(advs: Dataset | None, options: Options) -> Result:
-    method = "n, mean (SD), median (Q1, Q3), min and max of AVAL and CHG by arm and analysis visit (quartiles: R type 7)"
+    method = "n, mean (SD), median (Q1, Q3), min and max of AVAL and CHG by arm and analysis visit (quartiles by linear interpolation, Hyndman-Fan type 7)"
     if advs is None:
         return Result.skip("VS/by_visit", TITLE, method, "no advs.xpt in the ADaM folder")
     missing = [v for v in ("ANL01FL", "AVISIT", "AVISITN", "CHG", options.safety_population,
@@ -38,7 +38,8 @@ def vitals_by_visit(advs: Dataset | None, options: Options) -> Result:
                                  "category": var, "group": arm, **continuous(values)})
     absent = [p for p in options.vitals_params if p not in set(frame["PARAMCD"])]
     notes = [f"ADVS has no analysis records of {', '.join(absent)}"] if absent else []
-    return Result("VS/by_visit", TITLE, method, summary_frame(rows, COLUMNS), options.safety_population,
+    return Result("VS/by_visit", TITLE, method, summary_frame(rows, COLUMNS),
+                  population_label(advs.labels, options.safety_population),
                   int(frame["USUBJID"].nunique()), None,
                   {"arms": arms, "treatment_var": options.safety_treatment_var,
                    "parameters": list(options.vitals_params)}, notes)
