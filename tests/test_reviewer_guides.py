@@ -361,3 +361,25 @@ def test_the_explanations_file_refuses_what_a_reviewer_should_not_read(tmp_path,
     with pytest.raises(SpecError) as err:
         load_spec(_specs_with(tmp_path, row + "\n"))
     assert "review/findings_explanations.csv" in str(err.value) and expected in str(err.value)
+
+
+def test_the_adrg_gives_the_visit_windows_record_selection_and_imputations_of_define(converted, spec):
+    """ADRG 3.5 and 3.6 (PHUSE template): every analysis visit window of the spec, each dataset's rule for
+    AVISIT, ABLFL and ANL01FL, and every imputation method, in define.xml's words; 4.1 and 4.3 say nothing
+    is split or intermediate, and 7.2 says the dataset programs are not submitted."""
+    text = _text(_reader(converted.adam_dir / GUIDES["ADaM"]))
+    windows = _section(text, "3.5 Visit Windowing", "3.6 Imputation Methods")
+    assert spec.windows
+    for w in spec.windows:
+        assert re.search(rf"\b{w.avisitn:g} {w.avisit} {w.awlo:g} {w.awhi:g}\b", windows), w
+    std = spec.adam
+    rules = [std.methods[v.method] for ds in std.datasets.values() for v in ds.variables
+             if v.name in ("AVISIT", "ABLFL", "ANL01FL") and v.method in std.methods]
+    assert len(rules) >= 8
+    for method in rules:
+        assert " ".join(method.description.split()[:12]) in windows, method.id
+    imputations = _section(text, "3.6 Imputation Methods", "4 Analysis Data Creation")
+    imputed = [m for m in std.methods.values() if m.type == "Imputation"]
+    assert len(imputed) >= 5 and all(" ".join(m.description.split()[:12]) in imputations for m in imputed)
+    assert "4.1 Split Datasets" in text and "4.3 Intermediate Datasets" in text
+    assert "7.2 ADaM Programs" in _section(text, "7 Submission of Programs", "7.3 Analysis Output Programs")

@@ -1,7 +1,8 @@
 """adrg.pdf, the Analysis Data Reviewer's Guide of the ADaM datasets, in the section order of the PHUSE
 ADRG template: introduction, protocol description, analysis considerations (core and treatment variables,
-populations, key derivations of ADSL), data dependencies, the analysis datasets, the data conformance
-summary, and the submitted programs."""
+populations, key derivations of ADSL, visit windows and record selection, imputation), data creation and
+processing (split datasets, dependencies, intermediate datasets), the analysis datasets, the data conformance
+summary, and the submitted programs. Every rule shown is a method of define.xml; nothing is written per run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 
 import pandas as pd
 
+from cdisc_mirocals import __version__
 from cdisc_mirocals.pdfdoc import PdfDocument
 from cdisc_mirocals.spec import Spec
 from cdisc_mirocals.submission.guides import sections
@@ -39,7 +41,7 @@ def build_adrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notice
                                    "whodrug"))
     doc.heading("1.3 Source Data Used for Analysis Dataset Creation", 1)
     doc.paragraph("The analysis datasets were derived from the submitted SDTM datasets of the study; the "
-                  "Clinical Study Data Reviewer's Guide describes those. Section 4.1 names the SDTM datasets "
+                  "Clinical Study Data Reviewer's Guide describes those. Section 4.2 names the SDTM datasets "
                   "each analysis dataset reads.")
 
     doc.heading("2 Protocol Description", 0, new_page=True)
@@ -62,10 +64,19 @@ def build_adrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notice
         doc.paragraph("The derived variables of ADSL and the method of each, as define.xml gives them:")
         _variables(doc, [v for v in subject.variables if v.method and not v.name.startswith("TRT")
                          and not _is_population(v)], std)
+    doc.heading("3.5 Visit Windowing, Unscheduled Visits and Record Selection", 1)
+    _windows(doc, spec)
+    doc.heading("3.6 Imputation Methods", 1)
+    _imputations(doc, std)
 
     doc.heading("4 Analysis Data Creation and Processing Issues", 0, new_page=True)
-    doc.heading("4.1 Data Dependencies", 1)
+    doc.heading("4.1 Split Datasets", 1)
+    doc.paragraph("No analysis dataset is split: each is one transport file.")
+    doc.heading("4.2 Data Dependencies", 1)
     doc.table(["Dataset", "Reads"], _dependencies(std, report, spec.sdtm.datasets), widths=(30, 144))
+    doc.heading("4.3 Intermediate Datasets", 1)
+    doc.paragraph("No intermediate dataset is used or submitted: each analysis dataset is derived from the SDTM "
+                  "datasets and the analysis datasets that section 4.2 names.")
 
     doc.heading("5 Analysis Datasets", 0, new_page=True)
     doc.heading("5.1 Overview", 1)
@@ -122,6 +133,56 @@ def _populations(doc: PdfDocument, spec: Spec, subject, adsl: pd.DataFrame | Non
     _variables(doc, flags, spec.adam)
 
 
+# the variables whose methods say how records are placed in analysis visits and chosen for analysis
+RECORD_SELECTION = ("AVISIT", "ABLFL", "ANL01FL")
+
+
+def _windows(doc: PdfDocument, spec: Spec) -> None:
+    """The analysis visit windows of specs/adam (visit_windows.csv), then each dataset's rules for them."""
+    windows: dict[tuple, list[str]] = {}
+    for w in spec.windows:
+        key = (w.avisitn, w.avisit, w.awlo, w.awhi, w.awtarget, w.awu)
+        windows.setdefault(key, []).append(w.dataset)
+    if windows:
+        doc.paragraph("Analysis visits are assigned by the analysis day (ADY) of each record, in these windows:",
+                      after=0.5)
+        day = lambda x: "" if x is None or x != x else f"{x:g}"  # noqa: E731
+        rows = [[f"{n:g}", visit, day(lo), day(hi), day(target), unit.lower(), ", ".join(datasets)]
+                for (n, visit, lo, hi, target, unit), datasets in sorted(windows.items(), key=lambda kv: kv[0][0])]
+        doc.table(["AVISITN", "AVISIT", "From day", "To day", "Target day", "Unit", "Datasets"], rows,
+                  widths=(16, 26, 16, 16, 18, 14, 68), size=7.5)
+    else:
+        doc.paragraph("No analysis dataset has analysis visit windows.")
+    rows = []
+    for ds in spec.adam.datasets.values():
+        for name in RECORD_SELECTION:
+            var = next((v for v in ds.variables if v.name == name and v.method in spec.adam.methods), None)
+            if var is not None:
+                rows.append([ds.name, name, spec.adam.methods[var.method].description])
+    if rows:
+        doc.paragraph("How each dataset places records in analysis visits (unscheduled visits included, by their "
+                      "day), and chooses the baseline and the record analysed at each visit:", after=0.5)
+        doc.table(["Dataset", "Variable", "Rule"], rows, widths=(18, 18, 138), size=7.5, title="Record selection")
+
+
+def _imputations(doc: PdfDocument, std) -> None:
+    """Every variable derived by an imputation method, and the derived records (DTYPE) of each dataset."""
+    rows, seen = [], set()
+    for ds in std.datasets.values():
+        for v in ds.variables:
+            method = std.methods.get(v.method)
+            if method is None or method.id in seen or not (method.type == "Imputation" or v.name == "DTYPE"):
+                continue
+            seen.add(method.id)
+            rows.append([ds.name, method.name, method.description])
+    if rows:
+        doc.paragraph("Imputed values and derived records, as define.xml's methods give them (an imputed date "
+                      "carries its imputation flag):", after=0.5)
+        doc.table(["Dataset", "Variables", "Method"], rows, widths=(18, 30, 126), size=7.5, title="Imputation methods")
+    else:
+        doc.paragraph("No value is imputed.")
+
+
 def _core_variables(std) -> list[list[str]]:
     subject = std.datasets.get(SUBJECT_LEVEL)
     if subject is None:
@@ -168,7 +229,11 @@ def _programs(doc: PdfDocument, spec: Spec) -> None:
                   "folder beside the analysis datasets (analysis/adam/programs). Each is a self-contained "
                   "Python 3 program that reads the submitted SAS transport files with public packages only, "
                   "and prints the numbers of its analyses.")
-    doc.heading("7.2 Analysis Output Programs", 1)
+    doc.heading("7.2 ADaM Programs", 1)
+    doc.paragraph(f"The programs that derive the analysis datasets are not submitted as text files: the datasets "
+                  f"were derived with the open-source Python package cdisc-mirocals (version {__version__}), "
+                  f"and each derivation is given by its method in define.xml and in section 3 of this guide.")
+    doc.heading("7.3 Analysis Output Programs", 1)
     results, displays = spec.adam.analysis_results, spec.adam.displays
     rows, analyses = [], []
     for p in listed:
@@ -183,7 +248,7 @@ def _programs(doc: PdfDocument, spec: Spec) -> None:
                   after=0.5)
     doc.table(["Program", "Language and packages", "Result displays"], rows, widths=(22, 60, 92), size=7.5)
     if analyses:
-        doc.heading("7.3 Analyses Computed by Each Program", 1)
+        doc.heading("7.4 Analyses Computed by Each Program", 1)
         doc.paragraph("The analysis results of define.xml each program prints, by display:", after=0.5)
         doc.table(["Program", "Result display", "Analysis result"], analyses, widths=(22, 45, 107), size=7.5)
 
