@@ -843,7 +843,7 @@ KEYS = {"OS640/logrank": ("logrank", "unstratified"), "OS640/logrank_stratified"
         "OS640/cox_unadjusted": ("cox", "unadjusted"), "OS640/cox_stratified": ("cox", "stratified"),
         "OS640/cox_adjusted": ("cox", "adjusted"), "OS640/cox_pnfh_low": ("cox", "pnfh_low"),
         "OS640/cox_pnfh_high": ("cox", "pnfh_high"), "OS640/cox_pnfh_interaction": ("cox", "pnfh_interaction"),
-        "OS640/cox_log_pnfh": ("cox", "pnfh_adjusted")}
+        "OS640/cox_log_pnfh": ("cox", "pnfh_adjusted"), "OS640/rmst": ("rmst", "to day 640")}
 
 
 def test_arm_describes_the_prespecified_analyses(spec, trees):
@@ -868,6 +868,12 @@ def test_arm_describes_the_prespecified_analyses(spec, trees):
                                                        for c in results[key].datasets[0].where}
     assert {results[k].purpose for k in KEYS if "pnfh" in k} == {"EXPLORATORY OUTCOME MEASURE"}
     assert {results[k].purpose for k in ("OS640/logrank", "OS640/cox_unadjusted")} == {"PRIMARY OUTCOME MEASURE"}
+    # the secondary time-to-event endpoints have their own displays, as the plan's secondary outcome measures
+    for code in ("OS", "DTHTRV"):
+        for kind in ("logrank", "cox_unadjusted"):
+            r = everything[f"{code}/{kind}"]
+            assert (r.display, r.purpose) == (f"RD.{code}", "SECONDARY OUTCOME MEASURE")
+            assert ("PARAMCD", "EQ", (code,)) in {(c.variable, c.comparator, c.values) for c in r.datasets[0].where}
     # in the document: one arm:AnalysisResult per result, under its display, with its where clauses
     root = trees["ADaM"]
     for r in results.values():
@@ -953,3 +959,21 @@ def test_arm_documents_resolve_from_the_adam_define_folder(spec, submitted_adam)
     folder, _ = submitted_adam
     for doc in spec.adam.documents.values():
         assert (folder / doc.href).resolve().is_file(), doc.href
+
+
+@pytest.mark.parametrize("key, dataset, paramcd", [("ALSFRST/slope", "ADQS", "ALSFRST"), ("SVCPP/slope", "ADRE", "SVCPP")])
+def test_arm_where_clause_selects_the_records_the_r_reference_analysed(spec, adam, key, dataset, paramcd):
+    """The random-slope model's ARM where clause selects exactly the records of tests/reference/r/bds_input.csv,
+    which bds_reference.R chose by its own filter (ITT, ANL01FL, the baseline and the visits to month 18) from
+    the same default study: not the END OF STUDY records beyond it."""
+    from cdisc_mirocals.metadata.where import where_mask
+
+    from r_reference import REF
+
+    result = next(r for r in spec.adam.analysis_results if r.key == key)
+    frame = adam[dataset]
+    selected = frame[where_mask(frame, result.datasets[0].where)]
+    reference = pd.read_csv(REF / "bds_input.csv", keep_default_na=False)
+    reference = reference[reference["PARAMCD"] == paramcd]
+    assert len(selected) == len(reference) > 1000
+    assert sorted(zip(selected["USUBJID"], selected["AVISIT"])) == sorted(zip(reference["USUBJID"], reference["AVISIT"]))
