@@ -383,3 +383,13 @@ def test_the_adrg_gives_the_visit_windows_record_selection_and_imputations_of_de
     assert len(imputed) >= 5 and all(" ".join(m.description.split()[:12]) in imputations for m in imputed)
     assert "4.1 Split Datasets" in text and "4.3 Intermediate Datasets" in text
     assert "7.2 ADaM Programs" in _section(text, "7 Submission of Programs", "7.3 Analysis Output Programs")
+
+
+def test_the_adrg_of_simulated_data_states_the_survival_model_behind_the_pnfh_results(converted, spec):
+    """Every high-pNFH subject may die in the default study: the ADRG says it is the simulation's assumption,
+    in the calibration's own numbers."""
+    text = _text(_reader(converted.adam_dir / GUIDES["ADaM"]))
+    sim = spec.study["simulation"]
+    note = _section(text, "1.4 The Simulated Data", "2 Protocol Description")
+    assert f"{100 * sim['death_640_placebo_high']:.0f}% of those above it" in note
+    assert f"{100 * sim['death_640_placebo_low']:.0f}% of the patients" in note and "pg/mL" in note

@@ -44,6 +44,10 @@ def build_adrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notice
                   "Clinical Study Data Reviewer's Guide describes those. Section 4.2 names the SDTM datasets "
                   "each analysis dataset reads.")
 
+    if notice and "simulation" in spec.study.data:
+        doc.heading("1.4 The Simulated Data", 1)
+        doc.paragraph(_simulation_note(spec))
+
     doc.heading("2 Protocol Description", 0, new_page=True)
     sections.protocol(doc, spec, 1, "2")
 
@@ -131,6 +135,19 @@ def _populations(doc: PdfDocument, spec: Spec, subject, adsl: pd.DataFrame | Non
         doc.table(header, rows, widths=(70, *[width] * (len(arms) + 1)),
                   align=("LEFT", *["RIGHT"] * (len(arms) + 1)))
     _variables(doc, flags, spec.adam)
+
+
+def _simulation_note(spec: Spec) -> str:
+    """What the simulator's survival model assumes, in its own numbers, for the reader of the pNFH results."""
+    sim = spec.study["simulation"]
+    threshold = f"{spec.study.pnfh_threshold:g} {spec.study['parameters'].get('pnfh_unit', '')}".strip()
+    low, high = sim["death_640_placebo_low"], sim["death_640_placebo_high"]
+    return (f"The data were simulated, not collected. Survival is drawn from a model whose placebo deaths by day "
+            f"{spec.study.primary_window_days} are {100 * low:.0f}% of the patients with baseline CSF pNFH at or "
+            f"below {threshold} and {100 * high:.0f}% of those above it, and in which aldesleukin multiplies "
+            f"the hazard by {sim['hr_il2_low_pnfh']:g} and {sim['hr_il2_high_pnfh']:g} in those two groups. "
+            f"Nearly every patient with high pNFH therefore has an event by day {spec.study.primary_window_days}: "
+            f"the results of that group reflect this assumption of the simulation, not data.")
 
 
 # the variables whose methods say how records are placed in analysis visits and chosen for analysis
