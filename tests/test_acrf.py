@@ -309,6 +309,13 @@ def test_each_condition_and_preset_is_what_the_mapping_writes(converted, spec, r
     from cdisc_mirocals.spec.raw import parse_assignment
 
     studyid = spec.study.studyid
+    claims = {}  # (dataset, variable) -> [(preset value, the subjects whose records the field feeds)]
+    for form in spec.raw.values():
+        raw = raw_study[form.name]
+        for f in form.fields:
+            given = raw[raw[f.name].astype("string").str.strip().fillna("") != ""]
+            for dataset, var, value in map(parse_assignment, f.preset):
+                claims.setdefault((dataset, var), []).append((value, set(studyid + "-" + given["SUBJID"].str.strip())))
     checked = 0
     for form in spec.raw.values():
         raw = raw_study[form.name]
@@ -337,9 +344,16 @@ def test_each_condition_and_preset_is_what_the_mapping_writes(converted, spec, r
                 records = sdtm[sdtm["USUBJID"].isin(subjects)]
                 if dataset in when:
                     records = records[records[when[dataset][0]] == when[dataset][1]]
+                if f.test_code and dataset == f.target.partition(".")[0]:  # LBSPEC of the NFHP records
+                    records = records[records[f"{dataset}TESTCD"] == f.test_code]
+                # a record another field's preset gives another value comes from that field, for its subjects:
+                # the DEAD status of a subject with a death report, not the last-known-alive date's ALIVE
+                for other, other_subjects in claims.get((dataset, var), []):
+                    if other != value:
+                        records = records[~(records["USUBJID"].isin(other_subjects) & (records[var] == other))]
                 assert len(records) and (records[var] == value).all(), (form.name, f.name, var, value)
                 checked += 1
-    assert checked >= 20
+    assert checked >= 30
 
 
 def test_the_coding_notes_speak_to_a_reviewer(acrf):
@@ -347,3 +361,87 @@ def test_the_coding_notes_speak_to_a_reviewer(acrf):
     ae = " ".join(t for t in text if "CRF form AE " in t)
     assert "From the MedDRA coding" in ae and "AESOC equals AEBODSYS" in ae
     assert not any("Coding export" in t or "also AE." in t for t in text)
+
+
+def _filled_texts(page) -> list[tuple[str, tuple | None]]:
+    """[(text, fill)] of a page in drawing order, each text with the colour of the rectangle filled last before
+    it: a domain box's or an annotation's words follow their own box. Read from the content stream's operators
+    (rg, re, f/B, q/Q), not from our writer."""
+    state, stack, out = {"rg": None, "fill": None, "rect": False}, [], []
+
+    def before(op, args, cm, tm):
+        if op == b"q":
+            stack.append(state["rg"])
+        elif op == b"Q":
+            state["rg"] = stack.pop() if stack else None
+        elif op == b"rg":
+            state["rg"] = tuple(round(float(v) * 255) for v in args)
+        elif op == b"re":
+            state["rect"] = True
+        elif op in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*") and state["rect"]:
+            state["fill"], state["rect"] = state["rg"], False
+        elif op in (b"S", b"s", b"n"):
+            state["rect"] = False
+
+    def text(t, cm, tm, font, size):
+        if t.strip():
+            out.append((" ".join(t.split()), state["fill"]))
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return out
+
+
+def test_each_domain_has_one_colour_on_every_page(acrf, spec):
+    """A domain's box and its annotations have one fill on every page of the aCRF (the cover says the
+    annotations have 'the colour of their domain'), and the domains of a page differ in colour."""
+    from cdisc_mirocals.submission.acrf.annotations import domain_label, form_domains
+    from cdisc_mirocals.submission.acrf.layout import domain_fills
+
+    reader, _ = acrf
+    annotated = book_annotations(spec.raw, spec.sdtm)
+    words = {}  # form -> {a domain box's or a one-line annotation's words: its domain}
+    for form in spec.raw.values():
+        mine = {domain_label(d, spec.sdtm): d for d in form_domains(form, annotated)}
+        for f in form.fields:
+            mine.update({a.text: a.domain for a in annotated[(form.name, f.name)]})
+        words[form.name] = mine
+    seen: dict[str, set] = {}
+    boxes = 0
+    for page in reader.pages:
+        drawn = _filled_texts(page)
+        form = next((t.removeprefix("CRF form ") for t, _ in drawn if t.startswith("CRF form ")), None)
+        if form is None:
+            continue  # the cover
+        on_page: dict[str, set] = {}
+        for t, fill in drawn:
+            domain = words[form].get(t)
+            if domain is not None:
+                on_page.setdefault(domain, set()).add(fill)
+                seen.setdefault(domain, set()).add(fill)
+                boxes += t == domain_label(domain, spec.sdtm)
+        assert all(len(fills) == 1 for fills in on_page.values()), (form, on_page)
+        colours = [next(iter(fills)) for fills in on_page.values()]
+        assert len(set(colours)) == len(colours), (form, on_page)
+    assert boxes >= len(spec.raw)
+    assert {d: fills for d, fills in seen.items() if len(fills) > 1} == {}
+    assert set(seen) == {d for form in spec.raw.values() for d in form_domains(form, annotated)}
+    # the colours are those the assignment gives, and the same inputs give the same colours
+    fills = domain_fills(spec.raw, annotated)
+    assert {d: next(iter(f)) for d, f in seen.items()} == fills == domain_fills(spec.raw, annotated)
+    assert len(set(fills.values())) >= 6  # spread over the palette, not one colour for every single-domain form
+
+
+def test_the_presets_of_a_page_stand_on_it(acrf, spec):
+    """The values the mapping gives a form's records whatever was entered are annotated on that form's pages."""
+    _, text = acrf
+    expected = {
+        "ENROL": ["MHENRTPT = ONGOING", "MHENTPT"],
+        "CSF": ["LBCAT = BIOMARKER", "LBSPEC = CEREBROSPINAL FLUID", "LBORRES when LBTESTCD = NFHP"],
+        "DEATH": ["DSCAT = DISPOSITION EVENT", "DSDECOD = DEATH", "SSORRES = DEAD"],
+        "EOS": ["SSORRES = ALIVE", "CMENTPT when CMENRTPT = ONGOING", "AEENTPT when AEENRTPT = ONGOING"],
+        "TREG": ["CPORRESU = 10^6/L", "Entered in cells/uL, tabulated in 10^6/L"],
+    }
+    for form, annotations in expected.items():
+        pages = " ".join(t for t in text if f"CRF form {form} " in t)
+        for annotation in annotations:
+            assert re.search(_word(re.escape(annotation)), pages), (form, annotation)

@@ -17,7 +17,7 @@ from pathlib import Path
 from cdisc_mirocals.pdfdoc import PdfDocument
 from cdisc_mirocals.spec import Spec
 from cdisc_mirocals.submission.acrf.annotations import book_annotations
-from cdisc_mirocals.submission.acrf.layout import Placed, draw_form
+from cdisc_mirocals.submission.acrf.layout import Placed, domain_fills, draw_form
 from cdisc_mirocals.submission.acrf.pages import crf_pages
 from cdisc_mirocals.submission.acrf.cover import FORMS, cover, domain_bookmarks
 
@@ -48,8 +48,9 @@ def build_acrf(spec: Spec, *, notice: str | None = None, created: datetime | Non
                       author=spec.study["study"]["sponsor"], notice=notice, created=created)
     annotated = book_annotations(spec.raw, spec.sdtm)
     cover(doc, spec, annotated)
+    fills = domain_fills(spec.raw, annotated)
     placed: list[Placed] = []
     for i, form in enumerate(spec.raw.values()):
-        placed += draw_form(doc, form, spec.sdtm, annotated, parent=None if i else FORMS)
+        placed += draw_form(doc, form, spec.sdtm, annotated, fills, parent=None if i else FORMS)
     domain_bookmarks(doc, spec, placed)
     return Acrf(doc.render(), tuple(placed))

@@ -3,8 +3,9 @@ format, a tick box per allowed value or entry boxes), with its annotations besid
 boxes on top of every page of the form. Drawing records where each annotation stands (`Placed`), so that
 define.xml cites the pages as laid out.
 
-Colours follow the CDISC Metadata Submission Guidelines: each domain of a page has its own box colour, the
-same for its domain box and its annotations."""
+Colours follow the CDISC Metadata Submission Guidelines: each domain has one colour across the whole aCRF, the
+same for its domain box and its annotations on every page, and no two domains of a form share one
+(`domain_fills`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from cdisc_mirocals.spec import RawField, RawForm, Standard
 from cdisc_mirocals.submission.acrf.annotations import (NOT_SUBMITTED, Annotation, domain_label, form_domains,
                                                         SUBJECT_ID, USUBJID_NOTE, is_identifier_repeat)
 
-# the MSG's domain box fills, in the order the domains appear on a form: blue, yellow, green, orange, purple
-FILLS = ((191, 255, 255), (255, 255, 150), (150, 255, 150), (255, 190, 155), (220, 200, 255))
+# the MSG's domain box fills: cyan, yellow, green, orange, purple, then pink, light blue, sand for a form of
+# many domains; light enough for the blue annotation text to read on each
+FILLS = ((191, 255, 255), (255, 255, 150), (150, 255, 150), (255, 190, 155), (220, 200, 255),
+         (255, 190, 225), (175, 205, 255), (225, 215, 175))
 GREY = (95, 95, 95)
 LABEL_W, WIDGET_X, WIDGET_W, ANNOTATION_X = 50.0, MARGIN + 52.0, 62.0, MARGIN + 116.0
 ANNOTATION_W = 210.0 - MARGIN - ANNOTATION_X
@@ -38,12 +41,31 @@ class Placed:
     page: int
 
 
-def draw_form(doc: PdfDocument, form: RawForm, sdtm: Standard, annotated: dict[tuple[str, str], list[Annotation]], *,
-              parent: str | None = None) -> list[Placed]:
+def domain_fills(forms: dict[str, RawForm], annotated: dict[tuple[str, str], list[Annotation]]) -> dict[str, tuple]:
+    """Each domain's one fill for the whole aCRF: the domains in the order the CRF book first names them, each
+    given, of the fills no domain already coloured shares a form with, the one fewest domains have so far (the
+    first of FILLS on a tie), so that the colours spread over the book. A domain thus keeps its colour on every
+    page, the domains of a page differ, and the same forms give the same colours."""
+    per_form = [form_domains(form, annotated) for form in forms.values()]
+    fills: dict[str, tuple] = {}
+    for domains in per_form:
+        for domain in domains:
+            if domain in fills:
+                continue
+            taken = {fills[d] for others in per_form if domain in others for d in others if d in fills}
+            used = list(fills.values())
+            free = sorted((f for f in FILLS if f not in taken), key=lambda f: (used.count(f), FILLS.index(f)))
+            # more domains on one form than fills: reuse in turn (a form of nine or more domains)
+            fills[domain] = free[0] if free else FILLS[len(fills) % len(FILLS)]
+    return fills
+
+
+def draw_form(doc: PdfDocument, form: RawForm, sdtm: Standard, annotated: dict[tuple[str, str], list[Annotation]],
+              fills: dict[str, tuple], *, parent: str | None = None) -> list[Placed]:
     """The form's pages, from a new page, bookmarked under `parent` when that top bookmark is to start here;
-    `annotated` holds each field's annotations (`book_annotations`). Returns every annotation with its page."""
+    `annotated` holds each field's annotations (`book_annotations`), `fills` each domain's colour
+    (`domain_fills`). Returns every annotation with its page."""
     domains = form_domains(form, annotated)
-    fills = {d: FILLS[i % len(FILLS)] for i, d in enumerate(domains)}
     doc.new_page()
     if parent:
         doc.bookmark(parent, 0)
