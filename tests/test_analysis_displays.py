@@ -261,3 +261,18 @@ def test_an_exposure_parameter_stays_on_one_page_with_its_statistics(converted, 
         assert "Min, max" in page.split(label, 1)[1], label
     cycles = table.iloc[table.index.get_loc("Number of Treatment Cycles Started") + 4].tolist()
     assert all(re.fullmatch(r"\d+, \d+", c) for c in cycles)  # counts: "1, 19", not "1.0, 19.0"
+
+
+def test_the_sponsor_is_the_author_as_in_the_other_pdfs(reader, spec):
+    assert reader.metadata.author == spec.study["study"]["sponsor"]
+
+
+def test_no_methods_label_ends_a_page_and_no_table_starts_with_one_row_at_a_foot(reader, converted):
+    pages = [[line.strip() for line in page.extract_text().splitlines() if line.strip()] for page in reader.pages]
+    for n, lines in enumerate(pages, 1):
+        body = [x for x in lines if not re.fullmatch(r"Page \d+ of \d+", x)]
+        assert body[-1] != "Methods", n
+    # the serious-TEAE table: its first row ("Any serious TEAE") on the page of the first SOC under it
+    serious = tables.serious_table(converted.analysis.safety["serious"])
+    first_soc = serious.index[1]
+    assert any("Any serious TEAE" in " ".join(p) and first_soc in " ".join(p) for p in pages)
