@@ -210,6 +210,8 @@ def _survival(doc: PdfDocument, p: ParamResults, names: list[str], figures) -> N
         doc.paragraph(label, bold=True, size=8.5)
         _frame(doc, frame, index=index, title=title)
     _methods(doc, [p.results[n] for n in names])
+    for note in _ph_notes(p, names):
+        doc.paragraph(f"Note: {note}", size=8)
     for note in d.notes:
         doc.paragraph(f"Note: {note}", size=8)
     if any(n in KM_KEYS for n in names):
@@ -224,6 +226,25 @@ def _survival(doc: PdfDocument, p: ParamResults, names: list[str], figures) -> N
         if figures.forests[key] is not None:
             doc.image(figures.forests[key])
             doc.paragraph(f"Figure: Hazard ratios of the Cox models of this display, {d.param}", size=8)
+
+
+def _ph_notes(p: ParamResults, names: list[str]) -> list[str]:
+    """A proportional-hazards test significant at the analysis's level under a hazard ratio the display shows:
+    the ratio is an average over time of one that changes, which a reader must know (and where to look instead)."""
+    alpha = p.data.options.alpha
+    flagged = []
+    for n in names:
+        res = p.results[n]
+        if n in COX and res.done:
+            ph = res.get("ph_global", "p")
+            if not fmt.missing(ph) and ph < alpha:
+                flagged.append(res.title)
+    if not flagged:
+        return []
+    rmst = "rmst" in names and p.results["rmst"].done
+    return [f"The proportional-hazards test is significant at the {100 * alpha:g}% level ({'; '.join(flagged)}): "
+            f"the hazard ratio summarises a ratio that changes over time"
+            + ("; see the restricted mean survival time." if rmst else ".")]
 
 
 def _population_text(res: Result) -> str:
