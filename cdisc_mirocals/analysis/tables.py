@@ -171,7 +171,8 @@ def severity_table(result: Result) -> pd.DataFrame:
     t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("")
     severities = list(dict.fromkeys(t["severity"]))
     n = result.parameters.get("n_by_arm", {})
-    head = {arm: f"{arm} (N = {n[arm]})" if arm in n else arm for arm in result.parameters["arms"]}
+    # no-break spaces: a narrow column breaks the heading before the severity, not inside "(N = 110)"
+    head = {arm: f"{arm} (N\u00a0=\u00a0{n[arm]})" if arm in n else arm for arm in result.parameters["arms"]}
     columns = [f"{head[arm]}: {sev.capitalize()}" for arm in result.parameters["arms"] for sev in severities]
     t["group"] = t["group"].map(lambda g: head.get(g, g)) + ": " + t["severity"].str.capitalize()
     wide = _by_arm(Result(result.key, result.title, result.method, t, parameters={"arms": columns}),
