@@ -26,6 +26,12 @@ MARGIN = 18.0
 BODY_SIZE = 9.5
 CONTINUED_SIZE = 8.5  # a table's title over its continuation on the next page
 PADDING = 0.8  # of a table cell, mm
+# A heading (or a label kept with what follows) needs room for this many lines of body text under it, else it
+# starts the next page; a paragraph or bullet of up to SHORT_LINES lines is never split across pages; a table
+# needs room for its header and KEEP_ROWS rows, else it starts the next page.
+KEEP_LINES = 3
+SHORT_LINES = 6
+KEEP_ROWS = 2
 _HEADING_SIZES = (15.0, 12.0, 10.5)
 NOTICE_RGB = (176, 0, 32)
 ANNOTATION_RGB = (0, 70, 160)
@@ -131,14 +137,22 @@ class PdfDocument:
         if new_page or self.pdf.page_no() == 0:
             self.pdf.add_page()
         size = _HEADING_SIZES[min(level, len(_HEADING_SIZES) - 1)]
-        if self.pdf.will_page_break(size * 1.6):
-            self.pdf.add_page()
+        self.keep_room(self.heading_height(text, level) + KEEP_LINES * BODY_SIZE * 0.48)
         self.pdf.start_section(text, level=level, strict=False)
         self.pdf.ln(1.5 if level else 0)
         self.pdf.set_font(SANS, "B", size)
         self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1.5)
         return self.pdf.page_no()
+
+    def heading_height(self, text: str, level: int = 0) -> float:
+        size = _HEADING_SIZES[min(level, len(_HEADING_SIZES) - 1)]
+        self.pdf.set_font(SANS, "B", size)
+        return (1.5 if level else 0) + self._height(text, size * 0.5) + 1.5
+
+    def paragraph_height(self, text: str, *, size: float = BODY_SIZE, bold: bool = False, after: float = 1.5) -> float:
+        self.pdf.set_font(SANS, "B" if bold else "", size)
+        return self._height(text, size * 0.48) + after
 
     def bookmark(self, text: str, level: int) -> None:
         """An outline entry at the current position, with nothing printed."""
@@ -156,18 +170,33 @@ class PdfDocument:
         pdf.set_y(at)
 
     def paragraph(self, text: str, *, size: float = BODY_SIZE, bold: bool = False, mono: bool = False,
-                  rgb: tuple[int, int, int] = (0, 0, 0), after: float = 1.5) -> None:
+                  rgb: tuple[int, int, int] = (0, 0, 0), after: float = 1.5, keep_with_next: bool = False) -> None:
+        """A paragraph; one of up to SHORT_LINES lines is not split across pages. With `keep_with_next` (a
+        label such as "Methods" over its bullets) it is never the last thing on a page: it starts the next page
+        unless KEEP_LINES lines fit under it."""
         self._ensure_page()
         self.pdf.set_font(MONO if mono else SANS, "B" if bold and not mono else "", size)
+        height = self._height(text, size * 0.48)
+        self.keep_room(height + (KEEP_LINES * size * 0.48 if keep_with_next else 0), size * 0.48)
         self.pdf.set_text_color(*rgb)
         self.pdf.multi_cell(0, size * 0.48, text, new_x="LMARGIN", new_y="NEXT")
         self.pdf.set_text_color(0, 0, 0)
         self.pdf.ln(after)
 
-    def bullets(self, items: Sequence[str], *, size: float = BODY_SIZE) -> None:
+    def bullets(self, items: Sequence[str], *, size: float = BODY_SIZE, title: str | None = None) -> None:
+        """A bulleted list; a bullet of up to SHORT_LINES lines is not split across pages. `title`, when given,
+        is a bold label over the list, kept on the page of the first bullet (or of its first KEEP_LINES lines)."""
         self._ensure_page()
+        if title is not None and items:
+            label = self.paragraph_height(title, size=size, bold=True)
+            self.pdf.set_font(SANS, "", size)
+            first = self._height(f"\u2022 {items[0]}", size * 0.48, indent=3)
+            line = size * 0.48
+            self.keep_room(label + (first if first <= SHORT_LINES * line + 0.01 else KEEP_LINES * line))
+            self.paragraph(title, size=size, bold=True)
         self.pdf.set_font(SANS, "", size)
         for item in items:
+            self.keep_room(self._height(f"\u2022 {item}", size * 0.48, indent=3), size * 0.48)
             self.pdf.set_x(MARGIN + 3)
             self.pdf.multi_cell(0, size * 0.48, f"\u2022 {item}", new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1.5)
@@ -182,7 +211,9 @@ class PdfDocument:
         text width. `title`, when given, heads each page the table continues on, with "(continued)", so that
         a reader of that page knows which table it is. `keep` gives the lengths of runs of rows (a parameter
         and its statistics) that are kept on one page: a run that would not fit starts the next page, unless
-        it is longer than a page."""
+        it is longer than a page. In such a table, a row with only its first cell filled labels the block of runs
+        below it (a parameter over its visits): a page that starts inside the block repeats the label, with
+        "(continued)"."""
         self._ensure_page()
         lines = ([] if header is None else [list(header)]) + [list(r) for r in rows]
         cells = [["" if c is None else str(c) for c in row] for row in lines]
@@ -194,6 +225,8 @@ class PdfDocument:
         if widths:
             kwargs["col_widths"] = tuple(widths)
         kwargs["text_align"] = tuple(align) if align else "LEFT"  # justified cells stretch short lines apart
+        # a first page with only the header and a row or two: the table starts on the next page instead
+        self.keep_room(self._start_height(cells, header is not None, keep, size, kwargs))
         self.pdf.continued = title
         try:
             if header is None or not keep:
@@ -203,6 +236,35 @@ class PdfDocument:
         finally:
             self.pdf.continued = None
         self.pdf.ln(2)
+
+    def table_start_height(self, header: Sequence[str] | None, rows: Sequence[Sequence[object]], *,
+                           widths: Sequence[float] | None = None, size: float = 8.0, fit: bool = False,
+                           keep: Sequence[int] | None = None) -> float:
+        """The height of the start of this table that `table` keeps on one page (its header and first rows), for
+        a caller that keeps a title or a note above the table with it."""
+        self._ensure_page()
+        cells = [["" if c is None else str(c) for c in row]
+                 for row in ([] if header is None else [list(header)]) + [list(r) for r in rows]]
+        kwargs = {}
+        if fit:
+            widths, kwargs["width"] = self._fitted_widths(cells, size)
+        if widths:
+            kwargs["col_widths"] = tuple(widths)
+        return self._start_height(cells, header is not None, keep, size, kwargs)
+
+    def _start_height(self, cells, heading: bool, keep, size: float, kwargs: dict) -> float:
+        """The header and the first KEEP_ROWS rows, or with `keep` the first runs that hold that many rows."""
+        count = KEEP_ROWS
+        if keep:
+            count = 0
+            for length in keep:
+                count += length
+                if count >= KEEP_ROWS:
+                    break
+        columns = self._column_widths(len(cells[0]), kwargs)
+        first = cells[:(1 if heading else 0) + count]
+        height = sum(self._row_height(row, columns, size, bold=heading and i == 0) for i, row in enumerate(first))
+        return min(height, self.pdf.h - self.pdf.b_margin - self.pdf.body_top)
 
     def _table(self, cells: list[list[str]], heading: bool, size: float, kwargs: dict) -> None:
         if heading:
@@ -228,14 +290,19 @@ class PdfDocument:
         columns = self._column_widths(len(head), kwargs)
         head_height = self._row_height(head, columns, size, bold=True)
         on_page = None  # the page whose table rows carry the header row
+        group = None  # the label row (a parameter's name, nothing in its other cells) of the block being laid out
         for run in (r for r in runs if r):
+            again = [] if group is None or _label(run[0]) else [[f"{group[0]} (continued)", *group[1:]]]
             height = sum(self._row_height(row, columns, size) for row in run)
             top = self.pdf.get_y() <= self.pdf.body_top + 0.01
             if not top and self.pdf.will_page_break(height + (head_height if on_page != self.pdf.page else 0)):
                 self.pdf.add_page()
             heading = on_page != self.pdf.page
-            self._table(([head] if heading else []) + run, heading, size, kwargs)
+            # a page that starts inside a block says again whose block it is
+            lead = ([head] if heading else []) + (again if heading and on_page is not None else [])
+            self._table(lead + run, heading, size, kwargs)
             on_page = self.pdf.page
+            group = next((row for row in reversed(run) if _label(row)), group)
 
     def _column_widths(self, count: int, kwargs: dict) -> list[float]:
         """Each column's width in mm, as fpdf2 lays the table out."""
@@ -287,6 +354,19 @@ class PdfDocument:
         self.pdf.image(io.BytesIO(data), x=(self.pdf.w - width) / 2, w=width, h=width * ratio)
         self.pdf.ln(2)
 
+    def _height(self, text: str, line: float, indent: float = 0.0) -> float:
+        """The height of `text` in the current font as multi_cell lays it out at the text width."""
+        return self.pdf.multi_cell(w=self.pdf.epw - indent, h=line, text=text, dry_run=True, output="HEIGHT")
+
+    def keep_room(self, height: float, line: float | None = None) -> None:
+        """A new page when `height` mm do not fit on this one, unless this page has nothing on it yet (a block
+        taller than a page is split wherever it must be): what a caller draws next stays together. With `line`,
+        the block is text of that line height, and only one of up to SHORT_LINES lines is moved whole."""
+        if line is not None and height > SHORT_LINES * line + 0.01:
+            return
+        if self.pdf.get_y() > self.pdf.body_top + 0.01 and self.pdf.will_page_break(height):
+            self.pdf.add_page()
+
     def _ensure_page(self) -> None:
         if self.pdf.page_no() == 0:
             self.pdf.add_page()
@@ -305,6 +385,11 @@ class PdfDocument:
             fh.write(self.render())
         return Path(path)
 
+
+
+def _label(row: Sequence[str]) -> bool:
+    """A label row of a grouped table: its first cell filled, every other blank."""
+    return bool(row[0].strip()) and not any(c.strip() for c in row[1:])
 
 
 def _aspect(data: bytes) -> float:

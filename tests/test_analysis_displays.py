@@ -261,3 +261,75 @@ def test_an_exposure_parameter_stays_on_one_page_with_its_statistics(converted, 
         assert "Min, max" in page.split(label, 1)[1], label
     cycles = table.iloc[table.index.get_loc("Number of Treatment Cycles Started") + 4].tolist()
     assert all(re.fullmatch(r"\d+, \d+", c) for c in cycles)  # counts: "1, 19", not "1.0, 19.0"
+
+
+def test_the_sponsor_is_the_author_as_in_the_other_pdfs(reader, spec):
+    assert reader.metadata.author == spec.study["study"]["sponsor"]
+
+
+def test_no_methods_label_ends_a_page_and_no_table_starts_with_one_row_at_a_foot(reader, converted):
+    pages = [[line.strip() for line in page.extract_text().splitlines() if line.strip()] for page in reader.pages]
+    for n, lines in enumerate(pages, 1):
+        body = [x for x in lines if not re.fullmatch(r"Page \d+ of \d+", x)]
+        assert body[-1] != "Methods", n
+    # the serious-TEAE table: its first row ("Any serious TEAE") on the page of the first SOC under it
+    serious = tables.serious_table(converted.analysis.safety["serious"])
+    first_soc = serious.index[1]
+    assert any("Any serious TEAE" in " ".join(p) and first_soc in " ".join(p) for p in pages)
+
+
+def test_models_say_what_they_leave_out_and_what_their_numbers_count(converted, page_text):
+    text = " ".join(page_text)
+    for p in converted.analysis.results:
+        everyone = len(p.data.frame)
+        for name, res in p.results.items():
+            if name in ("cox_adjusted", "cox_log_pnfh") and res.done and res.n < everyone:
+                assert f"complete cases: {everyone - res.n} of {everyone} subjects left out for a missing covariate" \
+                    in text, res.key
+    mmrm = [r for r in converted.analysis.secondary.values() if r.key.endswith("/mmrm") and r.done]
+    assert mmrm
+    for res in mmrm:
+        said = f"subjects with a baseline and at least one post-baseline value up to MONTH 18: n = {res.n}"
+        assert said in text, res.key
+    assert "Intent-to-treat population: n = 198" not in text
+    # model labels read as the variables' labels, not as their names
+    for name in ("STRATAR", "log(PNFHBL)", "PNFHBL"):
+        assert f"stratified by {name}" not in text and f"adjusted for {name}" not in text
+    assert "Cox: stratified by strata used for randomization" in text
+
+
+def test_tables_head_their_columns_as_a_reader_needs(converted, page_text):
+    text = " ".join(page_text)
+    n = converted.analysis.safety["severity"].parameters["n_by_arm"]
+    for arm, count in n.items():
+        for severity in ("Mild", "Moderate", "Severe"):
+            assert f"{arm} (N = {count}): {severity}" in text
+    # the relative risk is in the dot plot only, and the methods say so
+    assert "the relative risk, with a log-scale CI, is shown in the dot plot" in text
+    from cdisc_mirocals.analysis.secondary_tables import cafs_table
+
+    cafs = next(r for r in converted.analysis.secondary.values() if r.key == "CAFS/wilcoxon")
+    table = cafs_table(cafs)
+    test = table.iloc[-1]
+    assert test["Mean CAFS score"] == "" and test["Wilcoxon rank-sum test: W"] and test["p"]
+    assert (table.iloc[:-1]["Wilcoxon rank-sum test: W"] == "").all()
+
+
+def test_a_significant_proportional_hazards_test_is_noted_under_its_table(converted, adam_define, page_text, spec):
+    from cdisc_mirocals.analysis.survival import COX
+
+    noted = 0
+    for oid, pages in _display_pages(adam_define).items():
+        keys = {r.key for r in spec.adam.analysis_results if r.display == oid}
+        shown = " ".join(page_text[p - 1] for p in pages)
+        for p in converted.analysis.results:
+            for name, res in p.results.items():
+                if res.key in keys and name in COX and res.done:
+                    significant = res.get("ph_global", "p") < p.data.options.alpha
+                    if significant:
+                        noted += 1
+                        assert f"proportional-hazards test is significant at the 5% level" in shown, oid
+                        assert res.title in shown.split("proportional-hazards test is significant")[1], oid
+                        rmst = f"{p.data.paramcd}/rmst" in keys
+                        assert ("see the restricted mean survival time" in shown) == rmst, oid
+    assert noted  # OS640's PH test is significant in these data (p = 0.023)

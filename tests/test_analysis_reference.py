@@ -259,7 +259,7 @@ def test_results_json_has_one_shape_for_every_result(pilot_results):
     notes = document["parameters"][0]["notes"]
     assert notes == ["not applicable to these data, which have no STRATAR, STRAT2R, STRAT1R, ALSFRSBL, PNFHBL, PNFHGR1: "
                      "Log-rank test stratified by STRATAR; Cox: stratified by STRATAR; Cox: adjusted for STRAT2R, "
-                     "STRAT1R, AGE, ALSFRSBL, log(PNFHBL); Cox: PNFHGR1 low; Cox: PNFHGR1 high; Cox: treatment by "
+                     "STRAT1R, age, ALSFRSBL, log(PNFHBL); Cox: PNFHGR1 low; Cox: PNFHGR1 high; Cox: treatment by "
                      "PNFHGR1 interaction; Cox: adjusted for log(PNFHBL)"]
     unadjusted = _result(document, "TTDE/cox_unadjusted")
     assert len(_rows(unadjusted, "hr")) == 2  # two comparisons, named by arm, in one model, and said so

@@ -162,3 +162,88 @@ def test_runs_of_rows_are_kept_on_one_page_when_they_fit():
     pages = [page.extract_text() for page in _reader(doc.render()).pages]
     split = [p for p in range(20) if len({n for n, t in enumerate(pages) if f" {p:02d}" in t}) > 1]
     assert split
+
+
+def _page_of(pages: list[str], text: str) -> set[int]:
+    return {n for n, t in enumerate(pages) if text in t}
+
+
+def _filled(doc: PdfDocument, room: float) -> None:
+    """Lines of text until less than `room` mm are left on the page."""
+    n = 0
+    while not doc.pdf.will_page_break(room):
+        doc.paragraph(f"filler line {n}", after=0)
+        n += 1
+
+
+def test_a_heading_or_label_is_never_the_last_thing_on_a_page():
+    for room in (12.0, 15.0, 18.0):  # room for the heading, but not for it and three lines under it
+        doc = PdfDocument("Guide", created=WHEN)
+        doc.heading("Start", 0)
+        _filled(doc, room)
+        doc.heading("2.1 The heading", 1)
+        doc.paragraph("The text under the heading. " * 3)
+        doc.bullets(["the first method, a short line", "the second"], size=8, title="Methods label")
+        pages = [page.extract_text() for page in _reader(doc.render()).pages]
+        assert _page_of(pages, "2.1 The heading") == _page_of(pages, "The text under the heading"), room
+        assert _page_of(pages, "Methods label") == _page_of(pages, "the first method"), room
+    # without the rule a heading this low would stand alone: the filler leaves room for it
+    doc = PdfDocument("Guide", created=WHEN)
+    doc.heading("Start", 0)
+    _filled(doc, 12.0)
+    assert not doc.pdf.will_page_break(doc.heading_height("2.1 The heading", 1))
+
+
+def test_a_label_over_bullets_stays_with_the_first_bullet_and_a_short_bullet_is_not_split():
+    bullet = "a method that runs over several lines of text, " * 8  # about three lines
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Start", 0)
+    _filled(doc, 9.0)  # room for the label and a line or two: not for the whole bullet
+    doc.bullets([bullet + "END OF BULLET"], size=8, title="Methods")
+    pages = [page.extract_text() for page in _reader(doc.render()).pages]
+    assert _page_of(pages, "Methods") == _page_of(pages, "a method that runs") == _page_of(pages, "END OF BULLET")
+    assert _page_of(pages, "Methods") == {1}
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Start", 0)
+    _filled(doc, 6.0)
+    doc.paragraph(bullet + "END OF PARAGRAPH", size=8)
+    pages = [page.extract_text() for page in _reader(doc.render()).pages]
+    assert _page_of(pages, "a method that runs") == _page_of(pages, "END OF PARAGRAPH") == {1}
+
+
+def test_a_table_does_not_start_with_its_header_and_one_row_at_the_foot_of_a_page():
+    rows, runs = [["Any serious TEAE", "45", "44"]], [1]
+    for s in range(6):
+        block = [[f"SOC {s}", "3", "4"]] + [[f"    PT {s}.{k}", "1", "2"] for k in range(3)]
+        rows += block
+        runs.append(len(block))
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Start", 0)
+    _filled(doc, 16.0)  # room for the header and the first row, not for the first SOC under it
+    doc.table(["Term", "Placebo", "Active"], rows, title="Serious TEAEs", keep=runs)
+    pages = [page.extract_text() for page in _reader(doc.render()).pages]
+    assert _page_of(pages, "Any serious TEAE") == _page_of(pages, "SOC 0") == {1}
+    assert "Term" not in pages[0] and "(continued)" not in pages[1]
+
+
+def test_a_page_that_starts_inside_a_labelled_block_repeats_the_label():
+    rows, runs = [], []
+    for p in range(3):
+        rows.append([f"PARAMETER {p}", "", ""])
+        for v in range(20):
+            rows += [[f"VISIT {v:02d}", "Placebo", str(v)], ["", "Active", str(v)]]
+        runs += [3] + [2] * 19  # the label with the first visit's two rows, then each visit's
+    doc = PdfDocument("Displays", created=WHEN, landscape=True)
+    doc.heading("Vital signs", 0)
+    doc.table(["Parameter, visit", "Arm", "n"], rows, title="Vital signs by visit", keep=runs)
+    pages = [page.extract_text() for page in _reader(doc.render()).pages]
+    assert len(pages) >= 3
+    import re
+    continued = 0
+    for text in pages[1:]:
+        first = re.search(r"PARAMETER \d( \(continued\))?|VISIT \d\d", text).group()
+        assert first.startswith("PARAMETER"), first  # never a visit with no parameter over it
+        continued += first.endswith("(continued)")
+    assert continued >= 1
+    # a label repeated only where its block runs on: each parameter is printed plainly once
+    assert sum(len(re.findall(r"PARAMETER \d(?! \(continued)", t)) for t in pages) == 3

@@ -12,6 +12,7 @@ global one (coxzph.py, R's cox.zph). An interaction model names its numbers apar
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,9 +142,11 @@ def _wald(beta: float, se: float, z: float) -> dict:
 
 def cox(frame: pd.DataFrame, arms: list[str], *, key: str, title: str, terms=(), strata: str | None = None,
         ties: str = "efron", alpha: float = 0.05, interaction: tuple[str, str, str] | None = None,
-        population: str | None = None, transform: str = "km") -> Result:
+        population: str | None = None, transform: str = "km", labels: Mapping[str, str] | None = None) -> Result:
     """Fit treatment (+ terms) [stratified by `strata`]. With `interaction` = (column, low label, high
-    label), `column` is a 0/1 subgroup indicator added with its treatment interaction."""
+    label), `column` is a 0/1 subgroup indicator added with its treatment interaction. `labels` name the
+    variables as a reader reads them (the method's strata, the note on subjects left out)."""
+    labels = labels or {}
     d = design(frame, arms, [*terms, *([interaction[0]] if interaction else [])])
     extra = [strata] if strata else []
     data = pd.concat([d.x, frame[["time", "event", *extra]]], axis=1).dropna()
@@ -192,14 +195,35 @@ def cox(frame: pd.DataFrame, arms: list[str], *, key: str, title: str, terms=(),
     rows += [{"name": "ph_global" if term == "GLOBAL" else "ph", "term": None if term == "GLOBAL" else term,
               "statistic": chisq, "df": df, "p": p} for term, chisq, df, p in zph]
     n, events = len(data), int(data["event"].sum())
+    notes = _left_out(frame, d, strata, labels) if n < len(frame) else []
     for r in rows:
         r.setdefault("n", n)
         r.setdefault("events", events)
-    method = (f"Cox proportional hazards, {ties.capitalize()} ties{', stratified by ' + strata if strata else ''}; "
+    method = (f"Cox proportional hazards, {ties.capitalize()} ties{', stratified by ' + labels.get(strata, strata) if strata else ''}; "
               f"Wald {100 * (1 - alpha):g}% CI; likelihood-ratio test; PH test: Grambsch-Therneau score test of "
               f"beta(t) = beta + theta g(t), g the {TRANSFORM_NAMES.get(transform, transform)} time transform")
     parameters = {"ties": ties, "strata": strata, "terms": list(terms), "columns": columns,
                   "subgroup": interaction[0] if interaction else None, "confidence_level": 1 - alpha,
                   "ph_transform": transform, "loglik": fit.loglik, "loglik_null": fit.loglik_null,
                   "iterations": fit.iterations}
-    return Result(key, title, method, summary_frame(rows), population, n, events, parameters)
+    return Result(key, title, method, summary_frame(rows), population, n, events, parameters, notes)
+
+
+def _left_out(frame: pd.DataFrame, d: Design, strata: str | None, labels: Mapping[str, str]) -> list[str]:
+    """The note a model fitted to complete cases needs: how many subjects it leaves out, and for want of what."""
+    missing = {}
+    for term, columns in d.terms.items():
+        if term == "treatment":
+            continue
+        match = LOG_TERM.match(term)
+        var = match.group(1) if match else term.split("=")[0]
+        said = labels.get(term) or labels.get(var, var)
+        count = int(d.x[columns].isna().any(axis=1).sum())
+        if match and count > int(frame[var].isna().sum()):
+            said += " (missing, or not positive for its log)"
+        missing[said] = count
+    if strata:
+        missing[labels.get(strata, strata)] = int(frame[strata].isna().sum())
+    lacking = "; ".join(f"{what}: {k}" for what, k in missing.items() if k)
+    out = int((d.x.isna().any(axis=1) | (frame[strata].isna() if strata else False)).sum())
+    return [f"complete cases: {out} of {len(frame)} subjects left out for a missing covariate ({lacking})"]

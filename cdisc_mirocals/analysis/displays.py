@@ -61,33 +61,36 @@ def write_study_displays(report, spec, adam_dir: Path) -> dict[str, str] | None:
         raise MirocalsError(f"specs/adam/analysis_displays.csv: the displays that give no Pages are laid out in one "
                             f"PDF, so they cite one Document; they cite {', '.join(leaves)}")
     return write_displays(report, laid_out, std.analysis_results, Path(adam_dir) / std.documents[leaves[0]].href,
-                          title=f"{spec.study.studyid} analysis displays", notice=report.provenance.get("data_notice"))
+                          title=f"{spec.study.studyid} analysis displays", notice=report.provenance.get("data_notice"),
+                          author=spec.study["study"]["sponsor"])
 
 
 def write_displays(report, displays: Mapping, results: Sequence, path: Path, *, title: str,
-                   notice: str | None = None) -> dict[str, str]:
-    """The displays PDF at `path`; {display ID: its pages, as def:PDFPageRef PageRefs ("3 4")}."""
-    pdf, pages = render_displays(report, displays, results, title=title, notice=notice)
+                   notice: str | None = None, author: str = "") -> dict[str, str]:
+    """The displays PDF at `path`, `author` (the sponsor) in its metadata; {display ID: its pages, as
+    def:PDFPageRef PageRefs ("3 4")}."""
+    pdf, pages = render_displays(report, displays, results, title=title, notice=notice, author=author)
     pdf.write(path)
     return {did: " ".join(str(p) for p in range(first, last + 1)) for did, (first, last) in pages.items()}
 
 
-def render_displays(report, displays: Mapping, results: Sequence, *, title: str, notice: str | None = None):
+def render_displays(report, displays: Mapping, results: Sequence, *, title: str, notice: str | None = None,
+                    author: str = ""):
     """The document and {display ID: (first page, last page)}. Laid out twice: the contents on the first
     page list the pages of the second pass, which are those of the first (the contents take the same room)."""
     pages, forests = None, {}  # the forest plots, drawn once for both passes
     for _ in range(2):
-        pdf, laid = _layout(report, displays, results, title, notice, pages, forests)
+        pdf, laid = _layout(report, displays, results, title, notice, author, pages, forests)
         if laid == pages:
             break
         pages = laid
     return pdf, laid
 
 
-def _layout(report, displays, results, title, notice, pages, forests):
+def _layout(report, displays, results, title, notice, author, pages, forests):
     figures = _Figures({p.stem: p for p in report.files if p.suffix == ".png"}, forests, notice)
     doc = PdfDocument(title, subject="Tables and figures of the analysis results described in define.xml",
-                      author="cdisc-mirocals", notice=notice, landscape=True)
+                      author=author, notice=notice, landscape=True)
     _contents(doc, report, displays, pages)
     laid = {}
     for display in displays.values():
@@ -148,48 +151,67 @@ def _show(doc: PdfDocument, part: _Part, figures) -> None:
         _survival(doc, part.param, part.names, figures)
         return
     res = part.result
-    doc.heading(res.title, 1)
     if not res.done:
+        doc.heading(res.title, 1)
         doc.paragraph(f"Not done: {res.skipped}")
         return
-    _population(doc, res)
     name = res.key.partition("/")[2]
-    title = res.title
+    title, index = res.title, True
     if res.key.startswith("SAFETY/") and name in SAFETY_TABLES:
-        _frame(doc, SAFETY_TABLES[name](res), title=title)
-        if name == "soc_pt":
-            _figure(doc, figures, "ae_dotplot", "Most frequent treatment-emergent adverse events: incidence by arm "
-                                                "and relative risk")
+        frame = SAFETY_TABLES[name](res)
     elif res.key.startswith("BASELINE/"):
-        _frame(doc, tables.table1_table(res), title=title)
+        frame = tables.table1_table(res)
     elif res.key.startswith("DISPOSITION/"):
-        _frame(doc, tables.disposition_table(res), title=title)
-        _figure(doc, figures, "consort", "CONSORT flow diagram")
+        frame = tables.disposition_table(res)
     elif res.key.startswith("EXPOSURE/"):
-        _frame(doc, tables.exposure_table(res), title=title)
+        frame = tables.exposure_table(res)
     elif (table := secondary_table(res)) is not None:
-        _frame(doc, table, title=title)
+        frame = table
     else:
-        _frame(doc, _summary(res), index=False, title=title)
-    _methods(doc, [res])
+        frame, index = _summary(res), False
+    # the title and the population line stay with the start of their table
+    doc.keep_room(doc.heading_height(res.title, 1) + _population_height(doc, res) + _start_height(doc, frame, index))
+    doc.heading(res.title, 1)
+    _population(doc, res)
+    _frame(doc, frame, index=index, title=title)
+    _methods(doc, [res])  # under its table, before a figure, so that it is not read as the next table's
+    if name == "soc_pt" and res.key.startswith("SAFETY/"):
+        _figure(doc, figures, "ae_dotplot", "Most frequent treatment-emergent adverse events: incidence by arm "
+                                            "and relative risk")
+    elif res.key.startswith("DISPOSITION/"):
+        _figure(doc, figures, "consort", "CONSORT flow diagram")
 
 
 def _survival(doc: PdfDocument, p: ParamResults, names: list[str], figures) -> None:
     d = p.data
-    doc.heading(f"{d.paramcd}: {d.param}", 1)
-    doc.paragraph(f"{d.population_label}: n = {len(d.frame)}, events = {int(d.frame['event'].sum())}", size=8.5)
+    heading = f"{d.paramcd}: {d.param}"
+    population = f"{d.population_label}: n = {len(d.frame)}, events = {int(d.frame['event'].sum())}"
     keys = {p.results[n].key for n in names}
+    labelled = []  # (label, frame, index, title): each label stays with the start of its table
     if any(n in KM_KEYS for n in names) and p["km"].done:
-        doc.paragraph("Kaplan-Meier estimates", bold=True, size=8.5)
-        _frame(doc, tables.survival_table(p), title=f"{d.paramcd}: Kaplan-Meier estimates")
-        doc.paragraph("Number of subjects at risk", bold=True, size=8.5)
-        _frame(doc, tables.at_risk_table(p), title=f"{d.paramcd}: number of subjects at risk")
+        labelled.append(("Kaplan-Meier estimates", tables.survival_table(p), True,
+                         f"{d.paramcd}: Kaplan-Meier estimates"))
+        labelled.append(("Number of subjects at risk", tables.at_risk_table(p), True,
+                         f"{d.paramcd}: number of subjects at risk"))
     comparisons = tables.comparison_table(p)
     comparisons = comparisons[comparisons["Key"].isin(keys)].drop(columns="Key")
     if len(comparisons):
-        doc.paragraph("Comparisons", bold=True, size=8.5)
-        _frame(doc, comparisons.loc[:, (comparisons != "").any()], index=False, title=f"{d.paramcd}: comparisons")
+        labelled.append(("Comparisons", comparisons.loc[:, (comparisons != "").any()], False,
+                         f"{d.paramcd}: comparisons"))
+    lead = doc.heading_height(heading, 1) + doc.paragraph_height(population, size=8.5)
+    if labelled:
+        label, frame, index, _ = labelled[0]
+        lead += doc.paragraph_height(label, size=8.5, bold=True) + _start_height(doc, frame, index)
+    doc.keep_room(lead)
+    doc.heading(heading, 1)
+    doc.paragraph(population, size=8.5)
+    for label, frame, index, title in labelled:
+        doc.keep_room(doc.paragraph_height(label, size=8.5, bold=True) + _start_height(doc, frame, index))
+        doc.paragraph(label, bold=True, size=8.5)
+        _frame(doc, frame, index=index, title=title)
     _methods(doc, [p.results[n] for n in names])
+    for note in _ph_notes(p, names):
+        doc.paragraph(f"Note: {note}", size=8)
     for note in d.notes:
         doc.paragraph(f"Note: {note}", size=8)
     if any(n in KM_KEYS for n in names):
@@ -206,18 +228,44 @@ def _survival(doc: PdfDocument, p: ParamResults, names: list[str], figures) -> N
             doc.paragraph(f"Figure: Hazard ratios of the Cox models of this display, {d.param}", size=8)
 
 
-def _population(doc: PdfDocument, res: Result) -> None:
+def _ph_notes(p: ParamResults, names: list[str]) -> list[str]:
+    """A proportional-hazards test significant at the analysis's level under a hazard ratio the display shows:
+    the ratio is an average over time of one that changes, which a reader must know (and where to look instead)."""
+    alpha = p.data.options.alpha
+    flagged = []
+    for n in names:
+        res = p.results[n]
+        if n in COX and res.done:
+            ph = res.get("ph_global", "p")
+            if not fmt.missing(ph) and ph < alpha:
+                flagged.append(res.title)
+    if not flagged:
+        return []
+    rmst = "rmst" in names and p.results["rmst"].done
+    return [f"The proportional-hazards test is significant at the {100 * alpha:g}% level ({'; '.join(flagged)}): "
+            f"the hazard ratio summarises a ratio that changes over time"
+            + ("; see the restricted mean survival time." if rmst else ".")]
+
+
+def _population_text(res: Result) -> str:
     counts = ", ".join(f"{k} = {v}" for k, v in (("n", res.n), ("events", res.events)) if v is not None)
-    if res.population or counts:
-        doc.paragraph(": ".join(x for x in (res.population, counts) if x), size=8.5)
+    return ": ".join(x for x in (res.population, counts) if x)
+
+
+def _population(doc: PdfDocument, res: Result) -> None:
+    if text := _population_text(res):
+        doc.paragraph(text, size=8.5)
+
+
+def _population_height(doc: PdfDocument, res: Result) -> float:
+    return doc.paragraph_height(text, size=8.5) if (text := _population_text(res)) else 0.0
 
 
 def _methods(doc: PdfDocument, results: list[Result]) -> None:
     """Each method once (several models often share one), unless it says no more than the title."""
     texts = [r.method for r in results if r.done and r.method and r.method != r.title]
     if texts:
-        doc.paragraph("Methods", bold=True, size=8)
-        doc.bullets(list(dict.fromkeys(texts)), size=8)
+        doc.bullets(list(dict.fromkeys(texts)), size=8, title="Methods")
 
 
 def _figure(doc: PdfDocument, figures: _Figures, stem: str, caption: str) -> None:
@@ -242,12 +290,24 @@ def _frame(doc: PdfDocument, frame: pd.DataFrame, index: bool = True, title: str
     stays on the page of the row it belongs to, where the page allows."""
     if frame.empty:
         return
-    if index:
-        frame = frame.reset_index()
-    header = [str(c) for c in frame.columns]
-    rows = [["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
+    header, rows = _cells(frame, index)
     align = ["CENTER" if i and all(_numeric(r[i]) for r in rows) else "LEFT" for i in range(len(header))]
     doc.table(header, rows, size=TABLE_SIZE, align=align, fit=True, title=title, keep=_runs(rows))
+
+
+def _cells(frame: pd.DataFrame, index: bool) -> tuple[list[str], list[list[str]]]:
+    if index:
+        frame = frame.reset_index()
+    return [str(c) for c in frame.columns], [["" if v is None else str(v) for v in row]
+                                             for row in frame.itertuples(index=False)]
+
+
+def _start_height(doc: PdfDocument, frame: pd.DataFrame, index: bool = True) -> float:
+    """What of the frame's table the table keeps on its first page (its header and first rows), in mm."""
+    if frame.empty:
+        return 0.0
+    header, rows = _cells(frame, index)
+    return doc.table_start_height(header, rows, size=TABLE_SIZE, fit=True, keep=_runs(rows))
 
 
 def _runs(rows: list[list[str]]) -> list[int] | None:

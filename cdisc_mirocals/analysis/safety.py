@@ -155,7 +155,8 @@ def safety(adsl: Dataset, adae: Dataset | None, options: Options) -> dict[str, R
             "and preferred term", "exposure": "Exposure to study treatment"}
     pop_label = population_label(adsl.labels if adsl else {}, o.safety_population)
     method = ("subjects n (% of the safety population) and events; risk difference (percentage points) with the "
-              f"Newcombe hybrid score {100 * (1 - o.alpha):g}% CI; relative risk with a log-scale CI")
+              f"Newcombe hybrid score {100 * (1 - o.alpha):g}% CI; the relative risk, with a log-scale CI, is "
+              "shown in the dot plot of the most frequent TEAEs, not in the tables")
     frame, arms = population(adsl, o.safety_population, o.safety_treatment_var, o) if adsl else (None, [])
     results = {}
     if not arms:

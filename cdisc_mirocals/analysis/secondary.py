@@ -85,7 +85,10 @@ def mmrm_result(dataset: Dataset, paramcd: str, options: Options) -> Result:
                            "at or near the REML optimum (too few subjects at some visits to estimate it), so "
                            "its standard errors and degrees of freedom cannot be computed")
     notes = [] if fit.converged else ["the REML optimiser did not report convergence"]
-    return Result(key, title, method, summary_frame(rows), population_label(dataset.labels, options.population),
+    # n counts the subjects the model has, not the population: those with a baseline and a change at a visit
+    population = (f"{population_label(dataset.labels, options.population)}, subjects with a baseline and at least "
+                  f"one post-baseline value up to {last}")
+    return Result(key, title, method, summary_frame(rows), population,
                   fit.n_subjects, None, {"paramcd": paramcd, "visits": visits, "n_records": fit.n_obs,
                                          "reml_deviance": fit.reml_deviance, "base_mean": base_mean,
                                          "covariance": fit.sigma.tolist()}, notes)

@@ -36,11 +36,13 @@ def mmrm_table(r: Result) -> pd.DataFrame:
 
 
 def cafs_table(r: Result) -> pd.DataFrame:
-    rows = [{"Arm": x["group"], "N": f"{int(x['n'])}", "Mean CAFS score": fmt.num(x["estimate"], 1)}
-            for x in r.rows("mean_score").to_dict("records")]
+    """The arms' mean scores, then the test on a row of its own, in columns of its own."""
+    test = "Wilcoxon rank-sum test: W"
+    rows = [{"Arm": x["group"], "N": f"{int(x['n'])}", "Mean CAFS score": fmt.num(x["estimate"], 1), test: "",
+             "p": ""} for x in r.rows("mean_score").to_dict("records")]
     w = r.row("wilcoxon")
-    rows.append({"Arm": f"Wilcoxon rank-sum test, {w['group']} {w['term']}", "N": "",
-                 "Mean CAFS score": f"W = {w['statistic']:g}, {fmt.pvalue(w['p'], 'p ')}"})
+    rows.append({"Arm": f"{w['group']} {w['term']}", "N": "", "Mean CAFS score": "", test: f"{w['statistic']:g}",
+                 "p": fmt.pvalue(w["p"])})
     return pd.DataFrame(rows).set_index("Arm")
 
 

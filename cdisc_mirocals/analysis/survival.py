@@ -111,18 +111,36 @@ def _subgroup_name(data: AnalysisData) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+def _said(data: AnalysisData, term: str) -> str:
+    """A model term as a reader reads it, from its variable's label: 'log(PNFHBL)' -> 'log baseline CSF pNFH
+    (pg/mL)'. A variable without a label stays its name."""
+    match = LOG_TERM.match(term)
+    var = match.group(1) if match else term
+    label = data.label(var)
+    if label != var:  # in a sentence: words lowercased, acronyms and units ('CSF', 'pNFH', '(pg/mL)') kept
+        label = " ".join(w.lower() if w[:1].isupper() and w[1:] == w[1:].lower() else w for w in label.split())
+    return f"log {label}" if match and label != var else (f"log({var})" if match else label)
+
+
+def _labels(data: AnalysisData) -> dict[str, str]:
+    """The variables of the models by the names `_said` gives them."""
+    o = data.options
+    names = [o.strata_var, o.subgroup_var, o.biomarker_var, *(LOG_TERM.sub(r"\1", c) for c in o.covariates)]
+    return {v: _said(data, v) for v in names if v}
+
+
 def _titles(data: AnalysisData, levels: list[str]) -> dict[str, str]:
     o = data.options
     sub = _subgroup_name(data)
     low, high = levels if len(levels) == 2 else ("low", "high")
     return {
         "cox_unadjusted": "Cox: unadjusted",
-        "cox_stratified": f"Cox: stratified by {o.strata_var or 'the randomisation strata'}",
-        "cox_adjusted": f"Cox: adjusted for {', '.join(o.covariates) or 'pre-specified covariates'}",
+        "cox_stratified": f"Cox: stratified by {_said(data, o.strata_var) if o.strata_var else 'the randomisation strata'}",
+        "cox_adjusted": f"Cox: adjusted for {', '.join(_said(data, c) for c in o.covariates) or 'pre-specified covariates'}",
         "cox_pnfh_low": f"Cox: {sub} {low}",
         "cox_pnfh_high": f"Cox: {sub} {high}",
         "cox_pnfh_interaction": f"Cox: treatment by {sub} interaction",
-        "cox_log_pnfh": f"Cox: adjusted for log({o.biomarker_var or 'biomarker'})",
+        "cox_log_pnfh": f"Cox: adjusted for {_said(data, f'log({o.biomarker_var})') if o.biomarker_var else 'log(biomarker)'}",
     }
 
 
@@ -197,13 +215,15 @@ def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
         results[name] = Result.skip(key(name), title, "", reason, population=pop)
 
     run("logrank", "Log-rank test", lambda: logrank(frame, key=key("logrank"), population=pop))
-    run("logrank_stratified", f"Log-rank test stratified by {o.strata_var}",
-        lambda: stratified_logrank(frame, o.strata_var, key=key("logrank_stratified"), population=pop))
+    labels = _labels(data)
+    run("logrank_stratified", f"Log-rank test stratified by {labels.get(o.strata_var, o.strata_var)}",
+        lambda: stratified_logrank(frame, o.strata_var, key=key("logrank_stratified"), population=pop,
+                                   label=labels.get(o.strata_var)))
 
     def model(name, subset=None, **kwargs):
         sub = frame if subset is None else frame[subset]
         return lambda: cox(sub, arms, key=key(name), title=titles[name], ties=o.ties, alpha=o.alpha,
-                           population=pop, transform=o.ph_transform, **kwargs)
+                           population=pop, transform=o.ph_transform, labels=labels, **kwargs)
 
     run("cox_unadjusted", titles["cox_unadjusted"], model("cox_unadjusted"))
     run("cox_stratified", titles["cox_stratified"], model("cox_stratified", strata=o.strata_var))
@@ -218,7 +238,7 @@ def analyse(data: AnalysisData, at_risk_times=None) -> ParamResults:
         run("cox_pnfh_interaction", titles["cox_pnfh_interaction"],
             lambda: cox(flagged, arms, key=key("cox_pnfh_interaction"), title=titles["cox_pnfh_interaction"],
                         ties=o.ties, alpha=o.alpha, population=pop, transform=o.ph_transform,
-                        interaction=(indicator, low, high)))
+                        interaction=(indicator, low, high), labels={**labels, indicator: _subgroup_name(data)}))
     else:
         for name in ("cox_pnfh_low", "cox_pnfh_high", "cox_pnfh_interaction"):
             run(name, titles[name], lambda: None)

@@ -170,8 +170,11 @@ def severity_table(result: Result) -> pd.DataFrame:
                 for nm, soc, pt in zip(t["name"], t["soc"], t["pt"])]
     t["key"] = t["name"] + "|" + t["soc"].fillna("") + "|" + t["pt"].fillna("")
     severities = list(dict.fromkeys(t["severity"]))
-    columns = [f"{arm}: {sev.capitalize()}" for arm in result.parameters["arms"] for sev in severities]
-    t["group"] = t["group"] + ": " + t["severity"].str.capitalize()
+    n = result.parameters.get("n_by_arm", {})
+    # no-break spaces: a narrow column breaks the heading before the severity, not inside "(N = 110)"
+    head = {arm: f"{arm} (N\u00a0=\u00a0{n[arm]})" if arm in n else arm for arm in result.parameters["arms"]}
+    columns = [f"{head[arm]}: {sev.capitalize()}" for arm in result.parameters["arms"] for sev in severities]
+    t["group"] = t["group"].map(lambda g: head.get(g, g)) + ": " + t["severity"].str.capitalize()
     wide = _by_arm(Result(result.key, result.title, result.method, t, parameters={"arms": columns}),
                    lambda r: fmt.n_pct(r["n"], r["denominator"]), ["key", "row"])
     wide.index = wide.index.get_level_values("row")
