@@ -1075,3 +1075,20 @@ def test_seq_follows_the_rule_its_method_states(trees, frames):
         keyed = keyed.sort_values(["USUBJID", *order, seq], kind="stable", na_position="first")
         expected = keyed.groupby("USUBJID", sort=False).cumcount() + 1
         assert (keyed[seq].to_numpy() == expected.to_numpy()).all(), domain
+
+
+@pytest.mark.parametrize("dataset, by", [("ADLB", ["ATPT"]), ("ADVS", [])])
+def test_anl01fl_follows_the_tie_break_its_method_states(trees, frames, dataset, by):
+    """MT.ADLB/ADVS.ANL01FL: the record nearest the target day; ties: the later ADT, then the lower SRCSEQ.
+    Recomputed from the data for every group with a record of SRCSEQ (BMI, with none, is left out)."""
+    _, text = _method_texts(trees["ADaM"])[f"MT.{dataset}.ANL01FL"]
+    assert "ties: the later ADT, then the lower SRCSEQ" in text
+    data = frames["ADaM"][dataset]
+    keep = data[(data["AVISIT"].fillna("") != "") & data["AVAL"].notna() & (data["DTYPE"].fillna("") == "")
+                if "DTYPE" in data else (data["AVISIT"].fillna("") != "") & data["AVAL"].notna()]
+    keep = keep[keep["SRCSEQ"].notna()]
+    groups = ["USUBJID", "PARAMCD", "AVISIT", *by]
+    ranked = keep.assign(_ADT=-keep["ADT"].astype("int64") if keep["ADT"].dtype.kind == "M" else -keep["ADT"])
+    first = ranked.sort_values([*groups, "AWTDIFF", "_ADT", "SRCSEQ"], kind="stable").groupby(groups).head(1)
+    assert len(first) > 100 and (first["ANL01FL"] == "Y").all()
+    assert (keep["ANL01FL"] == "Y").sum() == len(first)
