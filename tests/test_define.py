@@ -2,6 +2,7 @@
 dangling, lengths equal to the data's, rendered by the CDISC stylesheet, safe to read, reproducible, and
 built in the patterns of the CDISC examples."""
 
+import re
 import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from html import unescape
@@ -14,7 +15,7 @@ import pytest
 from lxml import etree
 
 from cdisc_mirocals.errors import SpecError
-from cdisc_mirocals.spec import load_spec
+from cdisc_mirocals.spec import Condition, load_spec
 from cdisc_mirocals.submission.define import (DefineError, build_define, parse_define, render_define_html,
                                               validate_define, where_mask, xpt_length)
 from cdisc_mirocals.submission.define.safe_xml import NS
@@ -977,3 +978,141 @@ def test_arm_where_clause_selects_the_records_the_r_reference_analysed(spec, ada
     reference = reference[reference["PARAMCD"] == paramcd]
     assert len(selected) == len(reference) > 1000
     assert sorted(zip(selected["USUBJID"], selected["AVISIT"])) == sorted(zip(reference["USUBJID"], reference["AVISIT"]))
+
+
+# --------------------------------------------------------------------------- origins and methods agree
+
+
+def _method_texts(root):
+    """MethodDef OID -> (Name, Description) as define.html shows them."""
+    return {m.get("OID"): (m.get("Name"), " ".join("".join(m.find("odm:Description", NS).itertext()).split()))
+            for m in root.iterfind(".//odm:MethodDef", NS)}
+
+
+def _item_refs(root):
+    """(owner OID, ItemRef, ItemDef) of every ItemRef of the datasets and the value lists."""
+    items = _by_oid(root, ".//odm:ItemDef")
+    for owner in [*root.iterfind(".//odm:ItemGroupDef", NS), *root.iterfind(f".//{DEF}ValueListDef")]:
+        for ref in owner.iterfind("odm:ItemRef", NS):
+            yield owner.get("OID"), ref, items[ref.get("ItemOID")]
+
+
+def test_no_assigned_item_carries_a_method(trees):
+    """An item with a method is Derived, and an Assigned item carries none (Define-XML 2.1: the MethodOID of
+    an ItemRef describes a derivation); ADLB and ADVS PARAMCD, PARAM and PARAMN were Assigned with one."""
+    for std, root in trees.items():
+        for owner, ref, item in _item_refs(root):
+            origin = item.find(f"{DEF}Origin", NS)
+            kind = None if origin is None else origin.get("Type")
+            if ref.get("MethodOID"):
+                assert kind == "Derived", (std, owner, item.get("OID"), kind, ref.get("MethodOID"))
+            if kind == "Derived":
+                assert ref.get("MethodOID"), (std, owner, item.get("OID"), "Derived with no method")
+
+
+def test_every_dtype_has_a_method_that_says_how_it_is_set(trees):
+    """DTYPE of every dataset has a method that names DTYPE (ADQS.DTYPE carried the method of the item AVAL,
+    which says nothing of it); and every Derived variable's method names the variable, in its text or its
+    Name, so that define.html never shows a rule for another variable."""
+    checked = 0
+    for std, root in trees.items():
+        methods = _method_texts(root)
+        for owner, ref, item in _item_refs(root):
+            if not ref.get("MethodOID") or not owner.startswith("IG."):
+                continue
+            name, text = methods[ref.get("MethodOID")]
+            variable = item.get("Name")
+            if variable == "DTYPE":
+                checked += 1
+                assert "DTYPE" in text and "AVAL =" not in text[:10], (std, owner, ref.get("MethodOID"), text)
+            words = set(re.findall(r"[A-Z][A-Z0-9]*", f"{name} {text}"))
+            assert variable in words or "--" + variable[2:] in f"{name} {text}", \
+                (std, owner, variable, ref.get("MethodOID"), name)
+    assert checked == 2  # ADLB and ADQS
+
+
+def test_ts_parameters_derived_from_the_data_say_how(trees, frames):
+    """TS SSTDTC, SENDTC and ACTSUB come from DM, not the protocol: Derived, with a method whose rule gives
+    the TSVAL of the data."""
+    root, sdtm = trees["SDTM"], frames["SDTM"]
+    items, methods = _by_oid(root, ".//odm:ItemDef"), _method_texts(root)
+    refs = {ref.get("ItemOID"): ref for ref in root.iterfind(f".//{DEF}ValueListDef/odm:ItemRef", NS)}
+    for code in ("SSTDTC", "SENDTC", "ACTSUB"):
+        oid = f"IT.TS.TSVAL.{code}"
+        assert items[oid].find(f"{DEF}Origin", NS).get("Type") == "Derived"
+        assert refs[oid].get("MethodOID") in methods
+    dm, ts = sdtm["DM"], sdtm["TS"]
+    value = dict(zip(ts["TSPARMCD"], ts["TSVAL"]))
+    randomised = dm[dm["ARMCD"].fillna("") != ""]
+    assert value["ACTSUB"] == str(len(randomised))
+    assert value["SSTDTC"] == dm["RFICDTC"].replace("", np.nan).dropna().min()
+    assert value["SENDTC"] == randomised["RFPENDTC"].replace("", np.nan).dropna().max()
+
+
+def test_no_value_level_row_is_mandatory_without_data(trees, frames):
+    """A value-level row whose where clause selects no record (SUPPAE AETERM1-3: no reported term is over 200
+    characters) is not Mandatory, and def:HasNoData never meets Mandatory Yes."""
+    for std, root in trees.items():
+        where, items = _by_oid(root, f".//{DEF}WhereClauseDef"), _by_oid(root, ".//odm:ItemDef")
+        for vl in root.iterfind(f".//{DEF}ValueListDef", NS):
+            dataset = vl.get("OID").split(".")[1]
+            data = frames[std].get(dataset)
+            for ref in vl.iterfind("odm:ItemRef", NS):
+                if ref.get(f"{DEF}HasNoData") == "Yes":
+                    assert ref.get("Mandatory") == "No", (std, ref.get("ItemOID"))
+                wc = ref.find(f"{DEF}WhereClauseRef", NS)
+                if ref.get("Mandatory") == "Yes" and data is not None and wc is not None:
+                    conditions = [Condition(items[check.get(f"{DEF}ItemOID")].get("Name"), check.get("Comparator"),
+                                            tuple(v.text for v in check.iterfind("odm:CheckValue", NS)))
+                                  for check in where[wc.get("WhereClauseOID")].iterfind("odm:RangeCheck", NS)]
+                    assert where_mask(data, conditions).any(), (std, ref.get("ItemOID"))
+
+
+def _seq_order(root, domain, methods):
+    """The sort order the --SEQ method of `domain` states: SE by SESTDTC then TAETORD, every other domain
+    by its Keys other than STUDYID, USUBJID and --SEQ."""
+    group = root.find(f".//odm:ItemGroupDef[@OID='IG.{domain}']", NS)
+    items = _by_oid(root, ".//odm:ItemDef")
+    refs = {items[r.get("ItemOID")].get("Name"): r for r in group.iterfind("odm:ItemRef", NS)}
+    name, text = methods[refs[f"{domain}SEQ"].get("MethodOID")]
+    if domain == "SE":
+        assert "by SESTDTC, then TAETORD" in text
+        return ["SESTDTC", "TAETORD"]
+    assert "key variables other than STUDYID, USUBJID and --SEQ" in text
+    keyed = sorted((int(r.get("KeySequence")), n) for n, r in refs.items() if r.get("KeySequence"))
+    return [n for _, n in keyed if n not in ("STUDYID", "USUBJID", f"{domain}SEQ")]
+
+
+def test_seq_follows_the_rule_its_method_states(trees, frames):
+    """--SEQ recomputed from its method's words equals the data: SE follows the subject's path (708 of 823
+    SESEQ differed from a sort by the SE keys), MH and DD keys hold --SEQ itself, which the rule leaves out.
+    Records equal on the keys may come in any order: they are ordered by --SEQ to compare."""
+    root, sdtm = trees["SDTM"], frames["SDTM"]
+    methods = _method_texts(root)
+    for domain in ("SE", "MH", "DD", "AE", "LB", "VS", "DS", "EX"):
+        data, seq = sdtm[domain], f"{domain}SEQ"
+        order = _seq_order(root, domain, methods)
+        keyed = data[["USUBJID", *order, seq]].copy()
+        for column in order:
+            if not pd.api.types.is_numeric_dtype(keyed[column]):
+                keyed[column] = keyed[column].astype("string").fillna("")
+        keyed = keyed.sort_values(["USUBJID", *order, seq], kind="stable", na_position="first")
+        expected = keyed.groupby("USUBJID", sort=False).cumcount() + 1
+        assert (keyed[seq].to_numpy() == expected.to_numpy()).all(), domain
+
+
+@pytest.mark.parametrize("dataset, by", [("ADLB", ["ATPT"]), ("ADVS", [])])
+def test_anl01fl_follows_the_tie_break_its_method_states(trees, frames, dataset, by):
+    """MT.ADLB/ADVS.ANL01FL: the record nearest the target day; ties: the later ADT, then the lower SRCSEQ.
+    Recomputed from the data for every group with a record of SRCSEQ (BMI, with none, is left out)."""
+    _, text = _method_texts(trees["ADaM"])[f"MT.{dataset}.ANL01FL"]
+    assert "ties: the later ADT, then the lower SRCSEQ" in text
+    data = frames["ADaM"][dataset]
+    keep = data[(data["AVISIT"].fillna("") != "") & data["AVAL"].notna() & (data["DTYPE"].fillna("") == "")
+                if "DTYPE" in data else (data["AVISIT"].fillna("") != "") & data["AVAL"].notna()]
+    keep = keep[keep["SRCSEQ"].notna()]
+    groups = ["USUBJID", "PARAMCD", "AVISIT", *by]
+    ranked = keep.assign(_ADT=-keep["ADT"].astype("int64") if keep["ADT"].dtype.kind == "M" else -keep["ADT"])
+    first = ranked.sort_values([*groups, "AWTDIFF", "_ADT", "SRCSEQ"], kind="stable").groupby(groups).head(1)
+    assert len(first) > 100 and (first["ANL01FL"] == "Y").all()
+    assert (keep["ANL01FL"] == "Y").sum() == len(first)

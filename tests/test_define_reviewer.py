@@ -204,3 +204,62 @@ def test_a_codelist_that_lists_its_terms_is_not_called_external(defines):
     country = defines["SDTM"].find(".//odm:ItemDef[@OID='IT.DM.COUNTRY']", NS)
     comment = defines["SDTM"].find(f".//def:CommentDef[@OID='{country.get('{%s}CommentOID' % NS['def'])}']", NS)
     assert "external" not in "".join(comment.itertext()).lower()
+
+
+def test_no_codelist_comment_only_repeats_that_it_is_the_sponsors(defines):
+    """def:IsNonStandard says a codelist is the sponsor's: a codelist's CommentDef saying only that (47 ADaM
+    and 15 SDTM codelists did) is boilerplate define.html shows on every codelist."""
+    for name, root in defines.items():
+        comments = {c.get("OID"): " ".join("".join(c.itertext()).split()) for c in root.iterfind(".//def:CommentDef", NS)}
+        for cl in root.iterfind(".//odm:CodeList", NS):
+            text = comments.get(cl.get("{%s}CommentOID" % NS["def"]), "")
+            assert not text.startswith("Sponsor-defined"), (name, cl.get("OID"), text)
+
+
+def test_a_long_comment_is_attached_once(defines):
+    """A comment longer than a short note (the MedDRA coding one, about 550 characters, was on 11 AE
+    variables) stands on the dataset or on a few variables it is about (at most three: e.g. a test's
+    result, unit and standard result); the others point to it."""
+    for name, root in defines.items():
+        comments = {c.get("OID"): " ".join("".join(c.itertext()).split()) for c in root.iterfind(".//def:CommentDef", NS)}
+        users: dict[str, list[str]] = {}
+        for el in root.iter():
+            oid = el.get("{%s}CommentOID" % NS["def"]) if isinstance(el.tag, str) else None
+            if oid and el.get("OID"):  # datasets, variables and codelists (not the ARM's analysis datasets)
+                users.setdefault(oid, []).append(el.get("OID"))
+        for oid, owners in users.items():
+            if len(comments[oid]) > 300:
+                assert len(owners) <= 3, (name, owners, comments[oid][:80])
+
+
+def test_comments_name_codelists_as_define_html_shows_them(defines):
+    """A codelist is named by its Name, not by the end of its OID ('codelist QNAM_DM')."""
+    for name, root in defines.items():
+        texts = [text for _, text in reviewer_texts(root)]
+        for cl in root.iterfind(".//odm:CodeList", NS):
+            short = cl.get("OID").split(".", 1)[1]
+            if short != cl.get("Name"):
+                pattern = re.compile(rf"\bcodelists? (?:\S+ and )?{re.escape(short)}\b|\b{re.escape(short)} external code list")
+                assert not [t for t in texts if pattern.search(t)], (name, short, cl.get("Name"))
+
+
+GARBLED = ["of two as near the later", "of two on that date the one", "the per-cycle records of NINJ",
+           "e.g. ACTARM 'Not Treated'", "null for subjects not randomised", "as for ADSL.ALSFRSBL"]
+
+
+def test_no_method_or_comment_keeps_a_garbled_or_untrue_sentence_of_the_review(defines):
+    for name, root in defines.items():
+        for oid, text in reviewer_texts(root):
+            text = " ".join(text.split())
+            assert not [g for g in GARBLED if g in text], (name, oid, text)
+
+
+def test_each_death_has_one_ds_death_record_ending_participation(converted):
+    """COM.DS: one DSDECOD 'DEATH' record ending participation per death, dated DTHDTC; the other DEATH
+    records are in STUDY TREATMENT (death also ended treatment), on the same date."""
+    ds, dm = converted.sdtm.datasets["DS"], converted.sdtm.datasets["DM"]
+    death = ds[ds["DSDECOD"] == "DEATH"].merge(dm[["USUBJID", "DTHDTC"]], on="USUBJID")
+    assert (death["DSSTDTC"] == death["DTHDTC"]).all()
+    ending = death[death["DSSCAT"].isin(["STUDY PARTICIPATION", "SURVIVAL FOLLOW-UP"])]
+    assert ending["USUBJID"].is_unique and set(ending["USUBJID"]) == set(dm.loc[dm["DTHFL"] == "Y", "USUBJID"])
+    assert set(death["DSSCAT"]) - set(ending["DSSCAT"]) <= {"STUDY TREATMENT"}

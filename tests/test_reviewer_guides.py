@@ -393,3 +393,24 @@ def test_the_adrg_of_simulated_data_states_the_survival_model_behind_the_pnfh_re
     note = _section(text, "1.4 The Simulated Data", "2 Protocol Description")
     assert f"{100 * sim['death_640_placebo_high']:.0f}% of those above it" in note
     assert f"{100 * sim['death_640_placebo_low']:.0f}% of the patients" in note and "pg/mL" in note
+
+
+def test_the_csdrg_names_the_annotated_crf_in_a_sentence_that_reads(converted):
+    text = _text(_reader(converted.sdtm_dir / GUIDES["SDTM"]))
+    section = _section(text, "3.2 Annotated CRFs", "3.3 SDTM Subject Domains")
+    assert "is Annotated Case Report Form" not in section
+    assert "submitted with the datasets as acrf.pdf" in section
+
+
+def test_the_adrg_says_how_the_adqs_baseline_and_adsl_alsfrsbl_differ(converted):
+    """ADSL.ALSFRSBL is the CRF total, ADQS's baseline the total computed from the items (prorated): the
+    guide says what each is, and the data show they differ only where ADQS prorated the baseline."""
+    text = _text(_reader(converted.adam_dir / GUIDES["ADaM"]))
+    assert "as for ADSL.ALSFRSBL" not in text
+    assert "prorated" in text and "written on the CRF" in text
+    adsl = pd.read_sas(converted.adam_dir / "adsl.xpt", format="xport", encoding="utf-8")
+    adqs = pd.read_sas(converted.adam_dir / "adqs.xpt", format="xport", encoding="utf-8")
+    base = adqs[(adqs["PARAMCD"] == "ALSFRST") & (adqs["ABLFL"] == "Y")]
+    both = adsl[["USUBJID", "ALSFRSBL"]].merge(base[["USUBJID", "AVAL", "DTYPE"]], on="USUBJID")
+    differ = both[both["ALSFRSBL"].ne(both["AVAL"])]
+    assert len(differ) and (differ["DTYPE"] == "AVERAGE").all()

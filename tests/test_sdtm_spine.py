@@ -210,7 +210,7 @@ def test_sv_numbers_planned_and_unscheduled_visits(spine, raw_study, spec):
     assert (baseline.loc[~no_reference, "SVSTDY"] == 1).all() and baseline.loc[no_reference, "SVSTDY"].isna().all()
     # the reason is not collected: SVUPDES as COM.SV states it
     assert (unsched["SVUPDES"] == "UNSCHEDULED VISIT, REASON NOT COLLECTED").all() and (planned["SVUPDES"] == "").all()
-    assert "SVUPDES = 'UNSCHEDULED VISIT, REASON NOT COLLECTED'" in spec.sdtm.comments["COM.SV"].description
+    assert "SVUPDES = 'UNSCHEDULED VISIT, REASON NOT COLLECTED'" in spec.sdtm.comments["COM.SV.SVUPDES"].description
 
 
 def test_sv_holds_the_screening_visit_of_screen_failures(spine, raw_study):

@@ -66,7 +66,8 @@ def build_csdrg(spec: Spec, report: Report, rows: list[ConformanceRow], *, notic
     sections.dataset_table(doc, std, report)
     doc.heading("3.2 Annotated CRFs", 1)
     acrf = {f: t for f, t in documents.items() if "acrf" in f.lower()}
-    doc.paragraph(f"The annotated case report form is {', '.join(f'{t} ({f})' for f, t in acrf.items())}."
+    doc.paragraph(f"The annotated case report form is submitted with the datasets as {' and '.join(acrf)}. Each "
+                  "collected variable's origin in define.xml cites the pages where the variable is annotated."
                   if acrf else "No annotated case report form accompanies these datasets.")
     doc.heading("3.3 SDTM Subject Domains", 1)
     sections.dataset_sections(doc, std, report, spec, 2, "3.3", lambda cls: cls != TRIAL_DESIGN)
